@@ -1,0 +1,134 @@
+//! Image files (JPEG, PNG, BMP, GIF, WebP) -> interleaved RGB8, with the colour rules of
+//! `pixels.rs` (alpha over white, gray as (g, g, g), 16-bit scaled linearly). The pixel count is
+//! checked against a limit from the file's header, before any pixel buffer is allocated, so a
+//! small file that declares a huge image ("decompression bomb") is refused cheaply.
+
+use std::io::{BufRead, BufReader, Cursor, Seek};
+use std::path::Path;
+
+use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
+
+use crate::error::{Error, Result};
+
+/// A decoded image: `width * height` pixels, 3 bytes each.
+pub struct Rgb8 {
+    pub width: usize,
+    pub height: usize,
+    pub data: Vec<u8>,
+}
+
+/// Decodes the image file at `path`. `max_pixels` bounds `width * height`.
+pub fn decode_file(path: &Path, max_pixels: u64) -> Result<Rgb8> {
+    let file = std::fs::File::open(path).map_err(|e| {
+        let what = match e.kind() {
+            std::io::ErrorKind::NotFound => "does not exist",
+            std::io::ErrorKind::PermissionDenied => "cannot be read (permission denied)",
+            _ => "cannot be opened",
+        };
+        Error::Decode(format!("image file {} {what}: {e}", path.display()))
+    })?;
+    if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+        return Err(Error::Decode(format!("{} is a directory, not an image file", path.display())));
+    }
+    decode_reader(BufReader::new(file), &path.display().to_string(), max_pixels)
+}
+
+/// Decodes an image held in memory; `what` names it in error messages.
+pub fn decode_bytes(bytes: &[u8], what: &str, max_pixels: u64) -> Result<Rgb8> {
+    decode_reader(Cursor::new(bytes), what, max_pixels)
+}
+
+fn decode_reader<R: BufRead + Seek>(reader: R, what: &str, max_pixels: u64) -> Result<Rgb8> {
+    let bad = |e: &dyn std::fmt::Display| Error::Decode(format!("cannot decode image {what}: {e}"));
+    let reader = ImageReader::new(reader).with_guessed_format().map_err(|e| bad(&e))?;
+    if reader.format().is_none() {
+        return Err(Error::Decode(format!(
+            "{what} is not an image in a supported format (JPEG, PNG, BMP, GIF, WebP) or is empty"
+        )));
+    }
+    let mut decoder = reader.into_decoder().map_err(|e| bad(&e))?;
+    let (w, h) = decoder.dimensions();
+    let pixels = w as u64 * h as u64;
+    if pixels > max_pixels {
+        return Err(Error::ImageTooLarge(format!(
+            "image {what} declares {w}x{h} = {pixels} pixels, more than the limit of {max_pixels}; raise maxPixels if such images are expected"
+        )));
+    }
+    if pixels == 0 {
+        return Err(bad(&"the image has no pixels"));
+    }
+    // Room for the decoded image in its own format plus our RGB copy, with decoder headroom.
+    let mut limits = Limits::default();
+    limits.max_alloc = Some(decoder.total_bytes().saturating_mul(2).saturating_add(pixels * 4 + (64 << 20)));
+    decoder.set_limits(limits).map_err(|e| bad(&e))?;
+    let img = DynamicImage::from_decoder(decoder).map_err(|e| bad(&e))?;
+    Ok(to_rgb8(img))
+}
+
+/// Applies the colour rules of `pixels.rs` to a decoded image.
+pub fn to_rgb8(img: DynamicImage) -> Rgb8 {
+    let (width, height) = (img.width() as usize, img.height() as usize);
+    let data = if img.color().has_alpha() {
+        let rgba = img.into_rgba8();
+        let mut out = Vec::with_capacity(width * height * 3);
+        for p in rgba.as_raw().chunks_exact(4) {
+            let a = p[3] as u32;
+            for &c in &p[..3] {
+                out.push(((c as u32 * a + 255 * (255 - a) + 127) / 255) as u8);
+            }
+        }
+        out
+    } else {
+        img.into_rgb8().into_raw()
+    };
+    Rgb8 { width, height, data }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{ImageBuffer, ImageFormat, Luma, Rgba};
+
+    fn encode(img: DynamicImage, fmt: ImageFormat) -> Vec<u8> {
+        let mut buf = Cursor::new(Vec::new());
+        img.write_to(&mut buf, fmt).unwrap();
+        buf.into_inner()
+    }
+
+    #[test]
+    fn png_roundtrip_with_alpha_and_gray() {
+        let rgba = ImageBuffer::from_raw(2, 1, vec![200u8, 100, 0, 255, 0, 0, 0, 0]).unwrap();
+        let bytes = encode(DynamicImage::ImageRgba8(rgba), ImageFormat::Png);
+        let img = decode_bytes(&bytes, "test", 100).unwrap();
+        assert_eq!(img.data, [200, 100, 0, 255, 255, 255]);
+        let gray: ImageBuffer<Luma<u16>, _> = ImageBuffer::from_raw(1, 1, vec![257u16 * 7]).unwrap();
+        let bytes = encode(DynamicImage::ImageLuma16(gray), ImageFormat::Png);
+        assert_eq!(decode_bytes(&bytes, "test", 100).unwrap().data, [7, 7, 7]);
+        let _unused: Option<Rgba<u8>> = None;
+    }
+
+    #[test]
+    fn pixel_limit_is_checked_from_the_header() {
+        let img = DynamicImage::new_rgb8(20, 10);
+        let bytes = encode(img, ImageFormat::Png);
+        match decode_bytes(&bytes, "big.png", 199) {
+            Err(Error::ImageTooLarge(m)) => assert!(m.contains("20x10"), "{m}"),
+            other => panic!("expected ImageTooLarge, got {:?}", other.map(|i| i.width)),
+        }
+        assert!(decode_bytes(&bytes, "big.png", 200).is_ok());
+    }
+
+    #[test]
+    fn garbage_truncation_and_empty_input_are_decode_errors() {
+        let bytes = encode(DynamicImage::new_rgb8(64, 64), ImageFormat::Jpeg);
+        for data in [&b""[..], &b"not an image at all"[..], &bytes[..bytes.len() / 3]] {
+            assert!(matches!(decode_bytes(data, "x", 1 << 20), Err(Error::Decode(_))));
+        }
+    }
+
+    #[test]
+    fn missing_file_names_the_path() {
+        let err = decode_file(Path::new("/nonexistent/cat.jpg"), 100).err().unwrap();
+        assert!(err.message().contains("/nonexistent/cat.jpg") && err.message().contains("does not exist"));
+    }
+}

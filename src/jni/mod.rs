@@ -1,0 +1,517 @@
+//! JNI glue for `dev.imgsim.internal.Native`: argument marshalling, handles, and the mapping
+//! from `Error` to Java exception classes. No logic lives here; every entry point is one call
+//! through `entry`, which traps panics and turns every failure into a Java exception.
+//!
+//! Handles are `Box::into_raw` pointers. The Java side guarantees that a handle is not used
+//! after (or during) `close`, with a read/write lock; see `ImageSimilarity.java`.
+
+use std::path::PathBuf;
+use std::sync::Once;
+
+use jni::errors::ErrorPolicy;
+use jni::objects::{JClass, JFloatArray, JObject, JObjectArray, JString};
+use jni::sys::{jint, jlong};
+use jni::{jni_str, Env, EnvUnowned};
+
+use crate::error::Error;
+use crate::model::{Model, Options, LIVE_MODELS};
+use crate::pixels::{Format, Layout, Samples};
+
+type JByteArray<'a> = jni::objects::JByteArray<'a>;
+type JIntArray<'a> = jni::objects::JIntArray<'a>;
+type JShortArray<'a> = jni::objects::JShortArray<'a>;
+
+/// Why a native call failed: ours, or JNI's own (then a Java exception may already be pending).
+#[derive(Debug)]
+enum Failure {
+    Imgsim(Error),
+    Jni(jni::errors::Error),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        Failure::Imgsim(e)
+    }
+}
+
+impl From<jni::errors::Error> for Failure {
+    fn from(e: jni::errors::Error) -> Self {
+        Failure::Jni(e)
+    }
+}
+
+type R<T> = std::result::Result<T, Failure>;
+
+/// Throws the Java exception that matches the failure; panics become `ImageSimilarityException`
+/// with the panic's message (the built-in policy drops `String` payloads).
+struct ThrowJava;
+
+fn throw(env: &mut Env<'_>, class: &jni::strings::JNIStr, msg: &str) {
+    if env.exception_check() {
+        return; // the first exception wins
+    }
+    let msg = jni::strings::JNIString::from(msg);
+    if env.throw_new(class, &*msg).is_err() && !env.exception_check() {
+        let _ = env.throw_new(jni_str!("java/lang/RuntimeException"), &*msg);
+    }
+}
+
+impl<T: Default> ErrorPolicy<T, Failure> for ThrowJava {
+    type Captures<'unowned_env_local: 'native_method, 'native_method> = ();
+
+    fn on_error<'l: 'n, 'n>(env: &mut Env<'l>, _: &mut (), err: Failure) -> jni::errors::Result<T> {
+        match err {
+            Failure::Imgsim(e) => {
+                let class = match &e {
+                    Error::InvalidArgument(_) => jni_str!("java/lang/IllegalArgumentException"),
+                    Error::ImageTooLarge(_) => jni_str!("dev/imgsim/ImageTooLargeException"),
+                    Error::Decode(_) => jni_str!("dev/imgsim/ImageDecodeException"),
+                    Error::Model(_) => jni_str!("dev/imgsim/ModelLoadException"),
+                    Error::Runtime(_) => jni_str!("dev/imgsim/ImageSimilarityException"),
+                };
+                throw(env, class, e.message());
+            }
+            Failure::Jni(e) => throw(
+                env,
+                jni_str!("dev/imgsim/ImageSimilarityException"),
+                &format!("JNI call failed: {e}"),
+            ),
+        }
+        Ok(T::default())
+    }
+
+    fn on_panic<'l: 'n, 'n>(
+        env: &mut Env<'l>,
+        _: &mut (),
+        payload: Box<dyn std::any::Any + Send + 'static>,
+    ) -> jni::errors::Result<T> {
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        // Dropping a payload can itself panic; leak it instead of risking that.
+        std::mem::forget(payload);
+        log::error!("panic in imgsim native code: {msg}");
+        throw(
+            env,
+            jni_str!("dev/imgsim/ImageSimilarityException"),
+            &format!("internal error in imgsim native code (please report it): {msg}"),
+        );
+        Ok(T::default())
+    }
+}
+
+fn model<'a>(handle: jlong) -> R<&'a Model> {
+    if handle == 0 {
+        return Err(Error::InvalidArgument("this ImageSimilarity is closed".into()).into());
+    }
+    // SAFETY: the Java side only passes handles returned by `open` and not yet closed, and its
+    // lock keeps `close` from running while any call holds the handle.
+    Ok(unsafe { &*(handle as *const Model) })
+}
+
+fn string(env: &Env<'_>, s: &JString<'_>) -> R<Option<String>> {
+    if s.is_null() {
+        return Ok(None);
+    }
+    Ok(Some(s.try_to_string(env)?))
+}
+
+fn floats3(env: &Env<'_>, a: &JFloatArray<'_>, what: &str) -> R<Option<[f32; 3]>> {
+    if a.is_null() {
+        return Ok(None);
+    }
+    if a.len(env)? != 3 {
+        return Err(Error::InvalidArgument(format!("{what} needs exactly 3 values (R, G, B)")).into());
+    }
+    let mut v = [0f32; 3];
+    a.get_region(env, 0, &mut v)?;
+    Ok(Some(v))
+}
+
+/// Decodes the layout descriptor written by `RasterAdapter.java`:
+/// `[format, width, height, offset, scanlineStride, pixelStride, c0, c1, c2, c3, premultiplied]`,
+/// format 0 = packed ints (c = bit shifts of R, G, B, A; -1 = none), 1 = interleaved bands
+/// (c = band offsets of R, G, B, A), 2 = gray (c0 = band offset).
+fn layout(env: &Env<'_>, desc: &JIntArray<'_>) -> R<Layout> {
+    let mut d = [0i32; 11];
+    if desc.is_null() || desc.len(env)? != d.len() {
+        return Err(Error::InvalidArgument("raster descriptor must have 11 values".into()).into());
+    }
+    desc.get_region(env, 0, &mut d)?;
+    let u = |i: usize, what: &str| -> R<usize> {
+        usize::try_from(d[i]).map_err(|_| Error::InvalidArgument(format!("raster {what} is negative: {}", d[i])).into())
+    };
+    let opt = |i: usize| usize::try_from(d[i]).ok();
+    let format = match d[0] {
+        0 => Format::Packed {
+            r_shift: u(6, "shift")? as u32,
+            g_shift: u(7, "shift")? as u32,
+            b_shift: u(8, "shift")? as u32,
+            a_shift: opt(9).map(|s| s as u32),
+        },
+        1 => Format::Interleaved {
+            r: u(6, "band offset")?,
+            g: u(7, "band offset")?,
+            b: u(8, "band offset")?,
+            a: opt(9),
+        },
+        2 => Format::Gray { band: u(6, "band offset")? },
+        f => return Err(Error::InvalidArgument(format!("unknown raster format {f}")).into()),
+    };
+    Ok(Layout {
+        width: u(1, "width")?,
+        height: u(2, "height")?,
+        offset: u(3, "offset")?,
+        scanline_stride: u(4, "scanline stride")?,
+        pixel_stride: u(5, "pixel stride")?,
+        format,
+        premultiplied: d[10] != 0,
+    })
+}
+
+/// Which Java array holds the pixels.
+enum Pixels<'a, 'l> {
+    Ints(&'a JIntArray<'l>),
+    Bytes(&'a JByteArray<'l>),
+    Shorts(&'a JShortArray<'l>),
+}
+
+/// Converts a raster into `out`, reading the Java array inside a critical section (no copy,
+/// no JNI calls inside). The pixel limit is checked before the array is touched.
+fn fill(env: &Env<'_>, m: &Model, px: Pixels<'_, '_>, desc: &JIntArray<'_>, out: &mut [f32]) -> R<()> {
+    let layout = layout(env, desc)?;
+    m.check_pixels(layout.width, layout.height, "image")?;
+    use jni::objects::ReleaseMode::NoCopyBack;
+    match px {
+        Pixels::Ints(a) => {
+            null_check(a.is_null())?;
+            // SAFETY: read-only access; no JNI calls while the critical section is held.
+            let el = unsafe { a.get_elements_critical(env, NoCopyBack)? };
+            m.tensor_from_pixels(Samples::I32(&el), &layout, out)?;
+        }
+        Pixels::Bytes(a) => {
+            null_check(a.is_null())?;
+            let el = unsafe { a.get_elements_critical(env, NoCopyBack)? };
+            // SAFETY: i8 and u8 have the same size and alignment.
+            let s = unsafe { std::slice::from_raw_parts(el.as_ptr() as *const u8, el.len()) };
+            m.tensor_from_pixels(Samples::U8(s), &layout, out)?;
+        }
+        Pixels::Shorts(a) => {
+            null_check(a.is_null())?;
+            let el = unsafe { a.get_elements_critical(env, NoCopyBack)? };
+            // SAFETY: i16 and u16 have the same size and alignment.
+            let s = unsafe { std::slice::from_raw_parts(el.as_ptr() as *const u16, el.len()) };
+            m.tensor_from_pixels(Samples::U16(s), &layout, out)?;
+        }
+    }
+    Ok(())
+}
+
+fn null_check(is_null: bool) -> R<()> {
+    if is_null {
+        return Err(Error::InvalidArgument("pixel array is null".into()).into());
+    }
+    Ok(())
+}
+
+fn embed_pixels<'l>(env: &mut Env<'l>, h: jlong, px: Pixels<'_, '_>, desc: &JIntArray<'_>) -> R<JFloatArray<'l>> {
+    let m = model(h)?;
+    let mut tensor = vec![0f32; m.preprocess.tensor_len()];
+    fill(env, m, px, desc, &mut tensor)?;
+    let emb = m.run(&tensor, 1)?;
+    float_array(env, &emb)
+}
+
+fn float_array<'l>(env: &mut Env<'l>, v: &[f32]) -> R<JFloatArray<'l>> {
+    let arr = JFloatArray::new(env, v.len())?;
+    arr.set_region(env, 0, v)?;
+    Ok(arr)
+}
+
+/// Images prepared for one batched run.
+struct Batch {
+    n: usize,
+    tensor: Vec<f32>,
+}
+
+fn batch<'a>(handle: jlong) -> R<&'a mut Batch> {
+    if handle == 0 {
+        return Err(Error::InvalidArgument("batch handle is 0".into()).into());
+    }
+    // SAFETY: handles come from `batchNew`; the Java side uses each on one thread and frees it once.
+    Ok(unsafe { &mut *(handle as *mut Batch) })
+}
+
+fn batch_slot<'a>(m: &Model, b: &'a mut Batch, i: jint) -> R<&'a mut [f32]> {
+    let per = m.preprocess.tensor_len();
+    match usize::try_from(i) {
+        Ok(i) if i < b.n => Ok(&mut b.tensor[i * per..(i + 1) * per]),
+        _ => Err(Error::InvalidArgument(format!("batch index {i} outside 0..{}", b.n)).into()),
+    }
+}
+
+fn init_logging() {
+    static LOG: Once = Once::new();
+    LOG.call_once(|| {
+        // Quiet unless RUST_LOG says otherwise; never fail if a logger is already installed.
+        let _ = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).try_init();
+    });
+}
+
+macro_rules! entry {
+    ($env:ident, $body:expr) => {
+        $env.with_env(#[allow(unused_variables)] |$env: &mut Env<'_>| -> R<_> { $body }).resolve::<ThrowJava>()
+    };
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_initRuntime<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    path: JString<'l>,
+) -> JString<'l> {
+    entry!(env, {
+        init_logging();
+        let p = string(env, &path)?.ok_or_else(|| Error::InvalidArgument("ONNX Runtime path is null".into()))?;
+        let version = crate::runtime::init(&PathBuf::from(p))?;
+        Ok(JString::from_str(env, version)?)
+    })
+}
+
+#[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_open<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    path: JString<'l>,
+    input_name: JString<'l>,
+    output_name: JString<'l>,
+    width: jint,
+    height: jint,
+    mean: JFloatArray<'l>,
+    std: JFloatArray<'l>,
+    intra_threads: jint,
+    pool_size: jint,
+    max_pixels: jlong,
+) -> jlong {
+    entry!(env, {
+        let path = string(env, &path)?.ok_or_else(|| Error::InvalidArgument("model path is null".into()))?;
+        let positive = |v: jint| usize::try_from(v).ok().filter(|&v| v > 0);
+        let options = Options {
+            input_name: string(env, &input_name)?,
+            output_name: string(env, &output_name)?,
+            width: positive(width),
+            height: positive(height),
+            mean: floats3(env, &mean, "mean")?,
+            std: floats3(env, &std, "std")?,
+            intra_threads: usize::try_from(intra_threads).unwrap_or(0),
+            pool_size: positive(pool_size).unwrap_or(1),
+            max_pixels: u64::try_from(max_pixels).unwrap_or(0),
+        };
+        let m = Model::load(std::path::Path::new(&path), options)?;
+        Ok(Box::into_raw(Box::new(m)) as jlong)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_close<'l>(mut env: EnvUnowned<'l>, _: JClass<'l>, h: jlong) {
+    entry!(env, {
+        if h != 0 {
+            // SAFETY: called once per handle, after all calls using it have finished (Java lock).
+            drop(unsafe { Box::from_raw(h as *mut Model) });
+        }
+        Ok(())
+    })
+}
+
+/// `[embeddingSize, inputWidth, inputHeight, batchable, sessionsCreated]`
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_info<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    h: jlong,
+) -> JIntArray<'l> {
+    entry!(env, {
+        let m = model(h)?;
+        let v = [
+            m.embedding_size as jint,
+            m.preprocess.width as jint,
+            m.preprocess.height as jint,
+            m.batchable as jint,
+            m.sessions_created() as jint,
+        ];
+        let arr = JIntArray::new(env, v.len())?;
+        arr.set_region(env, 0, &v)?;
+        Ok(arr)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_liveModels<'l>(mut env: EnvUnowned<'l>, _: JClass<'l>) -> jlong {
+    entry!(env, Ok(LIVE_MODELS.load(std::sync::atomic::Ordering::Relaxed)))
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_embedInts<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    h: jlong,
+    data: JIntArray<'l>,
+    desc: JIntArray<'l>,
+) -> JFloatArray<'l> {
+    entry!(env, embed_pixels(env, h, Pixels::Ints(&data), &desc))
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_embedBytes<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    h: jlong,
+    data: JByteArray<'l>,
+    desc: JIntArray<'l>,
+) -> JFloatArray<'l> {
+    entry!(env, embed_pixels(env, h, Pixels::Bytes(&data), &desc))
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_embedShorts<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    h: jlong,
+    data: JShortArray<'l>,
+    desc: JIntArray<'l>,
+) -> JFloatArray<'l> {
+    entry!(env, embed_pixels(env, h, Pixels::Shorts(&data), &desc))
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_embedFile<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    h: jlong,
+    path: JString<'l>,
+) -> JFloatArray<'l> {
+    entry!(env, {
+        let m = model(h)?;
+        let path = string(env, &path)?.ok_or_else(|| Error::InvalidArgument("image path is null".into()))?;
+        let mut tensor = vec![0f32; m.preprocess.tensor_len()];
+        m.tensor_from_file(std::path::Path::new(&path), &mut tensor)?;
+        let emb = m.run(&tensor, 1)?;
+        float_array(env, &emb)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_batchNew<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    h: jlong,
+    n: jint,
+) -> jlong {
+    entry!(env, {
+        let m = model(h)?;
+        let n = usize::try_from(n).ok().filter(|&n| n > 0).ok_or_else(|| Error::InvalidArgument(format!("batch size {n} is not positive")))?;
+        let len = n.checked_mul(m.preprocess.tensor_len()).ok_or_else(|| Error::InvalidArgument("batch too large".into()))?;
+        Ok(Box::into_raw(Box::new(Batch { n, tensor: vec![0f32; len] })) as jlong)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_batchFree<'l>(mut env: EnvUnowned<'l>, _: JClass<'l>, b: jlong) {
+    entry!(env, {
+        if b != 0 {
+            // SAFETY: called once per batch handle (Java try/finally).
+            drop(unsafe { Box::from_raw(b as *mut Batch) });
+        }
+        Ok(())
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_batchPutInts<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    h: jlong,
+    b: jlong,
+    i: jint,
+    data: JIntArray<'l>,
+    desc: JIntArray<'l>,
+) {
+    entry!(env, {
+        let m = model(h)?;
+        fill(env, m, Pixels::Ints(&data), &desc, batch_slot(m, batch(b)?, i)?)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_batchPutBytes<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    h: jlong,
+    b: jlong,
+    i: jint,
+    data: JByteArray<'l>,
+    desc: JIntArray<'l>,
+) {
+    entry!(env, {
+        let m = model(h)?;
+        fill(env, m, Pixels::Bytes(&data), &desc, batch_slot(m, batch(b)?, i)?)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_batchPutShorts<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    h: jlong,
+    b: jlong,
+    i: jint,
+    data: JShortArray<'l>,
+    desc: JIntArray<'l>,
+) {
+    entry!(env, {
+        let m = model(h)?;
+        fill(env, m, Pixels::Shorts(&data), &desc, batch_slot(m, batch(b)?, i)?)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_batchPutFile<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    h: jlong,
+    b: jlong,
+    i: jint,
+    path: JString<'l>,
+) {
+    entry!(env, {
+        let m = model(h)?;
+        let path = string(env, &path)?.ok_or_else(|| Error::InvalidArgument("image path is null".into()))?;
+        m.tensor_from_file(std::path::Path::new(&path), batch_slot(m, batch(b)?, i)?)?;
+        Ok(())
+    })
+}
+
+/// Runs the batch; returns `float[n][embeddingSize]`.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_batchRun<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    h: jlong,
+    b: jlong,
+) -> JObjectArray<'l> {
+    entry!(env, {
+        let m = model(h)?;
+        let b = batch(b)?;
+        let all = m.run(&b.tensor, b.n)?;
+        let out = env.new_object_array(b.n as i32, jni_str!("[F"), JObject::null())?;
+        for (i, emb) in all.chunks_exact(m.embedding_size).enumerate() {
+            let arr = float_array(env, emb)?;
+            out.set_element(env, i, &arr)?;
+            env.delete_local_ref(arr);
+        }
+        Ok(out)
+    })
+}

@@ -1,0 +1,13 @@
+//! imgsim's native core: turns images (Java raster arrays or files) into the input tensor of an
+//! ONNX image-embedding model and runs it with ONNX Runtime. The Java package `dev.imgsim`
+//! calls it through `jni/`; everything else is plain Rust, testable without a JVM.
+
+pub mod decode;
+pub mod error;
+mod jni;
+pub mod model;
+pub mod pixels;
+pub mod preprocess;
+pub mod runtime;
+
+pub use error::{Error, Result};

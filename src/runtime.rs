@@ -1,0 +1,143 @@
+//! Loading ONNX Runtime once per process.
+//!
+//! ort can only load one library and build one environment per process, and a relative path
+//! resolves against the JVM's `bin/`, so the Java side resolves an absolute path and we keep the
+//! environment in a `OnceLock`. ONNX Runtime's own log messages are routed into `log`.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use ort::environment::Environment;
+use ort::logging::LogLevel;
+
+use crate::error::{Error, Result};
+
+struct Loaded {
+    env: Environment,
+    path: PathBuf,
+    version: String,
+}
+
+static RUNTIME: OnceLock<Loaded> = OnceLock::new();
+static INIT_LOCK: Mutex<()> = Mutex::new(());
+
+/// The environment, once `init` has succeeded.
+pub fn environment() -> Result<&'static Environment> {
+    RUNTIME.get().map(|l| &l.env).ok_or_else(|| {
+        Error::Runtime("ONNX Runtime is not loaded yet; create an ImageSimilarity first".into())
+    })
+}
+
+/// Version string of the loaded library, e.g. "1.26.0".
+pub fn version() -> Option<&'static str> {
+    RUNTIME.get().map(|l| l.version.as_str())
+}
+
+/// Loads ONNX Runtime from `path` (absolute) unless already loaded; returns its version.
+/// A second call with another path keeps the first library and logs that it did.
+pub fn init(path: &Path) -> Result<&'static str> {
+    let _guard = INIT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(l) = RUNTIME.get() {
+        if l.path != path {
+            log::info!(
+                "ONNX Runtime {} already loaded from {}; ignoring {}",
+                l.version,
+                l.path.display(),
+                path.display()
+            );
+        }
+        return Ok(&l.version);
+    }
+    check_library_file(path)?;
+    log::debug!("loading ONNX Runtime from {}", path.display());
+    let builder = ort::init_from(path).map_err(|e| {
+        Error::Runtime(format!(
+            "cannot load ONNX Runtime from {}: {e}. Point the system property imgsim.onnxruntime.path \
+             (or ORT_DYLIB_PATH) at a libonnxruntime.so of version 1.{} or newer",
+            path.display(),
+            ort_minor_version()
+        ))
+    })?;
+    let env = builder
+        .with_name("imgsim")
+        .with_telemetry(false)
+        .with_logger(Arc::new(forward_ort_log))
+        .build()
+        .map_err(|e| Error::Runtime(format!("cannot create the ONNX Runtime environment: {e}")))?;
+    let version = library_version();
+    log::info!("loaded ONNX Runtime {version} from {}", path.display());
+    let loaded = RUNTIME.get_or_init(|| Loaded {
+        env,
+        path: path.to_path_buf(),
+        version,
+    });
+    Ok(&loaded.version)
+}
+
+/// dlopen's error loses the reason; say what is wrong with the file ourselves.
+fn check_library_file(path: &Path) -> Result<()> {
+    let fail = |why: String| {
+        Err(Error::Runtime(format!(
+            "cannot load ONNX Runtime from {}: {why}. Set the system property imgsim.onnxruntime.path \
+             to an absolute path of libonnxruntime.so, or put com.microsoft.onnxruntime:onnxruntime on the classpath",
+            path.display()
+        )))
+    };
+    if !path.is_absolute() {
+        return fail("the path is not absolute".into());
+    }
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => return fail(format!("the file cannot be accessed ({e})")),
+    };
+    if !meta.is_file() {
+        return fail("it is not a regular file".into());
+    }
+    let mut magic = [0u8; 4];
+    match std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic)) {
+        Ok(()) if &magic == b"\x7fELF" => Ok(()),
+        Ok(()) => fail("it is not a shared library (no ELF header)".into()),
+        Err(e) => fail(format!("the file cannot be read ({e})")),
+    }
+}
+
+fn library_version() -> String {
+    // "ORT Build Info: git-branch=rel-1.26.0, ..." -> "1.26.0"
+    let info = ort::info();
+    info.split("rel-")
+        .nth(1)
+        .and_then(|s| s.split([',', ' ']).next())
+        .unwrap_or("unknown")
+        .to_string()
+}
+
+fn ort_minor_version() -> u32 {
+    ort::MINOR_VERSION
+}
+
+/// ONNX Runtime log callback -> `log`, under the target `onnxruntime`.
+fn forward_ort_log(level: LogLevel, category: &str, id: &str, location: &str, message: &str) {
+    let level = match level {
+        LogLevel::Verbose => log::Level::Trace,
+        LogLevel::Info => log::Level::Debug,
+        LogLevel::Warning => log::Level::Warn,
+        LogLevel::Error | LogLevel::Fatal => log::Level::Error,
+    };
+    if log::log_enabled!(target: "onnxruntime", level) {
+        log::log!(target: "onnxruntime", level, "[{category} {id}] {message} ({location})");
+    }
+}
+
+/// The ORT session log level that matches what `log` lets through, so that ONNX Runtime does
+/// not format messages nobody will read.
+pub fn session_log_level() -> LogLevel {
+    if log::log_enabled!(target: "onnxruntime", log::Level::Trace) {
+        LogLevel::Verbose
+    } else if log::log_enabled!(target: "onnxruntime", log::Level::Debug) {
+        LogLevel::Info
+    } else if log::log_enabled!(target: "onnxruntime", log::Level::Warn) {
+        LogLevel::Warning
+    } else {
+        LogLevel::Error
+    }
+}
