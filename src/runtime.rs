@@ -64,7 +64,7 @@ pub fn init(path: &Path) -> Result<&'static str> {
         .with_logger(Arc::new(forward_ort_log))
         .build()
         .map_err(|e| Error::Runtime(format!("cannot create the ONNX Runtime environment: {e}")))?;
-    let version = library_version();
+    let version = library_version(path);
     log::info!("loaded ONNX Runtime {version} from {}", path.display());
     let loaded = RUNTIME.get_or_init(|| Loaded {
         env,
@@ -101,14 +101,23 @@ fn check_library_file(path: &Path) -> Result<()> {
     }
 }
 
-fn library_version() -> String {
-    // "ORT Build Info: git-branch=rel-1.26.0, ..." -> "1.26.0"
-    let info = ort::info();
-    info.split("rel-")
-        .nth(1)
-        .and_then(|s| s.split([',', ' ']).next())
-        .unwrap_or("unknown")
-        .to_string()
+/// Asks the library itself (`OrtGetApiBase()->GetVersionString()`); ort keeps this private.
+fn library_version(path: &Path) -> String {
+    // SAFETY: the library is already loaded by ort (this only bumps its reference count), and
+    // OrtGetApiBase/GetVersionString are part of ONNX Runtime's stable C ABI.
+    let version = unsafe {
+        libloading::Library::new(path).ok().and_then(|lib| {
+            let get: libloading::Symbol<unsafe extern "C" fn() -> *const ort::sys::OrtApiBase> =
+                lib.get(b"OrtGetApiBase").ok()?;
+            let base = get();
+            if base.is_null() {
+                return None;
+            }
+            let v = ((*base).GetVersionString)();
+            (!v.is_null()).then(|| std::ffi::CStr::from_ptr(v).to_string_lossy().into_owned())
+        })
+    };
+    version.unwrap_or_else(|| "unknown".into())
 }
 
 fn ort_minor_version() -> u32 {

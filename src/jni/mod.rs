@@ -286,6 +286,7 @@ pub extern "system" fn Java_dev_imgsim_internal_Native_open<'l>(
     mut env: EnvUnowned<'l>,
     _: JClass<'l>,
     path: JString<'l>,
+    bytes: JByteArray<'l>,
     input_name: JString<'l>,
     output_name: JString<'l>,
     width: jint,
@@ -297,7 +298,7 @@ pub extern "system" fn Java_dev_imgsim_internal_Native_open<'l>(
     max_pixels: jlong,
 ) -> jlong {
     entry!(env, {
-        let path = string(env, &path)?.ok_or_else(|| Error::InvalidArgument("model path is null".into()))?;
+        let path = string(env, &path)?;
         let positive = |v: jint| usize::try_from(v).ok().filter(|&v| v > 0);
         let options = Options {
             input_name: string(env, &input_name)?,
@@ -310,7 +311,16 @@ pub extern "system" fn Java_dev_imgsim_internal_Native_open<'l>(
             pool_size: positive(pool_size).unwrap_or(1),
             max_pixels: u64::try_from(max_pixels).unwrap_or(0),
         };
-        let m = Model::load(std::path::Path::new(&path), options)?;
+        let m = match path {
+            Some(p) => Model::load(std::path::Path::new(&p), options)?,
+            None if !bytes.is_null() => {
+                let mut buf = vec![0i8; bytes.len(env)?];
+                bytes.get_region(env, 0, &mut buf)?;
+                let buf = buf.into_iter().map(|b| b as u8).collect();
+                Model::from_bytes(buf, "(bundled model)", options)?
+            }
+            None => return Err(Error::InvalidArgument("model path and bytes are both null".into()).into()),
+        };
         Ok(Box::into_raw(Box::new(m)) as jlong)
     })
 }

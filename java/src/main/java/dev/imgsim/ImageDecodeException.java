@@ -1,0 +1,14 @@
+package dev.imgsim;
+
+/**
+ * An image file is missing, unreadable, empty, truncated, corrupt, or in an unsupported format
+ * (supported: JPEG, PNG, BMP, GIF, WebP).
+ */
+public class ImageDecodeException extends ImageSimilarityException {
+    private static final long serialVersionUID = 1L;
+
+    /** @param message which file, and what is wrong with it */
+    public ImageDecodeException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,58 @@
+package dev.imgsim.internal;
+
+/**
+ * The native methods of {@code libimgsim.so} ({@code src/jni/mod.rs} is the other side of this
+ * boundary). Not a public API: handles are raw pointers, and callers must hold the instance's
+ * lock so that no call runs during or after {@link #close}.
+ */
+public final class Native {
+    private Native() {}
+
+    static {
+        NativeLoader.load();
+    }
+
+    /** Makes sure the class (and so the library) is loaded. */
+    public static void ensureLoaded() {}
+
+    /** Loads ONNX Runtime from an absolute path (once per process); returns its version. */
+    public static native String initRuntime(String onnxRuntimePath);
+
+    /**
+     * Opens a model from a file ({@code path}) or from memory ({@code bytes}); null/0 values
+     * mean "from the model's metadata". Returns a handle.
+     */
+    public static native long open(String path, byte[] bytes, String inputName, String outputName, int width,
+            int height, float[] mean, float[] std, int intraThreads, int poolSize, long maxPixels);
+
+    /** Frees a handle; the caller guarantees no call is using it. */
+    public static native void close(long handle);
+
+    /** {@code [embeddingSize, inputWidth, inputHeight, batchable (0/1), sessionsCreated]}. */
+    public static native int[] info(long handle);
+
+    /** Native models alive in this process (for leak tests). */
+    public static native long liveModels();
+
+    public static native float[] embedInts(long handle, int[] data, int[] desc);
+
+    public static native float[] embedBytes(long handle, byte[] data, int[] desc);
+
+    public static native float[] embedShorts(long handle, short[] data, int[] desc);
+
+    public static native float[] embedFile(long handle, String path);
+
+    public static native long batchNew(long handle, int n);
+
+    public static native void batchFree(long batch);
+
+    public static native void batchPutInts(long handle, long batch, int index, int[] data, int[] desc);
+
+    public static native void batchPutBytes(long handle, long batch, int index, byte[] data, int[] desc);
+
+    public static native void batchPutShorts(long handle, long batch, int index, short[] data, int[] desc);
+
+    public static native void batchPutFile(long handle, long batch, int index, String path);
+
+    public static native float[][] batchRun(long handle, long batch);
+}

