@@ -64,6 +64,10 @@ pub struct Model {
     pub embedding_size: usize,
     /// The model accepts more than one image per run.
     pub batchable: bool,
+    /// The input's declared shape (-1 for dynamic dimensions).
+    pub input_shape: Vec<i64>,
+    /// The model's `metadata_props`, sorted by key.
+    pub metadata: Vec<(String, String)>,
     pub max_pixels: u64,
     pool: Mutex<Pool>,
     returned: Condvar,
@@ -101,6 +105,8 @@ impl Model {
             output_name: inspected.output_name,
             embedding_size: 0,
             batchable: inspected.batchable,
+            input_shape: inspected.input_shape,
+            metadata: inspected.metadata,
             max_pixels: options.max_pixels,
             options,
             pool: Mutex::new(Pool {
@@ -288,6 +294,8 @@ fn new_session(bytes: &[u8], o: &Options, what: &str) -> Result<Session> {
 }
 
 struct Inspected {
+    input_shape: Vec<i64>,
+    metadata: Vec<(String, String)>,
     preprocess: Preprocess,
     input_name: String,
     output_name: String,
@@ -395,7 +403,17 @@ fn inspect(session: &Session, o: &Options, what: &str) -> Result<Inspected> {
         }
         other => other,
     })?;
+    let mut metadata: Vec<(String, String)> = meta
+        .as_ref()
+        .and_then(|m| m.custom_keys().ok())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|k| custom(&k).map(|v| (k, v)))
+        .collect();
+    metadata.sort();
     Ok(Inspected {
+        input_shape: dims.clone(),
+        metadata,
         preprocess,
         input_name: input.name().to_string(),
         output_name: output.name().to_string(),

@@ -358,6 +358,31 @@ pub extern "system" fn Java_dev_imgsim_internal_Native_info<'l>(
     })
 }
 
+/// `[inputName, outputName, inputShape ("-1,3,-1,-1"), key1, value1, key2, value2, ...]`
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_describe<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    h: jlong,
+) -> JObjectArray<'l> {
+    entry!(env, {
+        let m = model(h)?;
+        let shape = m.input_shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",");
+        let mut items = vec![m.input_name.clone(), m.output_name.clone(), shape];
+        for (k, v) in &m.metadata {
+            items.push(k.clone());
+            items.push(v.clone());
+        }
+        let out = env.new_object_array(items.len() as i32, jni_str!("java/lang/String"), JObject::null())?;
+        for (i, s) in items.iter().enumerate() {
+            let js = JString::from_str(env, s)?;
+            out.set_element(env, i, &js)?;
+            env.delete_local_ref(js);
+        }
+        Ok(out)
+    })
+}
+
 #[unsafe(no_mangle)]
 pub extern "system" fn Java_dev_imgsim_internal_Native_liveModels<'l>(mut env: EnvUnowned<'l>, _: JClass<'l>) -> jlong {
     entry!(env, Ok(LIVE_MODELS.load(std::sync::atomic::Ordering::Relaxed)))

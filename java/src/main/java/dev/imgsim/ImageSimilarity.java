@@ -8,7 +8,10 @@ import java.lang.ref.Reference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -57,6 +60,10 @@ public final class ImageSimilarity implements AutoCloseable {
     private final int inputWidth;
     private final int inputHeight;
     private final long maxPixels;
+    private final String inputName;
+    private final String outputName;
+    private final long[] inputShape;
+    private final Map<String, String> metadata;
 
     /** The native handle and its lock; the Cleaner's action, so it must not refer to the outer instance. */
     private static final class State implements Runnable {
@@ -104,6 +111,19 @@ public final class ImageSimilarity implements AutoCloseable {
         this.inputWidth = info[1];
         this.inputHeight = info[2];
         this.maxPixels = b.maxPixels;
+        String[] d = Native.describe(h);
+        this.inputName = d[0];
+        this.outputName = d[1];
+        String[] dims = d[2].split(",");
+        this.inputShape = new long[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+            inputShape[i] = Long.parseLong(dims[i]);
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        for (int i = 3; i + 1 < d.length; i += 2) {
+            meta.put(d[i], d[i + 1]);
+        }
+        this.metadata = Collections.unmodifiableMap(meta);
         this.state = new State(h);
         this.cleanable = CLEANER.register(this, state);
     }
@@ -301,6 +321,29 @@ public final class ImageSimilarity implements AutoCloseable {
     /** @return the height, in pixels, images are resized to before inference */
     public int inputHeight() {
         return inputHeight;
+    }
+
+    /** @return the name of the model input that receives the image tensor */
+    public String inputName() {
+        return inputName;
+    }
+
+    /** @return the name of the model output that holds the embedding */
+    public String outputName() {
+        return outputName;
+    }
+
+    /** @return the input's declared shape, NCHW, with -1 for dynamic dimensions */
+    public long[] inputShape() {
+        return inputShape.clone();
+    }
+
+    /**
+     * @return the model's {@code metadata_props} (for the bundled model: preprocessing, name,
+     *     version, training data provenance), sorted by key; unmodifiable
+     */
+    public Map<String, String> modelMetadata() {
+        return metadata;
     }
 
     /** @return the version of the ONNX Runtime library in use, such as {@code 1.26.0} */

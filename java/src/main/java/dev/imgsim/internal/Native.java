@@ -31,6 +31,9 @@ public final class Native {
     /** {@code [embeddingSize, inputWidth, inputHeight, batchable (0/1), sessionsCreated]}. */
     public static native int[] info(long handle);
 
+    /** {@code [inputName, outputName, inputShape, key1, value1, ...]} (shape as "-1,3,-1,-1"). */
+    public static native String[] describe(long handle);
+
     /** Native models alive in this process (for leak tests). */
     public static native long liveModels();
 
