@@ -2,6 +2,10 @@
 //! `pixels.rs` (alpha over white, gray as (g, g, g), 16-bit scaled linearly). The pixel count is
 //! checked against a limit from the file's header, before any pixel buffer is allocated, so a
 //! small file that declares a huge image ("decompression bomb") is refused cheaply.
+//!
+//! When the caller will shrink the image anyway (it says so with `target`), a baseline or
+//! progressive JPEG is decoded at 1/2, 1/4 or 1/8 scale in the DCT domain (jpeg-decoder's
+//! `scale`), never below the target: most of the work of a 12-megapixel decode is skipped.
 
 use std::io::{BufRead, BufReader, Cursor, Seek};
 use std::path::Path;
@@ -19,6 +23,12 @@ pub struct Rgb8 {
 
 /// Decodes the image file at `path`. `max_pixels` bounds `width * height`.
 pub fn decode_file(path: &Path, max_pixels: u64) -> Result<Rgb8> {
+    decode_file_for(path, max_pixels, None)
+}
+
+/// Like `decode_file`, but a JPEG may come back smaller than stored, though never smaller
+/// than `target` (width, height) in either dimension.
+pub fn decode_file_for(path: &Path, max_pixels: u64, target: Option<(usize, usize)>) -> Result<Rgb8> {
     let file = std::fs::File::open(path).map_err(|e| {
         let what = match e.kind() {
             std::io::ErrorKind::NotFound => "does not exist",
@@ -30,7 +40,62 @@ pub fn decode_file(path: &Path, max_pixels: u64) -> Result<Rgb8> {
     if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
         return Err(Error::Decode(format!("{} is a directory, not an image file", path.display())));
     }
-    decode_reader(BufReader::new(file), &path.display().to_string(), max_pixels)
+    let what = path.display().to_string();
+    if let Some(target) = target {
+        let mut reader = BufReader::new(file);
+        let mut magic = [0u8; 3];
+        let is_jpeg = std::io::Read::read_exact(&mut reader, &mut magic).is_ok() && magic == [0xFF, 0xD8, 0xFF];
+        std::io::Seek::rewind(&mut reader).map_err(|e| Error::Decode(format!("cannot read image {what}: {e}")))?;
+        if is_jpeg {
+            if let Some(img) = decode_jpeg_scaled(&mut reader, &what, max_pixels, target)? {
+                return Ok(img);
+            }
+            std::io::Seek::rewind(&mut reader).map_err(|e| Error::Decode(format!("cannot read image {what}: {e}")))?;
+        }
+        return decode_reader(reader, &what, max_pixels);
+    }
+    decode_reader(BufReader::new(file), &what, max_pixels)
+}
+
+/// DCT-domain downscaled JPEG decoding; `Ok(None)` when this decoder cannot handle the file
+/// (CMYK, 12-bit, unusual headers) and the general decoder should try.
+fn decode_jpeg_scaled<R: std::io::Read>(
+    reader: R,
+    what: &str,
+    max_pixels: u64,
+    (tw, th): (usize, usize),
+) -> Result<Option<Rgb8>> {
+    let mut dec = jpeg_decoder::Decoder::new(reader);
+    if dec.read_info().is_err() {
+        return Ok(None);
+    }
+    let Some(info) = dec.info() else { return Ok(None) };
+    let (w, h) = (info.width as u64, info.height as u64);
+    if w * h > max_pixels {
+        return Err(Error::ImageTooLarge(format!(
+            "image {what} declares {w}x{h} = {} pixels, more than the limit of {max_pixels}; raise maxPixels if such images are expected",
+            w * h
+        )));
+    }
+    let fmt = info.pixel_format;
+    if !matches!(fmt, jpeg_decoder::PixelFormat::RGB24 | jpeg_decoder::PixelFormat::L8) {
+        return Ok(None);
+    }
+    let req = |t: usize| t.clamp(1, u16::MAX as usize) as u16;
+    let Ok((sw, sh)) = dec.scale(req(tw), req(th)) else { return Ok(None) };
+    let data = match dec.decode() {
+        Ok(d) => d,
+        Err(e) => return Err(Error::Decode(format!("cannot decode image {what}: {e}"))),
+    };
+    let (sw, sh) = (sw as usize, sh as usize);
+    let data = match fmt {
+        jpeg_decoder::PixelFormat::L8 => data.iter().flat_map(|&g| [g, g, g]).collect(),
+        _ => data,
+    };
+    if data.len() != sw * sh * 3 {
+        return Ok(None);
+    }
+    Ok(Some(Rgb8 { width: sw, height: sh, data }))
 }
 
 /// Decodes an image held in memory; `what` names it in error messages.
@@ -124,6 +189,23 @@ mod tests {
         for data in [&b""[..], &b"not an image at all"[..], &bytes[..bytes.len() / 3]] {
             assert!(matches!(decode_bytes(data, "x", 1 << 20), Err(Error::Decode(_))));
         }
+    }
+
+    #[test]
+    fn jpeg_is_decoded_at_reduced_scale_but_not_below_the_target() {
+        let mut img = image::RgbImage::new(400, 300);
+        for (x, y, p) in img.enumerate_pixels_mut() {
+            *p = image::Rgb([(x % 256) as u8, (y % 256) as u8, 128]);
+        }
+        let bytes = encode(DynamicImage::ImageRgb8(img), ImageFormat::Jpeg);
+        let path = std::env::temp_dir().join(format!("imgsim-scaled-{}.jpg", std::process::id()));
+        std::fs::write(&path, &bytes).unwrap();
+        let small = decode_file_for(&path, 1 << 20, Some((90, 60))).unwrap();
+        let full = decode_file(&path, 1 << 20).unwrap();
+        std::fs::remove_file(&path).ok();
+        assert_eq!((small.width, small.height), (100, 75));
+        assert_eq!((full.width, full.height), (400, 300));
+        assert!(matches!(decode_file_for(Path::new("/nonexistent.jpg"), 1, Some((1, 1))), Err(Error::Decode(_))));
     }
 
     #[test]

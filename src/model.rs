@@ -1,6 +1,12 @@
 //! An embedding model: ONNX Runtime sessions, model inspection, and the preprocessing read from
 //! the model's metadata. `Session::run` needs `&mut`, so sessions live in a small pool: each call
-//! takes one (creating it lazily, up to `pool_size`) or waits for one to come back.
+//! takes one (creating it lazily) or waits while `pool_size` calls are running.
+//!
+//! Threads (measured in docs/PERFORMANCE.md): one caller alone is fastest with all cores in one
+//! run; two callers are fastest with one thread each (two-thread runs side by side oversubscribe
+//! the cores). So by default ("adaptive") a call that starts while no other call runs gets a
+//! *wide* session (one intra-op thread per core), and a call that starts while others run gets a
+//! *narrow* one-thread session. An explicit `intra_threads` makes every session alike.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -48,7 +54,7 @@ pub struct Options {
     pub height: Option<usize>,
     pub mean: Option<[f32; 3]>,
     pub std: Option<[f32; 3]>,
-    /// ONNX Runtime intra-op threads per session; 0 lets ONNX Runtime choose.
+    /// ONNX Runtime intra-op threads per session; 0 = adaptive (see the module docs).
     pub intra_threads: usize,
     /// Sessions that may run at once; at least 1.
     pub pool_size: usize,
@@ -74,8 +80,15 @@ pub struct Model {
 }
 
 struct Pool {
-    idle: Vec<Session>,
+    idle_wide: Vec<Session>,
+    idle_narrow: Vec<Session>,
     created: usize,
+    active: usize,
+}
+
+/// Intra-op threads of a wide session: the cores this process may use.
+fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 
 impl Model {
@@ -96,7 +109,8 @@ impl Model {
         if options.max_pixels == 0 {
             return Err(Error::InvalidArgument("maxPixels must be positive".into()));
         }
-        let session = new_session(&bytes, &options, what)?;
+        let adaptive = options.intra_threads == 0;
+        let session = new_session(&bytes, &options, adaptive, what)?;
         let inspected = inspect(&session, &options, what)?;
         let mut model = Model {
             bytes,
@@ -110,11 +124,21 @@ impl Model {
             max_pixels: options.max_pixels,
             options,
             pool: Mutex::new(Pool {
-                idle: vec![session],
+                idle_wide: Vec::new(),
+                idle_narrow: Vec::new(),
                 created: 1,
+                active: 0,
             }),
             returned: Condvar::new(),
         };
+        {
+            let pool = model.pool.get_mut().unwrap_or_else(|p| p.into_inner());
+            if adaptive {
+                pool.idle_wide.push(session);
+            } else {
+                pool.idle_narrow.push(session);
+            }
+        }
         // A probe run checks the output's shape and type, learns the embedding size, and warms
         // the session up so the caller's first embedding is not the slow one.
         let probe = vec![0.0f32; model.preprocess.tensor_len()];
@@ -151,7 +175,8 @@ impl Model {
 
     /// Decodes an image file into the model's input tensor.
     pub fn tensor_from_file(&self, path: &Path, out: &mut [f32]) -> Result<()> {
-        let img = decode::decode_file(path, self.max_pixels)?;
+        let target = (self.preprocess.width, self.preprocess.height);
+        let img = decode::decode_file_for(path, self.max_pixels, Some(target))?;
         preprocess::to_tensor(&img.data, img.width, img.height, &self.preprocess, out)
     }
 
@@ -217,27 +242,31 @@ impl Model {
         Ok(data.to_vec())
     }
 
-    /// Takes an idle session, creates one if the pool is not full, or waits for one.
+    /// Waits until fewer than `pool_size` calls run, then takes an idle session of the right
+    /// width (wide when no other call runs, in adaptive mode), creating one if none is idle.
     fn checkout(&self) -> Result<PooledSession<'_>> {
+        let adaptive = self.options.intra_threads == 0;
         let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
-        loop {
-            if let Some(s) = pool.idle.pop() {
-                return Ok(PooledSession(Some(s), self));
-            }
-            if pool.created < self.options.pool_size {
-                pool.created += 1;
-                drop(pool);
-                return match new_session(&self.bytes, &self.options, "(pooled)") {
-                    Ok(s) => Ok(PooledSession(Some(s), self)),
-                    Err(e) => {
-                        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
-                        pool.created -= 1;
-                        self.returned.notify_one();
-                        Err(e)
-                    }
-                };
-            }
+        while pool.active >= self.options.pool_size {
             pool = self.returned.wait(pool).unwrap_or_else(|p| p.into_inner());
+        }
+        let wide = adaptive && pool.active == 0;
+        pool.active += 1;
+        let idle = if wide { pool.idle_wide.pop() } else { pool.idle_narrow.pop() };
+        if let Some(s) = idle {
+            return Ok(PooledSession { session: Some(s), wide, model: self });
+        }
+        pool.created += 1;
+        drop(pool);
+        match new_session(&self.bytes, &self.options, wide, "(pooled)") {
+            Ok(s) => Ok(PooledSession { session: Some(s), wide, model: self }),
+            Err(e) => {
+                let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+                pool.created -= 1;
+                pool.active -= 1;
+                self.returned.notify_one();
+                Err(e)
+            }
         }
     }
 
@@ -254,27 +283,35 @@ impl Drop for Model {
 }
 
 /// A session on loan; goes back to the pool when dropped, even on a panic.
-struct PooledSession<'a>(Option<Session>, &'a Model);
+struct PooledSession<'a> {
+    session: Option<Session>,
+    wide: bool,
+    model: &'a Model,
+}
 
 impl PooledSession<'_> {
     fn session(&mut self) -> &mut Session {
         // Only `drop` takes the session out.
-        self.0.as_mut().unwrap_or_else(|| unreachable!())
+        self.session.as_mut().unwrap_or_else(|| unreachable!())
     }
 }
 
 impl Drop for PooledSession<'_> {
     fn drop(&mut self) {
-        if let Some(session) = self.0.take() {
-            let model = self.1;
-            let mut pool = model.pool.lock().unwrap_or_else(|p| p.into_inner());
-            pool.idle.push(session);
-            model.returned.notify_one();
+        if let Some(session) = self.session.take() {
+            let mut pool = self.model.pool.lock().unwrap_or_else(|p| p.into_inner());
+            if self.wide {
+                pool.idle_wide.push(session);
+            } else {
+                pool.idle_narrow.push(session);
+            }
+            pool.active -= 1;
+            self.model.returned.notify_one();
         }
     }
 }
 
-fn new_session(bytes: &[u8], o: &Options, what: &str) -> Result<Session> {
+fn new_session(bytes: &[u8], o: &Options, wide: bool, what: &str) -> Result<Session> {
     let env = runtime::environment()?;
     let err = |e: &dyn std::fmt::Display| Error::Runtime(format!("cannot configure an ONNX Runtime session: {e}"));
     let mut builder = Session::builder(env)
@@ -283,9 +320,12 @@ fn new_session(bytes: &[u8], o: &Options, what: &str) -> Result<Session> {
         .map_err(|e| err(&e))?
         .with_log_level(runtime::session_log_level())
         .map_err(|e| err(&e))?;
-    if o.intra_threads > 0 {
-        builder = builder.with_intra_threads(o.intra_threads).map_err(|e| err(&e))?;
-    }
+    let threads = match o.intra_threads {
+        0 if wide => cores(),
+        0 => 1,
+        n => n,
+    };
+    builder = builder.with_intra_threads(threads).map_err(|e| err(&e))?;
     builder.commit_from_memory(bytes).map_err(|e| {
         Error::Model(format!(
             "ONNX Runtime cannot load the model {what}: {e}. Is it a valid .onnx file?"

@@ -410,7 +410,7 @@ public final class ImageSimilarity implements AutoCloseable {
         private int height;
         private float[] mean;
         private float[] std;
-        private int intraOpThreads = 1;
+        private int intraOpThreads = 0;
         private int poolSize = Math.max(1, Runtime.getRuntime().availableProcessors());
         private long maxPixels = 100_000_000L;
 
@@ -466,8 +466,10 @@ public final class ImageSimilarity implements AutoCloseable {
         }
 
         /**
-         * ONNX Runtime threads per inference (default 1: with a session per core, parallel
-         * callers use all cores without oversubscription). 0 lets ONNX Runtime choose.
+         * ONNX Runtime intra-op threads per inference. Default 0, adaptive: a call that runs alone
+         * uses one thread per core (lowest latency), calls that overlap others use one thread each
+         * (highest throughput, no oversubscription). A positive value fixes the thread count of
+         * every inference.
          */
         public Builder intraOpThreads(int threads) {
             if (threads < 0) {
