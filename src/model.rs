@@ -168,6 +168,9 @@ impl Model {
     /// Converts a raster to the model's input tensor, writing into `out` (`tensor_len` values).
     pub fn tensor_from_pixels(&self, samples: Samples<'_>, layout: &Layout, out: &mut [f32]) -> Result<()> {
         self.check_pixels(layout.width, layout.height, "image")?;
+        if preprocess::tensor_direct(samples, layout, &self.preprocess, out)? {
+            return Ok(());
+        }
         let mut rgb = Vec::new();
         pixels::to_rgb8(samples, layout, &mut rgb)?;
         preprocess::to_tensor(&rgb, layout.width, layout.height, &self.preprocess, out)

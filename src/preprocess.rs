@@ -5,6 +5,7 @@
 use fast_image_resize::{images::Image, FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
 use crate::error::{Error, Result};
+use crate::pixels::{Format, Layout, Samples};
 
 /// How an image becomes a tensor. `mean`/`std` apply to samples scaled to [0, 1].
 #[derive(Clone, Debug, PartialEq)]
@@ -74,15 +75,68 @@ pub fn resize(rgb: &[u8], w: usize, h: usize, dw: usize, dh: usize) -> Result<Ve
 /// `(x / 255 - mean) / std`, planar. Written as one multiply-add per sample, one plane at a
 /// time, so the compiler vectorises it.
 fn normalise(rgb: &[u8], p: &Preprocess, out: &mut [f32]) {
+    normalise_channels(rgb, 3, [0, 1, 2], p, out)
+}
+
+/// `normalise` for pixels of `bpp` bytes whose R, G, B bytes sit at `idx`.
+fn normalise_channels(px: &[u8], bpp: usize, idx: [usize; 3], p: &Preprocess, out: &mut [f32]) {
     let n = p.width * p.height;
     for c in 0..3 {
         let scale = 1.0 / (255.0 * p.std[c]);
         let bias = -p.mean[c] / p.std[c];
         let plane = &mut out[c * n..(c + 1) * n];
-        for (o, px) in plane.iter_mut().zip(rgb.chunks_exact(3)) {
-            *o = px[c] as f32 * scale + bias;
+        let k = idx[c];
+        for (o, px) in plane.iter_mut().zip(px.chunks_exact(bpp)) {
+            *o = px[k] as f32 * scale + bias;
         }
     }
+}
+
+/// Fast path for opaque rasters whose pixels are whole 3-byte (interleaved bytes, any band
+/// order) or 4-byte (packed ints) units and whose rows are contiguous (not a sub-image: the
+/// resize filter would read the parent's pixels beyond the window's edge): resize straight
+/// from the raster's array and pick the channels while normalising. Skips the full-size RGB
+/// copy. Returns `Ok(false)` when the layout does not qualify (the caller converts first);
+/// the result is identical to converting first, as the channels are resized independently.
+pub fn tensor_direct(samples: Samples<'_>, layout: &Layout, p: &Preprocess, out: &mut [f32]) -> Result<bool> {
+    if (layout.width, layout.height) == (p.width, p.height) {
+        return Ok(false); // no resize: the generic path is already a single pass
+    }
+    layout.validate(match samples {
+        Samples::U8(s) => s.len(),
+        Samples::U16(s) => s.len(),
+        Samples::I32(s) => s.len(),
+    })?;
+    let (bytes, bpp, idx, elem): (&[u8], usize, [usize; 3], usize) = match (samples, layout.format) {
+        (Samples::U8(s), Format::Interleaved { r, g, b, a: None }) if layout.pixel_stride == 3 => (s, 3, [r, g, b], 1),
+        #[cfg(target_endian = "little")]
+        (Samples::I32(s), Format::Packed { r_shift, g_shift, b_shift, a_shift: None })
+            if layout.pixel_stride == 1 && [r_shift, g_shift, b_shift].iter().all(|&v| v % 8 == 0 && v <= 16) =>
+        {
+            // SAFETY: any i32 is 4 valid bytes; little-endian puts bits 0-7 in byte 0.
+            let b8 = unsafe { std::slice::from_raw_parts(s.as_ptr() as *const u8, s.len() * 4) };
+            (b8, 4, [(r_shift / 8) as usize, (g_shift / 8) as usize, (b_shift / 8) as usize], 4)
+        }
+        _ => return Ok(false),
+    };
+    let px_elems = if elem == 4 { 1 } else { 3 };
+    let scan = layout.scanline_stride;
+    let rows = layout.height;
+    if layout.offset != 0 || scan != layout.width * px_elems || rows * scan * elem > bytes.len() {
+        return Ok(false);
+    }
+    let full_w = layout.width;
+    let err = |e: &dyn std::fmt::Display| Error::InvalidArgument(format!("cannot resize: {e}"));
+    let pt = if bpp == 3 { PixelType::U8x3 } else { PixelType::U8x4 };
+    let src = fast_image_resize::images::ImageRef::new(full_w as u32, rows as u32, &bytes[..rows * scan * elem], pt)
+        .map_err(|e| err(&e))?;
+    let mut dst = Image::new(p.width as u32, p.height as u32, pt);
+    let opts = ResizeOptions::new()
+        .resize_alg(ResizeAlg::Convolution(FilterType::Bilinear))
+        .use_alpha(false);
+    Resizer::new().resize(&src, &mut dst, &opts).map_err(|e| err(&e))?;
+    normalise_channels(dst.buffer(), bpp, idx, p, out);
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -124,6 +178,44 @@ mod tests {
         let rgb = [0u8, 0, 0, 255, 255, 255];
         let small = resize(&rgb, 2, 1, 1, 1).unwrap();
         assert!((small[0] as i32 - 128).abs() <= 1, "{small:?}");
+    }
+
+    #[test]
+    fn direct_path_equals_converting_first() {
+        use crate::pixels::{to_rgb8, Format, Layout, Samples};
+        // whole 3-byte BGR and packed-int rasters take the direct path; sub-images do not
+        let (pw, ph) = (31usize, 17usize);
+        let bgr: Vec<u8> = (0..pw * ph * 3).map(|i| (i * 7 % 251) as u8).collect();
+        let layout = Layout {
+            width: 31,
+            height: 17,
+            offset: 0,
+            scanline_stride: pw * 3,
+            pixel_stride: 3,
+            format: Format::Interleaved { r: 2, g: 1, b: 0, a: None },
+            premultiplied: false,
+        };
+        let p = pre(8, 6);
+        let (mut a, mut b) = (vec![0f32; p.tensor_len()], vec![0f32; p.tensor_len()]);
+        assert!(tensor_direct(Samples::U8(&bgr), &layout, &p, &mut a).unwrap());
+        let mut rgb = Vec::new();
+        to_rgb8(Samples::U8(&bgr), &layout, &mut rgb).unwrap();
+        to_tensor(&rgb, 31, 17, &p, &mut b).unwrap();
+        assert_eq!(a, b);
+        let sub = Layout { height: 16, offset: pw * 3, ..layout };
+        assert!(!tensor_direct(Samples::U8(&bgr), &sub, &p, &mut a).unwrap());
+        let ints: Vec<i32> = (0..pw * ph).map(|i| (i as i32).wrapping_mul(2654435761u32 as i32) & 0xFFFFFF).collect();
+        let layout = Layout {
+            offset: 0,
+            scanline_stride: pw,
+            pixel_stride: 1,
+            format: Format::Packed { r_shift: 16, g_shift: 8, b_shift: 0, a_shift: None },
+            ..layout
+        };
+        assert!(tensor_direct(Samples::I32(&ints), &layout, &p, &mut a).unwrap());
+        to_rgb8(Samples::I32(&ints), &layout, &mut rgb).unwrap();
+        to_tensor(&rgb, 31, 17, &p, &mut b).unwrap();
+        assert_eq!(a, b);
     }
 
     #[test]
