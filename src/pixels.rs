@@ -141,9 +141,25 @@ fn over_white_premultiplied(c: u8, a: u8) -> u8 {
 }
 
 /// Converts the pixels `layout` describes into interleaved RGB, 3 bytes a pixel, row-major,
-/// replacing the contents of `out`.
+/// replacing the contents of `out`. Compiled twice; the AVX2 copy is chosen at run time.
 pub fn to_rgb8(samples: Samples<'_>, layout: &Layout, out: &mut Vec<u8>) -> Result<()> {
     layout.validate(samples.len())?;
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports the features the function is compiled for.
+        return unsafe { to_rgb8_avx2(samples, layout, out) };
+    }
+    to_rgb8_body(samples, layout, out)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn to_rgb8_avx2(samples: Samples<'_>, layout: &Layout, out: &mut Vec<u8>) -> Result<()> {
+    to_rgb8_body(samples, layout, out)
+}
+
+#[inline(always)]
+fn to_rgb8_body(samples: Samples<'_>, layout: &Layout, out: &mut Vec<u8>) -> Result<()> {
     let (w, h) = (layout.width, layout.height);
     out.clear();
     out.resize(w * h * 3, 0);
@@ -168,8 +184,14 @@ pub fn to_rgb8(samples: Samples<'_>, layout: &Layout, out: &mut Vec<u8>) -> Resu
                 }
             };
             let row_elems = (layout.width - 1) * stride + 1;
+            let bytewise = a_shift.is_none() && [r_shift, g_shift, b_shift].iter().all(|&v| v % 8 == 0);
             for_rows(s, layout, row_elems, out, |row, dst| {
-                if stride == 1 {
+                if stride == 1 && bytewise && cfg!(target_endian = "little") {
+                    // SAFETY: any i32 is 4 valid bytes; little-endian puts bits 0-7 in byte 0.
+                    let bytes = unsafe { std::slice::from_raw_parts(row.as_ptr() as *const u8, row.len() * 4) };
+                    let idx = [(r_shift / 8) as usize, (g_shift / 8) as usize, (b_shift / 8) as usize];
+                    shuffle::bytes4(bytes, dst, idx);
+                } else if stride == 1 {
                     for (d, &v) in dst.chunks_exact_mut(3).zip(row) {
                         d.copy_from_slice(&px(v));
                     }
@@ -186,12 +208,8 @@ pub fn to_rgb8(samples: Samples<'_>, layout: &Layout, out: &mut Vec<u8>) -> Resu
                 None if ps == 3 && (r, g, b) == (0, 1, 2) => for_rows(s, layout, 3 * layout.width, out, |row, dst| {
                     dst.copy_from_slice(row);
                 }),
-                None if ps == 3 && (r, g, b) == (2, 1, 0) => for_rows(s, layout, 3 * layout.width, out, |row, dst| {
-                    for (d, p) in dst.chunks_exact_mut(3).zip(row.chunks_exact(3)) {
-                        d[0] = p[2];
-                        d[1] = p[1];
-                        d[2] = p[0];
-                    }
+                None if ps == 3 => for_rows(s, layout, 3 * layout.width, out, |row, dst| {
+                    shuffle::bytes3(row, dst, [r, g, b]);
                 }),
                 None => for_rows_strided(s, layout, out, |p| [p[r], p[g], p[b]]),
                 Some(a) => for_rows_strided(s, layout, out, |p| {
@@ -263,6 +281,62 @@ fn for_rows_strided<T: Copy>(
         for (x, d) in dst.chunks_exact_mut(3).enumerate() {
             d.copy_from_slice(&px(&row[x * ps..]));
         }
+    }
+}
+
+/// Byte shuffles from 3- or 4-byte pixels to RGB: SSSE3 `pshufb` 16 bytes at a time where the
+/// CPU has it, a scalar loop otherwise and for the tail.
+mod shuffle {
+    /// `dst[3i + c] = src[3i + idx[c]]`
+    pub fn bytes3(src: &[u8], dst: &mut [u8], idx: [usize; 3]) {
+        let mut done = 0;
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("ssse3") && idx.iter().all(|&i| i < 3) {
+            // SAFETY: feature checked; the function bounds-checks its loads and stores.
+            done = unsafe { ssse3(src, dst, idx, 3) };
+        }
+        for (d, p) in dst[done..].chunks_exact_mut(3).zip(src[done..].chunks_exact(3)) {
+            d.copy_from_slice(&[p[idx[0]], p[idx[1]], p[idx[2]]]);
+        }
+    }
+
+    /// `dst[3i + c] = src[4i + idx[c]]`
+    pub fn bytes4(src: &[u8], dst: &mut [u8], idx: [usize; 3]) {
+        let mut done_px = 0;
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("ssse3") && idx.iter().all(|&i| i < 4) {
+            // SAFETY: as above.
+            done_px = unsafe { ssse3(src, dst, idx, 4) } / 3;
+        }
+        for (d, p) in dst[done_px * 3..].chunks_exact_mut(3).zip(src[done_px * 4..].chunks_exact(4)) {
+            d.copy_from_slice(&[p[idx[0]], p[idx[1]], p[idx[2]]]);
+        }
+    }
+
+    /// Converts whole 16-byte loads: 5 pixels (3-byte) or 4 pixels (4-byte) a step, storing 16
+    /// bytes of which the last may be overwritten by the next step. Stops while a full 16-byte
+    /// load and store stay in bounds; returns the output bytes written.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "ssse3")]
+    unsafe fn ssse3(src: &[u8], dst: &mut [u8], idx: [usize; 3], bpp: usize) -> usize {
+        use std::arch::x86_64::*;
+        let px_per_step = if bpp == 3 { 5 } else { 4 };
+        let mut m = [0x80u8 as i8; 16];
+        for p in 0..px_per_step {
+            for c in 0..3 {
+                m[3 * p + c] = (bpp * p + idx[c]) as i8;
+            }
+        }
+        let mask = _mm_loadu_si128(m.as_ptr() as *const __m128i);
+        let (in_step, out_step) = (bpp * px_per_step, 3 * px_per_step);
+        let (mut i, mut o) = (0usize, 0usize);
+        while i + 16 <= src.len() && o + 16 <= dst.len() {
+            let v = _mm_loadu_si128(src.as_ptr().add(i) as *const __m128i);
+            _mm_storeu_si128(dst.as_mut_ptr().add(o) as *mut __m128i, _mm_shuffle_epi8(v, mask));
+            i += in_step;
+            o += out_step;
+        }
+        o
     }
 }
 
@@ -408,6 +482,21 @@ mod tests {
         assert!(to_rgb8(Samples::I32(&[0; 9]), &l, &mut Vec::new()).is_err());
         l = packed_rgb(0, 3);
         assert!(to_rgb8(Samples::I32(&[0; 9]), &l, &mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn shuffles_match_the_scalar_rule_at_every_length() {
+        for n in 0..40usize {
+            let src3: Vec<u8> = (0..n * 3).map(|i| (i * 7 + 1) as u8).collect();
+            let mut d = vec![0u8; n * 3];
+            shuffle::bytes3(&src3, &mut d, [2, 0, 1]);
+            let want: Vec<u8> = src3.chunks(3).flat_map(|p| [p[2], p[0], p[1]]).collect();
+            assert_eq!(d, want, "3-byte, {n} pixels");
+            let src4: Vec<u8> = (0..n * 4).map(|i| (i * 5 + 3) as u8).collect();
+            shuffle::bytes4(&src4, &mut d, [2, 1, 0]);
+            let want: Vec<u8> = src4.chunks(4).flat_map(|p| [p[2], p[1], p[0]]).collect();
+            assert_eq!(d, want, "4-byte, {n} pixels");
+        }
     }
 
     #[test]
