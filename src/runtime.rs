@@ -150,3 +150,26 @@ pub fn session_log_level() -> LogLevel {
         LogLevel::Error
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(path: &str, why: &str) {
+        let err = check_library_file(Path::new(path)).unwrap_err();
+        assert!(matches!(err, Error::Runtime(_)));
+        assert!(err.message().contains(why), "{err}");
+        assert!(err.message().contains("imgsim.onnxruntime.path"), "{err}");
+    }
+
+    #[test]
+    fn unusable_library_files_are_explained_before_dlopen() {
+        refused("libonnxruntime.so", "not absolute");
+        refused("/nonexistent/libonnxruntime.so", "cannot be accessed");
+        refused("/tmp", "not a regular file");
+        let fake = std::env::temp_dir().join(format!("imgsim-fake-ort-{}.so", std::process::id()));
+        std::fs::write(&fake, b"this is not a shared library").unwrap();
+        refused(fake.to_str().unwrap(), "no ELF header");
+        std::fs::remove_file(&fake).ok();
+    }
+}

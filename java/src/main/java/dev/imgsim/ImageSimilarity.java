@@ -427,6 +427,7 @@ public final class ImageSimilarity implements AutoCloseable {
         private float[] mean;
         private float[] std;
         private int intraOpThreads = 0;
+        private boolean intraOpThreadsSet;
         private int poolSize = Math.max(1, Runtime.getRuntime().availableProcessors());
         private long maxPixels = 100_000_000L;
 
@@ -492,13 +493,14 @@ public final class ImageSimilarity implements AutoCloseable {
          * ONNX Runtime intra-op threads per inference. Default 0, adaptive: a call that runs alone
          * uses one thread per core (lowest latency), calls that overlap others use one thread each
          * (highest throughput, no oversubscription). A positive value fixes the thread count of
-         * every inference.
+         * every inference. The bundled INT8 model defaults to 1, which measured fastest for it.
          */
         public Builder intraOpThreads(int threads) {
             if (threads < 0) {
                 throw new IllegalArgumentException("threads must be >= 0, got " + threads);
             }
             this.intraOpThreads = threads;
+            this.intraOpThreadsSet = true;
             return this;
         }
 
@@ -533,6 +535,10 @@ public final class ImageSimilarity implements AutoCloseable {
          * @throws ImageSimilarityException if the native library or ONNX Runtime cannot be loaded
          */
         public ImageSimilarity build() {
+            if (modelPath == null && bundled == BundledModel.INT8 && !intraOpThreadsSet) {
+                // measured (docs/EDGE.md): the INT8 model runs fastest on one thread per inference
+                intraOpThreads = 1;
+            }
             return new ImageSimilarity(this);
         }
     }
