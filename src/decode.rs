@@ -40,21 +40,27 @@ pub fn decode_file_for(path: &Path, max_pixels: u64, target: Option<(usize, usiz
     if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
         return Err(Error::Decode(format!("{} is a directory, not an image file", path.display())));
     }
-    let what = path.display().to_string();
+    decode_any(BufReader::new(file), &path.display().to_string(), max_pixels, target)
+}
+
+/// `decode_bytes` with the reduced-scale JPEG path of `decode_file_for`.
+pub fn decode_bytes_for(bytes: &[u8], what: &str, max_pixels: u64, target: Option<(usize, usize)>) -> Result<Rgb8> {
+    decode_any(Cursor::new(bytes), what, max_pixels, target)
+}
+
+fn decode_any<R: BufRead + Seek>(mut reader: R, what: &str, max_pixels: u64, target: Option<(usize, usize)>) -> Result<Rgb8> {
     if let Some(target) = target {
-        let mut reader = BufReader::new(file);
         let mut magic = [0u8; 3];
         let is_jpeg = std::io::Read::read_exact(&mut reader, &mut magic).is_ok() && magic == [0xFF, 0xD8, 0xFF];
         std::io::Seek::rewind(&mut reader).map_err(|e| Error::Decode(format!("cannot read image {what}: {e}")))?;
         if is_jpeg {
-            if let Some(img) = decode_jpeg_scaled(&mut reader, &what, max_pixels, target)? {
+            if let Some(img) = decode_jpeg_scaled(&mut reader, what, max_pixels, target)? {
                 return Ok(img);
             }
             std::io::Seek::rewind(&mut reader).map_err(|e| Error::Decode(format!("cannot read image {what}: {e}")))?;
         }
-        return decode_reader(reader, &what, max_pixels);
     }
-    decode_reader(BufReader::new(file), &what, max_pixels)
+    decode_reader(reader, what, max_pixels)
 }
 
 /// DCT-domain downscaled JPEG decoding; `Ok(None)` when this decoder cannot handle the file

@@ -208,7 +208,8 @@ fn to_rgb8_body(samples: Samples<'_>, layout: &Layout, out: &mut Vec<u8>) -> Res
                 None if ps == 3 && (r, g, b) == (0, 1, 2) => for_rows(s, layout, 3 * layout.width, out, |row, dst| {
                     dst.copy_from_slice(row);
                 }),
-                None if ps == 3 => for_rows(s, layout, 3 * layout.width, out, |row, dst| {
+                // bands inside the 3-byte pixel (a custom layout may place them past it)
+                None if ps == 3 && r < 3 && g < 3 && b < 3 => for_rows(s, layout, 3 * layout.width, out, |row, dst| {
                     shuffle::bytes3(row, dst, [r, g, b]);
                 }),
                 None => for_rows_strided(s, layout, out, |p| [p[r], p[g], p[b]]),
@@ -497,6 +498,28 @@ mod tests {
             let want: Vec<u8> = src4.chunks(4).flat_map(|p| [p[2], p[1], p[0]]).collect();
             assert_eq!(d, want, "4-byte, {n} pixels");
         }
+    }
+
+    /// Found by `cargo fuzz run pixels`: a band offset past a 3-byte pixel stride panicked in
+    /// the byte-shuffle fast path (an exception in Java, but wrong all the same).
+    #[test]
+    fn band_offsets_past_the_pixel_stride_take_the_generic_path() {
+        let data: Vec<u8> = (0..40).collect();
+        let l = Layout {
+            width: 3,
+            height: 2,
+            offset: 0,
+            scanline_stride: 12,
+            pixel_stride: 3,
+            format: Format::Interleaved { r: 4, g: 0, b: 1, a: None },
+            premultiplied: false,
+        };
+        let mut out = Vec::new();
+        to_rgb8(Samples::U8(&data), &l, &mut out).unwrap();
+        assert_eq!(&out[..6], &[4, 0, 1, 7, 3, 4]);
+        let p = crate::preprocess::Preprocess { width: 2, height: 2, mean: [0.0; 3], std: [1.0; 3] };
+        let mut t = vec![0f32; 12];
+        assert!(!crate::preprocess::tensor_direct(Samples::U8(&data), &l, &p, &mut t).unwrap());
     }
 
     #[test]

@@ -137,7 +137,9 @@ pub fn tensor_direct(samples: Samples<'_>, layout: &Layout, p: &Preprocess, out:
         Samples::I32(s) => s.len(),
     })?;
     let (bytes, bpp, idx, elem): (&[u8], usize, [usize; 3], usize) = match (samples, layout.format) {
-        (Samples::U8(s), Format::Interleaved { r, g, b, a: None }) if layout.pixel_stride == 3 => (s, 3, [r, g, b], 1),
+        (Samples::U8(s), Format::Interleaved { r, g, b, a: None }) if layout.pixel_stride == 3 && r.max(g).max(b) < 3 => {
+            (s, 3, [r, g, b], 1)
+        }
         #[cfg(target_endian = "little")]
         (Samples::I32(s), Format::Packed { r_shift, g_shift, b_shift, a_shift: None })
             if layout.pixel_stride == 1 && [r_shift, g_shift, b_shift].iter().all(|&v| v % 8 == 0 && v <= 16) =>
