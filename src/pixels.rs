@@ -204,12 +204,15 @@ fn to_rgb8_body(samples: Samples<'_>, layout: &Layout, out: &mut Vec<u8>) -> Res
         }
         (Samples::U8(s), Format::Interleaved { r, g, b, a }) => {
             let ps = layout.pixel_stride;
+            // the shuffle reads whole 3-byte pixels: the last one must fit even if its unused
+            // bytes lie past the last band (found by fuzzing)
+            let whole = (layout.height - 1) * layout.scanline_stride + 3 * layout.width + layout.offset <= s.len();
             match a {
                 None if ps == 3 && (r, g, b) == (0, 1, 2) => for_rows(s, layout, 3 * layout.width, out, |row, dst| {
                     dst.copy_from_slice(row);
                 }),
                 // bands inside the 3-byte pixel (a custom layout may place them past it)
-                None if ps == 3 && r < 3 && g < 3 && b < 3 => for_rows(s, layout, 3 * layout.width, out, |row, dst| {
+                None if ps == 3 && r < 3 && g < 3 && b < 3 && whole => for_rows(s, layout, 3 * layout.width, out, |row, dst| {
                     shuffle::bytes3(row, dst, [r, g, b]);
                 }),
                 None => for_rows_strided(s, layout, out, |p| [p[r], p[g], p[b]]),
@@ -520,6 +523,11 @@ mod tests {
         let p = crate::preprocess::Preprocess { width: 2, height: 2, mean: [0.0; 3], std: [1.0; 3] };
         let mut t = vec![0f32; 12];
         assert!(!crate::preprocess::tensor_direct(Samples::U8(&data), &l, &p, &mut t).unwrap());
+        // also found by fuzzing: bands (0, 1, 0) end the array one byte into the last pixel
+        let short: Vec<u8> = (0..8).collect();
+        let l = Layout { width: 3, height: 1, scanline_stride: 9, format: Format::Interleaved { r: 0, g: 1, b: 0, a: None }, ..l };
+        to_rgb8(Samples::U8(&short), &l, &mut out).unwrap();
+        assert_eq!(out, [0, 1, 0, 3, 4, 3, 6, 7, 6]);
     }
 
     #[test]

@@ -91,15 +91,7 @@ public final class Bench {
 
         @Override
         public float[] embedImage(BufferedImage img) throws Exception {
-            BufferedImage src = img;
-            if (img.getWidth() != SIZE || img.getHeight() != SIZE) {
-                src = new BufferedImage(SIZE, SIZE, BufferedImage.TYPE_INT_RGB);
-                Graphics2D g = src.createGraphics();
-                g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-                g.drawImage(img, 0, 0, SIZE, SIZE, null);
-                g.dispose();
-            }
-            int[] argb = src.getRGB(0, 0, SIZE, SIZE, null, 0, SIZE);
+            int[] argb = resized(img).getRGB(0, 0, SIZE, SIZE, null, 0, SIZE);
             FloatBuffer fb = buffers.get();
             fill(argb, fb);
             return run(fb);
@@ -170,18 +162,23 @@ public final class Bench {
 
     /** Graphics2D bilinear resize (when needed), bulk getRGB, normalised planar floats. */
     static FloatBuffer toTensor(BufferedImage img) {
-        BufferedImage src = img;
-        if (img.getWidth() != SIZE || img.getHeight() != SIZE) {
-            src = new BufferedImage(SIZE, SIZE, BufferedImage.TYPE_INT_RGB);
-            Graphics2D g = src.createGraphics();
-            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-            g.drawImage(img, 0, 0, SIZE, SIZE, null);
-            g.dispose();
-        }
-        int[] argb = src.getRGB(0, 0, SIZE, SIZE, null, 0, SIZE);
+        int[] argb = resized(img).getRGB(0, 0, SIZE, SIZE, null, 0, SIZE);
         FloatBuffer fb = ByteBuffer.allocateDirect(3 * SIZE * SIZE * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
         fill(argb, fb);
         return fb;
+    }
+
+    /** Graphics2D bilinear scaling to the model's size, as a user of ORT Java would write it. */
+    static BufferedImage resized(BufferedImage img) {
+        if (img.getWidth() == SIZE && img.getHeight() == SIZE) {
+            return img;
+        }
+        BufferedImage src = new BufferedImage(SIZE, SIZE, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = src.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(img, 0, 0, SIZE, SIZE, null);
+        g.dispose();
+        return src;
     }
 
     static void fill(int[] argb, FloatBuffer fb) {
