@@ -131,6 +131,8 @@ impl Model {
             }),
             returned: Condvar::new(),
         };
+        // counted from construction: `Drop` (which decrements) also runs if the probe below fails
+        LIVE_MODELS.fetch_add(1, Ordering::Relaxed);
         {
             let pool = model.pool.get_mut().unwrap_or_else(|p| p.into_inner());
             if adaptive {
@@ -152,7 +154,6 @@ impl Model {
         if model.embedding_size == 0 {
             return Err(Error::Model(format!("the ONNX model {what} returns an empty embedding")));
         }
-        LIVE_MODELS.fetch_add(1, Ordering::Relaxed);
         log::debug!(
             "model {what}: input {} {}x{}, output {} [{}], batchable {}",
             model.input_name,

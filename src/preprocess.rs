@@ -156,10 +156,9 @@ pub fn tensor_direct(samples: Samples<'_>, layout: &Layout, p: &Preprocess, out:
     if layout.offset != 0 || scan != layout.width * px_elems || rows * scan * elem > bytes.len() {
         return Ok(false);
     }
-    let full_w = layout.width;
     let err = |e: &dyn std::fmt::Display| Error::InvalidArgument(format!("cannot resize: {e}"));
     let pt = if bpp == 3 { PixelType::U8x3 } else { PixelType::U8x4 };
-    let src = fast_image_resize::images::ImageRef::new(full_w as u32, rows as u32, &bytes[..rows * scan * elem], pt)
+    let src = fast_image_resize::images::ImageRef::new(layout.width as u32, rows as u32, &bytes[..rows * scan * elem], pt)
         .map_err(|e| err(&e))?;
     let mut dst = Image::new(p.width as u32, p.height as u32, pt);
     let opts = ResizeOptions::new()

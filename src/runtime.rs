@@ -55,7 +55,7 @@ pub fn init(path: &Path) -> Result<&'static str> {
             "cannot load ONNX Runtime from {}: {e}. Point the system property imgsim.onnxruntime.path \
              (or ORT_DYLIB_PATH) at a libonnxruntime.so of version 1.{} or newer",
             path.display(),
-            ort_minor_version()
+            ort::MINOR_VERSION
         ))
     })?;
     let env = builder
@@ -118,10 +118,6 @@ fn library_version(path: &Path) -> String {
         })
     };
     version.unwrap_or_else(|| "unknown".into())
-}
-
-fn ort_minor_version() -> u32 {
-    ort::MINOR_VERSION
 }
 
 /// ONNX Runtime log callback -> `log`, under the target `onnxruntime`.
