@@ -9,7 +9,10 @@ import java.util.List;
 
 import org.junit.Test;
 
-/** The bundled INT8 model loads without a path and agrees with FP32 on the golden fixtures. */
+/**
+ * The bundled INT8 model loads without a path and agrees with FP32 on the golden fixtures: each
+ * cosine at least 0.98 and their mean at least 0.99 (the issue's target; docs/EDGE.md).
+ */
 public class Int8ModelTest {
     @Test
     public void int8AgreesWithFp32OnGoldenFixtures() throws IOException {
@@ -23,10 +26,11 @@ public class Int8ModelTest {
             for (Object[] f : fx) {
                 Path file = TestImages.fixtures().resolve((String) f[0]);
                 double c = ImageSimilarity.cosine(fp32.embed(file), int8.embed(file));
-                assertTrue(f[0] + ": cosine(FP32, INT8) " + c, c >= 0.95);
+                System.out.printf("%s: cosine(FP32, INT8) %.4f%n", f[0], c);
+                assertTrue(f[0] + ": cosine(FP32, INT8) " + c, c >= 0.98);
                 sum += c;
             }
-            assertTrue("mean cosine(FP32, INT8) " + sum / fx.size(), sum / fx.size() >= 0.98);
+            assertTrue("mean cosine(FP32, INT8) " + sum / fx.size(), sum / fx.size() >= 0.99);
         }
     }
 }
