@@ -2,15 +2,22 @@
 //! the model's metadata. `Session::run` needs `&mut`, so sessions live in a small pool: each call
 //! takes one (creating it lazily) or waits while `pool_size` calls are running.
 //!
-//! Threads (measured in docs/PERFORMANCE.md): one caller alone is fastest with all cores in one
-//! run; two callers are fastest with one thread each (two-thread runs side by side oversubscribe
-//! the cores). So by default ("adaptive") a call that starts while no other call runs gets a
-//! *wide* session (one intra-op thread per core), and a call that starts while others run gets a
-//! *narrow* one-thread session. An explicit `intra_threads` makes every session alike.
+//! Threads (measured in docs/PERFORMANCE.md): one caller alone is usually fastest with all cores
+//! in one run; two callers are fastest with one thread each (two-thread runs side by side
+//! oversubscribe the cores). So by default ("adaptive") a call that starts while others run gets
+//! a *narrow* one-thread session, and so does a call within [`OVERLAP_MEMORY`] of the last
+//! overlap (callers in a loop leave short gaps between their calls; a call in such a gap would
+//! oversubscribe the cores with the other caller's next run). A *lone* call gets a *wide* session
+//! (one intra-op thread per core) only where wide runs have measured faster than narrow ones:
+//! the pool times lone calls of both widths (each [`WARM_SAMPLES`] times first, then the slower
+//! width again every [`EXPLORE_EVERY`]th lone call), because on some machines (a busy VM, a
+//! small or quantised model) splitting one run over cores costs more than it gains. An explicit
+//! `intra_threads` makes every session alike.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 use ort::session::{builder::GraphOptimizationLevel, Session};
 use ort::value::{TensorElementType, TensorRef, ValueType};
@@ -84,6 +91,73 @@ struct Pool {
     idle_narrow: Vec<Session>,
     created: usize,
     active: usize,
+    /// When a call last started while another was running (adaptive mode).
+    last_overlap: Option<Instant>,
+    /// Counts calls that started while another was running: a lone call is timed only if it
+    /// did not change while the call ran.
+    overlap_gen: u64,
+    widths: WidthStats,
+}
+
+/// Lone calls of each width are tried this many times before the faster one is chosen, and
+/// each width's estimate is the median of its last this many timings.
+pub const WARM_SAMPLES: usize = 3;
+/// Every this many lone calls, the slower width is timed again (machines change state), in a
+/// burst of [`EXPLORE_BURST`] calls so that a change moves the median.
+pub const EXPLORE_EVERY: u64 = 100;
+pub const EXPLORE_BURST: u32 = 2;
+
+/// Per-image times of recent lone calls by width (adaptive mode): index 0 narrow, 1 wide.
+#[derive(Default)]
+struct WidthStats {
+    recent: [[f64; WARM_SAMPLES]; 2],
+    samples: [usize; 2],
+    lone_calls: u64,
+    exploring: u32,
+}
+
+impl WidthStats {
+    fn estimate(&self, i: usize) -> f64 {
+        let mut r = self.recent[i];
+        r.sort_by(f64::total_cmp);
+        r[WARM_SAMPLES / 2]
+    }
+
+    /// Whether the next lone call runs wide: each width [`WARM_SAMPLES`] times (wide first),
+    /// then the faster by its recent median, the other in a short burst every [`EXPLORE_EVERY`].
+    fn choose_wide(&mut self) -> bool {
+        self.lone_calls += 1;
+        if self.samples[1] < WARM_SAMPLES {
+            return true;
+        }
+        if self.samples[0] < WARM_SAMPLES {
+            return false;
+        }
+        let wide_faster = self.estimate(1) <= self.estimate(0);
+        if self.exploring > 0 {
+            self.exploring -= 1;
+            return !wide_faster;
+        }
+        if self.lone_calls % EXPLORE_EVERY == 0 {
+            self.exploring = EXPLORE_BURST - 1;
+            return !wide_faster;
+        }
+        wide_faster
+    }
+
+    fn record(&mut self, wide: bool, ms_per_image: f64) {
+        let i = wide as usize;
+        self.recent[i][self.samples[i] % WARM_SAMPLES] = ms_per_image;
+        self.samples[i] += 1;
+    }
+}
+
+/// How long after calls last overlapped a lone call still gets a narrow session (adaptive mode).
+pub const OVERLAP_MEMORY: Duration = Duration::from_millis(200);
+
+/// Adaptive mode: lone (a candidate for a wide session) when no call runs and none overlapped within [`OVERLAP_MEMORY`].
+fn lone_call(active: usize, last_overlap: Option<Instant>, now: Instant) -> bool {
+    active == 0 && last_overlap.map_or(true, |t| now.saturating_duration_since(t) > OVERLAP_MEMORY)
 }
 
 /// Intra-op threads of a wide session: the cores this process may use.
@@ -128,6 +202,9 @@ impl Model {
                 idle_narrow: Vec::new(),
                 created: 1,
                 active: 0,
+                last_overlap: None,
+                overlap_gen: 0,
+                widths: WidthStats::default(),
             }),
             returned: Condvar::new(),
         };
@@ -212,7 +289,11 @@ impl Model {
             return Ok(all);
         }
         let mut session = self.checkout()?;
+        let start = Instant::now();
         let result = self.run_on(session.session(), tensor, n);
+        if result.is_ok() {
+            session.ms_per_image = Some(start.elapsed().as_secs_f64() * 1e3 / n as f64);
+        }
         drop(session);
         result
     }
@@ -254,16 +335,29 @@ impl Model {
         while pool.active >= self.options.pool_size {
             pool = self.returned.wait(pool).unwrap_or_else(|p| p.into_inner());
         }
-        let wide = adaptive && pool.active == 0;
+        let now = Instant::now();
+        if pool.active > 0 {
+            pool.last_overlap = Some(now);
+            pool.overlap_gen += 1;
+        }
+        let lone = adaptive && lone_call(pool.active, pool.last_overlap, now);
+        let wide = lone && pool.widths.choose_wide();
         pool.active += 1;
+        let mut loan = PooledSession { session: None, wide, lone, gen: pool.overlap_gen, ms_per_image: None, model: self };
         let idle = if wide { pool.idle_wide.pop() } else { pool.idle_narrow.pop() };
         if let Some(s) = idle {
-            return Ok(PooledSession { session: Some(s), wide, model: self });
+            loan.session = Some(s);
+            return Ok(loan);
         }
         pool.created += 1;
         drop(pool);
+        // a session's first run is slower (allocations): not timed
+        loan.lone = false;
         match new_session(&self.bytes, &self.options, wide, "(pooled)") {
-            Ok(s) => Ok(PooledSession { session: Some(s), wide, model: self }),
+            Ok(s) => {
+                loan.session = Some(s);
+                Ok(loan)
+            }
             Err(e) => {
                 let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
                 pool.created -= 1;
@@ -290,6 +384,12 @@ impl Drop for Model {
 struct PooledSession<'a> {
     session: Option<Session>,
     wide: bool,
+    /// Started with no other call running or recently overlapping (adaptive mode): timed.
+    lone: bool,
+    /// `Pool::overlap_gen` at checkout.
+    gen: u64,
+    /// Set after a successful run.
+    ms_per_image: Option<f64>,
     model: &'a Model,
 }
 
@@ -304,6 +404,9 @@ impl Drop for PooledSession<'_> {
     fn drop(&mut self) {
         if let Some(session) = self.session.take() {
             let mut pool = self.model.pool.lock().unwrap_or_else(|p| p.into_inner());
+            if let (true, Some(ms)) = (self.lone && pool.overlap_gen == self.gen, self.ms_per_image) {
+                pool.widths.record(self.wide, ms);
+            }
             if self.wide {
                 pool.idle_wide.push(session);
             } else {
@@ -463,4 +566,54 @@ fn inspect(session: &Session, o: &Options, what: &str) -> Result<Inspected> {
         output_name: output.name().to_string(),
         batchable: dims[0] != 1,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_is_lone_only_once_overlap_is_forgotten() {
+        let t0 = Instant::now();
+        assert!(lone_call(0, None, t0), "never overlapped, nothing running: lone");
+        assert!(!lone_call(1, None, t0), "another call running: narrow");
+        assert!(!lone_call(0, Some(t0), t0 + OVERLAP_MEMORY / 2), "in a gap between overlapping callers: narrow");
+        assert!(lone_call(0, Some(t0), t0 + OVERLAP_MEMORY * 2), "overlap long past: lone again");
+        assert!(!lone_call(2, Some(t0), t0 + OVERLAP_MEMORY * 2));
+    }
+
+    fn widths(stats: &mut WidthStats, calls: usize, wide_ms: f64, narrow_ms: f64) -> Vec<bool> {
+        (0..calls)
+            .map(|_| {
+                let wide = stats.choose_wide();
+                stats.record(wide, if wide { wide_ms } else { narrow_ms });
+                wide
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lone_calls_try_both_widths_then_keep_the_faster() {
+        let n = WARM_SAMPLES;
+        let mut s = WidthStats::default();
+        let seq = widths(&mut s, 2 * n + 10, 9.0, 12.0);
+        assert!(seq[..n].iter().all(|&w| w), "wide first");
+        assert!(seq[n..2 * n].iter().all(|&w| !w), "then narrow");
+        assert!(seq[2 * n..].iter().all(|&w| w), "then the faster: wide");
+
+        let mut s = WidthStats::default();
+        let seq = widths(&mut s, 2 * n + 10, 22.0, 12.0);
+        assert!(seq[2 * n..].iter().all(|&w| !w), "wide slower (a busy VM): narrow");
+    }
+
+    #[test]
+    fn the_slower_width_is_retimed_and_a_change_of_machine_state_is_followed() {
+        let mut s = WidthStats::default();
+        let seq = widths(&mut s, EXPLORE_EVERY as usize * 2 + 5, 22.0, 12.0);
+        let wide_after_warmup = seq[2 * WARM_SAMPLES..].iter().filter(|&&w| w).count();
+        assert_eq!(wide_after_warmup, 2 * EXPLORE_BURST as usize, "a short wide burst every {EXPLORE_EVERY} lone calls");
+        // the machine becomes quiet: wide now 9 ms; the next exploration sees it and switches
+        let seq = widths(&mut s, EXPLORE_EVERY as usize + 10, 9.0, 12.0);
+        assert!(seq[seq.len() - 10..].iter().all(|&w| w), "switched back to wide");
+    }
 }

@@ -491,10 +491,13 @@ public final class ImageSimilarity implements AutoCloseable {
         }
 
         /**
-         * ONNX Runtime intra-op threads per inference. Default 0, adaptive: a call that runs alone
-         * uses one thread per core (lowest latency), calls that overlap others use one thread each
-         * (highest throughput, no oversubscription). A positive value fixes the thread count of
-         * every inference. The bundled INT8 model defaults to 1, which measured fastest for it.
+         * ONNX Runtime intra-op threads per inference. Default 0, adaptive: calls that overlap
+         * others (or did so within the last 200 ms) use one thread each (highest throughput, no
+         * oversubscription); a call that runs alone uses one thread per core where that has
+         * measured faster than one thread on this machine (the instance times its first lone
+         * calls both ways, which creates one extra session, and re-checks now and then), else
+         * one thread. A positive value fixes the thread count of every inference. The bundled
+         * INT8 model defaults to 1, which measured fastest for it.
          */
         public Builder intraOpThreads(int threads) {
             if (threads < 0) {

@@ -61,6 +61,10 @@ public final class Bench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 4 && args[0].equals("--loop")) {
+            loop(args[1], args[2], Double.parseDouble(args[3]));
+            return;
+        }
         boolean quick = Arrays.asList(args).contains("--quick");
         new Bench(quick).run();
     }
@@ -434,6 +438,69 @@ public final class Bench {
         Files.createDirectories(json.getParent());
         Files.write(json, toJson(results).getBytes(StandardCharsets.UTF_8));
         out.println("wrote " + json);
+    }
+
+    /**
+     * One workload and one contender in a loop, for profilers (docs/PERFORMANCE.md, "Profiles"):
+     * {@code --loop W2|W4 imgsim|ort1|ortd SECONDS}. W2 loops one caller on the 1920x1080
+     * 3BYTE_BGR image; W4 runs two callers over the 64 images. Prints images/s at the end.
+     */
+    static void loop(String workload, String who, double seconds) throws Exception {
+        Embedder e;
+        AutoCloseable closer;
+        switch (who) {
+            case "imgsim": {
+                ImageSimilarity s = ImageSimilarity.create();
+                e = new Imgsim(s);
+                closer = s;
+                break;
+            }
+            case "ort1":
+            case "ortd": {
+                OrtJava o = new OrtJava(who.equals("ort1") ? 1 : 0);
+                e = o;
+                closer = o;
+                break;
+            }
+            default:
+                throw new IllegalArgumentException("contender: imgsim, ort1 or ortd, not " + who);
+        }
+        List<BufferedImage> imgs = new ArrayList<>();
+        int callers;
+        if (workload.equals("W2")) {
+            imgs.add(photo(1920, 1080, BufferedImage.TYPE_3BYTE_BGR));
+            callers = 1;
+        } else if (workload.equals("W4")) {
+            for (int i = 0; i < 64; i++) {
+                imgs.add(photo(SIZE, SIZE, BufferedImage.TYPE_INT_RGB));
+            }
+            callers = 2;
+        } else {
+            throw new IllegalArgumentException("workload: W2 or W4, not " + workload);
+        }
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        List<Future<Integer>> fs = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (int c = 0; c < callers; c++) {
+            int start = c;
+            fs.add(pool.submit(() -> {
+                int n = 0;
+                for (int i = start; System.nanoTime() < end; i = (i + callers) % imgs.size()) {
+                    e.embedImage(imgs.get(i % imgs.size()));
+                    n++;
+                }
+                return n;
+            }));
+        }
+        int total = 0;
+        for (Future<Integer> f : fs) {
+            total += f.get();
+        }
+        pool.shutdown();
+        closer.close();
+        System.out.printf(Locale.ROOT, "%s %s: %d images in %.1f s = %.1f images/s%n", workload, who, total,
+                (System.nanoTime() - t0) / 1e9, total / ((System.nanoTime() - t0) / 1e9));
     }
 
     double throughput(Embedder e, List<BufferedImage> imgs, int callers) throws Exception {
