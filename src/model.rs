@@ -100,7 +100,8 @@ struct Pool {
 }
 
 /// Lone calls of each width are tried this many times before the faster one is chosen, and
-/// each width's estimate is the median of its last this many timings.
+/// each width's estimate is the best of its last this many timings (noise only slows a run: the
+/// first run after a pause, with the thread pool's workers asleep, can take twice as long).
 pub const WARM_SAMPLES: usize = 3;
 /// Every this many lone calls, the slower width is timed again (machines change state), in a
 /// burst of [`EXPLORE_BURST`] calls so that a change moves the median.
@@ -118,13 +119,11 @@ struct WidthStats {
 
 impl WidthStats {
     fn estimate(&self, i: usize) -> f64 {
-        let mut r = self.recent[i];
-        r.sort_by(f64::total_cmp);
-        r[WARM_SAMPLES / 2]
+        self.recent[i].iter().copied().fold(f64::INFINITY, f64::min)
     }
 
     /// Whether the next lone call runs wide: each width [`WARM_SAMPLES`] times (wide first),
-    /// then the faster by its recent median, the other in a short burst every [`EXPLORE_EVERY`].
+    /// then the faster by its best recent time, the other in a short burst every [`EXPLORE_EVERY`].
     fn choose_wide(&mut self) -> bool {
         self.lone_calls += 1;
         if self.samples[1] < WARM_SAMPLES {
@@ -149,6 +148,13 @@ impl WidthStats {
         let i = wide as usize;
         self.recent[i][self.samples[i] % WARM_SAMPLES] = ms_per_image;
         self.samples[i] += 1;
+        log::trace!(
+            "lone call {} {:.2} ms/image; recent narrow {:?} wide {:?}",
+            if wide { "wide" } else { "narrow" },
+            ms_per_image,
+            self.recent[0],
+            self.recent[1]
+        );
     }
 }
 
@@ -604,6 +610,16 @@ mod tests {
         let mut s = WidthStats::default();
         let seq = widths(&mut s, 2 * n + 10, 22.0, 12.0);
         assert!(seq[2 * n..].iter().all(|&w| !w), "wide slower (a busy VM): narrow");
+    }
+
+    #[test]
+    fn one_slow_run_after_a_pause_does_not_flip_the_choice() {
+        let mut s = WidthStats::default();
+        widths(&mut s, 2 * WARM_SAMPLES + 5, 9.0, 12.0);
+        // the first wide runs after a pause are slow (workers asleep); then normal again
+        s.record(true, 27.0);
+        s.record(true, 19.0);
+        assert!(widths(&mut s, 5, 9.0, 12.0).iter().all(|&w| w));
     }
 
     #[test]
