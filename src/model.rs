@@ -9,8 +9,8 @@
 //! overlap (callers in a loop leave short gaps between their calls; a call in such a gap would
 //! oversubscribe the cores with the other caller's next run). A *lone* call gets a *wide* session
 //! (one intra-op thread per core) only where wide runs have measured faster than narrow ones:
-//! the pool times lone calls of both widths (each [`WARM_SAMPLES`] times first, then the slower
-//! width again every [`EXPLORE_EVERY`]th lone call), because on some machines (a busy VM, a
+//! the pool times lone calls of both widths (each [`WARM_SAMPLES`] times first, keeping the best
+//! recent time of each, then the slower width again every [`EXPLORE_EVERY`]th lone call), because on some machines (a busy VM, a
 //! small or quantised model) splitting one run over cores costs more than it gains. An explicit
 //! `intra_threads` makes every session alike.
 
@@ -103,9 +103,9 @@ struct Pool {
 /// each width's estimate is the best of its last this many timings (noise only slows a run: the
 /// first run after a pause, with the thread pool's workers asleep, can take twice as long).
 pub const WARM_SAMPLES: usize = 3;
-/// Every this many lone calls, the slower width is timed again (machines change state), in a
-/// burst of [`EXPLORE_BURST`] calls so that a change moves the median.
+/// Every this many lone calls, the slower width is timed again (machines change state).
 pub const EXPLORE_EVERY: u64 = 100;
+/// Calls per re-timing burst: the first run after a pause is often slow, the second shows the width.
 pub const EXPLORE_BURST: u32 = 2;
 
 /// Per-image times of recent lone calls by width (adaptive mode): index 0 narrow, 1 wide.
