@@ -19,9 +19,7 @@ import time
 import types
 from pathlib import Path
 
-import numpy as np
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import export as ex  # noqa: E402

@@ -487,7 +487,7 @@ public final class Bench {
             fs.add(pool.submit(() -> {
                 int n = 0;
                 for (int i = start; System.nanoTime() < end; i = (i + callers) % imgs.size()) {
-                    e.embedImage(imgs.get(i % imgs.size()));
+                    e.embedImage(imgs.get(i));
                     n++;
                 }
                 return n;
