@@ -1,4 +1,4 @@
-"""Writes the tiny ONNX models the reliability tests use (java/src/test/resources/models/):
+"""Writes the tiny ONNX models the reliability tests use (java/imgsim/src/test/resources/models/):
 valid ones (fast stand-ins for concurrency tests) and deliberately wrong ones.
 
   python python/make_test_models.py

@@ -6,10 +6,14 @@
 //! When the caller will shrink the image anyway (it says so with `target`), a baseline or
 //! progressive JPEG is decoded at 1/2, 1/4 or 1/8 scale in the DCT domain (jpeg-decoder's
 //! `scale`), never below the target: most of the work of a 12-megapixel decode is skipped.
+//!
+//! The EXIF orientation of JPEG and WebP files is applied, as photo viewers do: a phone photo
+//! stored sideways with orientation 6 comes back upright.
 
 use std::io::{BufRead, BufReader, Cursor, Seek};
 use std::path::Path;
 
+use image::metadata::Orientation;
 use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 
 use crate::error::{Error, Result};
@@ -101,6 +105,9 @@ fn decode_jpeg_scaled<R: std::io::Read>(
     if !matches!(fmt, jpeg_decoder::PixelFormat::RGB24 | jpeg_decoder::PixelFormat::L8) {
         return Ok(None);
     }
+    let orientation = dec.exif_data().and_then(Orientation::from_exif_chunk).unwrap_or(Orientation::NoTransforms);
+    // the target applies to the upright image: a quarter turn swaps the stored sides
+    let (tw, th) = if swaps_sides(orientation) { (th, tw) } else { (tw, th) };
     let req = |t: usize| t.clamp(1, u16::MAX as usize) as u16;
     let Ok((sw, sh)) = dec.scale(req(tw), req(th)) else { return Ok(None) };
     let data = match dec.decode() {
@@ -115,7 +122,26 @@ fn decode_jpeg_scaled<R: std::io::Read>(
     if data.len() != sw * sh * 3 {
         return Ok(None);
     }
-    Ok(Some(Rgb8 { width: sw, height: sh, data }))
+    Ok(Some(orient(Rgb8 { width: sw, height: sh, data }, orientation)))
+}
+
+fn swaps_sides(o: Orientation) -> bool {
+    matches!(o, Orientation::Rotate90 | Orientation::Rotate270 | Orientation::Rotate90FlipH | Orientation::Rotate270FlipH)
+}
+
+/// Turns stored pixels upright by the file's EXIF orientation.
+fn orient(img: Rgb8, o: Orientation) -> Rgb8 {
+    if o == Orientation::NoTransforms || img.data.len() != img.width * img.height * 3 {
+        return img;
+    }
+    let (w, h) = (img.width as u32, img.height as u32);
+    let Some(buf) = image::RgbImage::from_raw(w, h, img.data) else {
+        return Rgb8 { width: 0, height: 0, data: Vec::new() }; // not reached: the length was checked
+    };
+    let mut dynimg = DynamicImage::ImageRgb8(buf);
+    dynimg.apply_orientation(o);
+    let (width, height) = (dynimg.width() as usize, dynimg.height() as usize);
+    Rgb8 { width, height, data: dynimg.into_rgb8().into_raw() }
 }
 
 /// Decodes an image held in memory; `what` names it in error messages.
@@ -146,7 +172,10 @@ fn decode_reader<R: BufRead + Seek>(reader: R, what: &str, max_pixels: u64) -> R
     let mut limits = Limits::default();
     limits.max_alloc = Some(decoder.total_bytes().saturating_mul(2).saturating_add(pixels * 4 + (64 << 20)));
     decoder.set_limits(limits).map_err(|e| bad(&e))?;
-    let img = DynamicImage::from_decoder(decoder).map_err(|e| bad(&e))?;
+    // a damaged EXIF block is no reason to refuse the pixels: keep them as stored
+    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
+    let mut img = DynamicImage::from_decoder(decoder).map_err(|e| bad(&e))?;
+    img.apply_orientation(orientation);
     Ok(to_rgb8(img))
 }
 
@@ -226,6 +255,42 @@ mod tests {
         assert_eq!((small.width, small.height), (100, 75));
         assert_eq!((full.width, full.height), (400, 300));
         assert!(matches!(decode_file_for(Path::new("/nonexistent.jpg"), 1, Some((1, 1))), Err(Error::Decode(_))));
+    }
+
+    /// `jpeg` with an EXIF block (big-endian TIFF, one IFD entry: orientation) right after SOI.
+    pub(crate) fn with_exif_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+        let mut tiff = b"MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
+        tiff.extend_from_slice(&orientation.to_be_bytes());
+        tiff.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        let mut app1 = b"Exif\0\0".to_vec();
+        app1.extend_from_slice(&tiff);
+        let mut out = jpeg[..2].to_vec();
+        out.extend_from_slice(&[0xFF, 0xE1]);
+        out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+        out.extend_from_slice(&app1);
+        out.extend_from_slice(&jpeg[2..]);
+        out
+    }
+
+    #[test]
+    fn exif_orientation_turns_jpegs_upright_in_both_decoders() {
+        // a 40x20 upright picture: left half red, right half blue; stored turned a quarter
+        // clockwise (orientation 6 says "rotate 90 degrees clockwise to view")
+        let upright = image::RgbImage::from_fn(40, 20, |x, _| if x < 20 { image::Rgb([255, 0, 0]) } else { image::Rgb([0, 0, 255]) });
+        let stored = image::imageops::rotate270(&upright);
+        let bytes = with_exif_orientation(&encode(DynamicImage::ImageRgb8(stored), ImageFormat::Jpeg), 6);
+        let path = std::env::temp_dir().join(format!("imgsim-exif-{}.jpg", std::process::id()));
+        std::fs::write(&path, &bytes).unwrap();
+        let full = decode_file(&path, 1 << 20).unwrap();
+        let scaled = decode_file_for(&path, 1 << 20, Some((8, 4))).unwrap();
+        std::fs::remove_file(&path).ok();
+        for img in [full, scaled] {
+            assert!(img.width > img.height, "{}x{}", img.width, img.height);
+            let px = |x: usize, y: usize| &img.data[(y * img.width + x) * 3..][..3];
+            let (left, right) = (px(1, img.height / 2), px(img.width - 2, img.height / 2));
+            assert!(left[0] > 200 && left[2] < 60, "left {left:?}");
+            assert!(right[2] > 200 && right[0] < 60, "right {right:?}");
+        }
     }
 
     #[test]

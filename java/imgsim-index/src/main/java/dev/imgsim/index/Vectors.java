@@ -1,0 +1,134 @@
+package dev.imgsim.index;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+
+import org.apache.lucene.document.Document;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.IndexableField;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.VectorUtil;
+
+/** Reading stored vectors: exact scans, exact re-scoring of graph hits, one document's vector. */
+final class Vectors {
+    private Vectors() {}
+
+    /** Exact dot product in double precision (vectors are unit length, so this is the cosine). */
+    static double dot(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += (double) a[i] * b[i];
+        }
+        return Math.max(-1.0, Math.min(1.0, s));
+    }
+
+    /** The stored vector of a document (global doc id), copied. */
+    static float[] vector(IndexSearcher s, int doc) throws IOException {
+        List<LeafReaderContext> leaves = s.getIndexReader().leaves();
+        LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
+        FloatVectorValues v = leaf.reader().getFloatVectorValues(ImageIndex.VECTOR);
+        if (v == null || v.advance(doc - leaf.docBase) != doc - leaf.docBase) {
+            throw new IOException("document " + doc + " has no vector");
+        }
+        return v.vectorValue().clone();
+    }
+
+    /**
+     * Every live vector scored against {@code q}; keeps the best {@code k} of those at or above
+     * {@code min} (scores are float dot products, refined by {@link #rescore}).
+     */
+    static ScoreDoc[] scan(IndexSearcher s, float[] q, int k, double min) throws IOException {
+        PriorityQueue<ScoreDoc> best = new PriorityQueue<>(Comparator.comparingDouble((ScoreDoc d) -> d.score));
+        List<ScoreDoc> all = new ArrayList<>();
+        boolean bounded = k != Integer.MAX_VALUE;
+        float floor = (float) min - 1e-5f;
+        for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+            FloatVectorValues v = leaf.reader().getFloatVectorValues(ImageIndex.VECTOR);
+            if (v == null) {
+                continue;
+            }
+            Bits live = leaf.reader().getLiveDocs();
+            for (int doc = v.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = v.nextDoc()) {
+                if (live != null && !live.get(doc)) {
+                    continue;
+                }
+                float score = VectorUtil.dotProduct(q, v.vectorValue());
+                if (score < floor) {
+                    continue;
+                }
+                if (!bounded) {
+                    all.add(new ScoreDoc(leaf.docBase + doc, score));
+                } else if (best.size() < k) {
+                    best.add(new ScoreDoc(leaf.docBase + doc, score));
+                } else if (score > best.peek().score) {
+                    best.poll();
+                    best.add(new ScoreDoc(leaf.docBase + doc, score));
+                }
+            }
+        }
+        return (bounded ? best : all).toArray(new ScoreDoc[0]);
+    }
+
+    /**
+     * Hits for candidate documents: the exact cosine from each stored vector, those at or above
+     * {@code min}, best {@code k}, most similar first (ties by id).
+     */
+    static List<Hit> rescore(IndexSearcher s, float[] q, ScoreDoc[] candidates, int k, double min) throws IOException {
+        ScoreDoc[] byDoc = candidates.clone();
+        Arrays.sort(byDoc, Comparator.comparingInt((ScoreDoc d) -> d.doc));
+        List<LeafReaderContext> leaves = s.getIndexReader().leaves();
+        double[] sims = new double[byDoc.length];
+        int leafIndex = -1;
+        FloatVectorValues v = null;
+        for (int i = 0; i < byDoc.length; i++) {
+            int li = ReaderUtil.subIndex(byDoc[i].doc, leaves);
+            if (li != leafIndex) {
+                leafIndex = li;
+                v = leaves.get(li).reader().getFloatVectorValues(ImageIndex.VECTOR);
+            }
+            int local = byDoc[i].doc - leaves.get(li).docBase;
+            if (v == null || v.advance(local) != local) {
+                throw new IOException("document " + byDoc[i].doc + " has no vector");
+            }
+            sims[i] = dot(q, v.vectorValue());
+        }
+        Integer[] order = new Integer[byDoc.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Double.compare(sims[b], sims[a]));
+        StoredFields stored = s.storedFields();
+        List<Hit> hits = new ArrayList<>(Math.min(k, order.length));
+        for (int i = 0; i < order.length && hits.size() < k; i++) {
+            if (sims[order[i]] < min) {
+                break;
+            }
+            hits.add(hit(stored.document(byDoc[order[i]].doc), sims[order[i]]));
+        }
+        hits.sort(Comparator.comparingDouble(Hit::similarity).reversed().thenComparing(Hit::id));
+        return Collections.unmodifiableList(hits);
+    }
+
+    static Hit hit(Document d, double similarity) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (IndexableField f : d.getFields()) {
+            if (f.name().startsWith(ImageIndex.FIELD_PREFIX)) {
+                fields.put(f.name().substring(ImageIndex.FIELD_PREFIX.length()), f.stringValue());
+            }
+        }
+        return new Hit(d.get(ImageIndex.ID), similarity, Collections.unmodifiableMap(fields));
+    }
+}

@@ -1,0 +1,586 @@
+package dev.imgsim;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import dev.imgsim.internal.Native;
+import dev.imgsim.internal.NativeLoader;
+import dev.imgsim.internal.RasterAdapter;
+
+/**
+ * Compares images by what they show: an ONNX image-embedding model, run in-process by ONNX Runtime
+ * through imgsim's native library, turns each image into an embedding vector; two images are as
+ * similar as the cosine of their embeddings.
+ *
+ * <pre>{@code
+ * try (ImageSimilarity sim = ImageSimilarity.create()) {
+ *     double s = sim.similarity(ImageIO.read(a), ImageIO.read(b));   // in [-1, 1], 1 = same content
+ *     float[] e = sim.embed(Paths.get("photo.jpg"));                  // decoded natively
+ * }
+ * }</pre>
+ *
+ * <p>Images are converted to RGB (alpha composited onto white, gray {@code g} as {@code (g, g, g)},
+ * 16-bit samples scaled linearly), stretched to {@link #inputWidth()} x {@link #inputHeight()} with
+ * an antialiased bilinear filter, and normalised with the model's mean and standard deviation.
+ *
+ * <p><b>Thread safety:</b> an instance is safe to share between threads; up to
+ * {@link Builder#sessionPoolSize(int)} calls run at once, further callers wait. {@link #close()}
+ * waits for calls in flight; any call after it throws {@link IllegalStateException}. An instance
+ * that is never closed is freed by a {@link Cleaner} once unreachable, but closing it (for example
+ * with try-with-resources) releases its native memory at a known time.
+ *
+ * <p><b>Exceptions:</b> null arguments throw {@link NullPointerException}; unusable arguments
+ * {@link IllegalArgumentException}; images over the pixel limit {@link ImageTooLargeException};
+ * unreadable image files {@link ImageDecodeException}; unusable models {@link ModelLoadException};
+ * other runtime failures {@link ImageSimilarityException}.
+ */
+public final class ImageSimilarity implements AutoCloseable {
+    /** The classpath resource of the bundled default model. */
+    public static final String DEFAULT_MODEL_RESOURCE = "dev/imgsim/models/image-similarity.onnx";
+
+    /** The models bundled in the jar, selectable without a file path ({@link Builder#model(BundledModel)}). */
+    public enum BundledModel {
+        /** The default FP32 model (16 MB): EfficientNet-Lite0 encoder, GeM, PCA 512. */
+        DEFAULT(DEFAULT_MODEL_RESOURCE),
+        /**
+         * The same model quantised to INT8 (4.5 MB, 3.6x smaller, about 1.9x faster on an AVX2 CPU),
+         * after quantisation-aware fine-tuning toward the FP32 model: its embeddings have a mean
+         * cosine of 0.995 to the FP32 ones on held-out photos (see docs/EDGE.md).
+         */
+        INT8("dev/imgsim/models/image-similarity-int8.onnx");
+
+        final String resource;
+
+        BundledModel(String resource) {
+            this.resource = resource;
+        }
+    }
+    /** Images are embedded in batches of at most this many by {@link #embedAll}. */
+    static final int MAX_BATCH = 16;
+
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final State state;
+    private final Cleaner.Cleanable cleanable;
+    private final int embeddingSize;
+    private final int inputWidth;
+    private final int inputHeight;
+    private final long maxPixels;
+    private final String inputName;
+    private final String outputName;
+    private final long[] inputShape;
+    private final Map<String, String> metadata;
+    private final Path modelPath;
+    private final String modelResource;
+    private volatile String modelSha256;
+
+    /** The native handle and its lock; the Cleaner's action, so it must not refer to the outer instance. */
+    private static final class State implements Runnable {
+        final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+        long handle;
+
+        State(long handle) {
+            this.handle = handle;
+        }
+
+        @Override
+        public void run() {
+            lock.writeLock().lock();
+            try {
+                if (handle != 0) {
+                    long h = handle;
+                    handle = 0;
+                    Native.close(h);
+                }
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+    }
+
+    private ImageSimilarity(Builder b) {
+        NativeLoader.ensureRuntime();
+        long h;
+        if (b.modelPath != null) {
+            if (!Files.isRegularFile(b.modelPath)) {
+                throw new ModelLoadException("the ONNX model " + b.modelPath.toAbsolutePath()
+                        + (Files.exists(b.modelPath) ? " is not a regular file" : " does not exist"));
+            }
+            h = Native.open(b.modelPath.toAbsolutePath().toString(), null, b.inputName, b.outputName, b.width,
+                    b.height, b.mean, b.std, b.intraOpThreads, b.poolSize, b.maxPixels);
+        } else {
+            h = Native.open(null, bundledModel(b.bundled.resource), b.inputName, b.outputName, b.width, b.height, b.mean, b.std,
+                    b.intraOpThreads, b.poolSize, b.maxPixels);
+        }
+        if (h == 0) {
+            throw new ModelLoadException("the model could not be opened");
+        }
+        int[] info = Native.info(h);
+        this.embeddingSize = info[0];
+        this.inputWidth = info[1];
+        this.inputHeight = info[2];
+        this.maxPixels = b.maxPixels;
+        String[] d = Native.describe(h);
+        this.inputName = d[0];
+        this.outputName = d[1];
+        String[] dims = d[2].split(",");
+        this.inputShape = new long[dims.length];
+        for (int i = 0; i < dims.length; i++) {
+            inputShape[i] = Long.parseLong(dims[i]);
+        }
+        Map<String, String> meta = new LinkedHashMap<>();
+        for (int i = 3; i + 1 < d.length; i += 2) {
+            meta.put(d[i], d[i + 1]);
+        }
+        this.metadata = Collections.unmodifiableMap(meta);
+        this.modelPath = b.modelPath == null ? null : b.modelPath.toAbsolutePath();
+        this.modelResource = b.modelPath == null ? b.bundled.resource : null;
+        this.state = new State(h);
+        this.cleanable = CLEANER.register(this, state);
+    }
+
+    private static byte[] bundledModel(String resource) {
+        ClassLoader cl = ImageSimilarity.class.getClassLoader();
+        try (InputStream in = cl == null ? ClassLoader.getSystemResourceAsStream(resource) : cl.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new ModelLoadException("the bundled model " + resource + " is not on the classpath; is the imgsim jar complete?");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read the bundled model " + resource + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Opens the bundled default model with default settings.
+     *
+     * @return a new instance; close it when done
+     * @throws ImageSimilarityException if the native library or ONNX Runtime cannot be loaded
+     */
+    public static ImageSimilarity create() {
+        return builder().build();
+    }
+
+    /**
+     * Opens an ONNX image model whose input is a float tensor {@code [N, 3, H, W]} and whose
+     * output is a float tensor {@code [N, D]}. Its input size and normalisation come from its
+     * metadata (keys {@code imgsim.input_width}, {@code imgsim.input_height}, {@code imgsim.mean},
+     * {@code imgsim.std}) or its fixed input shape; use {@link #builder()} to set them otherwise.
+     *
+     * @param onnxModel path of the {@code .onnx} file
+     * @return a new instance; close it when done
+     * @throws NullPointerException if {@code onnxModel} is null
+     * @throws ModelLoadException if the file is missing or is not a usable image-embedding model
+     */
+    public static ImageSimilarity create(Path onnxModel) {
+        return builder().model(onnxModel).build();
+    }
+
+    /** @return a builder for a model and settings of your choice */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Embeds one image.
+     *
+     * @param image any {@link BufferedImage}; its pixels are read in place where the layout allows
+     * @return the embedding, {@link #embeddingSize()} values (the default model's are L2-normalised)
+     * @throws NullPointerException if {@code image} is null
+     * @throws ImageTooLargeException if the image has more pixels than the limit
+     * @throws IllegalStateException if this instance is closed
+     */
+    public float[] embed(BufferedImage image) {
+        Objects.requireNonNull(image, "image");
+        checkPixels(image);
+        RasterAdapter px = RasterAdapter.of(image);
+        long h = acquire();
+        try {
+            switch (px.kind) {
+                case INTS:
+                    return Native.embedInts(h, (int[]) px.array, px.desc);
+                case BYTES:
+                    return Native.embedBytes(h, (byte[]) px.array, px.desc);
+                default:
+                    return Native.embedShorts(h, (short[]) px.array, px.desc);
+            }
+        } finally {
+            release(image);
+        }
+    }
+
+    /**
+     * Decodes an image file natively (JPEG, PNG, BMP, GIF, WebP) and embeds it. The result equals
+     * {@code embed(ImageIO.read(file))} up to decoder differences (none for PNG).
+     *
+     * @param imageFile the file
+     * @return the embedding
+     * @throws NullPointerException if {@code imageFile} is null
+     * @throws ImageDecodeException if the file is missing, unreadable, corrupt or in an unsupported format
+     * @throws ImageTooLargeException if the file declares more pixels than the limit
+     * @throws IllegalStateException if this instance is closed
+     */
+    public float[] embed(Path imageFile) {
+        Objects.requireNonNull(imageFile, "imageFile");
+        String path = imageFile.toAbsolutePath().toString();
+        long h = acquire();
+        try {
+            return Native.embedFile(h, path);
+        } finally {
+            release(imageFile);
+        }
+    }
+
+    /**
+     * Embeds several images, in batches (one model run per up to 16 images) where the model
+     * allows it. Images may have different sizes and types.
+     *
+     * @param images the images; an empty list gives an empty array
+     * @return one embedding per image, in order; equal to calling {@link #embed(BufferedImage)} on each
+     * @throws NullPointerException if the list or any element is null
+     */
+    public float[][] embedAll(List<BufferedImage> images) {
+        Objects.requireNonNull(images, "images");
+        List<BufferedImage> list = new ArrayList<>(images);
+        for (int i = 0; i < list.size(); i++) {
+            Objects.requireNonNull(list.get(i), "images[" + i + "]");
+            checkPixels(list.get(i));
+        }
+        float[][] out = new float[list.size()][];
+        for (int start = 0; start < list.size(); start += MAX_BATCH) {
+            int n = Math.min(MAX_BATCH, list.size() - start);
+            long h = acquire();
+            long batch = 0;
+            try {
+                batch = Native.batchNew(h, n);
+                for (int i = 0; i < n; i++) {
+                    RasterAdapter px = RasterAdapter.of(list.get(start + i));
+                    switch (px.kind) {
+                        case INTS:
+                            Native.batchPutInts(h, batch, i, (int[]) px.array, px.desc);
+                            break;
+                        case BYTES:
+                            Native.batchPutBytes(h, batch, i, (byte[]) px.array, px.desc);
+                            break;
+                        default:
+                            Native.batchPutShorts(h, batch, i, (short[]) px.array, px.desc);
+                    }
+                }
+                float[][] part = Native.batchRun(h, batch);
+                System.arraycopy(part, 0, out, start, n);
+            } finally {
+                if (batch != 0) {
+                    Native.batchFree(batch);
+                }
+                release(list);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * How similar two images are: the cosine of their embeddings.
+     *
+     * @return a value in [-1, 1]; 1 for identical content, higher is more similar
+     * @throws NullPointerException if either image is null
+     */
+    public double similarity(BufferedImage a, BufferedImage b) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
+        return cosine(embed(a), embed(b));
+    }
+
+    /**
+     * Cosine similarity of two vectors, computed in double precision.
+     *
+     * @return a value in [-1, 1]; 0 if either vector is all zeros
+     * @throws NullPointerException if either is null
+     * @throws IllegalArgumentException if their lengths differ or they are empty
+     */
+    public static double cosine(float[] a, float[] b) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
+        if (a.length != b.length || a.length == 0) {
+            throw new IllegalArgumentException("vectors must have the same, non-zero length: " + a.length + " vs " + b.length);
+        }
+        double dot = 0;
+        double na = 0;
+        double nb = 0;
+        for (int i = 0; i < a.length; i++) {
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        if (na == 0 || nb == 0) {
+            return 0;
+        }
+        return Math.max(-1.0, Math.min(1.0, dot / Math.sqrt(na * nb)));
+    }
+
+    /** @return the number of values in an embedding */
+    public int embeddingSize() {
+        return embeddingSize;
+    }
+
+    /** @return the width, in pixels, images are resized to before inference */
+    public int inputWidth() {
+        return inputWidth;
+    }
+
+    /** @return the height, in pixels, images are resized to before inference */
+    public int inputHeight() {
+        return inputHeight;
+    }
+
+    /** @return the name of the model input that receives the image tensor */
+    public String inputName() {
+        return inputName;
+    }
+
+    /** @return the name of the model output that holds the embedding */
+    public String outputName() {
+        return outputName;
+    }
+
+    /** @return the input's declared shape, NCHW, with -1 for dynamic dimensions */
+    public long[] inputShape() {
+        return inputShape.clone();
+    }
+
+    /**
+     * @return the model's {@code metadata_props} (for the bundled model: preprocessing, name,
+     *     version, training data provenance), sorted by key; unmodifiable
+     */
+    public Map<String, String> modelMetadata() {
+        return metadata;
+    }
+
+    /**
+     * The SHA-256 of the model file this instance runs, as 64 lowercase hex digits: an identity
+     * for the vector space its embeddings live in. Stores of embeddings (such as imgsim-index)
+     * record it so that vectors of different models are never mixed. Computed on first use
+     * (tens of milliseconds for the default model), then cached.
+     *
+     * @return the model's SHA-256
+     * @throws ModelLoadException if the model file can no longer be read
+     */
+    public String modelSha256() {
+        String sha = modelSha256;
+        if (sha == null) {
+            try {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                byte[] bytes = modelPath != null ? Files.readAllBytes(modelPath) : bundledModel(modelResource);
+                StringBuilder hex = new StringBuilder(64);
+                for (byte x : md.digest(bytes)) {
+                    hex.append(Character.forDigit((x >> 4) & 0xF, 16)).append(Character.forDigit(x & 0xF, 16));
+                }
+                sha = hex.toString();
+                modelSha256 = sha;
+            } catch (IOException e) {
+                throw new ModelLoadException("cannot read the model " + modelPath + " to hash it: " + e.getMessage());
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("this JVM has no SHA-256", e);
+            }
+        }
+        return sha;
+    }
+
+    /** @return the version of the ONNX Runtime library in use, such as {@code 1.26.0} */
+    public static String onnxRuntimeVersion() {
+        return NativeLoader.ensureRuntime();
+    }
+
+    /**
+     * Frees the native model. Waits for calls in flight; later calls throw
+     * {@link IllegalStateException}. Calling it again does nothing.
+     */
+    @Override
+    public void close() {
+        cleanable.clean();
+    }
+
+    /** @return true once {@link #close()} has run */
+    public boolean isClosed() {
+        state.lock.readLock().lock();
+        try {
+            return state.handle == 0;
+        } finally {
+            state.lock.readLock().unlock();
+        }
+    }
+
+    private void checkPixels(BufferedImage img) {
+        long n = (long) img.getWidth() * img.getHeight();
+        if (n > maxPixels) {
+            throw new ImageTooLargeException("image has " + img.getWidth() + "x" + img.getHeight() + " = " + n
+                    + " pixels, more than the limit of " + maxPixels + "; raise Builder.maxPixels if such images are expected");
+        }
+    }
+
+    private long acquire() {
+        state.lock.readLock().lock();
+        if (state.handle == 0) {
+            state.lock.readLock().unlock();
+            throw new IllegalStateException("this ImageSimilarity is closed");
+        }
+        return state.handle;
+    }
+
+    private void release(Object keepAlive) {
+        state.lock.readLock().unlock();
+        Reference.reachabilityFence(keepAlive);
+        Reference.reachabilityFence(this);
+    }
+
+    /** Native models alive in this process, for leak checks in tests. */
+    static long liveNativeModels() {
+        return Native.liveModels();
+    }
+
+    /**
+     * Settings for {@link ImageSimilarity}. Everything left unset comes from the model: its
+     * metadata, else its fixed input shape, else the defaults named below.
+     */
+    public static final class Builder {
+        private Path modelPath;
+        private BundledModel bundled = BundledModel.DEFAULT;
+        private String inputName;
+        private String outputName;
+        private int width;
+        private int height;
+        private float[] mean;
+        private float[] std;
+        private int intraOpThreads = 0;
+        private boolean intraOpThreadsSet;
+        private int poolSize = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private long maxPixels = 100_000_000L;
+
+        private Builder() {}
+
+        /** Uses the ONNX model at {@code path} instead of the bundled default model. */
+        public Builder model(Path path) {
+            this.modelPath = Objects.requireNonNull(path, "path");
+            return this;
+        }
+
+        /** Uses one of the models bundled in the jar (default {@link BundledModel#DEFAULT}). */
+        public Builder model(BundledModel model) {
+            this.bundled = Objects.requireNonNull(model, "model");
+            this.modelPath = null;
+            return this;
+        }
+
+        /** The model input to feed; needed only when the model has several. */
+        public Builder inputName(String name) {
+            this.inputName = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** The model output that holds the embedding; needed only when the model has several. */
+        public Builder outputName(String name) {
+            this.outputName = Objects.requireNonNull(name, "name");
+            return this;
+        }
+
+        /** The size images are resized to; required for a model with a dynamic input size and no metadata. */
+        public Builder inputSize(int width, int height) {
+            if (width <= 0 || height <= 0 || width > 8192 || height > 8192) {
+                throw new IllegalArgumentException("input size must be within 1..8192, got " + width + "x" + height);
+            }
+            this.width = width;
+            this.height = height;
+            return this;
+        }
+
+        /**
+         * Per-channel normalisation {@code (x / 255 - mean) / std}, RGB order. Default: the model's
+         * metadata, else ImageNet's (mean 0.485, 0.456, 0.406; std 0.229, 0.224, 0.225).
+         */
+        public Builder normalization(float[] mean, float[] std) {
+            Objects.requireNonNull(mean, "mean");
+            Objects.requireNonNull(std, "std");
+            if (mean.length != 3 || std.length != 3) {
+                throw new IllegalArgumentException("mean and std need 3 values each (R, G, B)");
+            }
+            for (int i = 0; i < 3; i++) {
+                if (!Float.isFinite(mean[i]) || !Float.isFinite(std[i]) || std[i] <= 0) {
+                    throw new IllegalArgumentException("mean must be finite and std positive, channel " + i + ": "
+                            + mean[i] + ", " + std[i]);
+                }
+            }
+            this.mean = mean.clone();
+            this.std = std.clone();
+            return this;
+        }
+
+        /**
+         * ONNX Runtime intra-op threads per inference. Default 0, adaptive: calls that overlap
+         * others (or did so within the last 200 ms) use one thread each (highest throughput, no
+         * oversubscription); a call that runs alone uses one thread per core where that has
+         * measured faster than one thread on this machine (the instance times its first lone
+         * calls both ways, which creates one extra session, and re-checks now and then), else
+         * one thread. A positive value fixes the thread count of every inference. The bundled
+         * INT8 model defaults to 1, which measured fastest for it.
+         */
+        public Builder intraOpThreads(int threads) {
+            if (threads < 0) {
+                throw new IllegalArgumentException("threads must be >= 0, got " + threads);
+            }
+            this.intraOpThreads = threads;
+            this.intraOpThreadsSet = true;
+            return this;
+        }
+
+        /**
+         * How many inferences may run at once (default: the number of processors). Sessions are
+         * created on demand up to this number; each holds its own copy of the model's buffers.
+         */
+        public Builder sessionPoolSize(int size) {
+            if (size < 1) {
+                throw new IllegalArgumentException("session pool size must be >= 1, got " + size);
+            }
+            this.poolSize = size;
+            return this;
+        }
+
+        /**
+         * Largest image accepted, in pixels (default 100,000,000). Larger images and files that
+         * declare a larger size throw {@link ImageTooLargeException}.
+         */
+        public Builder maxPixels(long pixels) {
+            if (pixels < 1) {
+                throw new IllegalArgumentException("maxPixels must be >= 1, got " + pixels);
+            }
+            this.maxPixels = pixels;
+            return this;
+        }
+
+        /**
+         * Loads the native library and ONNX Runtime if needed, and opens the model.
+         *
+         * @throws ModelLoadException if the model is missing or unusable
+         * @throws ImageSimilarityException if the native library or ONNX Runtime cannot be loaded
+         */
+        public ImageSimilarity build() {
+            if (modelPath == null && bundled == BundledModel.INT8 && !intraOpThreadsSet) {
+                // measured (docs/EDGE.md): the INT8 model runs fastest on one thread per inference
+                intraOpThreads = 1;
+            }
+            return new ImageSimilarity(this);
+        }
+    }
+}
