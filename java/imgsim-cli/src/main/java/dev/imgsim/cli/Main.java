@@ -1,109 +1,71 @@
 package dev.imgsim.cli;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 
-import dev.imgsim.ImageSimilarity;
+import dev.imgsim.ImageSimilarityException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /**
- * Command line: {@code matrix <folder>} prints the similarity matrix of the images in a folder;
- * {@code compare <a> <b>} prints the similarity of two image files; {@code embed <file>} prints an
- * embedding. Add {@code --model <file.onnx>} first to use another model than the bundled one.
+ * The {@code imgsim} command: index a folder of images, search it, find duplicates, compare two
+ * images, print a similarity matrix. Exit codes: 0 all went well, 1 some inputs failed (the rest
+ * were done), 2 usage error or a fatal error.
  */
-public final class Main {
-    private Main() {}
+@Command(name = "imgsim", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Find images by what they show: index a folder, search it, find duplicates.",
+        subcommands = {IndexCommand.class, SearchCommand.class, DupesCommand.class, CompareCommand.class,
+            MatrixCommand.class, EmbedCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 success, 1 some inputs failed, 2 usage or fatal error."})
+public final class Main implements Runnable {
+    /** Some inputs failed; the others were done. */
+    static final int SOME_FAILED = 1;
+    /** Usage error, or a fatal error (no index, unusable model, unwritable index). */
+    static final int FATAL = 2;
 
-    public static void main(String[] args) throws IOException {
-        System.exit(run(args, System.out, System.err));
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        System.exit(run(args, out, System.err));
     }
 
-    static int run(String[] argv, PrintStream out, PrintStream err) throws IOException {
-        List<String> args = new ArrayList<>(List.of(argv));
-        Path model = null;
-        if (args.size() >= 2 && args.get(0).equals("--model")) {
-            model = Paths.get(args.get(1));
-            args = args.subList(2, args.size());
-        }
-        if (args.isEmpty()) {
-            return usage(err);
-        }
-        try (ImageSimilarity sim = model == null ? ImageSimilarity.create() : ImageSimilarity.create(model)) {
-            switch (args.get(0)) {
-                case "matrix":
-                    if (args.size() != 2) {
-                        return usage(err);
-                    }
-                    matrix(sim, Paths.get(args.get(1)), out);
-                    return 0;
-                case "compare":
-                    if (args.size() != 3) {
-                        return usage(err);
-                    }
-                    out.printf(Locale.ROOT, "%.4f%n", ImageSimilarity.cosine(sim.embed(Paths.get(args.get(1))),
-                            sim.embed(Paths.get(args.get(2)))));
-                    return 0;
-                case "embed":
-                    if (args.size() != 2) {
-                        return usage(err);
-                    }
-                    float[] e = sim.embed(Paths.get(args.get(1)));
-                    StringBuilder sb = new StringBuilder();
-                    for (float v : e) {
-                        sb.append(sb.length() == 0 ? "" : " ").append(v);
-                    }
-                    out.println(sb);
-                    return 0;
-                default:
-                    return usage(err);
+    /** Runs the command line with the given streams; returns the exit code. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            line.getErr().println("imgsim: " + message(e));
+            if (!(e instanceof ImageSimilarityException) && !(e instanceof java.io.IOException)
+                    && !(e instanceof java.io.UncheckedIOException) && !(e instanceof IllegalArgumentException)
+                    && !(e instanceof IllegalStateException)) {
+                e.printStackTrace(new PrintWriter(line.getErr(), true));
             }
-        }
+            return FATAL;
+        });
+        return cl.execute(args);
     }
 
-    private static void matrix(ImageSimilarity sim, Path folder, PrintStream out) throws IOException {
-        List<Path> files;
-        try (Stream<Path> s = Files.list(folder)) {
-            files = s.filter(p -> p.getFileName().toString().toLowerCase(Locale.ROOT)
-                    .matches(".*\\.(jpe?g|png|bmp|gif|webp)")).sorted().collect(Collectors.toList());
-        }
-        if (files.isEmpty()) {
-            throw new IllegalArgumentException("no images in " + folder);
-        }
-        long t0 = System.nanoTime();
-        float[][] emb = new float[files.size()][];
-        for (int i = 0; i < files.size(); i++) {
-            emb[i] = sim.embed(files.get(i));
-        }
-        long ms = (System.nanoTime() - t0) / 1_000_000;
-        int width = 8;
-        for (Path p : files) {
-            width = Math.max(width, p.getFileName().toString().length() + 5);
-        }
-        out.printf(Locale.ROOT, "Cosine similarity of %d images in %s (%d-dim embeddings, %d ms, ONNX Runtime %s)%n",
-                files.size(), folder, sim.embeddingSize(), ms, ImageSimilarity.onnxRuntimeVersion());
-        out.printf(Locale.ROOT, "%-" + width + "s", "");
-        for (int j = 0; j < files.size(); j++) {
-            out.printf(Locale.ROOT, " %6s", "[" + j + "]");
-        }
-        out.println();
-        for (int i = 0; i < files.size(); i++) {
-            out.printf(Locale.ROOT, "%-" + width + "s", "[" + i + "] " + files.get(i).getFileName());
-            for (int j = 0; j < files.size(); j++) {
-                out.printf(Locale.ROOT, " %6.3f", ImageSimilarity.cosine(emb[i], emb[j]));
-            }
-            out.println();
-        }
+    static String message(Throwable e) {
+        String m = e.getMessage();
+        return m == null ? e.getClass().getName() : m;
     }
 
-    private static int usage(PrintStream err) {
-        err.println("usage: [--model file.onnx] matrix <folder> | compare <a> <b> | embed <file>");
-        return 2;
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: index, search, dupes, compare, matrix or embed");
+    }
+
+    /** The version from the jar's manifest, when there is one. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"imgsim " + (v == null ? "(development build)" : v)};
+        }
     }
 }

@@ -1,0 +1,81 @@
+package dev.imgsim.cli;
+
+import java.util.List;
+import java.util.Locale;
+
+/** The little JSON the commands print: strings, numbers, lists, objects, written by hand. */
+final class Json {
+    private final StringBuilder sb = new StringBuilder();
+
+    static String string(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"':
+                    b.append("\\\"");
+                    break;
+                case '\\':
+                    b.append("\\\\");
+                    break;
+                case '\n':
+                    b.append("\\n");
+                    break;
+                case '\r':
+                    b.append("\\r");
+                    break;
+                case '\t':
+                    b.append("\\t");
+                    break;
+                default:
+                    if (c < 0x20) {
+                        b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    static String number(double d) {
+        if (!Double.isFinite(d)) {
+            return "null";
+        }
+        return String.format(Locale.ROOT, "%.6f", d).replaceAll("0+$", "").replaceAll("\\.$", ".0");
+    }
+
+    static String strings(List<String> items) {
+        StringBuilder b = new StringBuilder("[");
+        for (int i = 0; i < items.size(); i++) {
+            b.append(i == 0 ? "" : ", ").append(string(items.get(i)));
+        }
+        return b.append(']').toString();
+    }
+
+    Json open(char c) {
+        sb.append(c);
+        return this;
+    }
+
+    Json close(char c) {
+        sb.append(c);
+        return this;
+    }
+
+    /** A key and a value already in JSON; commas are the caller's. */
+    Json field(String key, String jsonValue) {
+        sb.append(string(key)).append(": ").append(jsonValue);
+        return this;
+    }
+
+    Json raw(String s) {
+        sb.append(s);
+        return this;
+    }
+
+    @Override
+    public String toString() {
+        return sb.toString();
+    }
+}

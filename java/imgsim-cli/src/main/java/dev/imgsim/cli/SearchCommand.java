@@ -1,0 +1,78 @@
+package dev.imgsim.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+import dev.imgsim.ImageDecodeException;
+import dev.imgsim.ImageSimilarity;
+import dev.imgsim.ImageTooLargeException;
+import dev.imgsim.index.Hit;
+import dev.imgsim.index.ImageIndex;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code imgsim search IMAGE --index IDX}: the indexed images most similar to IMAGE. */
+@Command(name = "search", mixinStandardHelpOptions = true,
+        description = "Prints the K indexed images most similar to IMAGE, most similar first, with their cosine similarity."
+            + " Opens the index read-only, so it may run while 'imgsim index' adds to it.")
+final class SearchCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "IMAGE", description = "Query image file.")
+    Path image;
+
+    @Option(names = "--index", required = true, paramLabel = "IDX", description = "Index directory.")
+    Path index;
+
+    @Option(names = {"-k", "--top"}, paramLabel = "K", defaultValue = "10", description = "How many hits (default: ${DEFAULT-VALUE}).")
+    int k;
+
+    @Option(names = "--exact", description = "Scan every vector instead of searching the HNSW graph.")
+    boolean exact;
+
+    @Option(names = "--json", description = "Print a JSON list of {\"id\", \"similarity\"}.")
+    boolean json;
+
+    @Mixin
+    ModelOptions model;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        if (k < 1) {
+            throw new IllegalArgumentException("-k must be at least 1, got " + k);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try (ImageSimilarity sim = model.open(); ImageIndex idx = ImageIndex.openReadOnly(index, sim)) {
+            float[] q;
+            try {
+                q = sim.embed(image);
+            } catch (ImageDecodeException | ImageTooLargeException e) {
+                spec.commandLine().getErr().println("imgsim: " + e.getMessage());
+                return Main.SOME_FAILED;
+            }
+            List<Hit> hits = exact ? idx.searchExact(q, k) : idx.search(q, k);
+            if (json) {
+                Json j = new Json().open('[');
+                for (int i = 0; i < hits.size(); i++) {
+                    j.raw(i == 0 ? "" : ", ").open('{').field("id", Json.string(hits.get(i).id())).raw(", ")
+                            .field("similarity", Json.number(hits.get(i).similarity())).close('}');
+                }
+                out.println(j.close(']'));
+            } else {
+                for (Hit h : hits) {
+                    out.printf(Locale.ROOT, "%.4f  %s%n", h.similarity(), h.id());
+                }
+            }
+        }
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,224 @@
+package dev.imgsim.cli;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import javax.imageio.ImageIO;
+
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+/** The installed {@code imgsim} launcher, end to end, as a user runs it. */
+public class CliTest {
+    @ClassRule
+    public static TemporaryFolder tmp = new TemporaryFolder();
+
+    static Path photos;
+    static Path root = Paths.get(System.getProperty("imgsim.root", ".")).toAbsolutePath();
+
+    /** What one run printed and returned. */
+    static final class Run {
+        int code;
+        String out;
+        String err;
+
+        @Override
+        public String toString() {
+            return "exit " + code + "\nstdout:\n" + out + "\nstderr:\n" + err;
+        }
+    }
+
+    static Run imgsim(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(System.getProperty("imgsim.launcher", root.resolve("build/install/imgsim/bin/imgsim").toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.getRoot());
+        Process p = pb.start();
+        p.getOutputStream().close();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Thread drain = new Thread(() -> copy(p.getErrorStream(), err));
+        drain.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        assertTrue("imgsim " + String.join(" ", args) + " timed out", p.waitFor(120, TimeUnit.SECONDS));
+        drain.join();
+        Run r = new Run();
+        r.code = p.exitValue();
+        r.out = new String(out, StandardCharsets.UTF_8);
+        r.err = err.toString(StandardCharsets.UTF_8);
+        return r;
+    }
+
+    static void copy(InputStream in, ByteArrayOutputStream out) {
+        try {
+            in.transferTo(out);
+        } catch (IOException ignored) {
+            // the process ended
+        }
+    }
+
+    static BufferedImage scene(long seed) {
+        java.util.Random rnd = new java.util.Random(seed);
+        BufferedImage img = new BufferedImage(200, 150, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        for (int i = 0; i < 12; i++) {
+            g.setColor(new Color(rnd.nextInt(0xFFFFFF)));
+            g.fillRect(rnd.nextInt(200), rnd.nextInt(150), 20 + rnd.nextInt(100), 20 + rnd.nextInt(80));
+        }
+        g.dispose();
+        return img;
+    }
+
+    @BeforeClass
+    public static void folder() throws IOException {
+        // two photos, a JPEG copy of one of them, a drawing in a subfolder, a non-image file,
+        // an empty file named like an image
+        photos = tmp.newFolder("photos").toPath();
+        Files.copy(root.resolve("samples/chelsea.jpg"), photos.resolve("cat.jpg"));
+        Files.copy(root.resolve("samples/rocket.jpg"), photos.resolve("rocket.jpg"));
+        BufferedImage cat = ImageIO.read(root.resolve("samples/chelsea.jpg").toFile());
+        BufferedImage smaller = new BufferedImage(cat.getWidth() / 2, cat.getHeight() / 2, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = smaller.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(cat, 0, 0, smaller.getWidth(), smaller.getHeight(), null);
+        g.dispose();
+        ImageIO.write(smaller, "jpg", photos.resolve("cat-small.jpg").toFile());
+        Files.createDirectory(photos.resolve("sub"));
+        ImageIO.write(scene(1), "png", photos.resolve("sub/drawing.png").toFile());
+        Files.write(photos.resolve("notes.txt"), "shopping list".getBytes(StandardCharsets.UTF_8));
+        Files.write(photos.resolve("empty.jpg"), new byte[0]);
+    }
+
+    static JsonElement json(Run r) {
+        try {
+            return JsonParser.parseString(r.out);
+        } catch (RuntimeException e) {
+            throw new AssertionError("not JSON: " + r, e);
+        }
+    }
+
+    @Test
+    public void indexReportsFailuresWithExitCode1AndJsonCounts() throws Exception {
+        Path idx = tmp.getRoot().toPath().resolve("idx-json");
+        Run r = imgsim("index", photos.toString(), "--index", idx.toString(), "--json");
+        assertEquals(r.toString(), 1, r.code);
+        JsonObject o = json(r).getAsJsonObject();
+        assertEquals(r.toString(), 4, o.get("added").getAsInt());
+        assertEquals(4, o.get("indexed").getAsInt());
+        JsonArray failed = o.getAsJsonArray("failed");
+        assertEquals(1, failed.size());
+        assertTrue(failed.get(0).getAsJsonObject().get("file").getAsString().endsWith("empty.jpg"));
+        assertTrue(failed.get(0).getAsJsonObject().get("reason").getAsString().contains("empty"));
+        assertTrue(o.getAsJsonArray("ignored").get(0).getAsString().endsWith("notes.txt"));
+        // again: nothing new, the empty file still fails
+        Run again = imgsim("index", photos.toString(), "--index", idx.toString(), "--json");
+        assertEquals(4, json(again).getAsJsonObject().get("unchanged").getAsInt());
+        assertEquals(1, again.code);
+        // human output names what was skipped and why
+        Run human = imgsim("index", photos.toString(), "--index", idx.toString(), "--progress", "lines");
+        assertTrue(human.out, human.out.contains("empty.jpg") && human.out.contains("notes.txt") && human.out.contains("4 unchanged"));
+        assertTrue(human.err, human.err.contains("indexed 5/5 files"));
+    }
+
+    @Test
+    public void searchAndDupesPrintJsonScriptsCanParse() throws Exception {
+        Path idx = tmp.getRoot().toPath().resolve("idx-search");
+        assertEquals(1, imgsim("index", photos.toString(), "--index", idx.toString()).code);
+        Run s = imgsim("search", photos.resolve("cat.jpg").toString(), "--index", idx.toString(), "-k", "3", "--json");
+        assertEquals(s.toString(), 0, s.code);
+        JsonArray hits = json(s).getAsJsonArray();
+        assertEquals(3, hits.size());
+        assertEquals(photos.resolve("cat.jpg").toString(), hits.get(0).getAsJsonObject().get("id").getAsString());
+        assertTrue(hits.get(0).getAsJsonObject().get("similarity").getAsDouble() >= 0.999);
+        assertEquals(photos.resolve("cat-small.jpg").toString(), hits.get(1).getAsJsonObject().get("id").getAsString());
+
+        Run d = imgsim("dupes", "--index", idx.toString(), "--threshold", "0.85", "--json");
+        assertEquals(d.toString(), 0, d.code);
+        JsonArray groups = json(d).getAsJsonArray();
+        assertEquals(d.toString(), 1, groups.size());
+        JsonObject g = groups.get(0).getAsJsonObject();
+        assertEquals(List.of(photos.resolve("cat-small.jpg").toString(), photos.resolve("cat.jpg").toString()),
+                List.of(g.getAsJsonArray("ids").get(0).getAsString(), g.getAsJsonArray("ids").get(1).getAsString()));
+        assertTrue(g.get("similarity").getAsDouble() >= 0.85);
+
+        Run text = imgsim("search", photos.resolve("cat.jpg").toString(), "--index", idx.toString(), "-k", "1");
+        assertTrue(text.out, text.out.matches("1\\.0000  .*cat\\.jpg\\R"));
+    }
+
+    @Test
+    public void anEmptyFolderIndexesNothingAndSucceeds() throws Exception {
+        Path empty = tmp.newFolder("empty-folder").toPath();
+        Path idx = tmp.getRoot().toPath().resolve("idx-empty");
+        Run r = imgsim("index", empty.toString(), "--index", idx.toString(), "--json");
+        assertEquals(r.toString(), 0, r.code);
+        assertEquals(0, json(r).getAsJsonObject().get("files").getAsInt());
+        Run d = imgsim("dupes", "--index", idx.toString(), "--json");
+        assertEquals(0, d.code);
+        assertEquals(0, json(d).getAsJsonArray().size());
+    }
+
+    @Test
+    public void aMissingIndexOrFolderIsAFatalErrorWithExitCode2() throws Exception {
+        Path missing = tmp.getRoot().toPath().resolve("no-such-index");
+        Run s = imgsim("search", photos.resolve("cat.jpg").toString(), "--index", missing.toString());
+        assertEquals(s.toString(), 2, s.code);
+        assertTrue(s.err, s.err.contains(missing.toString()) && s.err.contains("no index"));
+        assertEquals(2, imgsim("dupes", "--index", missing.toString()).code);
+        Run noDir = imgsim("index", photos.resolve("nope").toString(), "--index", missing.toString());
+        assertEquals(2, noDir.code);
+        assertTrue(noDir.err, noDir.err.contains("does not exist"));
+    }
+
+    @Test
+    public void usageErrorsExitWith2AndEveryCommandHasHelp() throws Exception {
+        assertEquals(2, imgsim().code);
+        assertEquals(2, imgsim("frobnicate").code);
+        assertEquals(2, imgsim("search", "x.jpg").code); // --index missing
+        Run bad = imgsim("dupes", "--index", "x", "--threshold", "high");
+        assertEquals(2, bad.code);
+        assertTrue(bad.err, bad.err.contains("--threshold"));
+        for (String c : new String[] {"index", "search", "dupes", "compare", "matrix", "embed"}) {
+            Run h = imgsim(c, "--help");
+            assertEquals(h.toString(), 0, h.code);
+            assertTrue(h.out, h.out.startsWith("Usage: imgsim " + c));
+        }
+        Run top = imgsim("--help");
+        assertEquals(0, top.code);
+        assertTrue(top.out.contains("Exit codes"));
+    }
+
+    @Test
+    public void compareAndMatrix() throws Exception {
+        Run c = imgsim("compare", photos.resolve("cat.jpg").toString(), photos.resolve("cat-small.jpg").toString(), "--json");
+        assertEquals(c.toString(), 0, c.code);
+        assertTrue(json(c).getAsJsonObject().get("similarity").getAsDouble() > 0.85);
+        Run bad = imgsim("compare", photos.resolve("cat.jpg").toString(), photos.resolve("notes.txt").toString());
+        assertEquals(bad.toString(), 1, bad.code);
+        assertTrue(bad.err, bad.err.contains("notes.txt"));
+        Run m = imgsim("matrix", photos.toString(), "--json");
+        assertEquals(m.toString(), 1, m.code); // the empty .jpg fails, the rest is printed
+        JsonObject o = json(m).getAsJsonObject();
+        assertEquals(4, o.getAsJsonArray("files").size());
+        assertEquals(1.0, o.getAsJsonArray("matrix").get(0).getAsJsonArray().get(0).getAsDouble(), 1e-5);
+    }
+}
