@@ -38,7 +38,7 @@ final class HtmlReport {
                 .append("px;object-fit:contain;background:#eee;border-radius:4px}\n")
                 .append(".none{display:flex;align-items:center;justify-content:center;color:#888;font-size:.8em}\n")
                 .append("figcaption{font-size:.75em;word-break:break-all;margin-top:.3em}\n</style></head><body>\n");
-        h.append("<h1>Duplicates</h1>\n<p>").append(groups.size()).append(" groups in ").append(esc(index.toString()))
+        h.append("<h1>Duplicates</h1>\n<p>").append(groups.size()).append(groups.size() == 1 ? " group in " : " groups in ").append(esc(index.toString()))
                 .append(" (").append(size).append(" images), cosine similarity &ge; ")
                 .append(String.format(Locale.ROOT, "%.3f", threshold)).append(".</p>\n");
         int n = 0;

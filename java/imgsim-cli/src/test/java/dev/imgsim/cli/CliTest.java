@@ -53,7 +53,7 @@ public class CliTest {
         List<String> cmd = new ArrayList<>();
         cmd.add(System.getProperty("imgsim.launcher", root.resolve("build/install/imgsim/bin/imgsim").toString()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.getRoot());
+        ProcessBuilder pb = new ProcessBuilder(cmd);
         Process p = pb.start();
         p.getOutputStream().close();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -91,9 +91,14 @@ public class CliTest {
 
     @BeforeClass
     public static void folder() throws IOException {
-        // two photos, a JPEG copy of one of them, a drawing in a subfolder, a non-image file,
-        // an empty file named like an image
-        photos = tmp.newFolder("photos").toPath();
+        photos = makePhotos(tmp.newFolder("photos").toPath());
+    }
+
+    /**
+     * Two photos, a smaller JPEG copy of one of them, a drawing in a subfolder, a non-image file,
+     * an empty file named like an image.
+     */
+    static Path makePhotos(Path photos) throws IOException {
         Files.copy(root.resolve("samples/chelsea.jpg"), photos.resolve("cat.jpg"));
         Files.copy(root.resolve("samples/rocket.jpg"), photos.resolve("rocket.jpg"));
         BufferedImage cat = ImageIO.read(root.resolve("samples/chelsea.jpg").toFile());
@@ -107,6 +112,7 @@ public class CliTest {
         ImageIO.write(scene(1), "png", photos.resolve("sub/drawing.png").toFile());
         Files.write(photos.resolve("notes.txt"), "shopping list".getBytes(StandardCharsets.UTF_8));
         Files.write(photos.resolve("empty.jpg"), new byte[0]);
+        return photos;
     }
 
     static JsonElement json(Run r) {

@@ -375,7 +375,7 @@ public class ImageIndexTest {
     }
 
     @Test
-    public void exifOrientationIsAppliedInAddAll() throws IOException {
+    public void exifOrientationIsAppliedInEmbedPathAndInAddAll() throws IOException {
         Path dir = tmp.newFolder("exif").toPath();
         java.awt.image.BufferedImage upright = javax.imageio.ImageIO.read(samples().get(0).toFile());
         Path plain = Pictures.jpeg(dir.resolve("upright.jpg"), upright);
@@ -388,10 +388,16 @@ public class ImageIndexTest {
             all.add(plain);
             assertEquals(4, index.addAll(all, null).added());
             float[] up = index.embedding(plain.toString()).get();
+            float[] upDirect = sim.embed(plain);
             for (Path t : tagged) {
                 double c = ImageSimilarity.cosine(up, index.embedding(t.toString()).get());
-                assertTrue(t + ": " + c, c >= 0.99);
+                assertTrue("addAll " + t + ": " + c, c >= 0.99);
+                double d = ImageSimilarity.cosine(upDirect, sim.embed(t));
+                assertTrue("embed(Path) " + t + ": " + d, d >= 0.99);
             }
+            // without its tag, the same stored file is a different picture to the model
+            Path untagged = Pictures.jpeg(dir.resolve("sideways.jpg"), Pictures.rotate(upright, 3));
+            assertTrue(ImageSimilarity.cosine(upDirect, sim.embed(untagged)) < 0.95);
         }
     }
 
