@@ -576,6 +576,20 @@ public final class Bench {
         if (o instanceof Number) {
             return String.format(Locale.ROOT, "%.4f", ((Number) o).doubleValue());
         }
+        if (o instanceof Boolean) {
+            return o.toString();
+        }
+        if (o instanceof Object[]) {
+            o = Arrays.asList((Object[]) o);
+        }
+        if (o instanceof Iterable) {
+            StringBuilder sb = new StringBuilder("[");
+            int i = 0;
+            for (Object x : (Iterable<?>) o) {
+                sb.append(i++ == 0 ? "" : ", ").append(toJson(x));
+            }
+            return sb.append("]").toString();
+        }
         return "\"" + String.valueOf(o).replace("\\", "\\\\").replace("\"", "'") + "\"";
     }
 }

@@ -120,6 +120,7 @@ public final class ImageIndex implements AutoCloseable {
     private final String model;
     private final int dimension;
     private final IndexOptions options;
+    private final ExecutorService mergePool;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final AtomicLong changes = new AtomicLong();
     private volatile long refreshedAt;
@@ -196,6 +197,7 @@ public final class ImageIndex implements AutoCloseable {
         this.dimension = dimension;
         Directory d = null;
         IndexWriter w = null;
+        ExecutorService pool = null;
         try {
             if (Files.exists(path) && !Files.isDirectory(path)) {
                 throw new ImageIndexException(path + " is a file, not an index directory");
@@ -224,8 +226,15 @@ public final class ImageIndex implements AutoCloseable {
             if (readOnly) {
                 this.searchers = new SearcherManager(d, null);
             } else {
+                if (this.options.mergeThreads > 1) {
+                    pool = Executors.newFixedThreadPool(this.options.mergeThreads, r -> {
+                        Thread t = new Thread(r, "imgsim-hnsw-merge");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                }
                 IndexWriterConfig cfg = new IndexWriterConfig();
-                cfg.setCodec(codec(this.options));
+                cfg.setCodec(codec(this.options, pool));
                 cfg.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
                 cfg.setRAMBufferSizeMB(64);
                 w = new IndexWriter(d, cfg);
@@ -244,23 +253,24 @@ public final class ImageIndex implements AutoCloseable {
             }
             this.writer = w;
             this.directory = d;
+            this.mergePool = pool;
         } catch (LockObtainFailedException e) {
-            closeQuietly(w, d);
+            closeQuietly(w, d, pool);
             throw new IndexLockedException("the index " + path + " is already open for writing, in this or another process;"
                     + " one writer per directory: close the other, or use ImageIndex.openReadOnly to search beside it", e);
         } catch (CorruptIndexException | IndexFormatTooOldException | IndexFormatTooNewException | NoSuchFileException e) {
-            closeQuietly(w, d);
+            closeQuietly(w, d, pool);
             throw new ImageIndexException("the index " + path + " is corrupt or incomplete (" + e.getMessage()
                     + "); rebuild it in a new directory", e);
         } catch (AccessDeniedException e) {
-            closeQuietly(w, d);
+            closeQuietly(w, d, pool);
             throw new ImageIndexException("cannot write to the index " + path + " (permission denied: " + e.getMessage()
                     + "); use ImageIndex.openReadOnly to search an index you cannot write", e);
         } catch (IOException e) {
-            closeQuietly(w, d);
+            closeQuietly(w, d, pool);
             throw new ImageIndexException("cannot open the index " + path + ": " + describe(e), e);
         } catch (RuntimeException e) {
-            closeQuietly(w, d);
+            closeQuietly(w, d, pool);
             throw e;
         }
     }
@@ -287,17 +297,20 @@ public final class ImageIndex implements AutoCloseable {
                     .hnswBeamWidth(Integer.parseInt(data.get(KEY_BEAM)))
                     .searchCandidates(requested.searchCandidates)
                     .ingestThreads(requested.ingestThreads)
-                    .commitEvery(requested.commitEvery);
+                    .commitEvery(requested.commitEvery)
+                    .mergeThreads(requested.mergeThreads);
             return b.build();
         } catch (RuntimeException e) {
             throw new ImageIndexException("the index " + path + " has unreadable settings " + data + "; rebuild it", e);
         }
     }
 
-    static Codec codec(IndexOptions o) {
+    static Codec codec(IndexOptions o, ExecutorService mergePool) {
+        int workers = mergePool == null ? 1 : o.mergeThreads;
+        // int8: 7 bits, uncompressed, confidence interval from the vectors (Lucene's defaults)
         KnnVectorsFormat format = o.encoding == IndexOptions.Encoding.INT8
-                ? new Lucene99HnswScalarQuantizedVectorsFormat(o.maxConn, o.beamWidth)
-                : new Lucene99HnswVectorsFormat(o.maxConn, o.beamWidth);
+                ? new Lucene99HnswScalarQuantizedVectorsFormat(o.maxConn, o.beamWidth, workers, 7, false, null, mergePool)
+                : new Lucene99HnswVectorsFormat(o.maxConn, o.beamWidth, workers, mergePool);
         return new Lucene912Codec() {
             @Override
             public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
@@ -619,14 +632,32 @@ public final class ImageIndex implements AutoCloseable {
      * @return up to {@code k} hits (fewer if the index holds fewer images)
      */
     public List<Hit> search(float[] embedding, int k) {
+        return search(embedding, k, options.searchCandidates);
+    }
+
+    /**
+     * Like {@link #search(float[], int)}, exploring {@code candidates} graph candidates for this
+     * query (more: better recall, slower; at least {@code k} are explored).
+     *
+     * @param candidates 1..10,000
+     */
+    public List<Hit> search(float[] embedding, int k, int candidates) {
         float[] q = normalised(Objects.requireNonNull(embedding, "embedding"));
         checkK(k);
+        if (candidates < 1 || candidates > 10_000) {
+            throw new IllegalArgumentException("candidates must be within 1..10000, got " + candidates);
+        }
         lockOpen(false);
         IndexSearcher s = acquireSearcher();
         try {
-            int candidates = Math.max(k, options.searchCandidates);
-            TopDocs td = s.search(new KnnFloatVectorQuery(VECTOR, q, candidates), candidates);
-            return Vectors.rescore(s, q, td.scoreDocs, k, Double.NEGATIVE_INFINITY);
+            int n = Math.max(k, candidates);
+            TopDocs td = s.search(new KnnFloatVectorQuery(VECTOR, q, n), n);
+            ScoreDoc[] c = td.scoreDocs;
+            if (options.encoding == IndexOptions.Encoding.FLOAT32 && c.length > k) {
+                // float graph scores are exact already: re-score only the k best, for double precision
+                c = java.util.Arrays.copyOf(c, k);
+            }
+            return Vectors.rescore(s, q, c, k, Double.NEGATIVE_INFINITY);
         } catch (IOException e) {
             throw readFailed(e);
         } finally {
@@ -871,6 +902,9 @@ public final class ImageIndex implements AutoCloseable {
             } catch (IOException e) {
                 failure = failure == null ? e : failure;
             }
+            if (mergePool != null) {
+                mergePool.shutdown();
+            }
             if (failure != null) {
                 throw new ImageIndexException("closing the index " + path + " failed: " + describe(failure)
                         + "; it stays at its last commit", failure);
@@ -990,7 +1024,10 @@ public final class ImageIndex implements AutoCloseable {
         return m == null ? e.getClass().getSimpleName() : m;
     }
 
-    private static void closeQuietly(IndexWriter w, Directory d) {
+    private static void closeQuietly(IndexWriter w, Directory d, ExecutorService pool) {
+        if (pool != null) {
+            pool.shutdown();
+        }
         try {
             if (w != null) {
                 w.rollback();

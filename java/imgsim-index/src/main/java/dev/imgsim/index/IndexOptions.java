@@ -27,6 +27,7 @@ public final class IndexOptions {
     final int searchCandidates;
     final int ingestThreads;
     final int commitEvery;
+    final int mergeThreads;
 
     private IndexOptions(Builder b) {
         this.encoding = b.encoding;
@@ -35,6 +36,7 @@ public final class IndexOptions {
         this.searchCandidates = b.searchCandidates;
         this.ingestThreads = b.ingestThreads;
         this.commitEvery = b.commitEvery;
+        this.mergeThreads = b.mergeThreads;
     }
 
     /** @return FLOAT32, HNSW M = 16, beam width 100, 100 search candidates, one ingestion thread per core, commit every 1,000 images */
@@ -77,6 +79,11 @@ public final class IndexOptions {
         return commitEvery;
     }
 
+    /** @return threads that build the HNSW graph when segments merge */
+    public int mergeThreads() {
+        return mergeThreads;
+    }
+
     /** Settings for {@link IndexOptions}. */
     public static final class Builder {
         private Encoding encoding = Encoding.FLOAT32;
@@ -85,6 +92,7 @@ public final class IndexOptions {
         private int searchCandidates = 100;
         private int ingestThreads = Runtime.getRuntime().availableProcessors();
         private int commitEvery = 1000;
+        private int mergeThreads = 1;
 
         private Builder() {}
 
@@ -127,6 +135,15 @@ public final class IndexOptions {
          */
         public Builder commitEvery(int n) {
             this.commitEvery = check("commitEvery", n, 1, Integer.MAX_VALUE);
+            return this;
+        }
+
+        /**
+         * Threads that rebuild the HNSW graph when segments merge (for example in
+         * {@code ImageIndex.optimize()} after a bulk load), 1..1024 (default 1).
+         */
+        public Builder mergeThreads(int n) {
+            this.mergeThreads = check("mergeThreads", n, 1, 1024);
             return this;
         }
 
