@@ -3,9 +3,10 @@
 //! checked against a limit from the file's header, before any pixel buffer is allocated, so a
 //! small file that declares a huge image ("decompression bomb") is refused cheaply.
 //!
-//! When the caller will shrink the image anyway (it says so with `target`), a baseline or
-//! progressive JPEG is decoded at 1/2, 1/4 or 1/8 scale in the DCT domain (jpeg-decoder's
-//! `scale`), never below the target: most of the work of a 12-megapixel decode is skipped.
+//! When the caller will shrink the image anyway (it says so with `target`), a JPEG is decoded at
+//! 1/2, 1/4 or 1/8 scale in the DCT domain, never below the target, so most of the work of a
+//! 12-megapixel decode is skipped: by libjpeg-turbo (SIMD; 2-3x faster than jpeg-decoder here,
+//! `examples/jpeg_decoders.rs`), else by jpeg-decoder's `scale`, else in full by `image`.
 //!
 //! The EXIF orientation of JPEG and WebP files is applied, as photo viewers do: a phone photo
 //! stored sideways with orientation 6 comes back upright.
@@ -58,33 +59,93 @@ pub fn decode_file_for(path: &Path, max_pixels: u64, target: Option<(usize, usiz
     let mut bytes = Vec::with_capacity(len as usize);
     std::io::Read::read_to_end(&mut BufReader::new(file), &mut bytes)
         .map_err(|e| Error::Decode(format!("cannot read image file {}: {e}", path.display())))?;
-    decode_any(Cursor::new(bytes), &path.display().to_string(), max_pixels, target)
+    decode_any(&bytes, &path.display().to_string(), max_pixels, target)
 }
 
 /// `decode_bytes` with the reduced-scale JPEG path of `decode_file_for`.
 pub fn decode_bytes_for(bytes: &[u8], what: &str, max_pixels: u64, target: Option<(usize, usize)>) -> Result<Rgb8> {
-    decode_any(Cursor::new(bytes), what, max_pixels, target)
+    decode_any(bytes, what, max_pixels, target)
 }
 
-fn decode_any<R: BufRead + Seek>(mut reader: R, what: &str, max_pixels: u64, target: Option<(usize, usize)>) -> Result<Rgb8> {
+fn decode_any(bytes: &[u8], what: &str, max_pixels: u64, target: Option<(usize, usize)>) -> Result<Rgb8> {
     if let Some(target) = target {
-        let mut magic = [0u8; 3];
-        let is_jpeg = std::io::Read::read_exact(&mut reader, &mut magic).is_ok() && magic == [0xFF, 0xD8, 0xFF];
-        std::io::Seek::rewind(&mut reader).map_err(|e| Error::Decode(format!("cannot read image {what}: {e}")))?;
-        if is_jpeg {
-            if let Some(img) = decode_jpeg_scaled(&mut reader, what, max_pixels, target)? {
+        if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            if let Some(img) = decode_jpeg_turbo(bytes, what, max_pixels, target)? {
                 return Ok(img);
             }
-            std::io::Seek::rewind(&mut reader).map_err(|e| Error::Decode(format!("cannot read image {what}: {e}")))?;
+            if let Some(img) = decode_jpeg_scaled(bytes, what, max_pixels, target)? {
+                return Ok(img);
+            }
         }
     }
-    decode_reader(reader, what, max_pixels)
+    decode_reader(Cursor::new(bytes), what, max_pixels)
+}
+
+/// libjpeg-turbo's DCT-scaled decoding straight to RGB; `Ok(None)` when it cannot decode the
+/// file cleanly (CMYK, a warning such as a truncated file, an unusual header): the other
+/// decoders then try, and report the error if there is one.
+pub fn decode_jpeg_turbo(bytes: &[u8], what: &str, max_pixels: u64, (tw, th): (usize, usize)) -> Result<Option<Rgb8>> {
+    let Ok(mut dec) = turbojpeg::Decompressor::new() else { return Ok(None) };
+    let Ok(header) = dec.read_header(bytes) else { return Ok(None) };
+    let (w, h) = (header.width as u64, header.height as u64);
+    if w * h > max_pixels {
+        return Err(Error::ImageTooLarge(format!(
+            "image {what} declares {w}x{h} = {} pixels, more than the limit of {max_pixels}; raise maxPixels if such images are expected",
+            w * h
+        )));
+    }
+    if w == 0 || h == 0 || matches!(header.colorspace, turbojpeg::Colorspace::CMYK | turbojpeg::Colorspace::YCCK) {
+        return Ok(None);
+    }
+    let orientation = exif_orientation(bytes);
+    let (tw, th) = if swaps_sides(orientation) { (th, tw) } else { (tw, th) };
+    // the smallest DCT scale that keeps both sides at or above the target
+    let mut factor = turbojpeg::ScalingFactor::ONE;
+    for f in [turbojpeg::ScalingFactor::ONE_EIGHTH, turbojpeg::ScalingFactor::ONE_QUARTER, turbojpeg::ScalingFactor::ONE_HALF] {
+        if f.scale(header.width) >= tw.max(1) && f.scale(header.height) >= th.max(1) {
+            factor = f;
+            break;
+        }
+    }
+    if dec.set_scaling_factor(factor).is_err() {
+        return Ok(None);
+    }
+    let scaled = header.scaled(factor);
+    let mut image = turbojpeg::Image {
+        pixels: vec![0u8; scaled.width * scaled.height * 3],
+        width: scaled.width,
+        pitch: scaled.width * 3,
+        height: scaled.height,
+        format: turbojpeg::PixelFormat::RGB,
+    };
+    if dec.decompress(bytes, image.as_deref_mut()).is_err() {
+        return Ok(None);
+    }
+    Ok(Some(orient(Rgb8 { width: scaled.width, height: scaled.height, data: image.pixels }, orientation)))
+}
+
+/// The EXIF orientation of a JPEG, from its APP1 segment; `NoTransforms` when there is none.
+fn exif_orientation(jpeg: &[u8]) -> Orientation {
+    let mut at = 2; // after SOI
+    while at + 4 <= jpeg.len() && jpeg[at] == 0xFF {
+        let marker = jpeg[at + 1];
+        if marker == 0xDA || marker == 0xD9 {
+            break; // start of scan / end of image: no metadata after this
+        }
+        let len = u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]) as usize;
+        let Some(body) = jpeg.get(at + 4..at + 2 + len) else { break };
+        if marker == 0xE1 && body.starts_with(b"Exif\0\0") {
+            return Orientation::from_exif_chunk(&body[6..]).unwrap_or(Orientation::NoTransforms);
+        }
+        at += 2 + len;
+    }
+    Orientation::NoTransforms
 }
 
 /// DCT-domain downscaled JPEG decoding; `Ok(None)` when this decoder cannot handle the file
 /// (CMYK, 12-bit, unusual headers) and the general decoder should try.
-fn decode_jpeg_scaled<R: std::io::Read>(
-    reader: R,
+pub fn decode_jpeg_scaled(
+    reader: &[u8],
     what: &str,
     max_pixels: u64,
     (tw, th): (usize, usize),

@@ -93,7 +93,9 @@ public final class IndexBench {
         if (only.equals("all") || only.equals("dupes")) {
             b.dupes(quick ? 20_000 : 100_000, quick ? 5_000 : 20_000);
         }
-        Path json = Paths.get("build/bench/index-results" + (only.equals("all") ? "" : "-" + only) + ".json");
+        String suffix = only.equals("all") ? "" : "-" + only + (only.equals("search") ? "-" + sizes.stream()
+                .map(String::valueOf).collect(Collectors.joining("-")) : "");
+        Path json = Paths.get("build/bench/index-results" + suffix + ".json");
         Files.createDirectories(json.getParent());
         Files.write(json, Bench.toJson(b.results).getBytes(StandardCharsets.UTF_8));
         OUT.println("wrote " + json);
@@ -347,7 +349,7 @@ public final class IndexBench {
         for (IndexOptions.Encoding enc : IndexOptions.Encoding.values()) {
             Path dir = Paths.get("build/bench/vectors-" + n + "-" + enc.name().toLowerCase(Locale.ROOT));
             deleteTree(dir);
-            IndexOptions opts = IndexOptions.builder().encoding(enc).mergeThreads(CORES).build();
+            IndexOptions opts = IndexOptions.builder().encoding(enc).mergeThreads(CORES).ramBufferMB(1024).build();
             System.gc();
             long t0 = System.nanoTime();
             double addS;

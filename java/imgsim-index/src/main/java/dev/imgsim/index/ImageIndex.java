@@ -236,7 +236,7 @@ public final class ImageIndex implements AutoCloseable {
                 IndexWriterConfig cfg = new IndexWriterConfig();
                 cfg.setCodec(codec(this.options, pool));
                 cfg.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
-                cfg.setRAMBufferSizeMB(64);
+                cfg.setRAMBufferSizeMB(this.options.ramBufferMB);
                 w = new IndexWriter(d, cfg);
                 Map<String, String> data = new LinkedHashMap<>();
                 data.put(KEY_SCHEMA, SCHEMA);
@@ -298,7 +298,8 @@ public final class ImageIndex implements AutoCloseable {
                     .searchCandidates(requested.searchCandidates)
                     .ingestThreads(requested.ingestThreads)
                     .commitEvery(requested.commitEvery)
-                    .mergeThreads(requested.mergeThreads);
+                    .mergeThreads(requested.mergeThreads)
+                    .ramBufferMB(requested.ramBufferMB);
             return b.build();
         } catch (RuntimeException e) {
             throw new ImageIndexException("the index " + path + " has unreadable settings " + data + "; rebuild it", e);

@@ -28,6 +28,7 @@ public final class IndexOptions {
     final int ingestThreads;
     final int commitEvery;
     final int mergeThreads;
+    final int ramBufferMB;
 
     private IndexOptions(Builder b) {
         this.encoding = b.encoding;
@@ -37,6 +38,7 @@ public final class IndexOptions {
         this.ingestThreads = b.ingestThreads;
         this.commitEvery = b.commitEvery;
         this.mergeThreads = b.mergeThreads;
+        this.ramBufferMB = b.ramBufferMB;
     }
 
     /** @return FLOAT32, HNSW M = 16, beam width 100, 100 search candidates, one ingestion thread per core, commit every 1,000 images */
@@ -84,6 +86,11 @@ public final class IndexOptions {
         return mergeThreads;
     }
 
+    /** @return memory for buffered additions before they are written as a segment, in MB */
+    public int ramBufferMB() {
+        return ramBufferMB;
+    }
+
     /** Settings for {@link IndexOptions}. */
     public static final class Builder {
         private Encoding encoding = Encoding.FLOAT32;
@@ -93,6 +100,7 @@ public final class IndexOptions {
         private int ingestThreads = Runtime.getRuntime().availableProcessors();
         private int commitEvery = 1000;
         private int mergeThreads = 1;
+        private int ramBufferMB = 64;
 
         private Builder() {}
 
@@ -144,6 +152,16 @@ public final class IndexOptions {
          */
         public Builder mergeThreads(int n) {
             this.mergeThreads = check("mergeThreads", n, 1, 1024);
+            return this;
+        }
+
+        /**
+         * Heap for buffered additions, in MB, 16..2047 (default 64). Each flush writes a segment with
+         * its own HNSW graph; a bulk load of millions of vectors builds faster with fewer, larger
+         * segments (for example 1024, with the heap to match).
+         */
+        public Builder ramBufferMB(int mb) {
+            this.ramBufferMB = check("ramBufferMB", mb, 16, 2047);
             return this;
         }
 
