@@ -207,6 +207,9 @@ public final class ImageIndex implements AutoCloseable {
             }
             if (!readOnly) {
                 Files.createDirectories(path);
+                // Lucene writes nothing until the first flush and reuses an old write.lock, so an
+                // unwritable directory would only fail later, mid-work: find out now
+                Files.delete(Files.createTempFile(path, ".imgsim-write-check", ".tmp"));
             }
             d = FSDirectory.open(path);
             Map<String, String> recorded = DirectoryReader.indexExists(d) ? SegmentInfos.readLatestCommit(d).getUserData() : null;
@@ -265,6 +268,10 @@ public final class ImageIndex implements AutoCloseable {
         } catch (AccessDeniedException e) {
             closeQuietly(w, d, pool);
             throw new ImageIndexException("cannot write to the index " + path + " (permission denied: " + e.getMessage()
+                    + "); use ImageIndex.openReadOnly to search an index you cannot write", e);
+        } catch (FileSystemException e) {
+            closeQuietly(w, d, pool);
+            throw new ImageIndexException("cannot write to the index " + path + " (" + describe(e)
                     + "); use ImageIndex.openReadOnly to search an index you cannot write", e);
         } catch (IOException e) {
             closeQuietly(w, d, pool);
