@@ -10,16 +10,13 @@ import dev.imgsim.ImageSimilarity;
 import dev.imgsim.index.DuplicateGroup;
 import dev.imgsim.index.ImageIndex;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code imgsim dupes --index IDX}: groups of near-duplicate images. */
 @Command(name = "dupes", mixinStandardHelpOptions = true,
         description = "Prints the groups of near-duplicate images in the index: images joined by pairs at or above"
             + " the cosine threshold, most similar groups first; optionally an HTML report with thumbnails.")
-final class DupesCommand implements Callable<Integer> {
+final class DupesCommand extends ModelCommand implements Callable<Integer> {
     @Option(names = "--index", required = true, paramLabel = "IDX", description = "Index directory.")
     Path index;
 
@@ -36,18 +33,12 @@ final class DupesCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print a JSON list of {\"ids\": [...], \"similarity\"}.")
     boolean json;
 
-    @Mixin
-    ModelOptions model;
-
-    @Spec
-    CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
         if (!(threshold >= -1 && threshold <= 1)) {
             throw new IllegalArgumentException("--threshold must be within [-1, 1], got " + threshold);
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         List<DuplicateGroup> groups;
         long size;
         try (ImageSimilarity sim = model.open(); ImageIndex idx = ImageIndex.openReadOnly(index, sim)) {
@@ -74,7 +65,7 @@ final class DupesCommand implements Callable<Integer> {
         out.flush();
         if (html != null) {
             HtmlReport.write(html, index, threshold, size, groups);
-            spec.commandLine().getErr().println("imgsim: wrote " + html);
+            err().println("imgsim: wrote " + html);
         }
         return 0;
     }

@@ -4,40 +4,26 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-import dev.imgsim.ImageDecodeException;
 import dev.imgsim.ImageSimilarity;
-import dev.imgsim.ImageTooLargeException;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code imgsim embed FILE}: the embedding of one image. */
 @Command(name = "embed", mixinStandardHelpOptions = true, description = "Prints the embedding of an image file.")
-final class EmbedCommand implements Callable<Integer> {
+final class EmbedCommand extends ModelCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "Image file.")
     Path file;
 
     @Option(names = "--json", description = "Print a JSON list of numbers.")
     boolean json;
 
-    @Mixin
-    ModelOptions model;
-
-    @Spec
-    CommandSpec spec;
-
     @Override
     public Integer call() {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         try (ImageSimilarity sim = model.open()) {
-            float[] e;
-            try {
-                e = sim.embed(file);
-            } catch (ImageDecodeException | ImageTooLargeException x) {
-                spec.commandLine().getErr().println("imgsim: " + x.getMessage());
+            float[] e = embedOrReport(sim, file);
+            if (e == null) {
                 return Main.SOME_FAILED;
             }
             StringBuilder sb = new StringBuilder(json ? "[" : "");

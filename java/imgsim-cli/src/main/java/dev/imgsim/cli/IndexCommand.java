@@ -13,11 +13,8 @@ import dev.imgsim.index.ImageIndex;
 import dev.imgsim.index.IndexOptions;
 import dev.imgsim.index.IndexReport;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code imgsim index DIR --index IDX}: embeds every file under DIR into the index. */
 @Command(name = "index", mixinStandardHelpOptions = true,
@@ -25,7 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
             + " .jpg, .jpeg, .jfif, .png, .bmp, .gif or .webp listed as ignored unless --all-files) to the index IDX,"
             + " creating it if needed. Files already indexed with the same size and modification time are skipped,"
             + " so an interrupted run can simply be repeated. Files that are not images are reported and the rest go on."})
-final class IndexCommand implements Callable<Integer> {
+final class IndexCommand extends ModelCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR", description = "Folder of images.")
     Path dir;
 
@@ -47,12 +44,6 @@ final class IndexCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the result as JSON: counts and the failed files with reasons.")
     boolean json;
 
-    @Mixin
-    ModelOptions model;
-
-    @Spec
-    CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
         Files2.Listing listing = Files2.walk(dir, allFiles);
@@ -63,7 +54,7 @@ final class IndexCommand implements Callable<Integer> {
         if (int8Vectors) {
             o.encoding(IndexOptions.Encoding.INT8);
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         ProgressBar bar = new ProgressBar(new java.io.PrintStream(System.err, true), progress != null ? progress : ProgressBar.auto());
         IndexReport r;
         long size;

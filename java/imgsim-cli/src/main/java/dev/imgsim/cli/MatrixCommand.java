@@ -7,36 +7,25 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import dev.imgsim.ImageDecodeException;
 import dev.imgsim.ImageSimilarity;
-import dev.imgsim.ImageTooLargeException;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code imgsim matrix DIR}: the similarity matrix of the images in a folder. */
 @Command(name = "matrix", mixinStandardHelpOptions = true,
         description = "Prints the cosine-similarity matrix of the images under DIR (recursively, files named like images); files that cannot be decoded are reported and left out.")
-final class MatrixCommand implements Callable<Integer> {
+final class MatrixCommand extends ModelCommand implements Callable<Integer> {
     @Parameters(paramLabel = "DIR", description = "Folder of images.")
     Path dir;
 
     @Option(names = "--json", description = "Print {\"files\": [...], \"matrix\": [[...], ...]}.")
     boolean json;
 
-    @Mixin
-    ModelOptions model;
-
-    @Spec
-    CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = out();
+        PrintWriter err = err();
         Files2.Listing listing = Files2.walk(dir, false);
         int failed = listing.unreadable.size();
         listing.unreadable.forEach((p, why) -> err.println("imgsim: " + p + " " + why));
@@ -45,12 +34,12 @@ final class MatrixCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         try (ImageSimilarity sim = model.open()) {
             for (Path f : listing.files) {
-                try {
-                    emb.add(sim.embed(f));
-                    names.add(f.toString());
-                } catch (ImageDecodeException | ImageTooLargeException e) {
-                    err.println("imgsim: " + e.getMessage());
+                float[] e = embedOrReport(sim, f);
+                if (e == null) {
                     failed++;
+                } else {
+                    emb.add(e);
+                    names.add(f.toString());
                 }
             }
             long ms = (System.nanoTime() - t0) / 1_000_000;

@@ -6,23 +6,18 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-import dev.imgsim.ImageDecodeException;
 import dev.imgsim.ImageSimilarity;
-import dev.imgsim.ImageTooLargeException;
 import dev.imgsim.index.Hit;
 import dev.imgsim.index.ImageIndex;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code imgsim search IMAGE --index IDX}: the indexed images most similar to IMAGE. */
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = "Prints the K indexed images most similar to IMAGE, most similar first, with their cosine similarity."
             + " Opens the index read-only, so it may run while 'imgsim index' adds to it.")
-final class SearchCommand implements Callable<Integer> {
+final class SearchCommand extends ModelCommand implements Callable<Integer> {
     @Parameters(paramLabel = "IMAGE", description = "Query image file.")
     Path image;
 
@@ -38,24 +33,15 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print a JSON list of {\"id\", \"similarity\"}.")
     boolean json;
 
-    @Mixin
-    ModelOptions model;
-
-    @Spec
-    CommandSpec spec;
-
     @Override
     public Integer call() {
         if (k < 1) {
             throw new IllegalArgumentException("-k must be at least 1, got " + k);
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         try (ImageSimilarity sim = model.open(); ImageIndex idx = ImageIndex.openReadOnly(index, sim)) {
-            float[] q;
-            try {
-                q = sim.embed(image);
-            } catch (ImageDecodeException | ImageTooLargeException e) {
-                spec.commandLine().getErr().println("imgsim: " + e.getMessage());
+            float[] q = embedOrReport(sim, image);
+            if (q == null) {
                 return Main.SOME_FAILED;
             }
             List<Hit> hits = exact ? idx.searchExact(q, k) : idx.search(q, k);

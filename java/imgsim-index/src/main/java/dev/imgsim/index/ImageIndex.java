@@ -655,9 +655,7 @@ public final class ImageIndex implements AutoCloseable {
         if (candidates < 1 || candidates > 10_000) {
             throw new IllegalArgumentException("candidates must be within 1..10000, got " + candidates);
         }
-        lockOpen(false);
-        IndexSearcher s = acquireSearcher();
-        try {
+        return read(s -> {
             int n = Math.max(k, candidates);
             TopDocs td = s.search(new KnnFloatVectorQuery(VECTOR, q, n), n);
             ScoreDoc[] c = td.scoreDocs;
@@ -666,12 +664,7 @@ public final class ImageIndex implements AutoCloseable {
                 c = java.util.Arrays.copyOf(c, k);
             }
             return Vectors.rescore(s, q, c, k, Double.NEGATIVE_INFINITY);
-        } catch (IOException e) {
-            throw readFailed(e);
-        } finally {
-            releaseSearcher(s);
-            lock.readLock().unlock();
-        }
+        });
     }
 
     /**
@@ -681,16 +674,7 @@ public final class ImageIndex implements AutoCloseable {
     public List<Hit> searchExact(float[] embedding, int k) {
         float[] q = normalised(Objects.requireNonNull(embedding, "embedding"));
         checkK(k);
-        lockOpen(false);
-        IndexSearcher s = acquireSearcher();
-        try {
-            return Vectors.rescore(s, q, Vectors.scan(s, q, k, Double.NEGATIVE_INFINITY), k, Double.NEGATIVE_INFINITY);
-        } catch (IOException e) {
-            throw readFailed(e);
-        } finally {
-            releaseSearcher(s);
-            lock.readLock().unlock();
-        }
+        return read(s -> Vectors.rescore(s, q, Vectors.scan(s, q, k, Double.NEGATIVE_INFINITY), k, Double.NEGATIVE_INFINITY));
     }
 
     /**
@@ -702,17 +686,10 @@ public final class ImageIndex implements AutoCloseable {
     public List<Hit> searchAbove(float[] embedding, double minSimilarity) {
         float[] q = normalised(Objects.requireNonNull(embedding, "embedding"));
         checkSimilarity(minSimilarity);
-        lockOpen(false);
-        IndexSearcher s = acquireSearcher();
-        try {
+        return read(s -> {
             ScoreDoc[] above = Vectors.scan(s, q, Integer.MAX_VALUE, minSimilarity);
             return Vectors.rescore(s, q, above, above.length, minSimilarity);
-        } catch (IOException e) {
-            throw readFailed(e);
-        } finally {
-            releaseSearcher(s);
-            lock.readLock().unlock();
-        }
+        });
     }
 
     /** Embeds the image file; then {@link #searchAbove(float[], double)}. */
@@ -733,16 +710,7 @@ public final class ImageIndex implements AutoCloseable {
      */
     public List<DuplicateGroup> duplicates(double minSimilarity) {
         checkSimilarity(minSimilarity);
-        lockOpen(false);
-        IndexSearcher s = acquireSearcher();
-        try {
-            return Duplicates.find(s, minSimilarity, options.ingestThreads, false);
-        } catch (IOException e) {
-            throw readFailed(e);
-        } finally {
-            releaseSearcher(s);
-            lock.readLock().unlock();
-        }
+        return read(s -> Duplicates.find(s, minSimilarity, options.ingestThreads, false));
     }
 
     /**
@@ -751,35 +719,19 @@ public final class ImageIndex implements AutoCloseable {
      */
     public List<DuplicateGroup> duplicatesExact(double minSimilarity) {
         checkSimilarity(minSimilarity);
-        lockOpen(false);
-        IndexSearcher s = acquireSearcher();
-        try {
-            return Duplicates.find(s, minSimilarity, options.ingestThreads, true);
-        } catch (IOException e) {
-            throw readFailed(e);
-        } finally {
-            releaseSearcher(s);
-            lock.readLock().unlock();
-        }
+        return read(s -> Duplicates.find(s, minSimilarity, options.ingestThreads, true));
     }
 
     /** @return the stored (L2-normalised) embedding of {@code id}, if the index holds it */
     public Optional<float[]> embedding(String id) {
         Objects.requireNonNull(id, "id");
-        lockOpen(false);
-        IndexSearcher s = acquireSearcher();
-        try {
+        return read(s -> {
             TopDocs td = s.search(new TermQuery(new Term(ID, id)), 1);
             if (td.scoreDocs.length == 0) {
                 return Optional.empty();
             }
             return Optional.of(Vectors.vector(s, td.scoreDocs[0].doc));
-        } catch (IOException e) {
-            throw readFailed(e);
-        } finally {
-            releaseSearcher(s);
-            lock.readLock().unlock();
-        }
+        });
     }
 
     // ---- maintenance ----
@@ -792,16 +744,14 @@ public final class ImageIndex implements AutoCloseable {
     public boolean remove(String id) {
         Objects.requireNonNull(id, "id");
         lockOpen(true);
-        IndexSearcher s = acquireSearcher();
         try {
-            boolean had = s.count(new TermQuery(new Term(ID, id))) > 0;
+            boolean had = read(s -> s.count(new TermQuery(new Term(ID, id))) > 0);
             writer.deleteDocuments(new Term(ID, id));
             changes.incrementAndGet();
             return had;
         } catch (IOException | AlreadyClosedException e) {
             throw writeFailed(e);
         } finally {
-            releaseSearcher(s);
             lock.readLock().unlock();
         }
     }
@@ -837,14 +787,7 @@ public final class ImageIndex implements AutoCloseable {
 
     /** @return how many images the index holds, uncommitted additions and removals included */
     public long size() {
-        lockOpen(false);
-        IndexSearcher s = acquireSearcher();
-        try {
-            return s.getIndexReader().numDocs();
-        } finally {
-            releaseSearcher(s);
-            lock.readLock().unlock();
-        }
+        return read(s -> (long) s.getIndexReader().numDocs());
     }
 
     /** @return the index directory, absolute */
@@ -939,6 +882,28 @@ public final class ImageIndex implements AutoCloseable {
             lock.readLock().unlock();
             throw new IllegalStateException("this ImageIndex (" + path + ") is open read-only; use ImageIndex.open to change it");
         }
+    }
+
+    /** A read on an open index: holds the lock and a searcher for the call, maps I/O failures. */
+    private <T> T read(SearcherCall<T> call) {
+        lockOpen(false);
+        try {
+            IndexSearcher s = acquireSearcher();
+            try {
+                return call.apply(s);
+            } catch (IOException e) {
+                throw readFailed(e);
+            } finally {
+                releaseSearcher(s);
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    @FunctionalInterface
+    private interface SearcherCall<T> {
+        T apply(IndexSearcher s) throws IOException;
     }
 
     private ImageSimilarity embedder() {
