@@ -133,31 +133,31 @@ final class Duplicates {
             throws IOException {
         float[] q = Vectors.vector(s, doc);
         for (int k = FIRST_PROBE;; k *= 2) {
-            int above = 0;
-            int returned = 0;
-            List<int[]> pairs = new ArrayList<>();
+            // a segment whose k nearest are all near the threshold may hold more: look wider
+            boolean wider = false;
+            List<Integer> others = new ArrayList<>();
             for (LeafReaderContext leaf : leaves) {
                 TopDocs td = leaf.reader().searchNearestVectors(ImageIndex.VECTOR, q, k, leaf.reader().getLiveDocs(),
                         Integer.MAX_VALUE);
-                returned = Math.max(returned, td.scoreDocs.length);
+                int above = 0;
                 for (ScoreDoc sd : td.scoreDocs) {
                     // DOT_PRODUCT scores are (1 + dot) / 2; int8 scores are approximate, so take
                     // a margin and decide on the exact similarity below
-                    double approx = 2.0 * sd.score - 1.0;
-                    if (approx >= min - 0.05) {
+                    if (2.0 * sd.score - 1.0 >= min - 0.05) {
                         above++;
                         int other = leaf.docBase + sd.doc;
                         if (other != doc) {
-                            pairs.add(new int[] {other});
+                            others.add(other);
                         }
                     }
                 }
+                wider |= td.scoreDocs.length == k && above == k;
             }
-            if (above < returned || returned < k || k >= MAX_PROBE) {
-                for (int[] p : pairs) {
-                    double sim = Vectors.dot(q, Vectors.vector(s, p[0]));
+            if (!wider || k >= MAX_PROBE) {
+                for (int other : others) {
+                    double sim = Vectors.dot(q, Vectors.vector(s, other));
                     if (sim >= min) {
-                        out.add(Math.min(doc, p[0]), Math.max(doc, p[0]), sim);
+                        out.add(Math.min(doc, other), Math.max(doc, other), sim);
                     }
                 }
                 return;

@@ -111,6 +111,8 @@ public final class ImageIndex implements AutoCloseable {
     static final String KEY_M = "imgsim.index.hnsw.m";
     static final String KEY_BEAM = "imgsim.index.hnsw.beam_width";
     static final String SCHEMA = "1";
+    /** Prefix of the empty file that checks, at open, that the directory can be written. */
+    static final String WRITE_CHECK = ".imgsim-write-check";
 
     private final Path path;
     private final Directory directory;
@@ -209,7 +211,7 @@ public final class ImageIndex implements AutoCloseable {
                 Files.createDirectories(path);
                 // Lucene writes nothing until the first flush and reuses an old write.lock, so an
                 // unwritable directory would only fail later, mid-work: find out now
-                Files.delete(Files.createTempFile(path, ".imgsim-write-check", ".tmp"));
+                Files.delete(Files.createTempFile(path, WRITE_CHECK, ".tmp"));
             }
             d = FSDirectory.open(path);
             Map<String, String> recorded = DirectoryReader.indexExists(d) ? SegmentInfos.readLatestCommit(d).getUserData() : null;
@@ -218,7 +220,8 @@ public final class ImageIndex implements AutoCloseable {
                     throw new ImageIndexException("there is no index at " + path + "; create one with ImageIndex.open");
                 }
                 try (Stream<Path> s = Files.list(path)) {
-                    if (s.anyMatch(p -> !p.getFileName().toString().equals(IndexWriter.WRITE_LOCK_NAME))) {
+                    if (s.map(p -> p.getFileName().toString())
+                            .anyMatch(n -> !n.equals(IndexWriter.WRITE_LOCK_NAME) && !n.startsWith(WRITE_CHECK))) {
                         throw new ImageIndexException(path + " is not empty and holds no index: choose a new or empty directory");
                     }
                 }
