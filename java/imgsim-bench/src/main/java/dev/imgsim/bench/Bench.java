@@ -55,7 +55,10 @@ public final class Bench {
     final Map<String, Object> results = new LinkedHashMap<>();
     final List<String[]> rows = new ArrayList<>();
 
+    final boolean quick;
+
     Bench(boolean quick) {
+        this.quick = quick;
         warmup = quick ? 5 : 20;
         iters = quick ? 15 : 60;
     }
@@ -434,6 +437,8 @@ public final class Bench {
             djl.close();
         }
         printTable();
+        // the thread policy in both patterns: sequential and interleaved (docs/PERFORMANCE.md)
+        new ThreadsBench(quick, results).run();
         Path json = Paths.get("build/bench/results.json");
         Files.createDirectories(json.getParent());
         Files.write(json, toJson(results).getBytes(StandardCharsets.UTF_8));
