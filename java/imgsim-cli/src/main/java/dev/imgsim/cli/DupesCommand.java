@@ -54,7 +54,8 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
             out.println(j.close(']'));
         } else {
             int images = groups.stream().mapToInt(g -> g.ids().size()).sum();
-            out.printf(Locale.ROOT, "%d duplicate groups (%d images of %d) at similarity >= %.3f%n", groups.size(), images, size, threshold);
+            out.printf(Locale.ROOT, "%d duplicate group%s (%d images of %d) at similarity >= %.3f%n", groups.size(),
+                    groups.size() == 1 ? "" : "s", images, size, threshold);
             for (int i = 0; i < groups.size(); i++) {
                 out.printf(Locale.ROOT, "group %d, similarity >= %.4f:%n", i + 1, groups.get(i).similarity());
                 for (String id : groups.get(i).ids()) {
