@@ -88,9 +88,17 @@ public final class Bench {
                 () -> ByteBuffer.allocateDirect(3 * SIZE * SIZE * 4).order(ByteOrder.nativeOrder()).asFloatBuffer());
 
         OrtJava(int threads) throws Exception {
+            this(threads, true);
+        }
+
+        /** @param spin ONNX Runtime's {@code session.intra_op.allow_spinning} (its default: on) */
+        OrtJava(int threads, boolean spin) throws Exception {
             OrtSession.SessionOptions o = new OrtSession.SessionOptions();
             if (threads > 0) {
                 o.setIntraOpNumThreads(threads);
+            }
+            if (!spin) {
+                o.addConfigEntry("session.intra_op.allow_spinning", "0");
             }
             o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             session = env.createSession(MODEL.toString(), o);

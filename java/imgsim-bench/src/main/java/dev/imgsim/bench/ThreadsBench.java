@@ -34,6 +34,8 @@ public final class ThreadsBench {
     final int rounds;
     final int perRound;
     final Map<String, Object> results;
+    /** ORT Java sessions without spinning workers (--ort-no-spin), to see how spinning pools interfere. */
+    boolean ortSpin = true;
 
     ThreadsBench(boolean quick, Map<String, Object> results) {
         this.warm = quick ? 10 : 30;
@@ -45,7 +47,9 @@ public final class ThreadsBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, Object> results = new LinkedHashMap<>();
-        new ThreadsBench(Arrays.asList(args).contains("--quick"), results).run();
+        ThreadsBench b = new ThreadsBench(Arrays.asList(args).contains("--quick"), results);
+        b.ortSpin = !Arrays.asList(args).contains("--ort-no-spin");
+        b.run();
         java.nio.file.Path json = java.nio.file.Paths.get("build/bench/threads-results.json");
         java.nio.file.Files.createDirectories(json.getParent());
         java.nio.file.Files.write(json, Bench.toJson(results).getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -53,8 +57,9 @@ public final class ThreadsBench {
     }
 
     void run() throws Exception {
-        out.printf(Locale.ROOT, "thread policy: %s, %d cores; sequential: %d calls after %d; interleaved: %d rounds of %d calls%n",
-                Bench.cpuName(), Runtime.getRuntime().availableProcessors(), calls, warm, rounds, perRound);
+        out.printf(Locale.ROOT, "thread policy: %s, %d cores; sequential: %d calls after %d; interleaved: %d rounds of %d calls;"
+                + " ORT Java spinning %s%n", Bench.cpuName(), Runtime.getRuntime().availableProcessors(), calls, warm, rounds, perRound,
+                ortSpin ? "on (its default)" : "off");
         Map<String, BufferedImage> workloads = new LinkedHashMap<>();
         workloads.put("W1 224x224 INT_RGB", Bench.photo(Bench.SIZE, Bench.SIZE, BufferedImage.TYPE_INT_RGB));
         workloads.put("W2 1920x1080 3BYTE_BGR", Bench.photo(1920, 1080, BufferedImage.TYPE_3BYTE_BGR));
@@ -65,8 +70,8 @@ public final class ThreadsBench {
         try (ImageSimilarity defaults = ImageSimilarity.create();
                 ImageSimilarity one = ImageSimilarity.builder().intraOpThreads(1).build();
                 ImageSimilarity two = ImageSimilarity.builder().intraOpThreads(2).build();
-                Bench.OrtJava ort1 = new Bench.OrtJava(1);
-                Bench.OrtJava ortD = new Bench.OrtJava(0)) {
+                Bench.OrtJava ort1 = new Bench.OrtJava(1, ortSpin);
+                Bench.OrtJava ortD = new Bench.OrtJava(0, ortSpin)) {
             for (Map.Entry<String, BufferedImage> w : workloads.entrySet()) {
                 BufferedImage img = w.getValue();
                 Map<String, Bench.Call> c = new LinkedHashMap<>();
