@@ -224,43 +224,30 @@ public final class IndexBench {
         }
         OUT.printf(Locale.ROOT, "preparing %d JPEGs of %.0f-%.0f MP from %d photos in %s%n", count, minPixels / 1e6,
                 maxPixels / 1e6, sources.size(), src);
-        AtomicInteger next = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(CORES);
-        List<Future<?>> fs = new ArrayList<>();
-        for (int w = 0; w < CORES; w++) {
-            fs.add(pool.submit(() -> {
-                int i;
-                while ((i = next.getAndIncrement()) < sources.size()) {
-                    BufferedImage photo = ImageIO.read(sources.get(i).toFile());
-                    if (photo == null) {
-                        continue;
-                    }
-                    Random rnd = new Random(seed * 7919 + i);
-                    for (int k = i; k < count; k += sources.size()) {
-                        double area = 0.7 + 0.3 * rnd.nextDouble();
-                        int cw = (int) (photo.getWidth() * Math.sqrt(area));
-                        int ch = (int) (photo.getHeight() * Math.sqrt(area));
-                        int x = rnd.nextInt(photo.getWidth() - cw + 1);
-                        int y = rnd.nextInt(photo.getHeight() - ch + 1);
-                        double pixels = minPixels + (maxPixels - minPixels) * rnd.nextDouble();
-                        double s = Math.sqrt(pixels / ((double) cw * ch));
-                        int w2 = (int) Math.round(cw * s);
-                        int h2 = (int) Math.round(ch * s);
-                        BufferedImage out = new BufferedImage(w2, h2, BufferedImage.TYPE_INT_RGB);
-                        Graphics2D g = out.createGraphics();
-                        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
-                        g.drawImage(photo.getSubimage(x, y, cw, ch), 0, 0, w2, h2, null);
-                        g.dispose();
-                        writeJpeg(out, dst.resolve(String.format(Locale.ROOT, "photo-%04d.jpg", k)), 0.9f);
-                    }
-                }
-                return null;
-            }));
-        }
-        for (Future<?> f : fs) {
-            f.get();
-        }
-        pool.shutdown();
+        inParallel(sources.size(), i -> {
+            BufferedImage photo = ImageIO.read(sources.get(i).toFile());
+            if (photo == null) {
+                return;
+            }
+            Random rnd = new Random(seed * 7919 + i);
+            for (int k = i; k < count; k += sources.size()) {
+                double area = 0.7 + 0.3 * rnd.nextDouble();
+                int cw = (int) (photo.getWidth() * Math.sqrt(area));
+                int ch = (int) (photo.getHeight() * Math.sqrt(area));
+                int x = rnd.nextInt(photo.getWidth() - cw + 1);
+                int y = rnd.nextInt(photo.getHeight() - ch + 1);
+                double pixels = minPixels + (maxPixels - minPixels) * rnd.nextDouble();
+                double s = Math.sqrt(pixels / ((double) cw * ch));
+                int w2 = (int) Math.round(cw * s);
+                int h2 = (int) Math.round(ch * s);
+                BufferedImage out = new BufferedImage(w2, h2, BufferedImage.TYPE_INT_RGB);
+                Graphics2D g = out.createGraphics();
+                g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+                g.drawImage(photo.getSubimage(x, y, cw, ch), 0, 0, w2, h2, null);
+                g.dispose();
+                writeJpeg(out, dst.resolve(String.format(Locale.ROOT, "photo-%04d.jpg", k)), 0.9f);
+            }
+        });
         return dst;
     }
 
@@ -354,23 +341,7 @@ public final class IndexBench {
             long t0 = System.nanoTime();
             double addS;
             try (ImageIndex index = ImageIndex.openVectors(dir, "synthetic-mixture-42", DIM, opts)) {
-                AtomicInteger next = new AtomicInteger();
-                ExecutorService pool = Executors.newFixedThreadPool(CORES);
-                List<Future<?>> fs = new ArrayList<>();
-                for (int w = 0; w < CORES; w++) {
-                    fs.add(pool.submit(() -> {
-                        int i;
-                        Map<String, String> none = Collections.emptyMap();
-                        while ((i = next.getAndIncrement()) < n) {
-                            index.add("v" + i, data.vector(i), none);
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> f : fs) {
-                    f.get();
-                }
-                pool.shutdown();
+                inParallel(n, i -> index.add("v" + i, data.vector(i), Collections.emptyMap()));
                 index.commit();
                 addS = (System.nanoTime() - t0) / 1e9;
                 index.optimize();
@@ -454,23 +425,8 @@ public final class IndexBench {
 
     static double throughput(ImageIndex index, float[][] q) throws Exception {
         int reps = 3;
-        ExecutorService pool = Executors.newFixedThreadPool(CORES);
-        AtomicInteger next = new AtomicInteger();
         long t0 = System.nanoTime();
-        List<Future<?>> fs = new ArrayList<>();
-        for (int w = 0; w < CORES; w++) {
-            fs.add(pool.submit(() -> {
-                int i;
-                while ((i = next.getAndIncrement()) < q.length * reps) {
-                    index.search(q[i % q.length], 10);
-                }
-                return null;
-            }));
-        }
-        for (Future<?> f : fs) {
-            f.get();
-        }
-        pool.shutdown();
+        inParallel(q.length * reps, i -> index.search(q[i % q.length], 10));
         return q.length * reps / ((System.nanoTime() - t0) / 1e9);
     }
 
@@ -578,6 +534,33 @@ public final class IndexBench {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    interface Task {
+        void run(int i) throws Exception;
+    }
+
+    /** Runs {@code task} for 0..n-1 on one thread per core, each taking the next index; rethrows the first failure. */
+    static void inParallel(int n, Task task) throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(CORES);
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int w = 0; w < CORES; w++) {
+                fs.add(pool.submit(() -> {
+                    int i;
+                    while ((i = next.getAndIncrement()) < n) {
+                        task.run(i);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get();
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
 
     static double median(List<Double> xs) {
         List<Double> s = new ArrayList<>(xs);
