@@ -8,11 +8,15 @@
 //! a *narrow* one-thread session, and so does a call within [`OVERLAP_MEMORY`] of the last
 //! overlap (callers in a loop leave short gaps between their calls; a call in such a gap would
 //! oversubscribe the cores with the other caller's next run). A *lone* call gets a *wide* session
-//! (one intra-op thread per core) only where wide runs have measured faster than narrow ones:
-//! the pool times lone calls of both widths (each [`WARM_SAMPLES`] times first, keeping the best
-//! recent time of each, then the slower width again every [`EXPLORE_EVERY`]th lone call), because on some machines (a busy VM, a
-//! small or quantised model) splitting one run over cores costs more than it gains. An explicit
-//! `intra_threads` makes every session alike.
+//! only where wide runs have measured faster than narrow ones: the pool times lone calls of both
+//! widths (each [`WARM_SAMPLES`] times first, keeping the best recent time of each, then the
+//! slower width again in short bursts, see [`EXPLORE_MIN`]), because splitting one run over the
+//! cores costs more than it gains whenever another thread pool of the process (another library's
+//! ONNX Runtime, say) keeps one of them busy. Wide sessions run on ONNX Runtime's process-wide
+//! intra-op pool (one thread per core, [`runtime::global_pool_threads`]), shared by every model
+//! of the process, so imgsim's own sessions never compete with each other's spinning workers;
+//! narrow ones run on the caller's thread alone. An explicit `intra_threads` gives every session
+//! a pool of its own of that size.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -103,8 +107,12 @@ struct Pool {
 /// each width's estimate is the best of its last this many timings (noise only slows a run: the
 /// first run after a pause, with the thread pool's workers asleep, can take twice as long).
 pub const WARM_SAMPLES: usize = 3;
-/// Every this many lone calls, the slower width is timed again (machines change state).
-pub const EXPLORE_EVERY: u64 = 100;
+/// The slower width is timed again after this many lone calls once the choice changes; each
+/// re-timing that confirms the choice doubles the wait, up to [`EXPLORE_MAX`]. So a short-lived
+/// change of the machine's state (another pool's workers spinning for a moment) is left within a
+/// few calls, and a lasting one costs at most [`EXPLORE_BURST`] calls in [`EXPLORE_MAX`].
+pub const EXPLORE_MIN: u64 = 4;
+pub const EXPLORE_MAX: u64 = 64;
 /// Calls per re-timing burst: the first run after a pause is often slow, the second shows the width.
 pub const EXPLORE_BURST: u32 = 2;
 
@@ -114,7 +122,13 @@ struct WidthStats {
     recent: [[f64; WARM_SAMPLES]; 2],
     samples: [usize; 2],
     lone_calls: u64,
+    /// Calls left in the current re-timing burst.
     exploring: u32,
+    /// The width chosen after warm-up (None before).
+    preferred: Option<bool>,
+    /// Lone calls between re-timings, from [`EXPLORE_MIN`] to [`EXPLORE_MAX`].
+    interval: u64,
+    next_explore: u64,
 }
 
 impl WidthStats {
@@ -123,7 +137,8 @@ impl WidthStats {
     }
 
     /// Whether the next lone call runs wide: each width [`WARM_SAMPLES`] times (wide first),
-    /// then the faster by its best recent time, the other in a short burst every [`EXPLORE_EVERY`].
+    /// then the faster by its best recent time, the other in short bursts, more often just
+    /// after the choice changed (see [`EXPLORE_MIN`]).
     fn choose_wide(&mut self) -> bool {
         self.lone_calls += 1;
         if self.samples[1] < WARM_SAMPLES {
@@ -132,14 +147,26 @@ impl WidthStats {
         if self.samples[0] < WARM_SAMPLES {
             return false;
         }
-        let wide_faster = self.estimate(1) <= self.estimate(0);
-        if self.exploring > 0 {
+        if let (true, Some(p)) = (self.exploring > 0, self.preferred) {
             self.exploring -= 1;
-            return !wide_faster;
+            return !p;
         }
-        if self.lone_calls % EXPLORE_EVERY == 0 {
-            self.exploring = EXPLORE_BURST - 1;
-            return !wide_faster;
+        let wide_faster = self.estimate(1) <= self.estimate(0);
+        match self.preferred {
+            Some(p) if p == wide_faster => {
+                if self.lone_calls >= self.next_explore {
+                    self.exploring = EXPLORE_BURST - 1;
+                    self.interval = (self.interval * 2).min(EXPLORE_MAX);
+                    self.next_explore = self.lone_calls + EXPLORE_BURST as u64 + self.interval;
+                    return !p;
+                }
+            }
+            _ => {
+                // the first choice, or the other width has measured faster: switch, check again soon
+                self.preferred = Some(wide_faster);
+                self.interval = EXPLORE_MIN;
+                self.next_explore = self.lone_calls + EXPLORE_MIN;
+            }
         }
         wide_faster
     }
@@ -166,9 +193,23 @@ fn lone_call(active: usize, last_overlap: Option<Instant>, now: Instant) -> bool
     active == 0 && last_overlap.map_or(true, |t| now.saturating_duration_since(t) > OVERLAP_MEMORY)
 }
 
-/// Intra-op threads of a wide session: the cores this process may use.
-fn cores() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+/// Where a session's intra-op work runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Threads {
+    /// The process-wide pool ([`runtime::global_pool_threads`]), shared by every wide session.
+    Shared,
+    /// A pool of its own with this many threads (1: the caller alone, no worker threads).
+    Own(usize),
+}
+
+/// The threads of a session: fixed by the caller, or (adaptive, `intra_threads == 0`) the
+/// shared pool for a wide session and the caller's thread alone for a narrow one.
+fn threads_for(intra_threads: usize, wide: bool) -> Threads {
+    match intra_threads {
+        0 if wide => Threads::Shared,
+        0 => Threads::Own(1),
+        n => Threads::Own(n),
+    }
 }
 
 impl Model {
@@ -433,12 +474,13 @@ fn new_session(bytes: &[u8], o: &Options, wide: bool, what: &str) -> Result<Sess
         .map_err(|e| err(&e))?
         .with_log_level(runtime::session_log_level())
         .map_err(|e| err(&e))?;
-    let threads = match o.intra_threads {
-        0 if wide => cores(),
-        0 => 1,
-        n => n,
+    builder = match threads_for(o.intra_threads, wide) {
+        Threads::Shared => builder,
+        Threads::Own(n) => builder
+            .with_independent_thread_pool()
+            .and_then(|b| b.with_intra_threads(n))
+            .map_err(|e| err(&e))?,
     };
-    builder = builder.with_intra_threads(threads).map_err(|e| err(&e))?;
     builder.commit_from_memory(bytes).map_err(|e| {
         Error::Model(format!(
             "ONNX Runtime cannot load the model {what}: {e}. Is it a valid .onnx file?"
@@ -579,6 +621,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn wide_sessions_share_the_process_pool_and_narrow_ones_run_on_the_callers_thread() {
+        assert_eq!(threads_for(0, true), Threads::Shared, "adaptive, wide: the shared pool (all cores)");
+        assert_eq!(threads_for(0, false), Threads::Own(1), "adaptive, narrow: one thread, no workers");
+        assert_eq!(threads_for(1, true), Threads::Own(1), "fixed threads are what the caller asked for");
+        assert_eq!(threads_for(2, false), Threads::Own(2));
+        assert_eq!(threads_for(3, true), Threads::Own(3));
+    }
+
+    #[test]
     fn a_call_is_lone_only_once_overlap_is_forgotten() {
         let t0 = Instant::now();
         assert!(lone_call(0, None, t0), "never overlapped, nothing running: lone");
@@ -602,34 +653,52 @@ mod tests {
     fn lone_calls_try_both_widths_then_keep_the_faster() {
         let n = WARM_SAMPLES;
         let mut s = WidthStats::default();
-        let seq = widths(&mut s, 2 * n + 10, 9.0, 12.0);
+        let seq = widths(&mut s, 2 * n + 200, 9.0, 12.0);
         assert!(seq[..n].iter().all(|&w| w), "wide first");
         assert!(seq[n..2 * n].iter().all(|&w| !w), "then narrow");
-        assert!(seq[2 * n..].iter().all(|&w| w), "then the faster: wide");
+        let wide = seq[2 * n..].iter().filter(|&&w| w).count();
+        assert!(wide >= 200 - 12, "then the faster, wide, with a few re-timings of narrow: {wide} of 200");
 
         let mut s = WidthStats::default();
-        let seq = widths(&mut s, 2 * n + 10, 22.0, 12.0);
-        assert!(seq[2 * n..].iter().all(|&w| !w), "wide slower (a busy VM): narrow");
+        let seq = widths(&mut s, 2 * n + 200, 22.0, 12.0);
+        let narrow = seq[2 * n..].iter().filter(|&&w| !w).count();
+        assert!(narrow >= 200 - 12, "wide slower (a busy VM): narrow, {narrow} of 200");
     }
 
     #[test]
     fn one_slow_run_after_a_pause_does_not_flip_the_choice() {
         let mut s = WidthStats::default();
-        widths(&mut s, 2 * WARM_SAMPLES + 5, 9.0, 12.0);
+        widths(&mut s, 2 * WARM_SAMPLES + 200, 9.0, 12.0);
         // the first wide runs after a pause are slow (workers asleep); then normal again
         s.record(true, 27.0);
         s.record(true, 19.0);
-        assert!(widths(&mut s, 5, 9.0, 12.0).iter().all(|&w| w));
+        assert!(s.estimate(1) < s.estimate(0));
     }
 
     #[test]
-    fn the_slower_width_is_retimed_and_a_change_of_machine_state_is_followed() {
+    fn a_lasting_slow_state_costs_at_most_a_burst_per_explore_max_calls() {
         let mut s = WidthStats::default();
-        let seq = widths(&mut s, EXPLORE_EVERY as usize * 2 + 5, 22.0, 12.0);
-        let wide_after_warmup = seq[2 * WARM_SAMPLES..].iter().filter(|&&w| w).count();
-        assert_eq!(wide_after_warmup, 2 * EXPLORE_BURST as usize, "a short wide burst every {EXPLORE_EVERY} lone calls");
-        // the machine becomes quiet: wide now 9 ms; the next exploration sees it and switches
-        let seq = widths(&mut s, EXPLORE_EVERY as usize + 10, 9.0, 12.0);
-        assert!(seq[seq.len() - 10..].iter().all(|&w| w), "switched back to wide");
+        widths(&mut s, 2 * WARM_SAMPLES, 22.0, 12.0);
+        let seq = widths(&mut s, 1000, 22.0, 12.0);
+        let wide = seq.iter().filter(|&&w| w).count();
+        let bound = EXPLORE_BURST as usize * (1000 / EXPLORE_MAX as usize + 6);
+        assert!(wide <= bound, "{wide} slow wide calls in 1000, more than {bound}");
+        assert!(wide >= EXPLORE_BURST as usize * (1000 / EXPLORE_MAX as usize), "still re-timed: {wide}");
+    }
+
+    #[test]
+    fn a_short_slow_state_is_left_within_a_few_calls() {
+        let mut s = WidthStats::default();
+        widths(&mut s, 2 * WARM_SAMPLES + 500, 9.0, 12.0);
+        // another pool's workers spin for a while: wide runs take twice as long
+        let slow = widths(&mut s, 30, 24.0, 12.0);
+        let first_narrow = slow.iter().position(|&w| !w).expect("moved to narrow");
+        assert!(first_narrow <= WARM_SAMPLES + EXPLORE_BURST as usize, "left wide after {first_narrow} slow calls");
+        assert!(slow[20..].iter().filter(|&&w| w).count() <= EXPLORE_BURST as usize);
+        // the spinning stops: back to wide after at most a re-timing interval or two
+        let fast = widths(&mut s, 40, 9.0, 12.0);
+        let back = fast.iter().position(|&w| w).expect("re-timed wide");
+        assert!(back <= 2 * EXPLORE_MIN as usize + EXPLORE_BURST as usize, "re-timed after {back}");
+        assert!(fast[back..].iter().filter(|&&w| w).count() >= fast.len() - back - 3 * EXPLORE_BURST as usize, "stays wide: {fast:?}");
     }
 }

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use ort::environment::Environment;
+use ort::environment::{Environment, GlobalThreadPoolOptions};
 use ort::logging::LogLevel;
 
 use crate::error::{Error, Result};
@@ -58,8 +58,15 @@ pub fn init(path: &Path) -> Result<&'static str> {
             ort::MINOR_VERSION
         ))
     })?;
+    // One intra-op pool (a worker per core, the caller being one of them) for every session
+    // that runs wide: sessions no longer compete with each other's spinning workers.
+    let pool = GlobalThreadPoolOptions::default()
+        .with_intra_threads(global_pool_threads())
+        .and_then(|o| o.with_inter_threads(1))
+        .map_err(|e| Error::Runtime(format!("cannot configure ONNX Runtime's thread pool: {e}")))?;
     let env = builder
         .with_name("imgsim")
+        .with_global_thread_pool(pool)
         .with_telemetry(false)
         .with_logger(Arc::new(forward_ort_log))
         .build()
@@ -72,6 +79,11 @@ pub fn init(path: &Path) -> Result<&'static str> {
         version,
     });
     Ok(&loaded.version)
+}
+
+/// Threads of the process-wide intra-op pool that wide sessions share: the cores this process may use.
+pub fn global_pool_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 
 /// dlopen's error loses the reason; say what is wrong with the file ourselves.

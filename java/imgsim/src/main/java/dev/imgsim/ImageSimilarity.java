@@ -530,10 +530,12 @@ public final class ImageSimilarity implements AutoCloseable {
         /**
          * ONNX Runtime intra-op threads per inference. Default 0, adaptive: calls that overlap
          * others (or did so within the last 200 ms) use one thread each (highest throughput, no
-         * oversubscription); a call that runs alone uses one thread per core where that has
-         * measured faster than one thread on this machine (the instance times its first lone
-         * calls both ways, which creates one extra session, and re-checks now and then), else
-         * one thread. A positive value fixes the thread count of every inference. The bundled
+         * oversubscription); a call that runs alone uses ONNX Runtime's process-wide pool (one
+         * thread per core, shared by every instance in the JVM) where that has measured faster
+         * than one thread recently (the instance times lone calls both ways, which creates one
+         * extra session, and re-times the slower way a few calls after its choice changes, then
+         * at doubling intervals up to every 64 lone calls), else one thread. A positive value
+         * gives every inference a thread pool of its own of that size. The bundled
          * INT8 model defaults to 1, which measured fastest for it.
          */
         public Builder intraOpThreads(int threads) {

@@ -21,11 +21,13 @@ import dev.imgsim.ImageSimilarity;
  * 3BYTE_BGR), in two patterns, in one JVM:
  * <ul>
  * <li><b>sequential</b>: each contender timed alone (warm-up, then many calls in a row);
- * <li><b>interleaved</b>: contenders take turns in rounds of 20 calls, 15 rounds; a contender's
- * figure is the median of its per-round medians (what a service sees when other work runs
- * between its calls).
+ * <li><b>interleaved</b>: contenders take turns in rounds of 20 calls, 15 rounds, the order rotated
+ * each round ({@code --fixed-order}: always the same order); a contender's figure is the median of
+ * its per-round medians (what a service sees when other work runs between its calls).
  * </ul>
  * Part of {@code gradle bench}; {@code gradle threadsBench} runs it alone ({@code --quick}: fewer calls).
+ * {@code --separate} also times each contender sequentially in a JVM of its own (no other
+ * contender's thread pool in the process); {@code --only NAME,NAME} runs only the contenders named.
  */
 public final class ThreadsBench {
     final PrintStream out = System.out;
@@ -36,6 +38,16 @@ public final class ThreadsBench {
     final Map<String, Object> results;
     /** ORT Java sessions without spinning workers (--ort-no-spin), to see how spinning pools interfere. */
     boolean ortSpin = true;
+    /** Interleaved rounds always in the same order (default: rotated each round). */
+    boolean fixedOrder;
+    /** Contenders to run (all when null). */
+    List<String> only;
+    /** In a child JVM of --separate: print results as machine-readable lines. */
+    boolean child;
+    /** Per-workload sequential times from separate JVMs. */
+    final Map<String, Map<String, Double>> separate = new LinkedHashMap<>();
+    static final String[] CONTENDERS = {"imgsim defaults", "imgsim intraOpThreads(1)", "imgsim intraOpThreads(2)",
+        "ORT Java 1 thread", "ORT Java default threads", "floor 1 thread", "floor default threads"};
 
     ThreadsBench(boolean quick, Map<String, Object> results) {
         this.warm = quick ? 10 : 30;
@@ -48,7 +60,21 @@ public final class ThreadsBench {
     public static void main(String[] args) throws Exception {
         Map<String, Object> results = new LinkedHashMap<>();
         ThreadsBench b = new ThreadsBench(Arrays.asList(args).contains("--quick"), results);
-        b.ortSpin = !Arrays.asList(args).contains("--ort-no-spin");
+        List<String> a = Arrays.asList(args);
+        b.ortSpin = !a.contains("--ort-no-spin");
+        b.fixedOrder = a.contains("--fixed-order");
+        int o = a.indexOf("--only");
+        if (o >= 0) {
+            b.only = Arrays.asList(a.get(o + 1).split(","));
+        }
+        if (a.contains("--child")) {
+            b.child = true;
+            b.run();
+            return;
+        }
+        if (a.contains("--separate")) {
+            b.runSeparate(a.contains("--quick"));
+        }
         b.run();
         java.nio.file.Path json = java.nio.file.Paths.get("build/bench/threads-results.json");
         java.nio.file.Files.createDirectories(json.getParent());
@@ -57,9 +83,12 @@ public final class ThreadsBench {
     }
 
     void run() throws Exception {
-        out.printf(Locale.ROOT, "thread policy: %s, %d cores; sequential: %d calls after %d; interleaved: %d rounds of %d calls;"
+        if (!child) {
+            out.printf(Locale.ROOT, "thread policy: %s, %d cores; sequential: %d calls after %d; interleaved: %d rounds of %d calls, %s order;"
                 + " ORT Java spinning %s%n", Bench.cpuName(), Runtime.getRuntime().availableProcessors(), calls, warm, rounds, perRound,
+                fixedOrder ? "fixed" : "rotated",
                 ortSpin ? "on (its default)" : "off");
+        }
         Map<String, BufferedImage> workloads = new LinkedHashMap<>();
         workloads.put("W1 224x224 INT_RGB", Bench.photo(Bench.SIZE, Bench.SIZE, BufferedImage.TYPE_INT_RGB));
         workloads.put("W2 1920x1080 3BYTE_BGR", Bench.photo(1920, 1080, BufferedImage.TYPE_3BYTE_BGR));
@@ -82,6 +111,15 @@ public final class ThreadsBench {
                 c.put("ORT Java default threads", () -> ortD.embedImage(img));
                 c.put("floor 1 thread", () -> ort1.run(ready));
                 c.put("floor default threads", () -> ortD.run(ready));
+                if (only != null) {
+                    c.keySet().retainAll(only);
+                }
+                if (child) {
+                    for (Map.Entry<String, Bench.Call> e : c.entrySet()) {
+                        out.printf(Locale.ROOT, "@@%s|%s|%.4f%n", w.getKey(), e.getKey(), sequential(e.getValue()));
+                    }
+                    continue;
+                }
                 Map<String, Double> seq = new LinkedHashMap<>();
                 for (Map.Entry<String, Bench.Call> e : c.entrySet()) {
                     seq.put(e.getKey(), sequential(e.getValue()));
@@ -90,6 +128,42 @@ public final class ThreadsBench {
                 report(w.getKey(), "sequential", seq);
                 report(w.getKey(), "interleaved", inter);
             }
+        }
+    }
+
+    /** Times each contender sequentially in a JVM of its own, one after another. */
+    void runSeparate(boolean quick) throws Exception {
+        String javaBin = java.nio.file.Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        for (String name : CONTENDERS) {
+            List<String> cmd = new ArrayList<>(Arrays.asList(javaBin, "-Xmx1g", "-cp", System.getProperty("java.class.path")));
+            for (String p : new String[] {"imgsim.library.path", "imgsim.onnxruntime.path"}) {
+                if (System.getProperty(p) != null) {
+                    cmd.add("-D" + p + "=" + System.getProperty(p));
+                }
+            }
+            cmd.addAll(Arrays.asList(ThreadsBench.class.getName(), "--child", "--only", name));
+            if (quick) {
+                cmd.add("--quick");
+            }
+            if (!ortSpin) {
+                cmd.add("--ort-no-spin");
+            }
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            try (java.io.BufferedReader r = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null;) {
+                    if (line.startsWith("@@")) {
+                        String[] f = line.substring(2).split("\\|");
+                        separate.computeIfAbsent(f[0], k -> new LinkedHashMap<>()).put(f[1], Double.parseDouble(f[2]));
+                    }
+                }
+            }
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("the child JVM for " + name + " failed with exit code " + p.exitValue());
+            }
+        }
+        for (Map.Entry<String, Map<String, Double>> e : separate.entrySet()) {
+            report(e.getKey(), "sequential, each contender in a JVM of its own", e.getValue());
         }
     }
 
@@ -116,8 +190,12 @@ public final class ThreadsBench {
                 c.run();
             }
         }
+        List<Map.Entry<String, Bench.Call>> order = new ArrayList<>(contenders.entrySet());
         for (int r = 0; r < rounds; r++) {
-            for (Map.Entry<String, Bench.Call> e : contenders.entrySet()) {
+            for (int k = 0; k < order.size(); k++) {
+                // rotated: each contender starts a round after each other one (a pool that spins
+                // after its round slows whoever comes next for a few calls)
+                Map.Entry<String, Bench.Call> e = order.get(fixedOrder ? k : (k + r) % order.size());
                 double[] t = new double[perRound];
                 for (int i = 0; i < perRound; i++) {
                     long s = System.nanoTime();
@@ -135,9 +213,10 @@ public final class ThreadsBench {
     }
 
     void report(String workload, String pattern, Map<String, Double> ms) {
-        double floor = Math.min(ms.get("floor 1 thread"), ms.get("floor default threads"));
-        double ortBest = Math.min(ms.get("ORT Java 1 thread"), ms.get("ORT Java default threads"));
-        double fixedBest = Math.min(ms.get("imgsim intraOpThreads(1)"), ms.get("imgsim intraOpThreads(2)"));
+        double floor = Math.min(ms.getOrDefault("floor 1 thread", Double.NaN), ms.getOrDefault("floor default threads", Double.NaN));
+        double ortBest = Math.min(ms.getOrDefault("ORT Java 1 thread", Double.NaN), ms.getOrDefault("ORT Java default threads", Double.NaN));
+        double fixedBest = Math.min(ms.getOrDefault("imgsim intraOpThreads(1)", Double.NaN),
+                ms.getOrDefault("imgsim intraOpThreads(2)", Double.NaN));
         out.printf(Locale.ROOT, "%n%s, %s (median ms; floor = best ORT run on a ready tensor)%n", workload, pattern);
         out.println("| contender | ms | x floor | x ORT Java best | x best fixed imgsim |");
         out.println("|---|---|---|---|---|");
