@@ -7,7 +7,9 @@ pub mod error;
 mod jni;
 pub mod model;
 pub mod pixels;
+pub mod pool;
 pub mod preprocess;
 pub mod runtime;
+pub mod text;
 
 pub use error::{Error, Result};

@@ -2,28 +2,13 @@
 //! fixture images (models/fixtures/golden.json), and the shipped model is shaped as documented.
 //! Needs ONNX Runtime: `gradle test` extracts it from the onnxruntime jar and sets
 //! IMGSIM_TEST_ORT; plain `cargo test` without it reports the test as skipped.
-use std::path::{Path, PathBuf};
 
 use imgsim::decode::decode_file;
 use imgsim::model::{Model, Options};
 use imgsim::preprocess::to_tensor;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn runtime() -> bool {
-    match std::env::var("IMGSIM_TEST_ORT") {
-        Ok(p) if !p.is_empty() => {
-            imgsim::runtime::init(Path::new(&p)).expect("load ONNX Runtime");
-            true
-        }
-        _ => {
-            eprintln!("skipped: set IMGSIM_TEST_ORT to an absolute libonnxruntime.so path (gradle test does)");
-            false
-        }
-    }
-}
+mod common;
+use common::{root, runtime};
 
 fn options() -> Options {
     Options { pool_size: 1, max_pixels: 1 << 26, ..Options::default() }

@@ -1,0 +1,360 @@
+//! A sentence-embedding model: the tokenizer (Hugging Face `tokenizers`, from the model's
+//! `tokenizer.json`), batches padded to their longest text, inference through the session pool
+//! ([`crate::pool`]), and texts longer than the model's limit truncated or split into windows.
+//!
+//! The model contract (what `python/text_model.py` exports): int64 inputs `input_ids` and
+//! `attention_mask` (and optionally `token_type_ids`, fed zeros), shape `[batch, sequence]`; one
+//! float output `[batch, D]` that is already pooled and L2-normalised in the graph (metadata
+//! `imgsim.pooling`, `imgsim.normalized`). Its metadata also gives `imgsim.max_tokens` and
+//! `imgsim.tokenizer_sha256`, which must match the tokenizer supplied.
+
+use std::time::Instant;
+
+use ort::session::Session;
+use ort::value::{TensorElementType, TensorRef, ValueType};
+use tokenizers::{Tokenizer, TruncationParams};
+
+use crate::error::{Error, Result};
+use crate::pool::SessionPool;
+
+/// What happens to a text longer than the token limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overflow {
+    /// Keep the first `max_tokens` tokens (sentence-transformers does the same).
+    Truncate,
+    /// Split into windows of `max_tokens` tokens that overlap by this many tokens; the
+    /// embedding is the renormalised mean of the windows' embeddings.
+    Chunk { overlap: usize },
+}
+
+#[derive(Clone, Debug)]
+pub struct TextOptions {
+    /// ONNX Runtime intra-op threads per session; 0 = adaptive (see `pool`).
+    pub intra_threads: usize,
+    pub pool_size: usize,
+    /// 0 = the model's limit; otherwise at most that.
+    pub max_tokens: usize,
+    pub overflow: Overflow,
+    /// Texts per inference in `embed_all`.
+    pub batch_size: usize,
+}
+
+impl Default for TextOptions {
+    fn default() -> Self {
+        TextOptions { intra_threads: 0, pool_size: 1, max_tokens: 0, overflow: Overflow::Truncate, batch_size: 32 }
+    }
+}
+
+pub struct TextModel {
+    tokenizer: Tokenizer,
+    sessions: SessionPool,
+    pub max_tokens: usize,
+    pub embedding_size: usize,
+    pub overflow: Overflow,
+    batch_size: usize,
+    input_ids: String,
+    attention_mask: String,
+    token_type_ids: Option<String>,
+    output: String,
+    /// The model's `metadata_props`, sorted by key.
+    pub metadata: Vec<(String, String)>,
+}
+
+pub mod keys {
+    pub const KIND: &str = "imgsim.kind";
+    pub const MAX_TOKENS: &str = "imgsim.max_tokens";
+    pub const POOLING: &str = "imgsim.pooling";
+    pub const NORMALIZED: &str = "imgsim.normalized";
+    pub const TOKENIZER_SHA256: &str = "imgsim.tokenizer_sha256";
+}
+
+impl TextModel {
+    /// A model from its ONNX bytes and its `tokenizer.json` bytes; `what` names it in errors.
+    pub fn from_bytes(model: Vec<u8>, tokenizer_json: &[u8], what: &str, options: TextOptions) -> Result<TextModel> {
+        let (mut sessions, session) = SessionPool::new(model, options.intra_threads, options.pool_size, what)?;
+        let metadata = crate::model::metadata_of(&session);
+        let meta = |k: &str| metadata.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+        if let Some(kind) = meta(keys::KIND) {
+            if kind != "text" {
+                return Err(Error::Model(format!("the model {what} is an {kind} model (metadata {}), not a text model", keys::KIND)));
+            }
+        }
+        if meta(keys::POOLING).is_none() || meta(keys::NORMALIZED) != Some("true") {
+            return Err(Error::Model(format!(
+                "the model {what} does not declare pooling and L2 normalisation in its graph (metadata {} and {}={}); \
+                 export it with python/text_model.py",
+                keys::POOLING,
+                keys::NORMALIZED,
+                "true"
+            )));
+        }
+        if let Some(expected) = meta(keys::TOKENIZER_SHA256) {
+            let actual = sha256_hex(tokenizer_json);
+            if !expected.eq_ignore_ascii_case(&actual) {
+                return Err(Error::Model(format!(
+                    "the tokenizer does not belong to the model {what}: its SHA-256 is {actual}, the model was exported with {expected}"
+                )));
+            }
+        }
+        let model_max: usize = match meta(keys::MAX_TOKENS) {
+            Some(v) => v.trim().parse().map_err(|_| Error::Model(format!("metadata {} of {what} is {v:?}, not a number", keys::MAX_TOKENS)))?,
+            None => 512,
+        };
+        if model_max < 3 {
+            return Err(Error::Model(format!("metadata {} of {what} is {model_max}; at least 3 tokens are needed", keys::MAX_TOKENS)));
+        }
+        let max_tokens = match options.max_tokens {
+            0 => model_max,
+            n if n > model_max => {
+                return Err(Error::InvalidArgument(format!("maxTokens {n} is more than the model's limit of {model_max}")))
+            }
+            n if n < 3 => return Err(Error::InvalidArgument(format!("maxTokens must be at least 3, got {n}"))),
+            n => n,
+        };
+        if let Overflow::Chunk { overlap } = options.overflow {
+            if overlap + 2 >= max_tokens - 2 {
+                return Err(Error::InvalidArgument(format!(
+                    "the chunk overlap ({overlap} tokens) must be smaller than a window's text tokens ({})",
+                    max_tokens - 2
+                )));
+            }
+        }
+        let mut tokenizer = Tokenizer::from_bytes(tokenizer_json)
+            .map_err(|e| Error::Model(format!("cannot read the tokenizer of {what}: {e}")))?;
+        tokenizer
+            .with_truncation(Some(TruncationParams { max_length: max_tokens, ..Default::default() }))
+            .map_err(|e| Error::Model(format!("cannot configure the tokenizer of {what}: {e}")))?;
+        tokenizer.with_padding(None);
+        let names: Vec<String> = session.inputs().iter().map(|i| i.name().to_string()).collect();
+        for i in session.inputs() {
+            match i.dtype() {
+                ValueType::Tensor { ty: TensorElementType::Int64, shape, .. } if shape.len() == 2 => {}
+                other => {
+                    return Err(Error::Model(format!(
+                        "input {} of {what} is {other}; a text model takes int64 [batch, sequence] tensors",
+                        i.name()
+                    )))
+                }
+            }
+        }
+        let need = |n: &str| -> Result<String> {
+            names.iter().find(|x| x.as_str() == n).cloned().ok_or_else(|| {
+                Error::Model(format!("the text model {what} has no input {n}; it has: {}", names.join(", ")))
+            })
+        };
+        let input_ids = need("input_ids")?;
+        let attention_mask = need("attention_mask")?;
+        let token_type_ids = names.iter().find(|x| x.as_str() == "token_type_ids").cloned();
+        if let Some(other) = names.iter().find(|x| !["input_ids", "attention_mask", "token_type_ids"].contains(&x.as_str())) {
+            return Err(Error::Model(format!("the text model {what} has an input {other} this library cannot fill")));
+        }
+        let outputs = session.outputs();
+        if outputs.len() != 1 {
+            return Err(Error::Model(format!("the text model {what} has {} outputs; it must have one, [batch, D]", outputs.len())));
+        }
+        let output = outputs[0].name().to_string();
+        sessions.give(session);
+        let mut m = TextModel {
+            tokenizer,
+            sessions,
+            max_tokens,
+            embedding_size: 0,
+            overflow: options.overflow,
+            batch_size: options.batch_size.max(1),
+            input_ids,
+            attention_mask,
+            token_type_ids,
+            output,
+            metadata,
+        };
+        let probe = m.embed_all(&["probe"]).map_err(|e| match e {
+            Error::Runtime(msg) | Error::Model(msg) => Error::Model(format!("the text model {what} fails on a test input: {msg}")),
+            other => other,
+        })?;
+        m.embedding_size = probe[0].len();
+        Ok(m)
+    }
+
+    /// Token ids of a text as the model sees it: one window when truncating; when chunking,
+    /// windows of at most `max_tokens` (special tokens included) overlapping by `overlap` text
+    /// tokens, each framed by the special tokens the tokenizer puts around an empty text.
+    fn windows(&self, text: &str) -> Result<Vec<Vec<u32>>> {
+        let bad = |e: tokenizers::Error| Error::InvalidArgument(format!("the text cannot be tokenised: {e}"));
+        let Overflow::Chunk { overlap } = self.overflow else {
+            return Ok(vec![self.tokenizer.encode(text, true).map_err(bad)?.get_ids().to_vec()]);
+        };
+        let frame = self.tokenizer.encode("", true).map_err(bad)?.get_ids().to_vec();
+        let (head, tail) = frame.split_at(frame.len().min(1));
+        let mut whole = self.tokenizer.clone();
+        whole.with_truncation(None).map_err(|e| Error::Runtime(format!("cannot configure the tokenizer: {e}")))?;
+        let ids = whole.encode(text, false).map_err(bad)?.get_ids().to_vec();
+        let room = self.max_tokens - frame.len();
+        let step = room - overlap;
+        let mut out = Vec::new();
+        let mut start = 0;
+        loop {
+            let end = (start + room).min(ids.len());
+            out.push([head, &ids[start..end], tail].concat());
+            if end == ids.len() {
+                break;
+            }
+            start += step;
+        }
+        Ok(out)
+    }
+
+    /// Number of tokens (with the special ones) of each window of `text`.
+    pub fn token_counts(&self, text: &str) -> Result<Vec<usize>> {
+        Ok(self.windows(text)?.iter().map(|w| w.len()).collect())
+    }
+
+    pub fn embed(&self, text: &str) -> Result<Vec<f32>> {
+        Ok(self.embed_all(&[text])?.pop().unwrap_or_default())
+    }
+
+    /// One normalised embedding per text. Texts are sorted by length and run in batches of
+    /// similar lengths (less padding); a text's embedding does not depend on its batch when the
+    /// model is (statically quantised or float).
+    pub fn embed_all<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<Vec<f32>>> {
+        let mut windows: Vec<(usize, Vec<u32>)> = Vec::new();
+        for (i, t) in texts.iter().enumerate() {
+            for w in self.windows(t.as_ref())? {
+                windows.push((i, w));
+            }
+        }
+        let mut order: Vec<usize> = (0..windows.len()).collect();
+        order.sort_by_key(|&k| windows[k].1.len());
+        let mut sums: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
+        for chunk in order.chunks(self.batch_size) {
+            let batch: Vec<&[u32]> = chunk.iter().map(|&k| windows[k].1.as_slice()).collect();
+            let out = self.run(&batch)?;
+            for (&k, e) in chunk.iter().zip(out) {
+                let s = &mut sums[windows[k].0];
+                if s.is_empty() {
+                    *s = e;
+                } else {
+                    s.iter_mut().zip(&e).for_each(|(a, b)| *a += b);
+                }
+            }
+        }
+        if matches!(self.overflow, Overflow::Chunk { .. }) {
+            for s in &mut sums {
+                let n = s.iter().map(|v| v * v).sum::<f32>().sqrt();
+                if n > 0.0 {
+                    s.iter_mut().for_each(|v| *v /= n);
+                }
+            }
+        }
+        Ok(sums)
+    }
+
+    /// Runs token windows padded to the longest; returns one embedding per window.
+    pub fn run(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
+        let n = batch.len();
+        let len = batch.iter().map(|w| w.len()).max().unwrap_or(0).max(1);
+        let mut ids = vec![0i64; n * len];
+        let mut mask = vec![0i64; n * len];
+        for (r, w) in batch.iter().enumerate() {
+            for (c, &t) in w.iter().enumerate() {
+                ids[r * len + c] = t as i64;
+                mask[r * len + c] = 1;
+            }
+        }
+        let types = vec![0i64; if self.token_type_ids.is_some() { n * len } else { 0 }];
+        let mut loan = self.sessions.checkout()?;
+        let start = Instant::now();
+        let result = self.run_on(loan.session(), &ids, &mask, &types, n, len);
+        if result.is_ok() {
+            loan.timed(start.elapsed().as_secs_f64() * 1e3 / n as f64);
+        }
+        result
+    }
+
+    fn run_on(&self, session: &mut Session, ids: &[i64], mask: &[i64], types: &[i64], n: usize, len: usize) -> Result<Vec<Vec<f32>>> {
+        fn wrap(v: &[i64], n: usize, len: usize) -> Result<TensorRef<'_, i64>> {
+            TensorRef::from_array_view(([n, len], v)).map_err(|e| Error::Runtime(format!("cannot wrap the token tensor: {e}")))
+        }
+        let mut inputs = ort::inputs![self.input_ids.as_str() => wrap(ids, n, len)?, self.attention_mask.as_str() => wrap(mask, n, len)?];
+        if let Some(name) = &self.token_type_ids {
+            inputs.push((name.as_str().into(), wrap(types, n, len)?.into()));
+        }
+        let outputs = session
+            .run(inputs)
+            .map_err(|e| Error::Runtime(format!("ONNX Runtime failed to run the text model: {e}")))?;
+        let (shape, data) = outputs[self.output.as_str()]
+            .try_extract_tensor::<f32>()
+            .map_err(|e| Error::Model(format!("output {} is not a float tensor: {e}", self.output)))?;
+        if shape.len() != 2 || shape[0] != n as i64 || shape[1] <= 0 {
+            return Err(Error::Model(format!(
+                "output {} has shape {:?} for a batch of {n}; a text model must return pooled embeddings [N, D]",
+                self.output,
+                &shape[..]
+            )));
+        }
+        let d = shape[1] as usize;
+        Ok(data.chunks_exact(d).map(|c| c.to_vec()).collect())
+    }
+
+    pub fn sessions_created(&self) -> usize {
+        self.sessions.sessions_created()
+    }
+}
+
+/// Lower-case hex SHA-256 (FIPS 180-4), for the tokenizer checksum; small inputs, no dependency.
+pub fn sha256_hex(data: &[u8]) -> String {
+    const K: [u32; 64] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98,
+        0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
+        0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8,
+        0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13,
+        0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819,
+        0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a,
+        0x5b9cca4f, 0x682e6ff3, 0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+        0xc67178f2,
+    ];
+    let mut h: [u32; 8] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
+    let mut msg = data.to_vec();
+    msg.push(0x80);
+    while msg.len() % 64 != 56 {
+        msg.push(0);
+    }
+    msg.extend_from_slice(&((data.len() as u64) * 8).to_be_bytes());
+    for block in msg.chunks_exact(64) {
+        let mut w = [0u32; 64];
+        for i in 0..16 {
+            w[i] = u32::from_be_bytes([block[4 * i], block[4 * i + 1], block[4 * i + 2], block[4 * i + 3]]);
+        }
+        for i in 16..64 {
+            let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
+            let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
+            w[i] = w[i - 16].wrapping_add(s0).wrapping_add(w[i - 7]).wrapping_add(s1);
+        }
+        let mut v = h;
+        for i in 0..64 {
+            let s1 = v[4].rotate_right(6) ^ v[4].rotate_right(11) ^ v[4].rotate_right(25);
+            let ch = (v[4] & v[5]) ^ (!v[4] & v[6]);
+            let t1 = v[7].wrapping_add(s1).wrapping_add(ch).wrapping_add(K[i]).wrapping_add(w[i]);
+            let s0 = v[0].rotate_right(2) ^ v[0].rotate_right(13) ^ v[0].rotate_right(22);
+            let maj = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
+            let t2 = s0.wrapping_add(maj);
+            v = [t1.wrapping_add(t2), v[0], v[1], v[2], v[3].wrapping_add(t1), v[4], v[5], v[6]];
+        }
+        for i in 0..8 {
+            h[i] = h[i].wrapping_add(v[i]);
+        }
+    }
+    h.iter().map(|x| format!("{x:08x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha256_matches_known_digests() {
+        assert_eq!(sha256_hex(b""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        let long = vec![b'a'; 1000];
+        assert_eq!(sha256_hex(&long), "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3");
+    }
+}
