@@ -8,6 +8,7 @@
 //! `imgsim.pooling`, `imgsim.normalized`). Its metadata also gives `imgsim.max_tokens` and
 //! `imgsim.tokenizer_sha256`, which must match the tokenizer supplied.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Instant;
 
 use ort::session::Session;
@@ -59,6 +60,9 @@ pub struct TextModel {
     /// The model's `metadata_props`, sorted by key.
     pub metadata: Vec<(String, String)>,
 }
+
+/// Live `TextModel` count, for leak tests.
+pub static LIVE_TEXT_MODELS: AtomicI64 = AtomicI64::new(0);
 
 pub mod keys {
     pub const KIND: &str = "imgsim.kind";
@@ -154,6 +158,8 @@ impl TextModel {
         }
         let output = outputs[0].name().to_string();
         sessions.give(session);
+        // counted from construction: `Drop` (which decrements) also runs if the probe below fails
+        LIVE_TEXT_MODELS.fetch_add(1, Ordering::Relaxed);
         let mut m = TextModel {
             tokenizer,
             sessions,
@@ -297,6 +303,12 @@ impl TextModel {
 
     pub fn sessions_created(&self) -> usize {
         self.sessions.sessions_created()
+    }
+}
+
+impl Drop for TextModel {
+    fn drop(&mut self) {
+        LIVE_TEXT_MODELS.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -550,3 +550,5 @@ pub extern "system" fn Java_dev_imgsim_internal_Native_batchRun<'l>(
         Ok(out)
     })
 }
+
+mod text;

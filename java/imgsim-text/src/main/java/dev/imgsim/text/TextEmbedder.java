@@ -1,0 +1,409 @@
+package dev.imgsim.text;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import dev.imgsim.ImageSimilarity;
+import dev.imgsim.ModelLoadException;
+import dev.imgsim.internal.NativeLoader;
+import dev.imgsim.internal.TextNative;
+
+/**
+ * Turns texts into sentence embeddings on the device: a distilled BERT (by default the bundled
+ * INT8 all-MiniLM-L6-v2, 384 values) run in-process by ONNX Runtime through imgsim's native
+ * library, which also tokenises (Hugging Face {@code tokenizers}, in Rust). Two texts are as
+ * similar in meaning as the cosine (here the dot product: embeddings are L2-normalised) of their
+ * embeddings. Only the embedding needs to leave the machine, never the text.
+ *
+ * <pre>{@code
+ * try (TextEmbedder text = TextEmbedder.create()) {
+ *     float[] q = text.embed("how do I resize a photo");        // 384 values, unit length
+ *     double s = text.similarity("a cat sits outside", "a kitten is outdoors");
+ *     float[][] all = text.embedAll(documents);                 // batched, padded to the longest
+ * }
+ * }</pre>
+ *
+ * <p><b>Texts:</b> any Java string gives a defined result: the empty string and whitespace embed
+ * like sentence-transformers does (the special tokens only); a lone surrogate is encoded as
+ * {@code ?}; NUL characters are text like any other. A text longer than {@link #maxTokens()}
+ * tokens is truncated by default ({@link Truncation#TRUNCATE}, as sentence-transformers does), or
+ * split into overlapping windows whose embeddings are averaged ({@link Truncation#CHUNK}).
+ * A text's embedding does not depend on the other texts of an {@link #embedAll} call.
+ *
+ * <p><b>Thread safety</b> and <b>lifecycle</b> as {@link ImageSimilarity}: share an instance
+ * between threads (up to {@link Builder#sessionPoolSize(int)} inferences at once); {@link #close()}
+ * waits for calls in flight, later calls throw {@link IllegalStateException}; an instance never
+ * closed is freed by a {@link Cleaner}.
+ *
+ * <p><b>Exceptions:</b> null arguments {@link NullPointerException}; unusable arguments
+ * {@link IllegalArgumentException}; unusable models or tokenizers {@link ModelLoadException};
+ * other runtime failures {@link dev.imgsim.ImageSimilarityException}.
+ */
+public final class TextEmbedder implements AutoCloseable {
+    /** Classpath folder of the bundled model and its tokenizer. */
+    public static final String BUNDLED_MODEL_RESOURCE = "dev/imgsim/text/models/minilm-l6-v2-int8.onnx";
+    static final String BUNDLED_TOKENIZER_RESOURCE = "dev/imgsim/text/models/tokenizer.json";
+
+    /** What happens to a text longer than {@link #maxTokens()}. */
+    public enum Truncation {
+        /** Keep the first {@code maxTokens} tokens (the default; what sentence-transformers does). */
+        TRUNCATE,
+        /**
+         * Split the text into windows of {@code maxTokens} tokens overlapping by
+         * {@link Builder#chunkOverlap(int)} tokens; the embedding is the normalised mean of theirs.
+         */
+        CHUNK
+    }
+
+    /** Texts handed to the native side per call of {@link #embedAll} (bounds the memory of one call). */
+    static final int TEXTS_PER_CALL = 256;
+
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final State state;
+    private final Cleaner.Cleanable cleanable;
+    private final int embeddingSize;
+    private final int maxTokens;
+    private final Map<String, String> metadata;
+    private final String modelName;
+
+    /** The native handle and its lock; the Cleaner's action, so it must not refer to the outer instance. */
+    private static final class State implements Runnable {
+        final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+        long handle;
+
+        State(long handle) {
+            this.handle = handle;
+        }
+
+        @Override
+        public void run() {
+            lock.writeLock().lock();
+            try {
+                if (handle != 0) {
+                    long h = handle;
+                    handle = 0;
+                    TextNative.close(h);
+                }
+            } finally {
+                lock.writeLock().unlock();
+            }
+        }
+    }
+
+    private TextEmbedder(Builder b) {
+        NativeLoader.ensureRuntime();
+        byte[] model;
+        byte[] tokenizer;
+        if (b.model == null) {
+            model = resource(BUNDLED_MODEL_RESOURCE);
+            tokenizer = resource(BUNDLED_TOKENIZER_RESOURCE);
+            modelName = "(bundled " + BUNDLED_MODEL_RESOURCE + ")";
+        } else {
+            Path onnx = onnxFile(b.model);
+            Path tok = onnx.toAbsolutePath().getParent().resolve("tokenizer.json");
+            if (!Files.isRegularFile(tok)) {
+                throw new ModelLoadException("the text model " + onnx.toAbsolutePath() + " needs its tokenizer.json beside it: "
+                        + tok + " does not exist");
+            }
+            model = read(onnx);
+            tokenizer = read(tok);
+            modelName = onnx.toAbsolutePath().toString();
+        }
+        long h = TextNative.open(model, tokenizer, modelName, b.intraOpThreads, b.poolSize, b.maxTokens,
+                b.truncation == Truncation.CHUNK ? b.chunkOverlap : -1, b.batchSize);
+        if (h == 0) {
+            throw new ModelLoadException("the text model " + modelName + " could not be opened");
+        }
+        int[] info = TextNative.info(h);
+        this.embeddingSize = info[0];
+        this.maxTokens = info[1];
+        String[] kv = TextNative.metadata(h);
+        Map<String, String> meta = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < kv.length; i += 2) {
+            meta.put(kv[i], kv[i + 1]);
+        }
+        this.metadata = Collections.unmodifiableMap(meta);
+        this.state = new State(h);
+        this.cleanable = CLEANER.register(this, state);
+    }
+
+    /** The {@code .onnx} file named, or the one in the folder named. */
+    private static Path onnxFile(Path p) {
+        if (Files.isRegularFile(p)) {
+            return p;
+        }
+        if (!Files.isDirectory(p)) {
+            throw new ModelLoadException("the text model " + p.toAbsolutePath() + " does not exist");
+        }
+        List<Path> found = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(p, "*.onnx")) {
+            ds.forEach(found::add);
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot list the model folder " + p.toAbsolutePath() + ": " + e.getMessage());
+        }
+        Collections.sort(found);
+        if (found.size() == 1) {
+            return found.get(0);
+        }
+        for (Path f : found) {
+            if (f.getFileName().toString().equals("model.onnx")) {
+                return f;
+            }
+        }
+        throw new ModelLoadException("the folder " + p.toAbsolutePath() + (found.isEmpty() ? " holds no .onnx file"
+                : " holds " + found.size() + " .onnx files " + found + "; name the file, or call one model.onnx"));
+    }
+
+    private static byte[] read(Path p) {
+        try {
+            return Files.readAllBytes(p);
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read " + p.toAbsolutePath() + ": " + e.getMessage());
+        }
+    }
+
+    private static byte[] resource(String name) {
+        ClassLoader cl = TextEmbedder.class.getClassLoader();
+        try (InputStream in = cl == null ? ClassLoader.getSystemResourceAsStream(name) : cl.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new ModelLoadException("the bundled text model file " + name + " is not on the classpath; is the imgsim-text jar complete?");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read the bundled " + name + ": " + e.getMessage());
+        }
+    }
+
+    /** The bundled INT8 all-MiniLM-L6-v2, with the default settings. */
+    public static TextEmbedder create() {
+        return builder().build();
+    }
+
+    /**
+     * A model exported by {@code python/text_model.py}: its {@code .onnx} file, or a folder that
+     * holds it; {@code tokenizer.json} must lie beside it (its SHA-256 is checked against the model's
+     * metadata).
+     */
+    public static TextEmbedder create(Path modelDirOrFile) {
+        return builder().model(modelDirOrFile).build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The text's embedding: {@link #embeddingSize()} values of unit length. */
+    public float[] embed(String text) {
+        Objects.requireNonNull(text, "text");
+        return run(Collections.singletonList(text))[0];
+    }
+
+    /**
+     * The embeddings of many texts, in order. Texts of similar length run together in batches
+     * padded to their longest (fewer wasted tokens); each text's result equals {@link #embed}.
+     */
+    public float[][] embedAll(List<String> texts) {
+        Objects.requireNonNull(texts, "texts");
+        List<String> list = new ArrayList<>(texts);
+        for (int i = 0; i < list.size(); i++) {
+            Objects.requireNonNull(list.get(i), "texts[" + i + "]");
+        }
+        float[][] out = new float[list.size()][];
+        for (int start = 0; start < list.size(); start += TEXTS_PER_CALL) {
+            List<String> part = list.subList(start, Math.min(list.size(), start + TEXTS_PER_CALL));
+            float[][] e = run(part);
+            System.arraycopy(e, 0, out, start, e.length);
+        }
+        return out;
+    }
+
+    private float[][] run(List<String> texts) {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        int[] lengths = new int[texts.size()];
+        for (int i = 0; i < lengths.length; i++) {
+            byte[] b = texts.get(i).getBytes(StandardCharsets.UTF_8);
+            lengths[i] = b.length;
+            all.write(b, 0, b.length);
+        }
+        byte[] bytes = all.toByteArray();
+        long h = acquire();
+        try {
+            return TextNative.embedAll(h, bytes, lengths);
+        } finally {
+            release(texts);
+        }
+    }
+
+    /** Cosine similarity of the two texts' embeddings, in [-1, 1]. */
+    public double similarity(String a, String b) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
+        float[][] e = run(java.util.Arrays.asList(a, b));
+        return ImageSimilarity.cosine(e[0], e[1]);
+    }
+
+    /**
+     * Tokens the model sees for this text, special tokens included: one number, or one per window
+     * with {@link Truncation#CHUNK}. A text whose count equals {@link #maxTokens()} was truncated.
+     */
+    public int[] tokenCounts(String text) {
+        Objects.requireNonNull(text, "text");
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        long h = acquire();
+        try {
+            return TextNative.tokenCounts(h, b);
+        } finally {
+            release(text);
+        }
+    }
+
+    public int embeddingSize() {
+        return embeddingSize;
+    }
+
+    /** Tokens per text (or per window), special tokens included: 256 for the bundled model. */
+    public int maxTokens() {
+        return maxTokens;
+    }
+
+    /** The model's {@code metadata_props} ({@code imgsim.max_tokens}, {@code imgsim.pooling}, ...). */
+    public Map<String, String> modelMetadata() {
+        return metadata;
+    }
+
+    @Override
+    public void close() {
+        cleanable.clean();
+    }
+
+    public boolean isClosed() {
+        state.lock.readLock().lock();
+        try {
+            return state.handle == 0;
+        } finally {
+            state.lock.readLock().unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TextEmbedder[" + modelName + ", " + embeddingSize + " values, " + maxTokens + " tokens"
+                + (isClosed() ? ", closed" : "") + "]";
+    }
+
+    private long acquire() {
+        state.lock.readLock().lock();
+        if (state.handle == 0) {
+            state.lock.readLock().unlock();
+            throw new IllegalStateException("this TextEmbedder is closed");
+        }
+        return state.handle;
+    }
+
+    private void release(Object keepAlive) {
+        state.lock.readLock().unlock();
+        Reference.reachabilityFence(keepAlive);
+        Reference.reachabilityFence(this);
+    }
+
+    static long liveNativeModels() {
+        return TextNative.liveModels();
+    }
+
+    /** Settings of a {@link TextEmbedder}; {@link #build()} makes one. */
+    public static final class Builder {
+        private Path model;
+        private int intraOpThreads = 0;
+        private int poolSize = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private int maxTokens = 0;
+        private Truncation truncation = Truncation.TRUNCATE;
+        private int chunkOverlap = 32;
+        private int batchSize = 32;
+
+        private Builder() {}
+
+        /** A model file or folder instead of the bundled one (see {@link TextEmbedder#create(Path)}). */
+        public Builder model(Path modelDirOrFile) {
+            this.model = Objects.requireNonNull(modelDirOrFile, "modelDirOrFile");
+            return this;
+        }
+
+        /**
+         * ONNX Runtime intra-op threads per inference; 0 (default) is adaptive as in
+         * {@link ImageSimilarity.Builder#intraOpThreads(int)}.
+         */
+        public Builder intraOpThreads(int threads) {
+            if (threads < 0) {
+                throw new IllegalArgumentException("threads must be >= 0, got " + threads);
+            }
+            this.intraOpThreads = threads;
+            return this;
+        }
+
+        /** How many inferences may run at once (default: the number of processors). */
+        public Builder sessionPoolSize(int size) {
+            if (size < 1) {
+                throw new IllegalArgumentException("session pool size must be >= 1, got " + size);
+            }
+            this.poolSize = size;
+            return this;
+        }
+
+        /** Tokens per text or window, at most the model's limit (default: the limit, 256). */
+        public Builder maxTokens(int tokens) {
+            if (tokens < 3) {
+                throw new IllegalArgumentException("maxTokens must be at least 3, got " + tokens);
+            }
+            this.maxTokens = tokens;
+            return this;
+        }
+
+        /** What happens to texts over the token limit (default {@link Truncation#TRUNCATE}). */
+        public Builder truncation(Truncation policy) {
+            this.truncation = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /** Tokens shared by neighbouring windows with {@link Truncation#CHUNK} (default 32). */
+        public Builder chunkOverlap(int tokens) {
+            if (tokens < 0) {
+                throw new IllegalArgumentException("chunk overlap must be >= 0, got " + tokens);
+            }
+            this.chunkOverlap = tokens;
+            return this;
+        }
+
+        /** Texts per inference in {@link TextEmbedder#embedAll} (default 32). */
+        public Builder batchSize(int texts) {
+            if (texts < 1) {
+                throw new IllegalArgumentException("batch size must be >= 1, got " + texts);
+            }
+            this.batchSize = texts;
+            return this;
+        }
+
+        /**
+         * Loads the model.
+         *
+         * @throws ModelLoadException if the model or its tokenizer cannot be used
+         */
+        public TextEmbedder build() {
+            return new TextEmbedder(this);
+        }
+    }
+}

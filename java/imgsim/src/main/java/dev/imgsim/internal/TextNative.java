@@ -1,0 +1,41 @@
+package dev.imgsim.internal;
+
+/**
+ * The native methods of the text model ({@code src/jni/text.rs} is the other side), in the same
+ * native library as the image code (one ONNX Runtime per process). Not a public API: used by
+ * {@code dev.imgsim.text.TextEmbedder} (artifact {@code imgsim-text}); handles are raw pointers and
+ * callers must hold the instance's lock so that no call runs during or after {@link #close}.
+ */
+public final class TextNative {
+    private TextNative() {}
+
+    static {
+        NativeLoader.load();
+    }
+
+    /**
+     * Opens a text model from its ONNX bytes and its {@code tokenizer.json}; {@code chunkOverlap}
+     * &lt; 0 truncates long texts, &gt;= 0 splits them into windows overlapping by that many tokens;
+     * {@code maxTokens} 0 = the model's limit. Returns a handle.
+     */
+    public static native long open(byte[] model, byte[] tokenizer, String what, int intraThreads, int poolSize,
+            int maxTokens, int chunkOverlap, int batchSize);
+
+    /** Frees a handle; the caller guarantees no call is using it. */
+    public static native void close(long handle);
+
+    /** {@code [embeddingSize, maxTokens, sessionsCreated]}. */
+    public static native int[] info(long handle);
+
+    /** {@code [key1, value1, ...]}: the model's metadata. */
+    public static native String[] metadata(long handle);
+
+    /** Native text models alive in this process (for leak tests). */
+    public static native long liveModels();
+
+    /** Embeds texts given as concatenated UTF-8 bytes and their byte lengths. */
+    public static native float[][] embedAll(long handle, byte[] utf8, int[] lengths);
+
+    /** Tokens (special ones included) of each window of one text. */
+    public static native int[] tokenCounts(long handle, byte[] utf8);
+}
