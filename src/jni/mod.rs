@@ -352,9 +352,7 @@ pub extern "system" fn Java_dev_imgsim_internal_Native_info<'l>(
             m.batchable as jint,
             m.sessions_created() as jint,
         ];
-        let arr = JIntArray::new(env, v.len())?;
-        arr.set_region(env, 0, &v)?;
-        Ok(arr)
+        int_array(env, &v)
     })
 }
 
@@ -373,14 +371,24 @@ pub extern "system" fn Java_dev_imgsim_internal_Native_describe<'l>(
             items.push(k.clone());
             items.push(v.clone());
         }
-        let out = env.new_object_array(items.len() as i32, jni_str!("java/lang/String"), JObject::null())?;
-        for (i, s) in items.iter().enumerate() {
-            let js = JString::from_str(env, s)?;
-            out.set_element(env, i, &js)?;
-            env.delete_local_ref(js);
-        }
-        Ok(out)
+        string_array(env, &items)
     })
+}
+
+fn string_array<'l, S: AsRef<str>>(env: &mut Env<'l>, items: &[S]) -> R<JObjectArray<'l>> {
+    let out = env.new_object_array(items.len() as i32, jni_str!("java/lang/String"), JObject::null())?;
+    for (i, s) in items.iter().enumerate() {
+        let js = JString::from_str(env, s.as_ref())?;
+        out.set_element(env, i, &js)?;
+        env.delete_local_ref(js);
+    }
+    Ok(out)
+}
+
+fn int_array<'l>(env: &mut Env<'l>, v: &[jint]) -> R<JIntArray<'l>> {
+    let arr = JIntArray::new(env, v.len())?;
+    arr.set_region(env, 0, v)?;
+    Ok(arr)
 }
 
 #[unsafe(no_mangle)]

@@ -6,7 +6,7 @@ use jni::objects::{JByteArray, JClass, JIntArray, JObject, JObjectArray, JString
 use jni::sys::{jint, jlong};
 use jni::{jni_str, Env, EnvUnowned};
 
-use super::{float_array, string, ThrowJava, R};
+use super::{float_array, int_array, string, string_array, ThrowJava, R};
 use crate::error::Error;
 use crate::text::{Overflow, TextModel, TextOptions, LIVE_TEXT_MODELS};
 
@@ -91,10 +91,7 @@ pub extern "system" fn Java_dev_imgsim_internal_TextNative_close<'l>(mut env: En
 pub extern "system" fn Java_dev_imgsim_internal_TextNative_info<'l>(mut env: EnvUnowned<'l>, _: JClass<'l>, h: jlong) -> JIntArray<'l> {
     entry!(env, {
         let m = text_model(h)?;
-        let v = [m.embedding_size as jint, m.max_tokens as jint, m.sessions_created() as jint];
-        let arr = JIntArray::new(env, v.len())?;
-        arr.set_region(env, 0, &v)?;
-        Ok(arr)
+        int_array(env, &[m.embedding_size as jint, m.max_tokens as jint, m.sessions_created() as jint])
     })
 }
 
@@ -104,13 +101,7 @@ pub extern "system" fn Java_dev_imgsim_internal_TextNative_metadata<'l>(mut env:
     entry!(env, {
         let m = text_model(h)?;
         let items: Vec<&String> = m.metadata.iter().flat_map(|(k, v)| [k, v]).collect();
-        let out = env.new_object_array(items.len() as i32, jni_str!("java/lang/String"), JObject::null())?;
-        for (i, s) in items.iter().enumerate() {
-            let js = JString::from_str(env, s.as_str())?;
-            out.set_element(env, i, &js)?;
-            env.delete_local_ref(js);
-        }
-        Ok(out)
+        string_array(env, &items)
     })
 }
 
@@ -158,8 +149,6 @@ pub extern "system" fn Java_dev_imgsim_internal_TextNative_tokenCounts<'l>(
         let m = text_model(h)?;
         let b = bytes(env, &text, "text")?;
         let counts: Vec<jint> = m.token_counts(utf8(&b)?)?.into_iter().map(|n| n as jint).collect();
-        let arr = JIntArray::new(env, counts.len())?;
-        arr.set_region(env, 0, &counts)?;
-        Ok(arr)
+        int_array(env, &counts)
     })
 }

@@ -2,7 +2,6 @@ package dev.imgsim;
 
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.file.Files;
@@ -15,9 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import dev.imgsim.internal.Native;
+import dev.imgsim.internal.NativeHandle;
 import dev.imgsim.internal.NativeLoader;
 import dev.imgsim.internal.RasterAdapter;
 
@@ -72,10 +71,7 @@ public final class ImageSimilarity implements AutoCloseable {
     /** Images are embedded in batches of at most this many by {@link #embedAll}. */
     static final int MAX_BATCH = 16;
 
-    private static final Cleaner CLEANER = Cleaner.create();
-
-    private final State state;
-    private final Cleaner.Cleanable cleanable;
+    private final NativeHandle handle;
     private final int embeddingSize;
     private final int inputWidth;
     private final int inputHeight;
@@ -87,30 +83,6 @@ public final class ImageSimilarity implements AutoCloseable {
     private final Path modelPath;
     private final String modelResource;
     private volatile String modelSha256;
-
-    /** The native handle and its lock; the Cleaner's action, so it must not refer to the outer instance. */
-    private static final class State implements Runnable {
-        final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-        long handle;
-
-        State(long handle) {
-            this.handle = handle;
-        }
-
-        @Override
-        public void run() {
-            lock.writeLock().lock();
-            try {
-                if (handle != 0) {
-                    long h = handle;
-                    handle = 0;
-                    Native.close(h);
-                }
-            } finally {
-                lock.writeLock().unlock();
-            }
-        }
-    }
 
     private ImageSimilarity(Builder b) {
         NativeLoader.ensureRuntime();
@@ -149,20 +121,11 @@ public final class ImageSimilarity implements AutoCloseable {
         this.metadata = Collections.unmodifiableMap(meta);
         this.modelPath = b.modelPath == null ? null : b.modelPath.toAbsolutePath();
         this.modelResource = b.modelPath == null ? b.bundled.resource : null;
-        this.state = new State(h);
-        this.cleanable = CLEANER.register(this, state);
+        this.handle = new NativeHandle(this, h, Native::close, "ImageSimilarity");
     }
 
     private static byte[] bundledModel(String resource) {
-        ClassLoader cl = ImageSimilarity.class.getClassLoader();
-        try (InputStream in = cl == null ? ClassLoader.getSystemResourceAsStream(resource) : cl.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new ModelLoadException("the bundled model " + resource + " is not on the classpath; is the imgsim jar complete?");
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new ModelLoadException("cannot read the bundled model " + resource + ": " + e.getMessage());
-        }
+        return NativeHandle.resource(ImageSimilarity.class, resource, "imgsim");
     }
 
     /**
@@ -410,17 +373,12 @@ public final class ImageSimilarity implements AutoCloseable {
      */
     @Override
     public void close() {
-        cleanable.clean();
+        handle.close();
     }
 
     /** @return true once {@link #close()} has run */
     public boolean isClosed() {
-        state.lock.readLock().lock();
-        try {
-            return state.handle == 0;
-        } finally {
-            state.lock.readLock().unlock();
-        }
+        return handle.isClosed();
     }
 
     private void checkPixels(BufferedImage img) {
@@ -432,16 +390,11 @@ public final class ImageSimilarity implements AutoCloseable {
     }
 
     private long acquire() {
-        state.lock.readLock().lock();
-        if (state.handle == 0) {
-            state.lock.readLock().unlock();
-            throw new IllegalStateException("this ImageSimilarity is closed");
-        }
-        return state.handle;
+        return handle.acquire();
     }
 
     private void release(Object keepAlive) {
-        state.lock.readLock().unlock();
+        handle.release();
         Reference.reachabilityFence(keepAlive);
         Reference.reachabilityFence(this);
     }

@@ -2,7 +2,6 @@ package dev.imgsim.text;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
@@ -15,10 +14,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 import dev.imgsim.ImageSimilarity;
 import dev.imgsim.ModelLoadException;
+import dev.imgsim.internal.NativeHandle;
 import dev.imgsim.internal.NativeLoader;
 import dev.imgsim.internal.TextNative;
 
@@ -72,46 +71,19 @@ public final class TextEmbedder implements AutoCloseable {
     /** Texts handed to the native side per call of {@link #embedAll} (bounds the memory of one call). */
     static final int TEXTS_PER_CALL = 256;
 
-    private static final Cleaner CLEANER = Cleaner.create();
-
-    private final State state;
-    private final Cleaner.Cleanable cleanable;
+    private final NativeHandle handle;
     private final int embeddingSize;
     private final int maxTokens;
     private final Map<String, String> metadata;
     private final String modelName;
-
-    /** The native handle and its lock; the Cleaner's action, so it must not refer to the outer instance. */
-    private static final class State implements Runnable {
-        final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-        long handle;
-
-        State(long handle) {
-            this.handle = handle;
-        }
-
-        @Override
-        public void run() {
-            lock.writeLock().lock();
-            try {
-                if (handle != 0) {
-                    long h = handle;
-                    handle = 0;
-                    TextNative.close(h);
-                }
-            } finally {
-                lock.writeLock().unlock();
-            }
-        }
-    }
 
     private TextEmbedder(Builder b) {
         NativeLoader.ensureRuntime();
         byte[] model;
         byte[] tokenizer;
         if (b.model == null) {
-            model = resource(BUNDLED_MODEL_RESOURCE);
-            tokenizer = resource(BUNDLED_TOKENIZER_RESOURCE);
+            model = NativeHandle.resource(TextEmbedder.class, BUNDLED_MODEL_RESOURCE, "imgsim-text");
+            tokenizer = NativeHandle.resource(TextEmbedder.class, BUNDLED_TOKENIZER_RESOURCE, "imgsim-text");
             modelName = "(bundled " + BUNDLED_MODEL_RESOURCE + ")";
         } else {
             Path onnx = onnxFile(b.model);
@@ -138,8 +110,7 @@ public final class TextEmbedder implements AutoCloseable {
             meta.put(kv[i], kv[i + 1]);
         }
         this.metadata = Collections.unmodifiableMap(meta);
-        this.state = new State(h);
-        this.cleanable = CLEANER.register(this, state);
+        this.handle = new NativeHandle(this, h, TextNative::close, "TextEmbedder");
     }
 
     /** The {@code .onnx} file named, or the one in the folder named. */
@@ -174,18 +145,6 @@ public final class TextEmbedder implements AutoCloseable {
             return Files.readAllBytes(p);
         } catch (IOException e) {
             throw new ModelLoadException("cannot read " + p.toAbsolutePath() + ": " + e.getMessage());
-        }
-    }
-
-    private static byte[] resource(String name) {
-        ClassLoader cl = TextEmbedder.class.getClassLoader();
-        try (InputStream in = cl == null ? ClassLoader.getSystemResourceAsStream(name) : cl.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new ModelLoadException("the bundled text model file " + name + " is not on the classpath; is the imgsim-text jar complete?");
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new ModelLoadException("cannot read the bundled " + name + ": " + e.getMessage());
         }
     }
 
@@ -288,16 +247,11 @@ public final class TextEmbedder implements AutoCloseable {
 
     @Override
     public void close() {
-        cleanable.clean();
+        handle.close();
     }
 
     public boolean isClosed() {
-        state.lock.readLock().lock();
-        try {
-            return state.handle == 0;
-        } finally {
-            state.lock.readLock().unlock();
-        }
+        return handle.isClosed();
     }
 
     @Override
@@ -307,16 +261,11 @@ public final class TextEmbedder implements AutoCloseable {
     }
 
     private long acquire() {
-        state.lock.readLock().lock();
-        if (state.handle == 0) {
-            state.lock.readLock().unlock();
-            throw new IllegalStateException("this TextEmbedder is closed");
-        }
-        return state.handle;
+        return handle.acquire();
     }
 
     private void release(Object keepAlive) {
-        state.lock.readLock().unlock();
+        handle.release();
         Reference.reachabilityFence(keepAlive);
         Reference.reachabilityFence(this);
     }

@@ -10,7 +10,9 @@ public final class TextNative {
     private TextNative() {}
 
     static {
-        NativeLoader.load();
+        // the library Native loaded (once per class loader): a second copy would have its own
+        // ONNX Runtime state
+        Native.ensureLoaded();
     }
 
     /**
