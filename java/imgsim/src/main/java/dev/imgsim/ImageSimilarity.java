@@ -6,8 +6,6 @@ import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -345,18 +343,10 @@ public final class ImageSimilarity implements AutoCloseable {
         String sha = modelSha256;
         if (sha == null) {
             try {
-                MessageDigest md = MessageDigest.getInstance("SHA-256");
-                byte[] bytes = modelPath != null ? Files.readAllBytes(modelPath) : bundledModel(modelResource);
-                StringBuilder hex = new StringBuilder(64);
-                for (byte x : md.digest(bytes)) {
-                    hex.append(Character.forDigit((x >> 4) & 0xF, 16)).append(Character.forDigit(x & 0xF, 16));
-                }
-                sha = hex.toString();
+                sha = NativeHandle.sha256Hex(modelPath != null ? Files.readAllBytes(modelPath) : bundledModel(modelResource));
                 modelSha256 = sha;
             } catch (IOException e) {
                 throw new ModelLoadException("cannot read the model " + modelPath + " to hash it: " + e.getMessage());
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("this JVM has no SHA-256", e);
             }
         }
         return sha;

@@ -14,9 +14,9 @@ import picocli.CommandLine.Command;
  * were done), 2 usage error or a fatal error.
  */
 @Command(name = "imgsim", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Find images by what they show: index a folder, search it, find duplicates.",
+        description = "Find images by what they show: index a folder, search it, find duplicates; search texts by meaning.",
         subcommands = {IndexCommand.class, SearchCommand.class, DupesCommand.class, CompareCommand.class,
-            MatrixCommand.class, EmbedCommand.class, CommandLine.HelpCommand.class},
+            MatrixCommand.class, EmbedCommand.class, TextCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 some inputs failed, 2 usage or fatal error."})
 public final class Main implements Runnable {
     /** Some inputs failed; the others were done. */
@@ -57,7 +57,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: index, search, dupes, compare, matrix or embed");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: index, search, dupes, compare, matrix, embed or text");
     }
 
     /** The version from the jar's manifest, when there is one. */

@@ -227,4 +227,45 @@ public class CliTest {
         assertEquals(4, o.getAsJsonArray("files").size());
         assertEquals(1.0, o.getAsJsonArray("matrix").get(0).getAsJsonArray().get(0).getAsDouble(), 1e-5);
     }
+
+    @Test
+    public void textIndexReportsBadLinesAndTextSearchFindsByMeaning() throws Exception {
+        Path jsonl = tmp.newFile("docs.jsonl").toPath();
+        Files.write(jsonl, String.join("\n",
+                "{\"id\": \"ssh\", \"text\": \"Secure shell client: log into remote machines over an encrypted connection.\"}",
+                "{\"id\": \"png\", \"text\": \"Library for reading and writing PNG image files.\"}",
+                "{\"id\": \"broken\"",
+                "",
+                "{\"id\": 7, \"text\": \"an id that is a number\"}",
+                "{\"id\": \"bread\", \"text\": \"Recipes for baking sourdough bread at home.\", \"extra\": [1, 2]}",
+                "[\"not an object\"]").getBytes(StandardCharsets.UTF_8));
+        Path idx = tmp.getRoot().toPath().resolve("text-index");
+        Run ix = imgsim("text", "index", jsonl.toString(), "--index", idx.toString());
+        assertEquals(ix.toString(), 1, ix.code); // some lines were bad, the others indexed
+        assertTrue(ix.out, ix.out.contains("indexed 3 texts"));
+        for (String line : new String[] {":3: not valid JSON", ":5: \"id\" is not a string", ":7: not a JSON object"}) {
+            assertTrue(ix.err, ix.err.contains(jsonl + line));
+        }
+        Run s = imgsim("text", "search", "log in to a server remotely", "--index", idx.toString(), "-k", "2", "--json");
+        assertEquals(s.toString(), 0, s.code);
+        JsonArray hits = json(s).getAsJsonArray();
+        assertEquals(2, hits.size());
+        assertEquals("ssh", hits.get(0).getAsJsonObject().get("id").getAsString());
+        assertTrue(hits.get(0).getAsJsonObject().get("similarity").getAsDouble()
+                > hits.get(1).getAsJsonObject().get("similarity").getAsDouble());
+        Run plain = imgsim("text", "search", "baking", "--index", idx.toString(), "-k", "1");
+        assertEquals(plain.toString(), 0, plain.code);
+        assertTrue(plain.out, plain.out.trim().endsWith("bread"));
+        Run e = imgsim("text", "embed", "hello");
+        assertEquals(e.toString(), 0, e.code);
+        assertEquals(384, json(e).getAsJsonArray().size());
+        assertEquals(2, imgsim("text", "search", "x").code); // --index missing
+        Run missing = imgsim("text", "search", "x", "--index", tmp.getRoot().toPath().resolve("nothing").toString());
+        assertEquals(missing.toString(), 2, missing.code);
+        for (String c : new String[] {"index", "search", "embed"}) {
+            Run h = imgsim("text", c, "--help");
+            assertEquals(h.toString(), 0, h.code);
+            assertTrue(h.out, h.out.startsWith("Usage: imgsim text " + c));
+        }
+    }
 }

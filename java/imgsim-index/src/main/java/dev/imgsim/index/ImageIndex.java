@@ -187,6 +187,18 @@ public final class ImageIndex implements AutoCloseable {
         return new ImageIndex(directory, null, model, dimension, options, false);
     }
 
+    /**
+     * Opens an existing index of vectors made elsewhere to search only, like
+     * {@link #openReadOnly}; {@code model} and {@code dimension} must be what it was built with.
+     *
+     * @throws ModelMismatchException if the index was built with another model
+     * @throws ImageIndexException if there is no index there, or it is corrupt
+     */
+    public static ImageIndex openVectorsReadOnly(Path directory, String model, int dimension) {
+        Objects.requireNonNull(model, "model");
+        return new ImageIndex(directory, null, model, dimension, IndexOptions.defaults(), true);
+    }
+
     private ImageIndex(Path dir, ImageSimilarity sim, String model, int dimension, IndexOptions options, boolean readOnly) {
         Objects.requireNonNull(dir, "directory");
         Objects.requireNonNull(options, "options");

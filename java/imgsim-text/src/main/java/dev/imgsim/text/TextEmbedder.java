@@ -76,6 +76,8 @@ public final class TextEmbedder implements AutoCloseable {
     private final int maxTokens;
     private final Map<String, String> metadata;
     private final String modelName;
+    private final Path modelFile;
+    private volatile String modelSha256;
 
     private TextEmbedder(Builder b) {
         NativeLoader.ensureRuntime();
@@ -85,6 +87,7 @@ public final class TextEmbedder implements AutoCloseable {
             model = NativeHandle.resource(TextEmbedder.class, BUNDLED_MODEL_RESOURCE, "imgsim-text");
             tokenizer = NativeHandle.resource(TextEmbedder.class, BUNDLED_TOKENIZER_RESOURCE, "imgsim-text");
             modelName = "(bundled " + BUNDLED_MODEL_RESOURCE + ")";
+            modelFile = null;
         } else {
             Path onnx = onnxFile(b.model);
             Path tok = onnx.toAbsolutePath().getParent().resolve("tokenizer.json");
@@ -95,6 +98,7 @@ public final class TextEmbedder implements AutoCloseable {
             model = read(onnx);
             tokenizer = read(tok);
             modelName = onnx.toAbsolutePath().toString();
+            modelFile = onnx.toAbsolutePath();
         }
         long h = TextNative.open(model, tokenizer, modelName, b.intraOpThreads, b.poolSize, b.maxTokens,
                 b.truncation == Truncation.CHUNK ? b.chunkOverlap : -1, b.batchSize);
@@ -243,6 +247,17 @@ public final class TextEmbedder implements AutoCloseable {
     /** The model's {@code metadata_props} ({@code imgsim.max_tokens}, {@code imgsim.pooling}, ...). */
     public Map<String, String> modelMetadata() {
         return metadata;
+    }
+
+    /** SHA-256 (hex) of the ONNX model file: what an index records as its vector space. */
+    public String modelSha256() {
+        String sha = modelSha256;
+        if (sha == null) {
+            byte[] bytes = modelFile == null ? NativeHandle.resource(TextEmbedder.class, BUNDLED_MODEL_RESOURCE, "imgsim-text") : read(modelFile);
+            sha = NativeHandle.sha256Hex(bytes);
+            modelSha256 = sha;
+        }
+        return sha;
     }
 
     @Override

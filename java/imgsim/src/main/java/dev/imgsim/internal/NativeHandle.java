@@ -87,6 +87,19 @@ public final class NativeHandle {
         }
     }
 
+    /** Lower-case hex SHA-256 of {@code bytes}. */
+    public static String sha256Hex(byte[] bytes) {
+        try {
+            StringBuilder hex = new StringBuilder(64);
+            for (byte x : java.security.MessageDigest.getInstance("SHA-256").digest(bytes)) {
+                hex.append(Character.forDigit((x >> 4) & 0xF, 16)).append(Character.forDigit(x & 0xF, 16));
+            }
+            return hex.toString();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JVM has no SHA-256", e);
+        }
+    }
+
     /** A classpath resource of {@code anchor}'s class loader, read whole. */
     public static byte[] resource(Class<?> anchor, String name, String jar) {
         ClassLoader cl = anchor.getClassLoader();
