@@ -78,4 +78,20 @@ final class Json {
     public String toString() {
         return sb.toString();
     }
+
+    /** Prints search hits: a JSON list of {"id", "similarity"}, or "similarity  id" lines. */
+    static void printHits(java.io.PrintWriter out, java.util.List<dev.imgsim.index.Hit> hits, boolean json) {
+        if (json) {
+            Json j = new Json().open('[');
+            for (int i = 0; i < hits.size(); i++) {
+                j.raw(i == 0 ? "" : ", ").open('{').field("id", string(hits.get(i).id())).raw(", ")
+                        .field("similarity", number(hits.get(i).similarity())).close('}');
+            }
+            out.println(j.close(']'));
+        } else {
+            for (dev.imgsim.index.Hit h : hits) {
+                out.printf(java.util.Locale.ROOT, "%.4f  %s%n", h.similarity(), h.id());
+            }
+        }
+    }
 }

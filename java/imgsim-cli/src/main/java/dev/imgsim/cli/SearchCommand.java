@@ -3,7 +3,6 @@ package dev.imgsim.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import dev.imgsim.ImageSimilarity;
@@ -45,18 +44,7 @@ final class SearchCommand extends ModelCommand implements Callable<Integer> {
                 return Main.SOME_FAILED;
             }
             List<Hit> hits = exact ? idx.searchExact(q, k) : idx.search(q, k);
-            if (json) {
-                Json j = new Json().open('[');
-                for (int i = 0; i < hits.size(); i++) {
-                    j.raw(i == 0 ? "" : ", ").open('{').field("id", Json.string(hits.get(i).id())).raw(", ")
-                            .field("similarity", Json.number(hits.get(i).similarity())).close('}');
-                }
-                out.println(j.close(']'));
-            } else {
-                for (Hit h : hits) {
-                    out.printf(Locale.ROOT, "%.4f  %s%n", h.similarity(), h.id());
-                }
-            }
+            Json.printHits(out, hits, json);
         }
         out.flush();
         return 0;

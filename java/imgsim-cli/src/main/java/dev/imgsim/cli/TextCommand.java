@@ -162,18 +162,7 @@ final class TextCommand implements Runnable {
             }
             try (TextEmbedder text = open(); TextIndex idx = TextIndex.openReadOnly(index, text)) {
                 List<Hit> hits = idx.search(query, k);
-                if (json) {
-                    Json j = new Json().open('[');
-                    for (int i = 0; i < hits.size(); i++) {
-                        j.raw(i == 0 ? "" : ", ").open('{').field("id", Json.string(hits.get(i).id())).raw(", ")
-                                .field("similarity", Json.number(hits.get(i).similarity())).close('}');
-                    }
-                    out().println(j.close(']'));
-                } else {
-                    for (Hit h : hits) {
-                        out().printf(Locale.ROOT, "%.4f  %s%n", h.similarity(), h.id());
-                    }
-                }
+                Json.printHits(out(), hits, json);
             }
             out().flush();
             return 0;
