@@ -53,6 +53,8 @@ pub struct TextModel {
     pub embedding_size: usize,
     pub overflow: Overflow,
     batch_size: usize,
+    /// Batches of one `embed_all` call that run at once (the session pool's size).
+    parallel_batches: usize,
     input_ids: String,
     attention_mask: String,
     token_type_ids: Option<String>,
@@ -167,6 +169,7 @@ impl TextModel {
             embedding_size: 0,
             overflow: options.overflow,
             batch_size: options.batch_size.max(1),
+            parallel_batches: options.pool_size.max(1),
             input_ids,
             attention_mask,
             token_type_ids,
@@ -230,11 +233,36 @@ impl TextModel {
         }
         let mut order: Vec<usize> = (0..windows.len()).collect();
         order.sort_by_key(|&k| windows[k].1.len());
+        let batches: Vec<&[usize]> = order.chunks(self.batch_size).collect();
+        // batches run side by side, one per session of the pool (each on one thread: the pool
+        // gives overlapping calls narrow sessions), as many as the pool allows
+        let workers = self.parallel_batches.min(batches.len()).max(1);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let run_batches = || -> Result<Vec<(usize, Vec<Vec<f32>>)>> {
+            let mut done = Vec::new();
+            loop {
+                let b = next.fetch_add(1, Ordering::Relaxed);
+                let Some(chunk) = batches.get(b) else { return Ok(done) };
+                let batch: Vec<&[u32]> = chunk.iter().map(|&k| windows[k].1.as_slice()).collect();
+                done.push((b, self.run(&batch)?));
+            }
+        };
+        let mut outs: Vec<(usize, Vec<Vec<f32>>)> = if workers == 1 {
+            run_batches()?
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..workers).map(|_| scope.spawn(run_batches)).collect();
+                let mut all = Vec::new();
+                for h in handles {
+                    all.extend(h.join().map_err(|_| Error::Runtime("a text batch worker panicked".into()))??);
+                }
+                Ok::<_, Error>(all)
+            })?
+        };
+        outs.sort_by_key(|(b, _)| *b);
         let mut sums: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
-        for chunk in order.chunks(self.batch_size) {
-            let batch: Vec<&[u32]> = chunk.iter().map(|&k| windows[k].1.as_slice()).collect();
-            let out = self.run(&batch)?;
-            for (&k, e) in chunk.iter().zip(out) {
+        for (b, out) in outs {
+            for (&k, e) in batches[b].iter().zip(out) {
                 let s = &mut sums[windows[k].0];
                 if s.is_empty() {
                     *s = e;

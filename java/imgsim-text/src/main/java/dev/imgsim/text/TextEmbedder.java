@@ -309,7 +309,9 @@ public final class TextEmbedder implements AutoCloseable {
 
         /**
          * ONNX Runtime intra-op threads per inference; 0 (default) is adaptive as in
-         * {@link ImageSimilarity.Builder#intraOpThreads(int)}.
+         * {@link ImageSimilarity.Builder#intraOpThreads(int)}: a lone text runs on the process-wide
+         * pool (all cores) where that measures faster, and the batches of one
+         * {@link TextEmbedder#embedAll} call run side by side on one thread each.
          */
         public Builder intraOpThreads(int threads) {
             if (threads < 0) {
@@ -319,7 +321,10 @@ public final class TextEmbedder implements AutoCloseable {
             return this;
         }
 
-        /** How many inferences may run at once (default: the number of processors). */
+        /**
+         * How many inferences may run at once (default: the number of processors); also how many
+         * batches of one {@link TextEmbedder#embedAll} call run side by side.
+         */
         public Builder sessionPoolSize(int size) {
             if (size < 1) {
                 throw new IllegalArgumentException("session pool size must be >= 1, got " + size);
