@@ -72,6 +72,9 @@ pub mod keys {
     pub const POOLING: &str = "imgsim.pooling";
     pub const NORMALIZED: &str = "imgsim.normalized";
     pub const TOKENIZER_SHA256: &str = "imgsim.tokenizer_sha256";
+    /// "padded" (default): texts may share a run, padded to the longest; "single": one text per
+    /// run, for models whose result for a text would depend on its batch (dynamic quantisation).
+    pub const BATCHING: &str = "imgsim.batching";
 }
 
 impl TextModel {
@@ -102,6 +105,13 @@ impl TextModel {
                 )));
             }
         }
+        let single = match meta(keys::BATCHING) {
+            None | Some("padded") => false,
+            Some("single") => true,
+            Some(other) => {
+                return Err(Error::Model(format!("metadata {} of {what} is {other:?}; expected \"padded\" or \"single\"", keys::BATCHING)))
+            }
+        };
         let model_max: usize = match meta(keys::MAX_TOKENS) {
             Some(v) => v.trim().parse().map_err(|_| Error::Model(format!("metadata {} of {what} is {v:?}, not a number", keys::MAX_TOKENS)))?,
             None => 512,
@@ -168,7 +178,7 @@ impl TextModel {
             max_tokens,
             embedding_size: 0,
             overflow: options.overflow,
-            batch_size: options.batch_size.max(1),
+            batch_size: if single { 1 } else { options.batch_size.max(1) },
             parallel_batches: options.pool_size.max(1),
             input_ids,
             attention_mask,
@@ -222,8 +232,9 @@ impl TextModel {
     }
 
     /// One normalised embedding per text. Texts are sorted by length and run in batches of
-    /// similar lengths (less padding); a text's embedding does not depend on its batch when the
-    /// model is (statically quantised or float).
+    /// similar lengths (less padding), or one per run when the model says so (`imgsim.batching`
+    /// "single": dynamically quantised models), so that a text's embedding never depends on the
+    /// other texts; the runs go side by side, one per session of the pool.
     pub fn embed_all<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<Vec<f32>>> {
         let mut windows: Vec<(usize, Vec<u32>)> = Vec::new();
         for (i, t) in texts.iter().enumerate() {

@@ -47,14 +47,14 @@ fn int8_model_reproduces_python_and_stays_close_to_sentence_transformers() {
     let batched = m.embed_all(&texts).unwrap();
     for (i, (text, int8, st)) in g.iter().enumerate() {
         let alone = m.embed(text).unwrap();
-        // Python ran ONNX Runtime 1.32, this test the jar's 1.26: their int8 kernels differ a
-        // little (0.9967 for the 256-token fixture, >= 0.9999 for the short ones)
+        // Python ran ONNX Runtime 1.32, this test the jar's 1.26: their int8 kernels may differ a
+        // little
         let c = cos(&alone, int8);
         assert!(c >= 0.995, "{text:?}: cosine {c} to Python's INT8 embedding");
-        // INT8 against FP32 over 1,000 Debian texts: mean 0.9915, min 0.979 (python/text_model.py
-        // check); a one-letter text is the weakest fixture (0.958)
+        // INT8 against FP32 over 1,000 Debian texts: mean 0.994, min 0.986 (python/text_model.py
+        // check); a one-letter text is the weakest fixture (0.984)
         let c = cos(&alone, st);
-        assert!(c >= 0.95, "{text:?}: cosine {c} to sentence-transformers");
+        assert!(c >= 0.98, "{text:?}: cosine {c} to sentence-transformers");
         let same: f64 = alone.iter().zip(&batched[i]).map(|(a, b)| (*a as f64) * (*b as f64)).sum();
         assert!(same >= 0.9999, "{text:?}: alone vs in a batch of {}: cosine {same}", texts.len());
     }
