@@ -55,7 +55,9 @@ import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2Quantize
  * synopsis finds its long description among N; the Lee document-similarity ratings) for imgsim's
  * FP32 and INT8 models against Lucene's BM25, and speed against LangChain4j's in-process MiniLM
  * (INT8 and FP32) and the floor (ONNX Runtime on token tensors prepared in advance), in one JVM.
- * {@code --quick}: 2,000 packages and fewer timed calls; {@code --only quality|speed}; {@code --docs N}.
+ * {@code --quick}: 2,000 packages and fewer timed calls; {@code --only quality|speed|separate}
+ * ({@code separate}: the short-text speed parts with each contender in a JVM of its own, so that no
+ * other contender's ONNX Runtime pool shares the process); {@code --docs N}.
  * Data: {@code java/imgsim-bench/fetch-text-data.sh}.
  */
 public final class TextBench {
@@ -80,10 +82,18 @@ public final class TextBench {
         int docs = a.indexOf("--docs") >= 0 ? Integer.parseInt(a.get(a.indexOf("--docs") + 1)) : b.quick ? 2000 : 10000;
         System.out.printf(Locale.ROOT, "text benchmark: %s, %d cores, Java %s%n", Bench.cpuName(),
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-        if (!part.equals("speed")) {
+        int child = a.indexOf("--contender");
+        if (child >= 0) {
+            b.speedChild(a.get(child + 1));
+            System.out.flush();
+            System.exit(0); // LangChain4j's executor threads would keep the JVM alive
+        }
+        if (part.equals("all") || part.equals("quality")) {
             b.quality(docs);
         }
-        if (!part.equals("quality")) {
+        if (part.equals("separate")) {
+            b.speedSeparate();
+        } else if (!part.equals("quality")) {
             b.speed();
         }
         Path json = Paths.get("build/bench/text-results.json");
@@ -398,13 +408,75 @@ public final class TextBench {
         void run(List<String> texts) throws Exception;
     }
 
-    void speed() throws Exception {
-        List<String[]> pkgs = spread(debian(), 20000);
+    List<String> shortTexts(List<String[]> pkgs) {
         int nShort = quick ? 300 : 1000;
         List<String> shorts = new ArrayList<>();
         for (int i = 0; i < nShort; i++) {
             shorts.add(pkgs.get(i * (pkgs.size() / nShort))[1]);
         }
+        return shorts;
+    }
+
+    static final String[] SEPARATE = {"imgsim INT8 (defaults)", "imgsim INT8, intraOpThreads(1)", "LangChain4j all-minilm-l6-v2-q (INT8)",
+        "floor default threads", "floor 1 thread"};
+
+    /** One contender of {@link #speedSeparate}, in this JVM: prints "@@name|ms per text|texts per second". */
+    void speedChild(String name) throws Exception {
+        List<String> shorts = shortTexts(spread(debian(), 20000));
+        double ms;
+        double tps = Double.NaN;
+        if (name.startsWith("floor")) {
+            try (Floor f = new Floor(name.contains("1 thread") ? 1 : 0)) {
+                f.prepare(shorts);
+                ms = perText(f::run, shorts);
+            }
+        } else if (name.startsWith("LangChain4j")) {
+            EmbeddingModel lc = new AllMiniLmL6V2QuantizedEmbeddingModel();
+            ms = perText(t -> lc.embed(t), shorts);
+            tps = throughput(ts -> lc.embedAll(segments(ts)), shorts);
+        } else {
+            try (TextEmbedder t = name.contains("(1)") ? TextEmbedder.builder().intraOpThreads(1).build() : TextEmbedder.create()) {
+                ms = perText(t::embed, shorts);
+                tps = throughput(t::embedAll, shorts);
+            }
+        }
+        System.out.printf(Locale.ROOT, "@@%s|%.4f|%.1f%n", name, ms, tps);
+    }
+
+    /** The short-text parts, each contender in a JVM of its own. */
+    void speedSeparate() throws Exception {
+        String javaBin = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+        System.out.println("\nShort texts, each contender in a JVM of its own (median ms per text one at a time; embedAll texts/s)");
+        System.out.println("| contender | ms per text | embedAll texts/s |");
+        System.out.println("|---|---|---|");
+        Map<String, Object> sep = new LinkedHashMap<>();
+        for (String name : SEPARATE) {
+            List<String> cmd = new ArrayList<>(Arrays.asList(javaBin, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
+                    TextBench.class.getName(), "--contender", name));
+            if (quick) {
+                cmd.add("--quick");
+            }
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null;) {
+                    if (line.startsWith("@@")) {
+                        String[] f = line.substring(2).split("\\|");
+                        System.out.printf(Locale.ROOT, "| %s | %.2f | %s |%n", f[0], Double.parseDouble(f[1]),
+                                f[2].equals("NaN") ? "" : String.format(Locale.ROOT, "%.0f", Double.parseDouble(f[2])));
+                        sep.put(f[0], Arrays.asList(Double.parseDouble(f[1]), Double.parseDouble(f[2])));
+                    }
+                }
+            }
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("the child JVM for " + name + " failed with exit code " + p.exitValue());
+            }
+        }
+        results.put("short texts, separate JVMs: [ms per text, embedAll texts/s]", sep);
+    }
+
+    void speed() throws Exception {
+        List<String[]> pkgs = spread(debian(), 20000);
+        List<String> shorts = shortTexts(pkgs);
         List<String> longs = new ArrayList<>();
         StringBuilder sb = new StringBuilder();
         for (String[] p : pkgs) {
