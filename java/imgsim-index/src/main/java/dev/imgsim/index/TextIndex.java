@@ -36,13 +36,22 @@ public final class TextIndex implements AutoCloseable {
         this.text = text;
     }
 
-    /** The identifier of the vector space an index records for this embedder. */
+    /**
+     * The identifier of the vector space an index records for this embedder.
+     * @param text the embedder
+     * @return {@code "text:"} and the model's SHA-256
+     */
     public static String modelId(TextEmbedder text) {
         Objects.requireNonNull(text, "text");
         return "text:" + text.modelSha256();
     }
 
-    /** Opens (or creates) a writable index at {@code directory}, with default options. */
+    /**
+     * Opens (or creates) a writable index at {@code directory}, with default options.
+     * @param directory the index directory
+     * @param text the embedder of documents and queries
+     * @return the open index; close it when done
+     */
     public static TextIndex open(Path directory, TextEmbedder text) {
         return open(directory, text, IndexOptions.defaults());
     }
@@ -53,29 +62,52 @@ public final class TextIndex implements AutoCloseable {
      * @throws ModelMismatchException if the index was built with another model
      * @throws IndexLockedException if another writer holds it
      * @throws ImageIndexException if it is corrupt or cannot be written
+     * @param directory the index directory
+     * @param text the embedder of documents and queries
+     * @param options storage and search settings
+     * @return the open index; close it when done
      */
     public static TextIndex open(Path directory, TextEmbedder text, IndexOptions options) {
         return new TextIndex(ImageIndex.openVectors(directory, modelId(text), text.embeddingSize(), options), text);
     }
 
-    /** Opens an existing index to search only (beside a writer, in any process). */
+    /**
+     * Opens an existing index to search only (beside a writer, in any process).
+     * @param directory the index directory
+     * @param text the embedder that built it
+     * @return the open index; {@code add}, {@code remove} and {@code commit} throw {@link IllegalStateException}
+     * @throws ModelMismatchException if the index was built with another model
+     */
     public static TextIndex openReadOnly(Path directory, TextEmbedder text) {
         return new TextIndex(ImageIndex.openVectorsReadOnly(directory, modelId(text), text.embeddingSize()), text);
     }
 
-    /** Adds (or replaces) a document. */
+    /**
+     * Adds (or replaces) a document.
+     * @param id the document's id
+     * @param document its text (not stored)
+     */
     public void add(String id, String document) {
         add(id, document, Collections.<String, String>emptyMap());
     }
 
-    /** Adds (or replaces) a document with stored fields (returned in {@link Hit#fields()}). */
+    /**
+     * Adds (or replaces) a document with stored fields (returned in {@link Hit#fields()}).
+     * @param id the document's id
+     * @param document its text (not stored)
+     * @param fields stored with it
+     */
     public void add(String id, String document, Map<String, String> fields) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(document, "document");
         index.add(id, text.embed(document), fields);
     }
 
-    /** Adds (or replaces) documents, embedding them in batches; {@code ids} and {@code documents} pair up. */
+    /**
+     * Adds (or replaces) documents, embedding them in batches; {@code ids} and {@code documents} pair up.
+     * @param ids the documents' ids
+     * @param documents their texts (not stored)
+     */
     public void addAll(List<String> ids, List<String> documents) {
         Objects.requireNonNull(ids, "ids");
         Objects.requireNonNull(documents, "documents");
@@ -91,31 +123,58 @@ public final class TextIndex implements AutoCloseable {
         }
     }
 
-    /** The {@code k} documents closest in meaning to {@code query}, most similar first. */
+    /**
+     * The {@code k} documents closest in meaning to {@code query}, most similar first.
+     * @param query the query text
+     * @param k how many hits
+     * @return the hits
+     */
     public List<Hit> search(String query, int k) {
         Objects.requireNonNull(query, "query");
         return index.search(text.embed(query), k);
     }
 
-    /** Every document with a cosine similarity of at least {@code minSimilarity} to {@code query}. */
+    /**
+     * Every document with a cosine similarity of at least {@code minSimilarity} to {@code query}.
+     * @param query the query text
+     * @param minSimilarity the lowest cosine to return
+     * @return the hits, most similar first
+     */
     public List<Hit> searchAbove(String query, double minSimilarity) {
         Objects.requireNonNull(query, "query");
         return index.searchAbove(text.embed(query), minSimilarity);
     }
 
+    /**
+     * Removes a document.
+     *
+     * @param id its id
+     * @return whether it was there
+     */
     public boolean remove(String id) {
         return index.remove(id);
     }
 
+    /**
+     * Makes the changes so far durable and visible to readers in other processes.
+     */
     public void commit() {
         index.commit();
     }
 
+    /**
+     * Documents in the index.
+     *
+     * @return their number
+     */
     public long size() {
         return index.size();
     }
 
-    /** The underlying vector index (search by vector, duplicates, embeddings by id). */
+    /**
+     * The underlying vector index (search by vector, duplicates, embeddings by id).
+     * @return the vector index behind this one
+     */
     public ImageIndex vectors() {
         return index;
     }

@@ -152,7 +152,11 @@ public final class TextEmbedder implements AutoCloseable {
         }
     }
 
-    /** The bundled INT8 all-MiniLM-L6-v2, with the default settings. */
+    /**
+     * The bundled INT8 all-MiniLM-L6-v2, with the default settings.
+     * @return an open embedder; close it when done
+     * @throws ModelLoadException if the bundled model cannot be loaded
+     */
     public static TextEmbedder create() {
         return builder().build();
     }
@@ -161,16 +165,29 @@ public final class TextEmbedder implements AutoCloseable {
      * A model exported by {@code python/text_model.py}: its {@code .onnx} file, or a folder that
      * holds it; {@code tokenizer.json} must lie beside it (its SHA-256 is checked against the model's
      * metadata).
+     * @param modelDirOrFile the {@code .onnx} file, or a folder holding one
+     * @return an open embedder; close it when done
+     * @throws ModelLoadException if the model or its tokenizer is missing or unusable
      */
     public static TextEmbedder create(Path modelDirOrFile) {
         return builder().model(modelDirOrFile).build();
     }
 
+    /**
+     * A builder, starting from the default settings.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The text's embedding: {@link #embeddingSize()} values of unit length. */
+    /**
+     * The text's embedding: {@link #embeddingSize()} values of unit length.
+     * @param text any text
+     * @return the embedding
+     * @throws IllegalStateException if this embedder is closed
+     */
     public float[] embed(String text) {
         Objects.requireNonNull(text, "text");
         return run(Collections.singletonList(text))[0];
@@ -179,6 +196,9 @@ public final class TextEmbedder implements AutoCloseable {
     /**
      * The embeddings of many texts, in order. Texts of similar length run together in batches
      * padded to their longest (fewer wasted tokens); each text's result equals {@link #embed}.
+     * @param texts the texts (none null)
+     * @return one embedding per text, in order
+     * @throws IllegalStateException if this embedder is closed
      */
     public float[][] embedAll(List<String> texts) {
         Objects.requireNonNull(texts, "texts");
@@ -212,7 +232,12 @@ public final class TextEmbedder implements AutoCloseable {
         }
     }
 
-    /** Cosine similarity of the two texts' embeddings, in [-1, 1]. */
+    /**
+     * Cosine similarity of the two texts' embeddings, in [-1, 1].
+     * @param a one text
+     * @param b the other
+     * @return their cosine similarity
+     */
     public double similarity(String a, String b) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(b, "b");
@@ -223,6 +248,8 @@ public final class TextEmbedder implements AutoCloseable {
     /**
      * Tokens the model sees for this text, special tokens included: one number, or one per window
      * with {@link Truncation#CHUNK}. A text whose count equals {@link #maxTokens()} was truncated.
+     * @param text any text
+     * @return tokens per window
      */
     public int[] tokenCounts(String text) {
         Objects.requireNonNull(text, "text");
@@ -235,21 +262,35 @@ public final class TextEmbedder implements AutoCloseable {
         }
     }
 
+    /**
+     * Values per embedding (384 for the bundled model).
+     *
+     * @return the embedding size
+     */
     public int embeddingSize() {
         return embeddingSize;
     }
 
-    /** Tokens per text (or per window), special tokens included: 256 for the bundled model. */
+    /**
+     * Tokens per text (or per window), special tokens included: 256 for the bundled model.
+     * @return the token limit
+     */
     public int maxTokens() {
         return maxTokens;
     }
 
-    /** The model's {@code metadata_props} ({@code imgsim.max_tokens}, {@code imgsim.pooling}, ...). */
+    /**
+     * The model's {@code metadata_props} ({@code imgsim.max_tokens}, {@code imgsim.pooling}, ...).
+     * @return the metadata, unmodifiable
+     */
     public Map<String, String> modelMetadata() {
         return metadata;
     }
 
-    /** SHA-256 (hex) of the ONNX model file: what an index records as its vector space. */
+    /**
+     * SHA-256 (hex) of the ONNX model file: what an index records as its vector space.
+     * @return 64 hex digits
+     */
     public String modelSha256() {
         String sha = modelSha256;
         if (sha == null) {
@@ -265,6 +306,11 @@ public final class TextEmbedder implements AutoCloseable {
         handle.close();
     }
 
+    /**
+     * Whether {@link #close()} has run.
+     *
+     * @return true once closed
+     */
     public boolean isClosed() {
         return handle.isClosed();
     }
@@ -301,7 +347,11 @@ public final class TextEmbedder implements AutoCloseable {
 
         private Builder() {}
 
-        /** A model file or folder instead of the bundled one (see {@link TextEmbedder#create(Path)}). */
+        /**
+         * A model file or folder instead of the bundled one (see {@link TextEmbedder#create(Path)}).
+         * @param modelDirOrFile the {@code .onnx} file, or a folder holding one
+         * @return this builder
+         */
         public Builder model(Path modelDirOrFile) {
             this.model = Objects.requireNonNull(modelDirOrFile, "modelDirOrFile");
             return this;
@@ -312,6 +362,8 @@ public final class TextEmbedder implements AutoCloseable {
          * {@link ImageSimilarity.Builder#intraOpThreads(int)}: a lone text runs on the process-wide
          * pool (all cores) where that measures faster, and the batches of one
          * {@link TextEmbedder#embedAll} call run side by side on one thread each.
+         * @param threads 0 (adaptive) or a positive count
+         * @return this builder
          */
         public Builder intraOpThreads(int threads) {
             if (threads < 0) {
@@ -324,6 +376,8 @@ public final class TextEmbedder implements AutoCloseable {
         /**
          * How many inferences may run at once (default: the number of processors); also how many
          * batches of one {@link TextEmbedder#embedAll} call run side by side.
+         * @param size at least 1
+         * @return this builder
          */
         public Builder sessionPoolSize(int size) {
             if (size < 1) {
@@ -333,7 +387,11 @@ public final class TextEmbedder implements AutoCloseable {
             return this;
         }
 
-        /** Tokens per text or window, at most the model's limit (default: the limit, 256). */
+        /**
+         * Tokens per text or window, at most the model's limit (default: the limit, 256).
+         * @param tokens at least 3, at most the model's limit
+         * @return this builder
+         */
         public Builder maxTokens(int tokens) {
             if (tokens < 3) {
                 throw new IllegalArgumentException("maxTokens must be at least 3, got " + tokens);
@@ -342,13 +400,21 @@ public final class TextEmbedder implements AutoCloseable {
             return this;
         }
 
-        /** What happens to texts over the token limit (default {@link Truncation#TRUNCATE}). */
+        /**
+         * What happens to texts over the token limit (default {@link Truncation#TRUNCATE}).
+         * @param policy truncate or chunk
+         * @return this builder
+         */
         public Builder truncation(Truncation policy) {
             this.truncation = Objects.requireNonNull(policy, "policy");
             return this;
         }
 
-        /** Tokens shared by neighbouring windows with {@link Truncation#CHUNK} (default 32). */
+        /**
+         * Tokens shared by neighbouring windows with {@link Truncation#CHUNK} (default 32).
+         * @param tokens 0 or more, fewer than a window's
+         * @return this builder
+         */
         public Builder chunkOverlap(int tokens) {
             if (tokens < 0) {
                 throw new IllegalArgumentException("chunk overlap must be >= 0, got " + tokens);
@@ -357,7 +423,14 @@ public final class TextEmbedder implements AutoCloseable {
             return this;
         }
 
-        /** Texts per inference in {@link TextEmbedder#embedAll} (default 32). */
+        /**
+         * Texts per inference in {@link TextEmbedder#embedAll} (default 32), for models that may be
+         * batched (metadata {@code imgsim.batching=padded}, e.g. a statically quantised or FP32
+         * export). The bundled INT8 model runs one text per inference whatever this says: its
+         * dynamic quantisation would otherwise make a text's vector depend on its batch.
+         * @param texts at least 1
+         * @return this builder
+         */
         public Builder batchSize(int texts) {
             if (texts < 1) {
                 throw new IllegalArgumentException("batch size must be >= 1, got " + texts);
@@ -370,6 +443,7 @@ public final class TextEmbedder implements AutoCloseable {
          * Loads the model.
          *
          * @throws ModelLoadException if the model or its tokenizer cannot be used
+         * @return an open embedder; close it when done
          */
         public TextEmbedder build() {
             return new TextEmbedder(this);
