@@ -118,14 +118,14 @@ impl WidthStats {
         wide_faster
     }
 
-    fn record(&mut self, wide: bool, ms_per_image: f64) {
+    fn record(&mut self, wide: bool, ms_per_item: f64) {
         let i = wide as usize;
-        self.recent[i][self.samples[i] % WARM_SAMPLES] = ms_per_image;
+        self.recent[i][self.samples[i] % WARM_SAMPLES] = ms_per_item;
         self.samples[i] += 1;
         log::trace!(
             "lone call {} {:.2} ms/image; recent narrow {:?} wide {:?}",
             if wide { "wide" } else { "narrow" },
-            ms_per_image,
+            ms_per_item,
             self.recent[0],
             self.recent[1]
         );

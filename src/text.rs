@@ -48,6 +48,9 @@ impl Default for TextOptions {
 
 pub struct TextModel {
     tokenizer: Tokenizer,
+    /// Chunking only: the same tokenizer without truncation, and the special tokens it puts
+    /// around a text (those of an empty text), made once at construction.
+    whole: Option<(Tokenizer, Vec<u32>)>,
     sessions: SessionPool,
     pub max_tokens: usize,
     pub embedding_size: usize,
@@ -141,6 +144,24 @@ impl TextModel {
             .with_truncation(Some(TruncationParams { max_length: max_tokens, ..Default::default() }))
             .map_err(|e| Error::Model(format!("cannot configure the tokenizer of {what}: {e}")))?;
         tokenizer.with_padding(None);
+        let whole = match options.overflow {
+            Overflow::Truncate => None,
+            Overflow::Chunk { overlap } => {
+                let frame = tokenizer
+                    .encode("", true)
+                    .map_err(|e| Error::Model(format!("the tokenizer of {what} cannot encode an empty text: {e}")))?
+                    .get_ids()
+                    .to_vec();
+                if overlap + frame.len() >= max_tokens {
+                    return Err(Error::InvalidArgument(format!(
+                        "the chunk overlap ({overlap} tokens) leaves no room in windows of {max_tokens} tokens"
+                    )));
+                }
+                let mut t = tokenizer.clone();
+                t.with_truncation(None).map_err(|e| Error::Model(format!("cannot configure the tokenizer of {what}: {e}")))?;
+                Some((t, frame))
+            }
+        };
         let names: Vec<String> = session.inputs().iter().map(|i| i.name().to_string()).collect();
         for i in session.inputs() {
             match i.dtype() {
@@ -174,6 +195,7 @@ impl TextModel {
         LIVE_TEXT_MODELS.fetch_add(1, Ordering::Relaxed);
         let mut m = TextModel {
             tokenizer,
+            whole,
             sessions,
             max_tokens,
             embedding_size: 0,
@@ -199,14 +221,12 @@ impl TextModel {
     /// tokens, each framed by the special tokens the tokenizer puts around an empty text.
     fn windows(&self, text: &str) -> Result<Vec<Vec<u32>>> {
         let bad = |e: tokenizers::Error| Error::InvalidArgument(format!("the text cannot be tokenised: {e}"));
-        let Overflow::Chunk { overlap } = self.overflow else {
+        let (Overflow::Chunk { overlap }, Some((whole, frame))) = (self.overflow, &self.whole) else {
             return Ok(vec![self.tokenizer.encode(text, true).map_err(bad)?.get_ids().to_vec()]);
         };
-        let frame = self.tokenizer.encode("", true).map_err(bad)?.get_ids().to_vec();
         let (head, tail) = frame.split_at(frame.len().min(1));
-        let mut whole = self.tokenizer.clone();
-        whole.with_truncation(None).map_err(|e| Error::Runtime(format!("cannot configure the tokenizer: {e}")))?;
         let ids = whole.encode(text, false).map_err(bad)?.get_ids().to_vec();
+        // checked at construction: overlap + frame < max_tokens
         let room = self.max_tokens - frame.len();
         let step = room - overlap;
         let mut out = Vec::new();
