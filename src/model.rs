@@ -144,6 +144,14 @@ impl Model {
         preprocess::to_tensor(&img.data, img.width, img.height, &self.preprocess, out)
     }
 
+    /// Decodes an encoded image held in memory (any supported format) into the input tensor;
+    /// `what` names it in errors.
+    pub fn tensor_from_encoded(&self, bytes: &[u8], what: &str, out: &mut [f32]) -> Result<()> {
+        let target = (self.preprocess.width, self.preprocess.height);
+        let img = decode::decode_bytes_for(bytes, what, self.max_pixels, Some(target))?;
+        preprocess::to_tensor(&img.data, img.width, img.height, &self.preprocess, out)
+    }
+
     pub fn check_pixels(&self, w: usize, h: usize, what: &str) -> Result<()> {
         let n = w as u64 * h as u64;
         if n > self.max_pixels {

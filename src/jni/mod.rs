@@ -118,6 +118,16 @@ fn string(env: &Env<'_>, s: &JString<'_>) -> R<Option<String>> {
     Ok(Some(s.try_to_string(env)?))
 }
 
+/// The contents of a Java `byte[]` (never null: `what` names it in the error).
+fn bytes(env: &Env<'_>, a: &JByteArray<'_>, what: &str) -> R<Vec<u8>> {
+    if a.is_null() {
+        return Err(Error::InvalidArgument(format!("{what} is null")).into());
+    }
+    let mut buf = vec![0i8; a.len(env)?];
+    a.get_region(env, 0, &mut buf)?;
+    Ok(buf.into_iter().map(|b| b as u8).collect())
+}
+
 fn floats3(env: &Env<'_>, a: &JFloatArray<'_>, what: &str) -> R<Option<[f32; 3]>> {
     if a.is_null() {
         return Ok(None);
@@ -441,6 +451,26 @@ pub extern "system" fn Java_dev_imgsim_internal_Native_embedFile<'l>(
         let path = string(env, &path)?.ok_or_else(|| Error::InvalidArgument("image path is null".into()))?;
         let mut tensor = vec![0f32; m.preprocess.tensor_len()];
         m.tensor_from_file(std::path::Path::new(&path), &mut tensor)?;
+        let emb = m.run(&tensor, 1)?;
+        float_array(env, &emb)
+    })
+}
+
+/// Decodes an encoded image (JPEG, PNG, ... in memory) and embeds it; `what` names it in errors.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_embedEncoded<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    h: jlong,
+    data: JByteArray<'l>,
+    what: JString<'l>,
+) -> JFloatArray<'l> {
+    entry!(env, {
+        let m = model(h)?;
+        let what = string(env, &what)?.unwrap_or_else(|| "image bytes".into());
+        let data = bytes(env, &data, "encoded image")?;
+        let mut tensor = vec![0f32; m.preprocess.tensor_len()];
+        m.tensor_from_encoded(&data, &what, &mut tensor)?;
         let emb = m.run(&tensor, 1)?;
         float_array(env, &emb)
     })

@@ -2,11 +2,12 @@
 //! Texts cross the boundary as UTF-8 bytes that Java encoded (`String.getBytes(UTF_8)` turns a
 //! lone surrogate into `?`), so no Java string can fail to convert here.
 
-use jni::objects::{JByteArray, JClass, JIntArray, JObject, JObjectArray, JString};
+use super::JByteArray;
+use jni::objects::{JClass, JIntArray, JObject, JObjectArray, JString};
 use jni::sys::{jint, jlong};
 use jni::{jni_str, Env, EnvUnowned};
 
-use super::{float_array, int_array, string, string_array, ThrowJava, R};
+use super::{bytes, float_array, int_array, string, string_array, ThrowJava, R};
 use crate::error::Error;
 use crate::text::{Overflow, TextModel, TextOptions, LIVE_TEXT_MODELS};
 
@@ -17,15 +18,6 @@ fn text_model<'a>(handle: jlong) -> R<&'a TextModel> {
     // SAFETY: the Java side only passes handles returned by `open` and not yet closed, and its
     // lock keeps `close` from running while any call holds the handle.
     Ok(unsafe { &*(handle as *const TextModel) })
-}
-
-fn bytes(env: &Env<'_>, a: &JByteArray<'_>, what: &str) -> R<Vec<u8>> {
-    if a.is_null() {
-        return Err(Error::InvalidArgument(format!("{what} is null")).into());
-    }
-    let mut buf = vec![0i8; a.len(env)?];
-    a.get_region(env, 0, &mut buf)?;
-    Ok(buf.into_iter().map(|b| b as u8).collect())
 }
 
 fn utf8(b: &[u8]) -> R<&str> {

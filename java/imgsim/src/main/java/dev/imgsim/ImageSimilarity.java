@@ -207,6 +207,44 @@ public final class ImageSimilarity implements AutoCloseable {
     }
 
     /**
+     * Decodes an encoded image held in memory (the bytes of a JPEG, PNG, BMP, GIF or WebP file,
+     * e.g. from object storage, an upload or Spark's {@code binaryFile} source) natively and
+     * embeds it. The result equals {@link #embed(Path)} on a file with these bytes.
+     *
+     * @param encodedImage the file's bytes; not modified
+     * @return the embedding
+     * @throws NullPointerException if {@code encodedImage} is null
+     * @throws ImageDecodeException if the bytes are empty, corrupt or not an image in a supported format
+     * @throws ImageTooLargeException if the image declares more pixels than the limit
+     * @throws IllegalStateException if this instance is closed
+     */
+    public float[] embed(byte[] encodedImage) {
+        return embed(encodedImage, null);
+    }
+
+    /**
+     * Like {@link #embed(byte[])}; {@code name} (a file name or URL, may be null) is named in the
+     * exception when the bytes cannot be decoded.
+     *
+     * @param encodedImage the file's bytes; not modified
+     * @param name what to call the image in error messages, or null
+     * @return the embedding
+     * @throws NullPointerException if {@code encodedImage} is null
+     * @throws ImageDecodeException if the bytes are empty, corrupt or not an image in a supported format
+     * @throws ImageTooLargeException if the image declares more pixels than the limit
+     * @throws IllegalStateException if this instance is closed
+     */
+    public float[] embed(byte[] encodedImage, String name) {
+        Objects.requireNonNull(encodedImage, "encodedImage");
+        long h = acquire();
+        try {
+            return Native.embedEncoded(h, encodedImage, name);
+        } finally {
+            release(encodedImage);
+        }
+    }
+
+    /**
      * Embeds several images, in batches (one model run per up to 16 images) where the model
      * allows it. Images may have different sizes and types.
      *

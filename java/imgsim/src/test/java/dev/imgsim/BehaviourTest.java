@@ -145,6 +145,23 @@ public class BehaviourTest {
     }
 
     @Test
+    public void encodedBytesEqualTheFile() throws IOException {
+        Path jpg = TestImages.root().resolve("samples").resolve("chelsea.jpg");
+        byte[] bytes = Files.readAllBytes(jpg);
+        assertEquals(0.0, TestImages.maxAbsDiff(sim.embed(jpg), sim.embed(bytes)), 0.0);
+        Path png = tmp.newFile("e.png").toPath();
+        ImageIO.write(TestImages.picture(120, 80, 3), "png", png.toFile());
+        assertEquals(0.0, TestImages.maxAbsDiff(sim.embed(png), sim.embed(Files.readAllBytes(png), "e.png")), 0.0);
+        assertMessage(ImageDecodeException.class, () -> sim.embed("not an image".getBytes("UTF-8"), "notes.txt"), "notes.txt");
+        expect(ImageDecodeException.class, () -> sim.embed(new byte[0]));
+        expect(ImageDecodeException.class, () -> sim.embed(Arrays.copyOf(bytes, bytes.length / 3)));
+        expect(NullPointerException.class, () -> sim.embed((byte[]) null));
+        try (ImageSimilarity small = ImageSimilarity.builder().maxPixels(1000).build()) {
+            assertMessage(ImageTooLargeException.class, () -> small.embed(bytes), "limit");
+        }
+    }
+
+    @Test
     public void pixelLimitIsEnforced() throws IOException {
         try (ImageSimilarity small = ImageSimilarity.builder().maxPixels(1000).build()) {
             BufferedImage big = TestImages.picture(50, 50, 1);

@@ -15,6 +15,19 @@ public final class Hit {
         this.fields = fields;
     }
 
+    /**
+     * A hit from another engine answering the same question (e.g. imgsim-opensearch's k-NN search).
+     *
+     * @param id the image's id
+     * @param similarity its cosine similarity to the query
+     * @param fields its stored fields; copied, unmodifiable
+     * @return the hit
+     */
+    public static Hit of(String id, double similarity, Map<String, String> fields) {
+        return new Hit(Objects.requireNonNull(id, "id"), similarity,
+                java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(fields)));
+    }
+
     /** @return the id the image was added under (for {@link ImageIndex#addAll}: the file's path) */
     public String id() {
         return id;

@@ -749,6 +749,56 @@ public final class ImageIndex implements AutoCloseable {
         });
     }
 
+    /** Receives the entries of {@link #forEach(EntryConsumer)}. */
+    @FunctionalInterface
+    public interface EntryConsumer {
+        /**
+         * @param id the entry's id
+         * @param embedding its stored (L2-normalised) embedding; a fresh array the consumer may keep
+         * @param fields its stored fields (unmodifiable, empty if none)
+         * @throws Exception to stop the iteration; {@link #forEach} rethrows it wrapped
+         */
+        void accept(String id, float[] embedding, Map<String, String> fields) throws Exception;
+    }
+
+    /**
+     * Visits every entry of the index as of the last commit or refresh, in index order, on the
+     * calling thread: for exporting the vectors elsewhere (e.g. to OpenSearch) without a search.
+     *
+     * @param consumer called once per entry
+     * @return the number of entries visited
+     * @throws ImageIndexException if the index cannot be read, or wrapping what the consumer threw
+     */
+    public long forEach(EntryConsumer consumer) {
+        Objects.requireNonNull(consumer, "consumer");
+        return read(s -> {
+            long n = 0;
+            for (org.apache.lucene.index.LeafReaderContext leaf : s.getIndexReader().leaves()) {
+                org.apache.lucene.util.Bits live = leaf.reader().getLiveDocs();
+                org.apache.lucene.index.StoredFields sf = leaf.reader().storedFields();
+                org.apache.lucene.index.FloatVectorValues v = leaf.reader().getFloatVectorValues(VECTOR);
+                for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
+                    if (live != null && !live.get(doc)) {
+                        continue;
+                    }
+                    if (v == null || v.advance(doc) != doc) {
+                        throw new IOException("document " + doc + " has no vector");
+                    }
+                    Hit h = Vectors.hit(sf.document(doc), Double.NaN);
+                    try {
+                        consumer.accept(h.id(), v.vectorValue().clone(), h.fields());
+                    } catch (RuntimeException e) {
+                        throw e;
+                    } catch (Exception e) {
+                        throw new ImageIndexException("forEach over " + path + " stopped: " + e, e);
+                    }
+                    n++;
+                }
+            }
+            return n;
+        });
+    }
+
     // ---- maintenance ----
 
     /**

@@ -45,6 +45,9 @@ public final class Native {
 
     public static native float[] embedFile(long handle, String path);
 
+    /** Decodes {@code data} (an encoded image) natively and embeds it; {@code what} names it in errors. */
+    public static native float[] embedEncoded(long handle, byte[] data, String what);
+
     public static native long batchNew(long handle, int n);
 
     public static native void batchFree(long batch);

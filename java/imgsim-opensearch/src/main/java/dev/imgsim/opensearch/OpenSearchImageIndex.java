@@ -1,0 +1,579 @@
+package dev.imgsim.opensearch;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+import org.apache.hc.core5.http.HttpHost;
+import org.opensearch.client.json.JsonData;
+import org.opensearch.client.json.jackson.JacksonJsonpMapper;
+import org.opensearch.client.opensearch.OpenSearchClient;
+import org.opensearch.client.opensearch._types.OpenSearchException;
+import org.opensearch.client.opensearch._types.Refresh;
+import org.opensearch.client.opensearch.core.BulkRequest;
+import org.opensearch.client.opensearch.core.BulkResponse;
+import org.opensearch.client.opensearch.core.SearchResponse;
+import org.opensearch.client.opensearch.core.bulk.BulkResponseItem;
+import org.opensearch.client.opensearch.core.search.Hit;
+import org.opensearch.client.opensearch.generic.Body;
+import org.opensearch.client.opensearch.generic.Requests;
+import org.opensearch.client.opensearch.generic.Response;
+import org.opensearch.client.transport.OpenSearchTransport;
+import org.opensearch.client.transport.httpclient5.ApacheHttpClient5TransportBuilder;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import dev.imgsim.ImageSimilarity;
+import dev.imgsim.index.ImageIndex;
+
+/**
+ * Image search served from an OpenSearch k-NN index: the vectors imgsim computes, stored as a
+ * {@code knn_vector} field (Lucene HNSW, cosine similarity), queried top-k through the official
+ * {@code opensearch-java} client.
+ *
+ * <pre>{@code
+ * try (ImageSimilarity sim = ImageSimilarity.create();
+ *      OpenSearchImageIndex os = OpenSearchImageIndex.builder("http://localhost:9200", "photos")
+ *              .model(sim).open()) {                 // creates the index, or checks its mapping
+ *     os.bulkLoad(ImageIndex.openReadOnly(dir, sim));  // or bulkLoad(iterator of id -> vector)
+ *     List<dev.imgsim.index.Hit> top = os.search(Paths.get("query.jpg"), 10);
+ * }
+ * }</pre>
+ *
+ * <p><b>Mapping</b> ({@link #mapping(int, int, int)}): {@code knn_vector} of the model's dimension,
+ * method {@code hnsw}, engine {@code lucene}, {@code space_type} {@code cosinesimil}, HNSW
+ * {@code m} 16 and {@code ef_construction} 100 unless set; one shard, no replica unless set. An
+ * existing index is checked, never changed: a vector field of another dimension (another
+ * model) is refused with {@link OpenSearchIndexException} before any document is sent.
+ *
+ * <p><b>Results</b> are imgsim-index's {@link dev.imgsim.index.Hit}, as from the embedded index;
+ * OpenSearch's Lucene engine scores cosinesimil as (1 + cos) / 2, and {@code Hit.similarity()}
+ * gives the cosine back.
+ *
+ * <p>Thread-safe (the client is). {@link #close()} closes the HTTP transport when this class
+ * created it; a client passed in with {@link Builder#client(OpenSearchClient)} stays open.
+ */
+public final class OpenSearchImageIndex implements AutoCloseable {
+    /** The field holding the vector. */
+    public static final String VECTOR_FIELD = "embedding";
+    /** Stored fields go under this object field ({@code fields.<name>}). */
+    public static final String FIELDS = "fields";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final OpenSearchClient client;
+    private final OpenSearchTransport ownTransport;
+    private final String url;
+    private final String name;
+    private final int dimension;
+    private final ImageSimilarity model;
+    private final int efSearch;
+    private final int bulkSize;
+
+    private OpenSearchImageIndex(Builder b, OpenSearchClient client, OpenSearchTransport own, int dimension) {
+        this.client = client;
+        this.ownTransport = own;
+        this.url = b.url;
+        this.name = b.name;
+        this.dimension = dimension;
+        this.model = b.model;
+        this.efSearch = b.efSearch;
+        this.bulkSize = b.bulkSize;
+    }
+
+    /**
+     * Settings for an index at {@code url}.
+     *
+     * @param url the cluster's HTTP address, e.g. {@code http://localhost:9200}
+     * @param indexName the index (lower case, as OpenSearch requires)
+     * @return a builder
+     */
+    public static Builder builder(String url, String indexName) {
+        return new Builder(url, indexName);
+    }
+
+    /**
+     * The index body this class creates: settings and the {@code knn_vector} mapping.
+     *
+     * @param dimension the vector size (the model's {@link ImageSimilarity#embeddingSize()})
+     * @param m HNSW links per node
+     * @param efConstruction HNSW beam width while building
+     * @return the JSON body of {@code PUT /<index>}
+     */
+    public static String mapping(int dimension, int m, int efConstruction) {
+        return mapping(dimension, m, efConstruction, 1, 0);
+    }
+
+    static String mapping(int dimension, int m, int efConstruction, int shards, int replicas) {
+        return String.format(Locale.ROOT, "{\"settings\":{\"index\":{\"knn\":true,\"number_of_shards\":%d,"
+                + "\"number_of_replicas\":%d}},\"mappings\":{\"properties\":{\"%s\":{\"type\":\"knn_vector\","
+                + "\"dimension\":%d,\"method\":{\"name\":\"hnsw\",\"engine\":\"lucene\",\"space_type\":\"cosinesimil\","
+                + "\"parameters\":{\"m\":%d,\"ef_construction\":%d}}},\"%s\":{\"type\":\"object\",\"enabled\":false}}}}",
+                shards, replicas, VECTOR_FIELD, dimension, m, efConstruction, FIELDS);
+    }
+
+    /**
+     * The equivalent Elasticsearch 8.x/9.x mapping (documented, not used by this class):
+     * {@code dense_vector} with {@code dot_product} similarity on the L2-normalised vectors and
+     * explicit HNSW {@code index_options} (Elasticsearch 9 would otherwise pick bbq quantisation
+     * at 384+ dimensions).
+     *
+     * @param dimension the vector size
+     * @param m HNSW links per node
+     * @param efConstruction HNSW beam width while building
+     * @return the JSON body of {@code PUT /<index>} for Elasticsearch
+     */
+    public static String elasticsearchMapping(int dimension, int m, int efConstruction) {
+        return String.format(Locale.ROOT, "{\"mappings\":{\"properties\":{\"%s\":{\"type\":\"dense_vector\","
+                + "\"dims\":%d,\"index\":true,\"similarity\":\"dot_product\",\"index_options\":{\"type\":\"hnsw\","
+                + "\"m\":%d,\"ef_construction\":%d}},\"%s\":{\"type\":\"object\",\"enabled\":false}}}}",
+                VECTOR_FIELD, dimension, m, efConstruction, FIELDS);
+    }
+
+    /** @return the index name */
+    public String name() {
+        return name;
+    }
+
+    /** @return the vector size of the index */
+    public int dimension() {
+        return dimension;
+    }
+
+    /** @return the client in use, for requests this class does not cover */
+    public OpenSearchClient client() {
+        return client;
+    }
+
+    /**
+     * Adds or replaces one image's vector (visible after {@link #refresh()}).
+     *
+     * @param id the document id
+     * @param embedding the vector; L2-normalised here
+     * @param fields stored with it and returned by search; may be empty
+     * @throws IllegalArgumentException if the vector's size is not the index's dimension
+     */
+    public void add(String id, float[] embedding, Map<String, String> fields) {
+        bulk(Collections.singletonList(entry(id, embedding, fields)), 1);
+    }
+
+    /**
+     * Bulk-loads vectors ({@link Builder#bulkSize(int)} documents per request), then refreshes.
+     * Every vector of a request is checked before the request is sent.
+     *
+     * @param vectors id to vector; the values are L2-normalised here
+     * @return the number of documents written
+     * @throws IllegalArgumentException if a vector's size is not the index's dimension
+     * @throws OpenSearchIndexException if the cluster rejects a document or cannot be reached
+     */
+    public long bulkLoad(Iterator<Map.Entry<String, float[]>> vectors) {
+        Objects.requireNonNull(vectors, "vectors");
+        List<Object[]> batch = new ArrayList<>(bulkSize);
+        long n = 0;
+        while (vectors.hasNext()) {
+            Map.Entry<String, float[]> e = vectors.next();
+            batch.add(entry(e.getKey(), e.getValue(), Collections.emptyMap()));
+            if (batch.size() == bulkSize) {
+                n += bulk(batch, batch.size());
+                batch.clear();
+            }
+        }
+        n += bulk(batch, batch.size());
+        refresh();
+        return n;
+    }
+
+    /**
+     * Bulk-loads every entry of a local {@link ImageIndex} (ids, vectors and stored fields),
+     * then refreshes.
+     *
+     * @param index an open index whose dimension is this index's
+     * @return the number of documents written
+     * @throws IllegalArgumentException if the dimensions differ (checked before anything is sent)
+     */
+    public long bulkLoad(ImageIndex index) {
+        Objects.requireNonNull(index, "index");
+        if (index.dimension() != dimension) {
+            throw new IllegalArgumentException("the local index " + index.directory() + " holds vectors of dimension "
+                    + index.dimension() + ", the OpenSearch index '" + name + "' at " + url + " " + dimension);
+        }
+        List<Object[]> batch = new ArrayList<>(bulkSize);
+        long[] n = {0};
+        index.forEach((id, v, fields) -> {
+            batch.add(entry(id, v, fields));
+            if (batch.size() == bulkSize) {
+                n[0] += bulk(batch, batch.size());
+                batch.clear();
+            }
+        });
+        n[0] += bulk(batch, batch.size());
+        refresh();
+        return n[0];
+    }
+
+    private Object[] entry(String id, float[] v, Map<String, String> fields) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(v, "embedding of " + id);
+        if (v.length != dimension) {
+            throw new IllegalArgumentException("the embedding of '" + id + "' has " + v.length
+                    + " values; the OpenSearch index '" + name + "' at " + url + " holds vectors of dimension " + dimension);
+        }
+        return new Object[] {id, unit(v), fields == null ? Collections.emptyMap() : fields};
+    }
+
+    private long bulk(List<Object[]> batch, int size) {
+        if (size == 0) {
+            return 0;
+        }
+        BulkRequest.Builder req = new BulkRequest.Builder().index(name);
+        for (Object[] e : batch) {
+            Map<String, Object> doc = new HashMap<>();
+            doc.put(VECTOR_FIELD, e[1]);
+            doc.put(FIELDS, e[2]);
+            req.operations(op -> op.index(i -> i.id((String) e[0]).document(doc)));
+        }
+        BulkResponse r = call("bulk-load into", () -> client.bulk(req.build()));
+        if (r.errors()) {
+            for (BulkResponseItem item : r.items()) {
+                if (item.error() != null) {
+                    throw new OpenSearchIndexException("OpenSearch at " + url + " rejected document '" + item.id()
+                            + "' of index '" + name + "': " + item.error().type() + ": " + item.error().reason());
+                }
+            }
+        }
+        return size;
+    }
+
+    /** Makes what was added visible to search. */
+    public void refresh() {
+        call("refresh", () -> client.indices().refresh(r -> r.index(name)));
+    }
+
+    /** @return the number of documents in the index (after the last refresh) */
+    public long count() {
+        return call("count documents of", () -> client.count(c -> c.index(name)).count());
+    }
+
+    /**
+     * The {@code k} nearest images to a vector.
+     *
+     * @param embedding the query vector (L2-normalised here)
+     * @param k how many results, 1-10,000
+     * @return hits, most similar first
+     * @throws IllegalArgumentException if the vector's size is not the index's dimension or k is out of range
+     */
+    public List<dev.imgsim.index.Hit> search(float[] embedding, int k) {
+        Objects.requireNonNull(embedding, "embedding");
+        if (k < 1 || k > 10_000) {
+            throw new IllegalArgumentException("k must be in 1..10000: " + k);
+        }
+        float[] q = (float[]) entry("(query)", embedding, null)[1];
+        int ef = Math.max(efSearch, k);
+        SearchResponse<JsonNode> r = call("search", () -> client.search(s -> s.index(name).size(k)
+                .source(src -> src.filter(f -> f.includes(FIELDS)))
+                .query(qq -> qq.knn(knn -> knn.field(VECTOR_FIELD).vector(q).k(k)
+                        .methodParameters("ef_search", JsonData.of(ef)))), JsonNode.class));
+        List<dev.imgsim.index.Hit> hits = new ArrayList<>();
+        for (Hit<JsonNode> h : r.hits().hits()) {
+            Map<String, String> fields = new LinkedHashMap<>();
+            JsonNode src = h.source();
+            if (src != null && src.has(FIELDS)) {
+                src.get(FIELDS).fields().forEachRemaining(f -> fields.put(f.getKey(), f.getValue().asText()));
+            }
+            double score = h.score() == null ? 0 : h.score();
+            hits.add(dev.imgsim.index.Hit.of(h.id(), 2 * score - 1, fields));
+        }
+        return Collections.unmodifiableList(hits);
+    }
+
+    /**
+     * The {@code k} nearest images to an image file, embedded with the model given to the builder.
+     *
+     * @param image the query image
+     * @param k how many results
+     * @return hits, most similar first
+     * @throws IllegalStateException if the builder was given no model
+     */
+    public List<dev.imgsim.index.Hit> search(Path image, int k) {
+        if (model == null) {
+            throw new IllegalStateException("no model: build with .model(ImageSimilarity) to search by image");
+        }
+        return search(model.embed(image), k);
+    }
+
+    /** Deletes the index on the cluster (its documents and mapping). */
+    public void deleteIndex() {
+        call("delete", () -> client.indices().delete(d -> d.index(name)));
+    }
+
+    @Override
+    public void close() {
+        if (ownTransport != null) {
+            try {
+                ownTransport.close();
+            } catch (IOException e) {
+                throw new OpenSearchIndexException("closing the connection to " + url + " failed: " + e, e);
+            }
+        }
+    }
+
+    static float[] unit(float[] v) {
+        double n = 0;
+        for (float x : v) {
+            n += (double) x * x;
+        }
+        if (n == 0 || !Double.isFinite(n)) {
+            throw new IllegalArgumentException("an embedding of zero or non-finite length cannot be searched by cosine");
+        }
+        double inv = 1 / Math.sqrt(n);
+        float[] u = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            u[i] = (float) (v[i] * inv);
+        }
+        return u;
+    }
+
+    @FunctionalInterface
+    private interface Call<T> {
+        T run() throws IOException;
+    }
+
+    private <T> T call(String what, Call<T> c) {
+        return call(url, name, what, c);
+    }
+
+    private static <T> T call(String url, String name, String what, Call<T> c) {
+        try {
+            return c.run();
+        } catch (OpenSearchException e) {
+            throw new OpenSearchIndexException("OpenSearch at " + url + " refused to " + what + " index '" + name + "': "
+                    + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new OpenSearchIndexException("cannot reach OpenSearch at " + url + " (" + what + " index '" + name
+                    + "'): " + e, e);
+        }
+    }
+
+    /** Settings of an {@link OpenSearchImageIndex}. */
+    public static final class Builder {
+        private final String url;
+        private final String name;
+        private OpenSearchClient client;
+        private ImageSimilarity model;
+        private int dimension;
+        private int m = 16;
+        private int efConstruction = 100;
+        private int efSearch = 100;
+        private int shards = 1;
+        private int replicas;
+        private int bulkSize = 500;
+
+        private Builder(String url, String name) {
+            this.url = Objects.requireNonNull(url, "url");
+            this.name = Objects.requireNonNull(name, "indexName");
+            if (name.isEmpty() || !name.equals(name.toLowerCase(Locale.ROOT)) || name.startsWith("_") || name.contains(" ")) {
+                throw new IllegalArgumentException("'" + name + "' is not a valid OpenSearch index name (lower case, no"
+                        + " spaces, not starting with _)");
+            }
+        }
+
+        /**
+         * Uses a client you configured (authentication, TLS, several nodes); it stays open on
+         * {@link #close()}. Without one, a plain HTTP client for the builder's URL is created.
+         *
+         * @param client the client
+         * @return this builder
+         */
+        public Builder client(OpenSearchClient client) {
+            this.client = Objects.requireNonNull(client, "client");
+            return this;
+        }
+
+        /**
+         * The model whose embeddings the index holds: sets the dimension and enables
+         * {@link #search(Path, int)}.
+         *
+         * @param model the model (not closed by the index)
+         * @return this builder
+         */
+        public Builder model(ImageSimilarity model) {
+            this.model = Objects.requireNonNull(model, "model");
+            this.dimension = model.embeddingSize();
+            return this;
+        }
+
+        /**
+         * @param dimension the vector size, when no model is given
+         * @return this builder
+         */
+        public Builder dimension(int dimension) {
+            if (dimension < 1 || dimension > 16_000) {
+                throw new IllegalArgumentException("dimension must be in 1..16000: " + dimension);
+            }
+            this.dimension = dimension;
+            return this;
+        }
+
+        /**
+         * @param m HNSW links per node for a new index (default 16)
+         * @param efConstruction HNSW beam width while building a new index (default 100)
+         * @return this builder
+         */
+        public Builder hnsw(int m, int efConstruction) {
+            if (m < 2 || m > 100 || efConstruction < 2) {
+                throw new IllegalArgumentException("HNSW m must be in 2..100 and ef_construction at least 2: " + m + ", "
+                        + efConstruction);
+            }
+            this.m = m;
+            this.efConstruction = efConstruction;
+            return this;
+        }
+
+        /**
+         * @param ef candidates explored per query (OpenSearch's {@code ef_search}; default 100, at least k)
+         * @return this builder
+         */
+        public Builder efSearch(int ef) {
+            if (ef < 1) {
+                throw new IllegalArgumentException("efSearch must be positive: " + ef);
+            }
+            this.efSearch = ef;
+            return this;
+        }
+
+        /**
+         * @param shards primary shards of a new index (default 1)
+         * @param replicas replicas of a new index (default 0)
+         * @return this builder
+         */
+        public Builder shards(int shards, int replicas) {
+            if (shards < 1 || replicas < 0) {
+                throw new IllegalArgumentException("shards must be positive and replicas not negative");
+            }
+            this.shards = shards;
+            this.replicas = replicas;
+            return this;
+        }
+
+        /**
+         * @param size documents per bulk request (default 500)
+         * @return this builder
+         */
+        public Builder bulkSize(int size) {
+            if (size < 1) {
+                throw new IllegalArgumentException("bulkSize must be positive: " + size);
+            }
+            this.bulkSize = size;
+            return this;
+        }
+
+        /**
+         * Connects, then creates the index with the k-NN mapping, or checks that the existing
+         * index maps a {@code knn_vector} field of the same dimension.
+         *
+         * @return the open index
+         * @throws IllegalStateException if neither a model nor a dimension was given
+         * @throws OpenSearchIndexException if the cluster cannot be reached, or the existing
+         *     index has another dimension or no vector field
+         */
+        public OpenSearchImageIndex open() {
+            if (dimension == 0) {
+                throw new IllegalStateException("give the builder a model(...) or a dimension(...)");
+            }
+            OpenSearchTransport own = null;
+            OpenSearchClient c = client;
+            if (c == null) {
+                URI u;
+                try {
+                    u = URI.create(url);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("not a URL: " + url, e);
+                }
+                if (u.getHost() == null || u.getScheme() == null) {
+                    throw new IllegalArgumentException("not an http(s) URL with a host: " + url);
+                }
+                int port = u.getPort() > 0 ? u.getPort() : 9200;
+                own = ApacheHttpClient5TransportBuilder.builder(new HttpHost(u.getScheme(), u.getHost(), port))
+                        .setMapper(new JacksonJsonpMapper()).build();
+                c = new OpenSearchClient(own);
+            }
+            try {
+                OpenSearchImageIndex index = new OpenSearchImageIndex(this, c, own, dimension);
+                index.createOrCheck(m, efConstruction, shards, replicas);
+                return index;
+            } catch (RuntimeException e) {
+                if (own != null) {
+                    try {
+                        own.close();
+                    } catch (IOException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                }
+                throw e;
+            }
+        }
+    }
+
+    private void createOrCheck(int m, int efConstruction, int shards, int replicas) {
+        boolean exists = call("look up", () -> client.indices().exists(e -> e.index(name)).value());
+        if (!exists) {
+            String body = mapping(dimension, m, efConstruction, shards, replicas);
+            try (Response r = call("create", () -> client.generic().execute(Requests.builder().method("PUT")
+                    .endpoint("/" + name).json(body).build()))) {
+                if (r.getStatus() >= 300 && !resourceExists(r)) {
+                    throw new OpenSearchIndexException("OpenSearch at " + url + " refused to create index '" + name
+                            + "' (HTTP " + r.getStatus() + "): " + bodyOf(r));
+                }
+            } catch (IOException e) {
+                throw new OpenSearchIndexException("cannot reach OpenSearch at " + url + ": " + e, e);
+            }
+            return;
+        }
+        int mapped = mappedDimension();
+        if (mapped != dimension) {
+            throw new OpenSearchIndexException("the OpenSearch index '" + name + "' at " + url + " maps '" + VECTOR_FIELD
+                    + "' as vectors of dimension " + mapped + " but the model gives " + dimension
+                    + ": use another index name, or delete the index and load it again with this model");
+        }
+    }
+
+    private static boolean resourceExists(Response r) {
+        // another client created it between our check and our PUT: fine if the mapping matches
+        return r.getStatus() == 400 && bodyOf(r).contains("resource_already_exists_exception");
+    }
+
+    private int mappedDimension() {
+        try (Response r = call("read the mapping of", () -> client.generic().execute(Requests.builder().method("GET")
+                .endpoint("/" + name + "/_mapping").build()))) {
+            String body = bodyOf(r);
+            if (r.getStatus() >= 300) {
+                throw new OpenSearchIndexException("OpenSearch at " + url + " gave HTTP " + r.getStatus()
+                        + " for the mapping of '" + name + "': " + body);
+            }
+            JsonNode field = JSON.readTree(new StringReader(body)).path(name).path("mappings").path("properties")
+                    .path(VECTOR_FIELD);
+            if (!"knn_vector".equals(field.path("type").asText()) || !field.has("dimension")) {
+                throw new OpenSearchIndexException("the OpenSearch index '" + name + "' at " + url + " has no knn_vector field '"
+                        + VECTOR_FIELD + "' (mapping: " + field + "); it was not made by imgsim: use another index name");
+            }
+            return field.path("dimension").asInt();
+        } catch (IOException e) {
+            throw new OpenSearchIndexException("cannot read the mapping of '" + name + "' at " + url + ": " + e, e);
+        }
+    }
+
+    private static String bodyOf(Response r) {
+        return r.getBody().map(Body::bodyAsString).orElse("");
+    }
+}

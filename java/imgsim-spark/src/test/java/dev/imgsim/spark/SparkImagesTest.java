@@ -1,0 +1,202 @@
+package dev.imgsim.spark;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import javax.imageio.ImageIO;
+
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+import dev.imgsim.ImageSimilarity;
+
+/** Spark local[2] against the single-JVM API, on real photos and broken files. */
+public class SparkImagesTest {
+    @ClassRule
+    public static TemporaryFolder tmp = new TemporaryFolder();
+
+    private static SparkSession spark;
+    private static ImageSimilarity sim;
+    private static Path images;
+    private static Map<String, float[]> embedded;
+
+    @BeforeClass
+    public static void start() throws IOException {
+        images = tmp.newFolder("images").toPath();
+        Path samples = Paths.get(System.getProperty("imgsim.root", ".")).resolve("samples");
+        for (String name : new String[] {"astronaut.jpg", "chelsea.jpg", "coffee.jpg", "rocket.jpg"}) {
+            Files.copy(samples.resolve(name), images.resolve(name));
+        }
+        // a near copy: the astronaut at half size as PNG
+        BufferedImage astronaut = ImageIO.read(samples.resolve("astronaut.jpg").toFile());
+        BufferedImage half = new BufferedImage(astronaut.getWidth() / 2, astronaut.getHeight() / 2, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = half.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        g.drawImage(astronaut, 0, 0, half.getWidth(), half.getHeight(), null);
+        g.dispose();
+        Files.createDirectories(images.resolve("sub"));
+        ImageIO.write(half, "png", images.resolve("sub").resolve("astronaut-half.png").toFile());
+        // broken inputs: text, empty, truncated JPEG
+        Files.write(images.resolve("notes.txt"), "not an image".getBytes("UTF-8"));
+        Files.write(images.resolve("empty.jpg"), new byte[0]);
+        byte[] coffee = Files.readAllBytes(samples.resolve("coffee.jpg"));
+        Files.write(images.resolve("truncated.jpg"), Arrays.copyOf(coffee, 600));
+
+        spark = SparkSession.builder().master("local[2]").appName("imgsim-test")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.shuffle.partitions", "4")
+                .config("spark.driver.host", "127.0.0.1")
+                .getOrCreate();
+        spark.sparkContext().setLogLevel("WARN");
+        sim = ImageSimilarity.create();
+        embedded = new HashMap<>();
+    }
+
+    @AfterClass
+    public static void stop() {
+        if (spark != null) {
+            spark.stop();
+        }
+        if (sim != null) {
+            sim.close();
+        }
+    }
+
+    private static Dataset<Row> files() {
+        return spark.read().format("binaryFile").option("recursiveFileLookup", "true").load(images.toString());
+    }
+
+    private static String name(Row r) {
+        String path = r.getString(r.fieldIndex("path"));
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
+
+    @Test
+    public void embeddingsEqualTheSingleJvmApiAndBadFilesBecomeErrorRows() throws IOException {
+        Dataset<Row> out = ImageEmbeddings.builder().build().transform(files().repartition(3));
+        assertEquals(Arrays.asList("path", "modificationTime", "length", "embedding", "error"),
+                Arrays.asList(out.schema().fieldNames()));
+        List<Row> rows = out.collectAsList();
+        // Spark's file sources skip zero-length files: empty.jpg yields no row at all
+        Set<String> names = new HashSet<>();
+        rows.forEach(r -> names.add(name(r)));
+        assertEquals(new HashSet<>(Arrays.asList("astronaut.jpg", "chelsea.jpg", "coffee.jpg", "rocket.jpg",
+                "astronaut-half.png", "notes.txt", "truncated.jpg")), names);
+        Set<String> errors = new HashSet<>();
+        for (Row r : rows) {
+            String name = name(r);
+            if (r.isNullAt(3)) {
+                assertNotNull(name, r.getString(4));
+                assertTrue(r.getString(4), r.getString(4).startsWith("ImageDecodeException: "));
+                errors.add(name);
+                continue;
+            }
+            assertNull(r.getString(4));
+            float[] spark = ImageDuplicates.floats(r.getList(3));
+            Path file = Paths.get(java.net.URI.create(r.getString(0)));
+            float[] single = sim.embed(file);
+            double diff = 0;
+            for (int i = 0; i < single.length; i++) {
+                diff = Math.max(diff, Math.abs(single[i] - spark[i]));
+            }
+            assertEquals(name, single.length, spark.length);
+            assertTrue(name + ": max abs difference " + diff, diff <= 1e-5);
+        }
+        assertEquals(new HashSet<>(Arrays.asList("notes.txt", "truncated.jpg")), errors);
+        String truncated = rows.stream().filter(r -> name(r).equals("truncated.jpg")).findFirst().get().getString(4);
+        assertTrue("the error names the file: " + truncated, truncated.contains("truncated.jpg"));
+    }
+
+    @Test
+    public void duplicatesAreFoundByEveryMethod() {
+        Dataset<Row> out = ImageEmbeddings.builder().build().transform(files()).cache();
+        for (ImageDuplicates.Method m : ImageDuplicates.Method.values()) {
+            List<Row> pairs = ImageDuplicates.builder().minSimilarity(0.9).method(m).build().find(out).collectAsList();
+            Set<String> found = new HashSet<>();
+            for (Row p : pairs) {
+                String a = p.getString(0).substring(p.getString(0).lastIndexOf('/') + 1);
+                String b = p.getString(1).substring(p.getString(1).lastIndexOf('/') + 1);
+                assertTrue(m + " orders each pair", p.getString(0).compareTo(p.getString(1)) < 0);
+                assertTrue(m + " reports only pairs above the threshold: " + p, p.getDouble(2) >= 0.9);
+                found.add(a.compareTo(b) < 0 ? a + "|" + b : b + "|" + a);
+            }
+            assertEquals(m + ": " + pairs, new HashSet<>(Arrays.asList("astronaut-half.png|astronaut.jpg")), found);
+        }
+        out.unpersist();
+    }
+
+    @Test
+    public void bitsPerBandFollowTheThreshold() {
+        assertEquals(16, ImageDuplicates.bitsFor(0.95, 24));
+        assertTrue(ImageDuplicates.bitsFor(0.9, 24) < ImageDuplicates.bitsFor(0.95, 24));
+        assertTrue(ImageDuplicates.bitsFor(0.99, 24) > ImageDuplicates.bitsFor(0.95, 24));
+    }
+
+    @Test
+    public void missingOrWrongColumnsAreRefusedUpFront() {
+        Dataset<Row> f = files();
+        try {
+            ImageEmbeddings.builder().contentColumn("bytes").build().transform(f);
+            fail("missing column accepted");
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("'bytes'"));
+        }
+        try {
+            ImageEmbeddings.builder().contentColumn("path").build().transform(f);
+            fail("string column accepted");
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("not binary"));
+        }
+        try {
+            ImageDuplicates.builder().build().find(f);
+            fail("missing embedding column accepted");
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("'embedding'"));
+        }
+    }
+
+    @Test
+    public void jobWritesParquetWithErrorRowsAndPairs() {
+        String out = tmp.getRoot().toPath().resolve("out.parquet").toString();
+        String pairs = tmp.getRoot().toPath().resolve("pairs.parquet").toString();
+        EmbedImagesJob.Args a = EmbedImagesJob.Args.parse(new String[] {
+            "--input", images.toString(), "--output", out, "--duplicates", pairs, "--threshold", "0.9", "--partitions", "2"});
+        EmbedImagesJob.Summary s = EmbedImagesJob.run(spark, a);
+        assertEquals(7, s.files);
+        assertEquals(2, s.errors);
+        assertEquals(1, s.pairs);
+        Dataset<Row> written = spark.read().parquet(out);
+        assertEquals(5, written.filter("embedding is not null").count());
+        assertFalse(Arrays.asList(written.schema().fieldNames()).contains("content"));
+        try {
+            EmbedImagesJob.Args.parse(new String[] {"--input", "x"});
+            fail("missing --output accepted");
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("--output"));
+        }
+    }
+}
