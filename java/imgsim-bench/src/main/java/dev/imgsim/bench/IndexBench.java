@@ -433,17 +433,12 @@ public final class IndexBench {
     // ---------------------------------------------------------------- duplicates
 
     /**
-     * Duplicates over {@code n} mixture vectors in which every 20th vector has 1-3 near copies
-     * (noise of norm 0.2: cosine about 0.98 to the original); threshold 0.95. The exact all-pairs
-     * scan runs on the first {@code subset} vectors, where it is affordable, and is the reference.
+     * The duplicates data set: {@code n} mixture vectors (seed 7) in which every 20th vector has
+     * 1-3 near copies (noise of norm 0.2: cosine about 0.98 to the original), ids {@code v<i>}
+     * and {@code v<i>-copy<c>}. Also used by the Spark benchmark.
      */
-    void dupes(int n, int subset) throws Exception {
-        OUT.println();
-        OUT.printf(Locale.ROOT, "Duplicates at cosine >= 0.95: %,d vectors with planted near copies; exact reference on %,d%n", n, subset);
-        Map<String, Object> r = new LinkedHashMap<>();
+    static void plantedDuplicates(int n, List<float[]> vs, List<String> ids) {
         Mixture data = new Mixture(7, 1000);
-        List<float[]> vs = new ArrayList<>();
-        List<String> ids = new ArrayList<>();
         SplittableRandom rnd = new SplittableRandom(7);
         for (int i = 0; vs.size() < n; i++) {
             float[] v = data.vector(i);
@@ -466,6 +461,20 @@ public final class IndexBench {
                 }
             }
         }
+    }
+
+    /**
+     * Duplicates over {@code n} mixture vectors in which every 20th vector has 1-3 near copies
+     * (noise of norm 0.2: cosine about 0.98 to the original); threshold 0.95. The exact all-pairs
+     * scan runs on the first {@code subset} vectors, where it is affordable, and is the reference.
+     */
+    void dupes(int n, int subset) throws Exception {
+        OUT.println();
+        OUT.printf(Locale.ROOT, "Duplicates at cosine >= 0.95: %,d vectors with planted near copies; exact reference on %,d%n", n, subset);
+        Map<String, Object> r = new LinkedHashMap<>();
+        List<float[]> vs = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
+        plantedDuplicates(n, vs, ids);
         IndexOptions opts = IndexOptions.builder().mergeThreads(CORES).build();
         for (int size : new int[] {subset, n}) {
             Path dir = Paths.get("build/bench/dupes-" + size);

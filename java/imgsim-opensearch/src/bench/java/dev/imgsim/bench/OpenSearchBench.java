@@ -1,0 +1,126 @@
+package dev.imgsim.bench;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+
+import dev.imgsim.index.Hit;
+import dev.imgsim.index.ImageIndex;
+import dev.imgsim.index.IndexOptions;
+import dev.imgsim.opensearch.EmbeddedOpenSearch;
+import dev.imgsim.opensearch.OpenSearchImageIndex;
+
+/**
+ * `gradle openSearchBench` (docs/SCALE.md): a real OpenSearch 2.19 node in this JVM (k-NN plugin,
+ * Lucene HNSW, m 16, ef_construction 100) against imgsim's embedded index on the same vectors —
+ * the search benchmark's Gaussian mixture (docs/SEARCH.md) — and the same queries: bulk-load
+ * rate, force-merge time, one-thread query latency p50/p99 and recall@10 against the exact scan.
+ *
+ * <p>Options: {@code --vectors N} (default 100,000), {@code --queries N} (default 500),
+ * {@code --quick} (10,000 vectors, 100 queries).
+ */
+public final class OpenSearchBench {
+    private static final int DIM = IndexBench.DIM;
+
+    public static void main(String[] args) throws Exception {
+        int n = 100_000;
+        int nq = 500;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick":
+                    n = 10_000;
+                    nq = 100;
+                    break;
+                case "--vectors":
+                    n = Integer.parseInt(args[++i]);
+                    break;
+                case "--queries":
+                    nq = Integer.parseInt(args[++i]);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        IndexBench.Mixture data = new IndexBench.Mixture(42, 1000);
+        float[][] q = new float[nq][];
+        for (int i = 0; i < nq; i++) {
+            q[i] = data.vector(-1 - i);
+        }
+        System.out.printf(Locale.ROOT, "%,d vectors of %d dimensions (Gaussian mixture of the search benchmark), %d queries,"
+                + " k = 10, %d cores%n", n, DIM, nq, IndexBench.CORES);
+
+        // the embedded index: built as the search benchmark builds it, then the reference
+        Path dir = Paths.get("build/bench/opensearch-embedded-" + n);
+        IndexBench.deleteTree(dir);
+        IndexOptions opts = IndexOptions.builder().mergeThreads(IndexBench.CORES).ramBufferMB(1024).build();
+        long t0 = System.nanoTime();
+        try (ImageIndex index = ImageIndex.openVectors(dir, "synthetic-mixture-42", DIM, opts)) {
+            IndexBench.inParallel(n, i -> index.add("v" + i, data.vector(i), Collections.emptyMap()));
+            index.commit();
+            index.optimize();
+        }
+        double embeddedBuild = (System.nanoTime() - t0) / 1e9;
+        List<String[]> rows = new ArrayList<>();
+        try (ImageIndex index = ImageIndex.openVectorsReadOnly(dir, "synthetic-mixture-42", DIM)) {
+            List<List<String>> truth = IndexBench.exactTruth(index, q, rows, n);
+            for (float[] x : q) {
+                index.search(x, 10);
+            }
+            double[] lat = new double[nq];
+            double recall = 0;
+            for (int i = 0; i < nq; i++) {
+                long s0 = System.nanoTime();
+                List<Hit> hits = index.search(q[i], 10);
+                lat[i] = (System.nanoTime() - s0) / 1e6;
+                recall += IndexBench.recall(truth.get(i), hits);
+            }
+            rows.add(row("imgsim ImageIndex (embedded, in-process)", recall / nq, lat,
+                    String.format(Locale.ROOT, "build %.0f s (%.0f vectors/s, add + merge)", embeddedBuild, n / embeddedBuild)));
+
+            try (EmbeddedOpenSearch node = EmbeddedOpenSearch.start(Paths.get(System.getProperty("imgsim.test.nodeHome",
+                    "build/bench/opensearch-node")));
+                    OpenSearchImageIndex os = OpenSearchImageIndex.builder(node.url(), "bench").dimension(DIM).bulkSize(1000)
+                            .open()) {
+                long b0 = System.nanoTime();
+                long loaded = os.bulkLoad(index);
+                double bulkS = (System.nanoTime() - b0) / 1e9;
+                long m0 = System.nanoTime();
+                os.client().indices().forcemerge(f -> f.index("bench").maxNumSegments(1L));
+                double mergeS = (System.nanoTime() - m0) / 1e9;
+                if (loaded != n || os.count() != n) {
+                    throw new IllegalStateException("loaded " + loaded + ", counted " + os.count() + ", expected " + n);
+                }
+                for (float[] x : q) {
+                    os.search(x, 10);
+                }
+                double[] olat = new double[nq];
+                double orecall = 0;
+                for (int i = 0; i < nq; i++) {
+                    long s0 = System.nanoTime();
+                    List<Hit> hits = os.search(q[i], 10);
+                    olat[i] = (System.nanoTime() - s0) / 1e6;
+                    orecall += IndexBench.recall(truth.get(i), hits);
+                }
+                rows.add(row("OpenSearch 2.19 k-NN (HTTP, same JVM)", orecall / nq, olat, String.format(Locale.ROOT,
+                        "bulk %.0f s (%.0f vectors/s, 1,000 per request) + force merge %.0f s", bulkS, n / bulkS, mergeS)));
+            }
+        } finally {
+            IndexBench.deleteTree(dir);
+        }
+        System.out.println("| engine | recall@10 | p50 ms/query (1 thread) | p99 ms | load |");
+        System.out.println("|---|---|---|---|---|");
+        for (String[] r : rows) {
+            System.out.println("| " + r[0] + " | " + r[1] + " | " + r[2] + " | " + r[3] + " | " + (r.length > 4 ? r[4] : "") + " |");
+        }
+    }
+
+    private static String[] row(String name, double recall, double[] lat, String load) {
+        double[] s = lat.clone();
+        Arrays.sort(s);
+        return new String[] {name, IndexBench.f3(recall), IndexBench.f2(s[s.length / 2]), IndexBench.f2(s[(int) (s.length * 0.99)]), load};
+    }
+}
