@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 fn main() {
+    let _ = env_logger::try_init(); // RUST_LOG=debug shows the core's log records
     let a: Vec<String> = std::env::args().collect();
     let path = std::path::Path::new(a.get(1).map(String::as_str).unwrap_or("build/bench/w3-12mp.jpg"));
     let n: usize = a.get(2).and_then(|s| s.parse().ok()).unwrap_or(20);

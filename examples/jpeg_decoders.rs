@@ -12,6 +12,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
+    let _ = env_logger::try_init(); // RUST_LOG=debug shows the core's log records
     let dir = PathBuf::from(std::env::args().nth(1).expect("usage: jpeg_decoders DIR [N]"));
     let n: usize = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(40);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)

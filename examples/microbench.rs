@@ -31,6 +31,7 @@ fn row(name: &str, bytes: usize, us: f64, memcpy_gbs: Option<f64>) -> f64 {
 }
 
 fn main() {
+    let _ = env_logger::try_init(); // RUST_LOG=debug shows the core's log records
     let (w, h) = (1920usize, 1080usize);
     let bgr: Vec<u8> = (0..w * h * 3).map(|i| (i * 31 % 251) as u8).collect();
     let ints: Vec<i32> = (0..w * h).map(|i| (i as i32).wrapping_mul(0x9E3779B1u32 as i32) & 0xFFFFFF).collect();

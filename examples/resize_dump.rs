@@ -1,6 +1,7 @@
 //! Debug aid: decode an image with imgsim's decoder, resize it to WxH with imgsim's resize and
 //! write the raw RGB bytes, to compare with Pillow (python/check_resize.py).
 fn main() {
+    let _ = env_logger::try_init(); // RUST_LOG=debug shows the core's log records
     let a: Vec<String> = std::env::args().collect();
     if a.len() != 5 {
         eprintln!("usage: resize_dump <image> <width> <height> <out.rgb>");

@@ -10,6 +10,7 @@ use ort::session::Session;
 use ort::value::TensorRef;
 
 fn main() {
+    let _ = env_logger::try_init(); // RUST_LOG=debug shows the core's log records
     let a: Vec<String> = std::env::args().collect();
     let (lib, model, mode, callers): (&str, &str, &str, usize) = (&a[1], &a[2], &a[3], a[4].parse().unwrap());
     let mut b = ort::init_from(lib).unwrap().with_name("bench");

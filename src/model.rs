@@ -52,6 +52,8 @@ pub struct Options {
     /// Sessions that may run at once; at least 1.
     pub pool_size: usize,
     pub max_pixels: u64,
+    /// CPU (default) or CUDA.
+    pub device: crate::pool::Device,
 }
 
 pub struct Model {
@@ -84,7 +86,7 @@ impl Model {
         if options.max_pixels == 0 {
             return Err(Error::InvalidArgument("maxPixels must be positive".into()));
         }
-        let (mut sessions, session) = SessionPool::new(bytes, options.intra_threads, options.pool_size, what)?;
+        let (mut sessions, session) = SessionPool::new(bytes, options.intra_threads, options.pool_size, options.device, what)?;
         let inspected = inspect(&session, &options, what)?;
         sessions.give(session);
         let model = Model {

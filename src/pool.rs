@@ -35,6 +35,7 @@ pub struct SessionPool {
     pool_size: usize,
     pool: Mutex<Pool>,
     returned: Condvar,
+    device: Device,
 }
 
 struct Pool {
@@ -162,14 +163,15 @@ fn threads_for(intra_threads: usize, wide: bool) -> Threads {
 impl SessionPool {
     /// Creates the pool with its first session (wide in adaptive mode), which is returned for
     /// the caller to inspect; hand it back with [`SessionPool::give`].
-    pub fn new(bytes: Vec<u8>, intra_threads: usize, pool_size: usize, what: &str) -> Result<(SessionPool, Session)> {
+    pub fn new(bytes: Vec<u8>, intra_threads: usize, pool_size: usize, device: Device, what: &str) -> Result<(SessionPool, Session)> {
         if bytes.is_empty() {
             return Err(Error::Model(format!("the ONNX model {what} is empty (0 bytes)")));
         }
-        let session = new_session(&bytes, intra_threads, intra_threads == 0, what)?;
+        let session = new_session(&bytes, intra_threads, intra_threads == 0, device, what)?;
         let pool = SessionPool {
             bytes,
             intra_threads,
+            device,
             pool_size: pool_size.max(1),
             pool: Mutex::new(Pool {
                 idle_wide: Vec::new(),
@@ -222,7 +224,7 @@ impl SessionPool {
         drop(pool);
         // a session's first run is slower (allocations): not timed
         loan.lone = false;
-        match new_session(&self.bytes, self.intra_threads, wide, "(pooled)") {
+        match new_session(&self.bytes, self.intra_threads, wide, self.device, "(pooled)") {
             Ok(s) => {
                 loan.session = Some(s);
                 Ok(loan)
@@ -288,7 +290,16 @@ impl Drop for PooledSession<'_> {
     }
 }
 
-fn new_session(bytes: &[u8], intra_threads: usize, wide: bool, what: &str) -> Result<Session> {
+/// Where a model runs: the CPU (default) or an NVIDIA GPU through ONNX Runtime's CUDA provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Device {
+    #[default]
+    Cpu,
+    /// CUDA on this device id; registration failing is an error, never a silent CPU run.
+    Cuda(i32),
+}
+
+fn new_session(bytes: &[u8], intra_threads: usize, wide: bool, device: Device, what: &str) -> Result<Session> {
     let env = runtime::environment()?;
     let err = |e: &dyn std::fmt::Display| Error::Runtime(format!("cannot configure an ONNX Runtime session: {e}"));
     let mut builder = Session::builder(env)
@@ -304,6 +315,17 @@ fn new_session(bytes: &[u8], intra_threads: usize, wide: bool, what: &str) -> Re
             .and_then(|b| b.with_intra_threads(n))
             .map_err(|e| err(&e))?,
     };
+    if let Device::Cuda(id) = device {
+        let cuda = ort::ep::CUDA::default().with_device_id(id).build().error_on_failure();
+        builder = builder.with_execution_providers([cuda]).map_err(|e| {
+            Error::Runtime(format!(
+                "CUDA was requested (device {id}) but ONNX Runtime cannot use it: {e}. A GPU run needs the GPU build of \
+                 ONNX Runtime (the Maven artifact com.microsoft.onnxruntime:onnxruntime_gpu instead of onnxruntime, or \
+                 -Dimgsim.onnxruntime.path pointing at a GPU build with libonnxruntime_providers_cuda beside it), an \
+                 NVIDIA driver, and the CUDA 12 and cuDNN 9 libraries on the library path; or use the CPU"
+            ))
+        })?;
+    }
     builder.commit_from_memory(bytes).map_err(|e| {
         Error::Model(format!(
             "ONNX Runtime cannot load the model {what}: {e}. Is it a valid .onnx file?"

@@ -72,7 +72,7 @@ pub fn init(path: &Path) -> Result<&'static str> {
         .build()
         .map_err(|e| Error::Runtime(format!("cannot create the ONNX Runtime environment: {e}")))?;
     let version = library_version(path);
-    log::info!("loaded ONNX Runtime {version} from {}", path.display());
+    log::debug!("loaded ONNX Runtime {version} from {}", path.display());
     let loaded = RUNTIME.get_or_init(|| Loaded {
         env,
         path: path.to_path_buf(),

@@ -6,7 +6,6 @@
 //! after (or during) `close`, with a read/write lock; see `ImageSimilarity.java`.
 
 use std::path::PathBuf;
-use std::sync::Once;
 
 use jni::errors::ErrorPolicy;
 use jni::objects::{JClass, JFloatArray, JObject, JObjectArray, JString};
@@ -262,14 +261,6 @@ fn batch_slot<'a>(m: &Model, b: &'a mut Batch, i: jint) -> R<&'a mut [f32]> {
     }
 }
 
-fn init_logging() {
-    static LOG: Once = Once::new();
-    LOG.call_once(|| {
-        // Quiet unless RUST_LOG says otherwise; never fail if a logger is already installed.
-        let _ = env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).try_init();
-    });
-}
-
 macro_rules! entry {
     ($env:ident, $body:expr) => {
         $env.with_env(#[allow(unused_variables)] |$env: &mut Env<'_>| -> R<_> { $body }).resolve::<ThrowJava>()
@@ -283,7 +274,6 @@ pub extern "system" fn Java_dev_imgsim_internal_Native_initRuntime<'l>(
     path: JString<'l>,
 ) -> JString<'l> {
     entry!(env, {
-        init_logging();
         let p = string(env, &path)?.ok_or_else(|| Error::InvalidArgument("ONNX Runtime path is null".into()))?;
         let version = crate::runtime::init(&PathBuf::from(p))?;
         Ok(JString::from_str(env, version)?)
@@ -306,6 +296,7 @@ pub extern "system" fn Java_dev_imgsim_internal_Native_open<'l>(
     intra_threads: jint,
     pool_size: jint,
     max_pixels: jlong,
+    cuda_device: jint,
 ) -> jlong {
     entry!(env, {
         let path = string(env, &path)?;
@@ -320,6 +311,7 @@ pub extern "system" fn Java_dev_imgsim_internal_Native_open<'l>(
             intra_threads: usize::try_from(intra_threads).unwrap_or(0),
             pool_size: positive(pool_size).unwrap_or(1),
             max_pixels: u64::try_from(max_pixels).unwrap_or(0),
+            device: if cuda_device >= 0 { crate::pool::Device::Cuda(cuda_device) } else { crate::pool::Device::Cpu },
         };
         let m = match path {
             Some(p) => Model::load(std::path::Path::new(&p), options)?,
@@ -589,4 +581,5 @@ pub extern "system" fn Java_dev_imgsim_internal_Native_batchRun<'l>(
     })
 }
 
+mod logging;
 mod text;

@@ -91,10 +91,10 @@ public final class ImageSimilarity implements AutoCloseable {
                         + (Files.exists(b.modelPath) ? " is not a regular file" : " does not exist"));
             }
             h = Native.open(b.modelPath.toAbsolutePath().toString(), null, b.inputName, b.outputName, b.width,
-                    b.height, b.mean, b.std, b.intraOpThreads, b.poolSize, b.maxPixels);
+                    b.height, b.mean, b.std, b.intraOpThreads, b.poolSize, b.maxPixels, b.cudaDevice());
         } else {
             h = Native.open(null, bundledModel(b.bundled.resource), b.inputName, b.outputName, b.width, b.height, b.mean, b.std,
-                    b.intraOpThreads, b.poolSize, b.maxPixels);
+                    b.intraOpThreads, b.poolSize, b.maxPixels, b.cudaDevice());
         }
         if (h == 0) {
             throw new ModelLoadException("the model could not be opened");
@@ -449,6 +449,8 @@ public final class ImageSimilarity implements AutoCloseable {
         private boolean intraOpThreadsSet;
         private int poolSize = Math.max(1, Runtime.getRuntime().availableProcessors());
         private long maxPixels = 100_000_000L;
+        private ExecutionProvider provider = ExecutionProvider.CPU;
+        private int deviceId;
 
         private Builder() {}
 
@@ -550,6 +552,40 @@ public final class ImageSimilarity implements AutoCloseable {
             }
             this.maxPixels = pixels;
             return this;
+        }
+
+        /**
+         * Where inference runs (default {@link ExecutionProvider#CPU}). {@link ExecutionProvider#CUDA}
+         * needs the GPU build of ONNX Runtime on the classpath
+         * ({@code com.microsoft.onnxruntime:onnxruntime_gpu} instead of {@code onnxruntime}), an
+         * NVIDIA driver and the CUDA 12 and cuDNN 9 libraries; when any of them is missing,
+         * {@link #build()} throws {@link ImageSimilarityException} naming what ONNX Runtime could
+         * not load. A GPU that was asked for is never silently replaced by the CPU.
+         *
+         * @param provider the execution provider
+         * @return this builder
+         */
+        public Builder executionProvider(ExecutionProvider provider) {
+            this.provider = Objects.requireNonNull(provider, "provider");
+            return this;
+        }
+
+        /**
+         * The GPU to use with {@link ExecutionProvider#CUDA} (default 0).
+         *
+         * @param id the CUDA device id, 0 or more
+         * @return this builder
+         */
+        public Builder deviceId(int id) {
+            if (id < 0) {
+                throw new IllegalArgumentException("deviceId must be >= 0, got " + id);
+            }
+            this.deviceId = id;
+            return this;
+        }
+
+        int cudaDevice() {
+            return provider == ExecutionProvider.CUDA ? deviceId : -1;
         }
 
         /**

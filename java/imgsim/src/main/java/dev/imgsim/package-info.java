@@ -13,12 +13,12 @@
  * <li>ONNX Runtime ({@code libonnxruntime.so}, version 1.22 or newer): from the system property
  * {@code imgsim.onnxruntime.path} if set, else from the environment variable
  * {@code ORT_DYLIB_PATH}, else from the {@code com.microsoft.onnxruntime:onnxruntime} jar on the
- * classpath (a dependency of imgsim; swap in {@code onnxruntime_gpu} if you prefer).</li>
+ * classpath (a dependency of imgsim; swap in {@code onnxruntime_gpu} for
+ * {@link dev.imgsim.ExecutionProvider#CUDA}: its provider libraries are copied beside it).</li>
  * </ol>
- * Loading steps are logged to {@code java.util.logging} logger {@code dev.imgsim} at level
- * {@code FINE}. The native side logs through Rust's {@code env_logger}, filtered by the
- * environment variable {@code RUST_LOG} (default {@code warn}); ONNX Runtime's own messages
- * appear under the target {@code onnxruntime}.
+ * Loading steps are logged to the {@link System.Logger} {@code dev.imgsim} at level
+ * {@code DEBUG}. The native side's records (ONNX Runtime's included) go to {@code System.Logger}s
+ * named {@code dev.imgsim.native.<Rust module>}: see {@link dev.imgsim.NativeLogging}.
  *
  * <h2>System properties</h2>
  * <ul>

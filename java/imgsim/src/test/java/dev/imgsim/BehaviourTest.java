@@ -162,6 +162,20 @@ public class BehaviourTest {
     }
 
     @Test
+    public void cudaWhereItCannotRunIsAClearErrorNotACpuRun() {
+        // the test classpath has ONNX Runtime's CPU build: its CUDA provider does not exist
+        Throwable t = expect(ImageSimilarityException.class,
+                () -> ImageSimilarity.builder().executionProvider(ExecutionProvider.CUDA).build().close());
+        assertTrue(t.getMessage(), t.getMessage().contains("CUDA was requested (device 0)"));
+        assertTrue("says what to install: " + t.getMessage(), t.getMessage().contains("com.microsoft.onnxruntime:onnxruntime_gpu")
+                && t.getMessage().contains("cuDNN"));
+        expect(IllegalArgumentException.class, () -> ImageSimilarity.builder().deviceId(-1));
+        try (ImageSimilarity cpu = ImageSimilarity.builder().executionProvider(ExecutionProvider.CPU).build()) {
+            assertEquals(sim.embeddingSize(), cpu.embed(TestImages.picture(40, 30, 1)).length);
+        }
+    }
+
+    @Test
     public void pixelLimitIsEnforced() throws IOException {
         try (ImageSimilarity small = ImageSimilarity.builder().maxPixels(1000).build()) {
             BufferedImage big = TestImages.picture(50, 50, 1);

@@ -84,10 +84,11 @@ public final class OpenSearchBench {
             try (EmbeddedOpenSearch node = EmbeddedOpenSearch.start(Paths.get(System.getProperty("imgsim.test.nodeHome",
                     "build/bench/opensearch-node")));
                     OpenSearchImageIndex os = OpenSearchImageIndex.builder(node.url(), "bench").dimension(DIM).bulkSize(1000)
-                            .open()) {
+                            .requestTimeout(java.time.Duration.ofMinutes(30)).open()) {
                 long b0 = System.nanoTime();
                 long loaded = os.bulkLoad(index);
                 double bulkS = (System.nanoTime() - b0) / 1e9;
+                System.out.printf(Locale.ROOT, "bulk-loaded %,d vectors in %.1f s%n", loaded, bulkS);
                 long m0 = System.nanoTime();
                 os.client().indices().forcemerge(f -> f.index("bench").maxNumSegments(1L));
                 double mergeS = (System.nanoTime() - m0) / 1e9;

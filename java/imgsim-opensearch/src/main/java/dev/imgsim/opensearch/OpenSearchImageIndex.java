@@ -46,7 +46,7 @@ import dev.imgsim.index.ImageIndex;
  * try (ImageSimilarity sim = ImageSimilarity.create();
  *      OpenSearchImageIndex os = OpenSearchImageIndex.builder("http://localhost:9200", "photos")
  *              .model(sim).open()) {                 // creates the index, or checks its mapping
- *     os.bulkLoad(ImageIndex.openReadOnly(dir, sim));  // or bulkLoad(iterator of id -> vector)
+ *     os.bulkLoad(ImageIndex.openReadOnly(dir, sim));  // or bulkLoadParquet(sparkOutput, "path"), bulkLoad(iterator)
  *     List<dev.imgsim.index.Hit> top = os.search(Paths.get("query.jpg"), 10);
  * }
  * }</pre>
@@ -222,6 +222,56 @@ public final class OpenSearchImageIndex implements AutoCloseable {
         return n[0];
     }
 
+    /**
+     * Bulk-loads the Parquet output of imgsim-spark's {@code EmbedImagesJob} (or any Parquet with
+     * an id column and an {@code embedding} list-of-float column); rows with a null embedding
+     * (images that failed) are skipped. Reads the files with DuckDB, which must be on the
+     * classpath ({@code org.duckdb:duckdb_jdbc}; not a dependency of this artifact), then refreshes.
+     *
+     * @param parquet a Parquet file, a folder of them (as Spark writes) or a glob ({@code dir/*.parquet})
+     * @param idColumn the column to use as the document id ({@code path} for EmbedImagesJob's output)
+     * @return the number of documents written
+     * @throws IllegalStateException if DuckDB's JDBC driver is not on the classpath
+     * @throws IllegalArgumentException if the files cannot be read or a vector has another dimension
+     */
+    public long bulkLoadParquet(String parquet, String idColumn) {
+        Objects.requireNonNull(parquet, "parquet");
+        Objects.requireNonNull(idColumn, "idColumn");
+        String files = java.nio.file.Files.isDirectory(java.nio.file.Paths.get(parquet)) ? parquet + "/*.parquet" : parquet;
+        String sql = "SELECT CAST(\"" + idColumn.replace("\"", "\"\"") + "\" AS VARCHAR), embedding FROM read_parquet('"
+                + files.replace("'", "''") + "') WHERE embedding IS NOT NULL";
+        java.sql.Connection c;
+        try {
+            c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("reading Parquet needs DuckDB's JDBC driver on the classpath: add"
+                    + " org.duckdb:duckdb_jdbc (" + e.getMessage() + ")", e);
+        }
+        List<Object[]> batch = new ArrayList<>(bulkSize);
+        long n = 0;
+        try (java.sql.Connection conn = c; java.sql.Statement st = conn.createStatement();
+                java.sql.ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                Object[] values = (Object[]) rs.getArray(2).getArray();
+                float[] v = new float[values.length];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = ((Number) values[i]).floatValue();
+                }
+                batch.add(entry(rs.getString(1), v, Collections.emptyMap()));
+                if (batch.size() == bulkSize) {
+                    n += bulk(batch, batch.size());
+                    batch.clear();
+                }
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalArgumentException("cannot read Parquet " + files + " (column '" + idColumn
+                    + "' and 'embedding'): " + e.getMessage(), e);
+        }
+        n += bulk(batch, batch.size());
+        refresh();
+        return n;
+    }
+
     private Object[] entry(String id, float[] v, Map<String, String> fields) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(v, "embedding of " + id);
@@ -378,6 +428,7 @@ public final class OpenSearchImageIndex implements AutoCloseable {
         private int shards = 1;
         private int replicas;
         private int bulkSize = 500;
+        private java.time.Duration timeout = java.time.Duration.ofSeconds(60);
 
         private Builder(String url, String name) {
             this.url = Objects.requireNonNull(url, "url");
@@ -479,6 +530,19 @@ public final class OpenSearchImageIndex implements AutoCloseable {
         }
 
         /**
+         * @param timeout how long a request may wait for its response (default 60 s) on the
+         *     client this class creates; long bulk requests or a force merge may need more
+         * @return this builder
+         */
+        public Builder requestTimeout(java.time.Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("requestTimeout must be positive: " + timeout);
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
+        /**
          * Connects, then creates the index with the k-NN mapping, or checks that the existing
          * index maps a {@code knn_vector} field of the same dimension.
          *
@@ -504,8 +568,11 @@ public final class OpenSearchImageIndex implements AutoCloseable {
                     throw new IllegalArgumentException("not an http(s) URL with a host: " + url);
                 }
                 int port = u.getPort() > 0 ? u.getPort() : 9200;
+                long ms = timeout.toMillis();
                 own = ApacheHttpClient5TransportBuilder.builder(new HttpHost(u.getScheme(), u.getHost(), port))
-                        .setMapper(new JacksonJsonpMapper()).build();
+                        .setMapper(new JacksonJsonpMapper())
+                        .setRequestConfigCallback(rc -> rc.setResponseTimeout(org.apache.hc.core5.util.Timeout.ofMilliseconds(ms)))
+                        .build();
                 c = new OpenSearchClient(own);
             }
             try {

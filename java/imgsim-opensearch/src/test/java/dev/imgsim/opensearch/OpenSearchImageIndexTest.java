@@ -106,6 +106,28 @@ public class OpenSearchImageIndexTest {
     }
 
     @Test
+    public void sparkParquetOutputLoadsAndAnswersByImage() throws Exception {
+        // models/fixtures/spark-samples.parquet: EmbedImagesJob over samples/ and one text file
+        // (java/imgsim-spark: SparkImagesTest.writeParquetFixture regenerates it)
+        Path parquet = Paths.get(System.getProperty("imgsim.root", ".")).resolve("models/fixtures/spark-samples.parquet");
+        try (OpenSearchImageIndex os = OpenSearchImageIndex.builder(node.url(), "lake").model(sim).open()) {
+            assertEquals("the error row is skipped", 5, os.bulkLoadParquet(parquet.toString(), "path"));
+            Path chelsea = Paths.get(System.getProperty("imgsim.root", ".")).resolve("samples/chelsea.jpg");
+            List<Hit> top = os.search(chelsea, 2);
+            assertTrue(top.get(0).id(), top.get(0).id().endsWith("/chelsea.jpg"));
+            assertEquals(1.0, top.get(0).similarity(), 1e-3);
+            assertTrue(top.get(1).id(), top.get(1).id().endsWith("/chelsea-cropped-brighter.jpg"));
+            try {
+                os.bulkLoadParquet(parquet.resolve("missing.parquet").toString(), "path");
+                fail("a missing file was read");
+            } catch (IllegalArgumentException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains("missing.parquet"));
+            }
+            os.deleteIndex();
+        }
+    }
+
+    @Test
     public void aDimensionMismatchIsRefusedBeforeAnyDocumentIsSent() {
         try (OpenSearchImageIndex small = OpenSearchImageIndex.builder(node.url(), "tiny").dimension(8).open()) {
             try {

@@ -10,6 +10,8 @@ public final class Native {
 
     static {
         NativeLoader.load();
+        // before anything else runs natively: its log records go to System.Logger
+        NativeLog.install();
     }
 
     /** Makes sure the class (and so the library) is loaded. */
@@ -20,10 +22,10 @@ public final class Native {
 
     /**
      * Opens a model from a file ({@code path}) or from memory ({@code bytes}); null/0 values
-     * mean "from the model's metadata". Returns a handle.
+     * mean "from the model's metadata"; {@code cudaDevice} -1 for the CPU. Returns a handle.
      */
     public static native long open(String path, byte[] bytes, String inputName, String outputName, int width,
-            int height, float[] mean, float[] std, int intraThreads, int poolSize, long maxPixels);
+            int height, float[] mean, float[] std, int intraThreads, int poolSize, long maxPixels, int cudaDevice);
 
     /** Frees a handle; the caller guarantees no call is using it. */
     public static native void close(long handle);

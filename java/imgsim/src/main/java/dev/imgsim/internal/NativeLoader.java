@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
-import java.util.logging.Level;
-import java.util.logging.Logger;
+import java.lang.System.Logger;
+import java.lang.System.Logger.Level;
 
 import dev.imgsim.ImageSimilarityException;
 
@@ -25,7 +25,7 @@ import dev.imgsim.ImageSimilarityException;
  * jar on the classpath (copied out the same way).
  */
 public final class NativeLoader {
-    private static final Logger LOG = Logger.getLogger("dev.imgsim");
+    private static final Logger LOG = System.getLogger("dev.imgsim");
     public static final String LIBRARY_PROPERTY = "imgsim.library.path";
     public static final String ORT_PROPERTY = "imgsim.onnxruntime.path";
     private static final Object LOCK = new Object();
@@ -43,6 +43,30 @@ public final class NativeLoader {
         return o + "-" + a;
     }
 
+    /** The platforms imgsim builds native libraries for (folders {@code native/<platform>/}). */
+    static final String[] PLATFORMS = {"linux-x86_64", "linux-aarch64", "windows-x86_64", "macos-aarch64"};
+
+    /** The folder of ONNX Runtime's jar for a platform: {@code linux-x64}, {@code osx-aarch64}, {@code win-x64}, ... */
+    static String ortFolder(String platform) {
+        String[] p = platform.split("-", 2);
+        String os = p[0].equals("macos") ? "osx" : p[0].equals("windows") ? "win" : p[0];
+        String arch = p.length > 1 && p[1].equals("x86_64") ? "x64" : p.length > 1 ? p[1] : "";
+        return os + "-" + arch;
+    }
+
+    /** The platforms whose imgsim library this class loader can see, for error messages. */
+    static String available() {
+        StringBuilder sb = new StringBuilder();
+        for (String p : PLATFORMS) {
+            String lib = p.startsWith("windows") ? "imgsim.dll" : p.startsWith("macos") ? "libimgsim.dylib" : "libimgsim.so";
+            if (NativeLoader.class.getClassLoader() != null
+                    && NativeLoader.class.getClassLoader().getResource("native/" + p + "/" + lib) != null) {
+                sb.append(sb.length() == 0 ? "" : ", ").append(p);
+            }
+        }
+        return sb.length() == 0 ? "none" : sb.toString();
+    }
+
     static void load() {
         String override = System.getProperty(LIBRARY_PROPERTY);
         if (override != null && !override.isEmpty()) {
@@ -51,7 +75,7 @@ public final class NativeLoader {
                 throw new ImageSimilarityException("the system property " + LIBRARY_PROPERTY + " points at " + p
                         + ", which is not a file; point it at libimgsim.so or remove it to use the one in the jar");
             }
-            LOG.log(Level.FINE, "loading imgsim from {0} ({1})", new Object[] {p, LIBRARY_PROPERTY});
+            LOG.log(Level.DEBUG, "loading imgsim from {0} ({1})", p, LIBRARY_PROPERTY);
             System.load(p.toString());
             return;
         }
@@ -59,7 +83,7 @@ public final class NativeLoader {
         Path copied = extract(resource, System.mapLibraryName("imgsim"));
         if (copied != null) {
             try {
-                LOG.log(Level.FINE, "loading imgsim from classpath resource {0} via {1}", new Object[] {resource, copied});
+                LOG.log(Level.DEBUG, "loading imgsim from classpath resource {0} via {1}", resource, copied);
                 System.load(copied.toString());
                 return;
             } finally {
@@ -67,12 +91,14 @@ public final class NativeLoader {
             }
         }
         try {
-            LOG.log(Level.FINE, "loading imgsim with System.loadLibrary (no resource {0})", resource);
+            LOG.log(Level.DEBUG, "loading imgsim with System.loadLibrary (no resource {0})", resource);
             System.loadLibrary("imgsim");
         } catch (UnsatisfiedLinkError e) {
-            throw new ImageSimilarityException("cannot load the imgsim native library: the jar has no " + resource
-                    + " (this platform, " + platform() + ", may not be supported yet) and java.library.path has none; "
-                    + "set -D" + LIBRARY_PROPERTY + "=/path/to/libimgsim.so", e);
+            throw new ImageSimilarityException("cannot load the imgsim native library for this platform, " + platform()
+                    + " (os.name " + System.getProperty("os.name") + ", os.arch " + System.getProperty("os.arch")
+                    + "): the jar has no " + resource + " and java.library.path has none. The jar on the classpath has"
+                    + " native libraries for: " + available() + ". Build the Rust core for this platform (cargo build"
+                    + " --release) and set -D" + LIBRARY_PROPERTY + "=/path/to/" + System.mapLibraryName("imgsim"), e);
         }
     }
 
@@ -90,30 +116,52 @@ public final class NativeLoader {
             String prop = System.getProperty(ORT_PROPERTY);
             String env = System.getenv("ORT_DYLIB_PATH");
             if (prop != null && !prop.isEmpty()) {
-                LOG.log(Level.FINE, "loading ONNX Runtime from {0} ({1})", new Object[] {prop, ORT_PROPERTY});
+                LOG.log(Level.DEBUG, "loading ONNX Runtime from {0} ({1})", prop, ORT_PROPERTY);
                 ortVersion = Native.initRuntime(Paths.get(prop).toAbsolutePath().toString());
             } else if (env != null && !env.isEmpty()) {
-                LOG.log(Level.FINE, "loading ONNX Runtime from {0} (ORT_DYLIB_PATH)", env);
+                LOG.log(Level.DEBUG, "loading ONNX Runtime from {0} (ORT_DYLIB_PATH)", env);
                 ortVersion = Native.initRuntime(Paths.get(env).toAbsolutePath().toString());
             } else {
-                String os = platform().replace("x86_64", "x64");
-                String resource = "ai/onnxruntime/native/" + os + "/" + System.mapLibraryName("onnxruntime");
+                String folder = "ai/onnxruntime/native/" + ortFolder(platform()) + "/";
+                String resource = folder + System.mapLibraryName("onnxruntime");
                 Path copied = extract(resource, System.mapLibraryName("onnxruntime"));
                 if (copied == null) {
                     throw new ImageSimilarityException("cannot find ONNX Runtime: no " + resource + " on the classpath. "
                             + "Add the Maven dependency com.microsoft.onnxruntime:onnxruntime (or onnxruntime_gpu), or set -D"
                             + ORT_PROPERTY + "=/absolute/path/to/libonnxruntime.so");
                 }
+                // the provider libraries (CUDA in onnxruntime_gpu's jar) must sit beside it: ONNX
+                // Runtime loads them from its own folder when a session asks for the provider
+                for (String provider : new String[] {"onnxruntime_providers_shared", "onnxruntime_providers_cuda"}) {
+                    copyBeside(folder + System.mapLibraryName(provider), copied.getParent());
+                }
                 try {
-                    LOG.log(Level.FINE, "loading ONNX Runtime from classpath resource {0} via {1}",
-                            new Object[] {resource, copied});
+                    LOG.log(Level.DEBUG, "loading ONNX Runtime from classpath resource {0} via {1}",
+                            resource, copied);
                     ortVersion = Native.initRuntime(copied.toString());
                 } finally {
                     deleteQuietly(copied);
                 }
             }
-            LOG.log(Level.FINE, "ONNX Runtime {0} loaded", ortVersion);
+            LOG.log(Level.DEBUG, "ONNX Runtime {0} loaded", ortVersion);
             return ortVersion;
+        }
+    }
+
+    /** Copies a classpath resource, if there is one, into {@code dir}; it stays until the JVM exits. */
+    private static void copyBeside(String resource, Path dir) {
+        ClassLoader cl = NativeLoader.class.getClassLoader();
+        try (InputStream in = cl == null ? ClassLoader.getSystemResourceAsStream(resource) : cl.getResourceAsStream(resource)) {
+            if (in == null) {
+                return;
+            }
+            Path file = dir.resolve(resource.substring(resource.lastIndexOf('/') + 1));
+            Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
+            dir.toFile().deleteOnExit(); // deleted after the files registered later
+            file.toFile().deleteOnExit();
+            LOG.log(Level.DEBUG, "copied {0} beside ONNX Runtime", resource);
+        } catch (IOException e) {
+            throw new ImageSimilarityException("cannot copy " + resource + " to " + dir + ": " + e.getMessage(), e);
         }
     }
 
