@@ -47,10 +47,12 @@ fn int8_model_reproduces_python_and_stays_close_to_sentence_transformers() {
     let batched = m.embed_all(&texts).unwrap();
     for (i, (text, int8, st)) in g.iter().enumerate() {
         let alone = m.embed(text).unwrap();
-        // Python ran ONNX Runtime 1.32, this test the jar's 1.26: their int8 kernels may differ a
-        // little
+        // Python ran ONNX Runtime 1.32 on x86-64, this test the jar's 1.26: their int8 kernels
+        // may differ a little; on aarch64 they are other kernels (the one-letter text: 0.9876
+        // under qemu's Neoverse-N1, java/imgsim/cross-test.sh), held to the FP32 bound below
         let c = cos(&alone, int8);
-        assert!(c >= 0.995, "{text:?}: cosine {c} to Python's INT8 embedding");
+        let floor = if cfg!(target_arch = "x86_64") { 0.995 } else { 0.98 };
+        assert!(c >= floor, "{text:?}: cosine {c} to Python's INT8 embedding");
         // INT8 against FP32 over 1,000 Debian texts: mean 0.994, min 0.986 (python/text_model.py
         // check); a one-letter text is the weakest fixture (0.984)
         let c = cos(&alone, st);

@@ -2,11 +2,14 @@ package dev.imgsim.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.lang.System.Logger;
 import java.lang.System.Logger.Level;
 
@@ -28,6 +31,7 @@ public final class NativeLoader {
     private static final Logger LOG = System.getLogger("dev.imgsim");
     public static final String LIBRARY_PROPERTY = "imgsim.library.path";
     public static final String ORT_PROPERTY = "imgsim.onnxruntime.path";
+    static final String PLATFORMS = "native/platforms.properties";
     private static final Object LOCK = new Object();
     private static volatile String ortVersion;
 
@@ -43,11 +47,36 @@ public final class NativeLoader {
         return o + "-" + a;
     }
 
-    /** The platforms imgsim builds native libraries for (folders {@code native/<platform>/}). */
-    static final String[] PLATFORMS = {"linux-x86_64", "linux-aarch64", "windows-x86_64", "macos-aarch64"};
+    /**
+     * The platform table the build writes into the jar ({@code native/platforms.properties}:
+     * {@code <os>-<arch>=<library file>,<ONNX Runtime folder>}), in the build's order; the same
+     * table as Gradle's {@code nativeTargets}, so the naming scheme is defined once.
+     */
+    static Map<String, String[]> platforms() {
+        Map<String, String[]> table = new LinkedHashMap<>();
+        ClassLoader cl = NativeLoader.class.getClassLoader();
+        try (InputStream in = cl == null ? ClassLoader.getSystemResourceAsStream(PLATFORMS)
+                : cl.getResourceAsStream(PLATFORMS)) {
+            if (in != null) {
+                for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
+                    int eq = line.indexOf('=');
+                    if (!line.startsWith("#") && eq > 0) {
+                        table.put(line.substring(0, eq).trim(), line.substring(eq + 1).trim().split(","));
+                    }
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "cannot read " + PLATFORMS + ": " + e);
+        }
+        return table;
+    }
 
     /** The folder of ONNX Runtime's jar for a platform: {@code linux-x64}, {@code osx-aarch64}, {@code win-x64}, ... */
     static String ortFolder(String platform) {
+        String[] entry = platforms().get(platform);
+        if (entry != null && entry.length > 1) {
+            return entry[1];
+        }
         String[] p = platform.split("-", 2);
         String os = p[0].equals("macos") ? "osx" : p[0].equals("windows") ? "win" : p[0];
         String arch = p.length > 1 && p[1].equals("x86_64") ? "x64" : p.length > 1 ? p[1] : "";
@@ -57,14 +86,24 @@ public final class NativeLoader {
     /** The platforms whose imgsim library this class loader can see, for error messages. */
     static String available() {
         StringBuilder sb = new StringBuilder();
-        for (String p : PLATFORMS) {
-            String lib = p.startsWith("windows") ? "imgsim.dll" : p.startsWith("macos") ? "libimgsim.dylib" : "libimgsim.so";
-            if (NativeLoader.class.getClassLoader() != null
-                    && NativeLoader.class.getClassLoader().getResource("native/" + p + "/" + lib) != null) {
-                sb.append(sb.length() == 0 ? "" : ", ").append(p);
+        ClassLoader cl = NativeLoader.class.getClassLoader();
+        for (Map.Entry<String, String[]> p : platforms().entrySet()) {
+            String resource = "native/" + p.getKey() + "/" + p.getValue()[0];
+            if ((cl == null ? ClassLoader.getSystemResource(resource) : cl.getResource(resource)) != null) {
+                sb.append(sb.length() == 0 ? "" : ", ").append(p.getKey());
             }
         }
         return sb.length() == 0 ? "none" : sb.toString();
+    }
+
+    /** What to do on a platform without a library in the jar. */
+    static String unsupported(String platform, String resource) {
+        return "imgsim has no native library for this platform, " + platform + " (os.name "
+                + System.getProperty("os.name") + ", os.arch " + System.getProperty("os.arch") + "): the jar has no "
+                + resource + " and java.library.path has none. imgsim is built for " + String.join(", ", platforms().keySet())
+                + "; the imgsim jar on this classpath holds: " + available() + ". To supply a library, build the Rust"
+                + " core for this platform (cargo build --release --lib) and start the JVM with -D" + LIBRARY_PROPERTY
+                + "=/path/to/" + System.mapLibraryName("imgsim");
     }
 
     static void load() {
@@ -79,7 +118,8 @@ public final class NativeLoader {
             System.load(p.toString());
             return;
         }
-        String resource = "native/" + platform() + "/" + System.mapLibraryName("imgsim");
+        String[] entry = platforms().get(platform());
+        String resource = "native/" + platform() + "/" + (entry != null ? entry[0] : System.mapLibraryName("imgsim"));
         Path copied = extract(resource, System.mapLibraryName("imgsim"));
         if (copied != null) {
             try {
@@ -94,11 +134,7 @@ public final class NativeLoader {
             LOG.log(Level.DEBUG, "loading imgsim with System.loadLibrary (no resource {0})", resource);
             System.loadLibrary("imgsim");
         } catch (UnsatisfiedLinkError e) {
-            throw new ImageSimilarityException("cannot load the imgsim native library for this platform, " + platform()
-                    + " (os.name " + System.getProperty("os.name") + ", os.arch " + System.getProperty("os.arch")
-                    + "): the jar has no " + resource + " and java.library.path has none. The jar on the classpath has"
-                    + " native libraries for: " + available() + ". Build the Rust core for this platform (cargo build"
-                    + " --release) and set -D" + LIBRARY_PROPERTY + "=/path/to/" + System.mapLibraryName("imgsim"), e);
+            throw new ImageSimilarityException(unsupported(platform(), resource), e);
         }
     }
 
