@@ -53,7 +53,7 @@ pub fn init(path: &Path) -> Result<&'static str> {
     let builder = ort::init_from(path).map_err(|e| {
         Error::Runtime(format!(
             "cannot load ONNX Runtime from {}: {e}. Point the system property imgsim.onnxruntime.path \
-             (or ORT_DYLIB_PATH) at a libonnxruntime.so of version 1.{} or newer",
+             (or ORT_DYLIB_PATH) at a {LIBRARY} of version 1.{} or newer",
             path.display(),
             ort::MINOR_VERSION
         ))
@@ -86,12 +86,32 @@ pub fn global_pool_threads() -> usize {
     std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 
+/// ONNX Runtime's library file name on this platform.
+const LIBRARY: &str = if cfg!(windows) {
+    "onnxruntime.dll"
+} else if cfg!(target_os = "macos") {
+    "libonnxruntime.dylib"
+} else {
+    "libonnxruntime.so"
+};
+
+/// The executable format's name and whether `magic` (a file's first 4 bytes) starts one.
+fn library_format(magic: &[u8; 4]) -> (&'static str, bool) {
+    if cfg!(windows) {
+        ("PE", magic[..2] == *b"MZ")
+    } else if cfg!(target_os = "macos") {
+        ("Mach-O", matches!(magic, [0xcf, 0xfa, 0xed, 0xfe] | [0xca, 0xfe, 0xba, 0xbe]))
+    } else {
+        ("ELF", magic == b"\x7fELF")
+    }
+}
+
 /// dlopen's error loses the reason; say what is wrong with the file ourselves.
 fn check_library_file(path: &Path) -> Result<()> {
     let fail = |why: String| {
         Err(Error::Runtime(format!(
             "cannot load ONNX Runtime from {}: {why}. Set the system property imgsim.onnxruntime.path \
-             to an absolute path of libonnxruntime.so, or put com.microsoft.onnxruntime:onnxruntime on the classpath",
+             to an absolute path of {LIBRARY}, or put com.microsoft.onnxruntime:onnxruntime on the classpath",
             path.display()
         )))
     };
@@ -107,8 +127,8 @@ fn check_library_file(path: &Path) -> Result<()> {
     }
     let mut magic = [0u8; 4];
     match std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut magic)) {
-        Ok(()) if &magic == b"\x7fELF" => Ok(()),
-        Ok(()) => fail("it is not a shared library (no ELF header)".into()),
+        Ok(()) if library_format(&magic).1 => Ok(()),
+        Ok(()) => fail(format!("it is not a shared library (no {} header)", library_format(&magic).0)),
         Err(e) => fail(format!("the file cannot be read ({e})")),
     }
 }
@@ -172,12 +192,13 @@ mod tests {
 
     #[test]
     fn unusable_library_files_are_explained_before_dlopen() {
-        refused("libonnxruntime.so", "not absolute");
-        refused("/nonexistent/libonnxruntime.so", "cannot be accessed");
-        refused("/tmp", "not a regular file");
-        let fake = std::env::temp_dir().join(format!("imgsim-fake-ort-{}.so", std::process::id()));
+        refused(LIBRARY, "not absolute");
+        let tmp = std::env::temp_dir();
+        refused(tmp.join("imgsim-nonexistent").join(LIBRARY).to_str().unwrap(), "cannot be accessed");
+        refused(tmp.to_str().unwrap(), "not a regular file");
+        let fake = tmp.join(format!("imgsim-fake-ort-{}.lib", std::process::id()));
         std::fs::write(&fake, b"this is not a shared library").unwrap();
-        refused(fake.to_str().unwrap(), "no ELF header");
+        refused(fake.to_str().unwrap(), &format!("no {} header", library_format(b"none").0));
         std::fs::remove_file(&fake).ok();
     }
 }

@@ -28,6 +28,23 @@ for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m.get("profile", {}).get("test") and m.get("executable"):
         print(m["executable"])')
+if [ "$platform" = windows-x86_64 ]; then
+  # Rust's standard library calls ProcessPrng in bcryptprimitives.dll (Windows 10+), which Wine 8
+  # (Debian 12) lacks: a stub with the same export, over BCryptGenRandom, beside the test programs.
+  # The shipped imgsim.dll is unchanged; on Windows the system's DLL is used.
+  cat > "$out/bcryptprimitives.c" <<'C'
+#include <windows.h>
+#include <bcrypt.h>
+__declspec(dllexport) BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T len) {
+    return BCryptGenRandom(NULL, data, (ULONG)len, BCRYPT_USE_SYSTEM_PREFERRED_RNG) == 0;
+}
+C
+  python3 -m ziglang cc -target x86_64-windows-gnu -shared -O2 -o "$out/bcryptprimitives.dll" "$out/bcryptprimitives.c" -lbcrypt
+  for b in $bins; do cp "$out/bcryptprimitives.dll" "$(dirname "$b")/"; done
+  export WINEPREFIX="${WINEPREFIX:-$ROOT/build/cross-test/wineprefix}"
+  wine=/usr/lib/wine/wine64
+  [ -x "$wine" ] || wine=wine
+fi
 status=0
 for b in $bins; do
   echo "== $platform: $(basename "$b")"
@@ -38,7 +55,8 @@ for b in $bins; do
       QEMU_CPU="${QEMU_CPU:-neoverse-n1}" IMGSIM_TEST_ORT="$out/libonnxruntime.so" qemu-aarch64 /usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1 \
         --library-path "/usr/aarch64-linux-gnu/lib:$out" "$b" || status=1 ;;
     windows-x86_64)
-      IMGSIM_TEST_ORT="$out/onnxruntime.dll" WINEDEBUG=-all wine "$b" || status=1 ;;
+      # a Windows path (Z: is Wine's view of /): a path without a drive is not absolute there
+      IMGSIM_TEST_ORT="Z:${out//\//\\}\\onnxruntime.dll" WINEDEBUG=-all "$wine" "$b" || status=1 ;;
   esac
 done
 exit $status
