@@ -293,6 +293,7 @@ fn for_rows_strided<T: Copy>(
 mod shuffle {
     /// `dst[3i + c] = src[3i + idx[c]]`
     pub fn bytes3(src: &[u8], dst: &mut [u8], idx: [usize; 3]) {
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
         let mut done = 0;
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("ssse3") && idx.iter().all(|&i| i < 3) {
@@ -306,6 +307,7 @@ mod shuffle {
 
     /// `dst[3i + c] = src[4i + idx[c]]`
     pub fn bytes4(src: &[u8], dst: &mut [u8], idx: [usize; 3]) {
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
         let mut done_px = 0;
         #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("ssse3") && idx.iter().all(|&i| i < 4) {
