@@ -318,6 +318,8 @@ fn new_session(bytes: &[u8], intra_threads: usize, wide: bool, device: Device, w
     if let Device::Cuda(id) = device {
         let cuda = ort::ep::CUDA::default().with_device_id(id).build().error_on_failure();
         builder = builder.with_execution_providers([cuda]).map_err(|e| {
+            let e = e.to_string();
+            let e = e.trim_end();
             Error::Runtime(format!(
                 "CUDA was requested (device {id}) but ONNX Runtime cannot use it: {e}. A GPU run needs the GPU build of \
                  ONNX Runtime (the Maven artifact com.microsoft.onnxruntime:onnxruntime_gpu instead of onnxruntime, or \
