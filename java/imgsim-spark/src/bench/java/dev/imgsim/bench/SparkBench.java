@@ -41,6 +41,8 @@ public final class SparkBench {
     private String only;
     private int vectors = 20_000;
     private int mllibVectors = 5_000;
+    private double[] mllibBuckets = {0.014, 0.05};
+    private int mllibTables = 4;
     private SparkSession spark;
 
     public static void main(String[] args) throws Exception {
@@ -60,6 +62,12 @@ public final class SparkBench {
                     break;
                 case "--mllib-vectors":
                     b.mllibVectors = Integer.parseInt(args[++i]);
+                    break;
+                case "--mllib-buckets":
+                    b.mllibBuckets = java.util.Arrays.stream(args[++i].split(",")).mapToDouble(Double::parseDouble).toArray();
+                    break;
+                case "--mllib-tables":
+                    b.mllibTables = Integer.parseInt(args[++i]);
                     break;
                 default:
                     throw new IllegalArgumentException("unknown option " + args[i]);
@@ -182,7 +190,7 @@ public final class SparkBench {
                 + " (docs/SEARCH.md), local[%d]; recall against the exact method on the same vectors%n", tau, CORES);
         System.out.println("| vectors | method | settings | seconds | pairs | recall vs exact |");
         System.out.println("|---|---|---|---|---|---|");
-        for (int n : new int[] {vectors, mllibVectors}) {
+        for (int n : mllibVectors == vectors ? new int[] {vectors} : new int[] {vectors, mllibVectors}) {
             Dataset<Row> df = frame(vs.subList(0, n), ids.subList(0, n)).cache();
             df.count();
             Set<String> exact = run(df, n, ImageDuplicates.builder().minSimilarity(tau).method(ImageDuplicates.Method.EXACT).build(),
@@ -190,9 +198,10 @@ public final class SparkBench {
             ImageDuplicates bands = ImageDuplicates.builder().minSimilarity(tau).build();
             run(df, n, bands, "signature bands", "24 bands x " + bands.bitsPerBand() + " bits", exact);
             if (n == mllibVectors) {
-                for (double w : new double[] {0.014, 0.05}) {
+                for (double w : mllibBuckets) {
                     run(df, n, ImageDuplicates.builder().minSimilarity(tau).method(ImageDuplicates.Method.MLLIB_LSH)
-                            .bucketLength(w).hashTables(4).build(), "MLlib BRP LSH", "bucket " + w + ", 4 tables", exact);
+                            .bucketLength(w).hashTables(mllibTables).build(), "MLlib BRP LSH",
+                            "bucket " + w + ", " + mllibTables + " tables", exact);
                 }
             }
             df.unpersist();
