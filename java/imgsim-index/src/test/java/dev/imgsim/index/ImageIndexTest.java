@@ -207,6 +207,32 @@ public class ImageIndexTest {
     }
 
     @Test
+    public void forEachVisitsEveryLiveEntryWithItsVectorAndFields() throws IOException {
+        try (ImageIndex index = ImageIndex.openVectors(tmp.newFolder("foreach").toPath(), "m", 8, IndexOptions.defaults())) {
+            index.add("a", new float[] {2, 0, 0, 0, 0, 0, 0, 0}, Map.of("k", "1"));
+            index.add("b", new float[] {0, 3, 0, 0, 0, 0, 0, 0}, Map.of());
+            index.add("c", new float[] {0, 0, 1, 0, 0, 0, 0, 0}, Map.of());
+            index.remove("c");
+            index.commit();
+            Map<String, float[]> seen = new java.util.TreeMap<>();
+            Map<String, Map<String, String>> fields = new java.util.TreeMap<>();
+            assertEquals(2, index.forEach((id, v, f) -> {
+                seen.put(id, v);
+                fields.put(id, f);
+            }));
+            assertEquals(Set.of("a", "b"), seen.keySet());
+            assertEquals(1.0, seen.get("a")[0], 1e-6);
+            assertEquals(1.0, seen.get("b")[1], 1e-6);
+            assertEquals(Map.of("k", "1"), fields.get("a"));
+            assertEquals(Map.of(), fields.get("b"));
+            ImageIndexException e = assertThrows(ImageIndexException.class, () -> index.forEach((id, v, f) -> {
+                throw new IOException("consumer failed on " + id);
+            }));
+            assertTrue(e.getMessage(), e.getMessage().contains("consumer failed"));
+        }
+    }
+
+    @Test
     public void anotherModelIsRefusedWithAClearException() throws IOException {
         Path dir = tmp.newFolder("mismatch").toPath();
         try (ImageIndex index = ImageIndex.open(dir, sim)) {
