@@ -67,18 +67,7 @@ public final class OpenSearchBench {
         List<String[]> rows = new ArrayList<>();
         try (ImageIndex index = ImageIndex.openVectorsReadOnly(dir, "synthetic-mixture-42", DIM)) {
             List<List<String>> truth = IndexBench.exactTruth(index, q, rows, n);
-            for (float[] x : q) {
-                index.search(x, 10);
-            }
-            double[] lat = new double[nq];
-            double recall = 0;
-            for (int i = 0; i < nq; i++) {
-                long s0 = System.nanoTime();
-                List<Hit> hits = index.search(q[i], 10);
-                lat[i] = (System.nanoTime() - s0) / 1e6;
-                recall += IndexBench.recall(truth.get(i), hits);
-            }
-            rows.add(row("imgsim ImageIndex (embedded, in-process)", recall / nq, lat,
+            rows.add(timed("imgsim ImageIndex (embedded, in-process)", q, truth, x -> index.search(x, 10),
                     String.format(Locale.ROOT, "build %.0f s (%.0f vectors/s, add + merge)", embeddedBuild, n / embeddedBuild)));
 
             try (EmbeddedOpenSearch node = EmbeddedOpenSearch.start(Paths.get(System.getProperty("imgsim.test.nodeHome",
@@ -95,18 +84,7 @@ public final class OpenSearchBench {
                 if (loaded != n || os.count() != n) {
                     throw new IllegalStateException("loaded " + loaded + ", counted " + os.count() + ", expected " + n);
                 }
-                for (float[] x : q) {
-                    os.search(x, 10);
-                }
-                double[] olat = new double[nq];
-                double orecall = 0;
-                for (int i = 0; i < nq; i++) {
-                    long s0 = System.nanoTime();
-                    List<Hit> hits = os.search(q[i], 10);
-                    olat[i] = (System.nanoTime() - s0) / 1e6;
-                    orecall += IndexBench.recall(truth.get(i), hits);
-                }
-                rows.add(row("OpenSearch 2.19 k-NN (HTTP, same JVM)", orecall / nq, olat, String.format(Locale.ROOT,
+                rows.add(timed("OpenSearch 2.19 k-NN (HTTP, same JVM)", q, truth, x -> os.search(x, 10), String.format(Locale.ROOT,
                         "bulk %.0f s (%.0f vectors/s, 1,000 per request) + force merge %.0f s", bulkS, n / bulkS, mergeS)));
             }
         } finally {
@@ -119,8 +97,21 @@ public final class OpenSearchBench {
         }
     }
 
-    private static String[] row(String name, double recall, double[] lat, String load) {
-        double[] s = lat.clone();
+    /** Every query once to warm up, then each timed: a table row with recall@10, p50 and p99. */
+    private static String[] timed(String name, float[][] q, List<List<String>> truth,
+            java.util.function.Function<float[], List<Hit>> search, String load) {
+        for (float[] x : q) {
+            search.apply(x);
+        }
+        double[] s = new double[q.length];
+        double recall = 0;
+        for (int i = 0; i < q.length; i++) {
+            long s0 = System.nanoTime();
+            List<Hit> hits = search.apply(q[i]);
+            s[i] = (System.nanoTime() - s0) / 1e6;
+            recall += IndexBench.recall(truth.get(i), hits);
+        }
+        recall /= q.length;
         Arrays.sort(s);
         return new String[] {name, IndexBench.f3(recall), IndexBench.f2(s[s.length / 2]), IndexBench.f2(s[(int) (s.length * 0.99)]), load};
     }
