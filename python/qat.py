@@ -134,16 +134,19 @@ def main():
     ap.add_argument('--batch', type=int, default=12)
     ap.add_argument('--lr', type=float, default=2e-5)
     ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--model', default='v2', choices=['v2', 'transfer'], help='which trained encoder (export.py candidates)')
+    ap.add_argument('--size', type=int, default=None, help='input size (default: the candidate\'s)')
     a = ap.parse_args()
+    size = a.size or ex.CANDIDATES[a.model]['size']
     data.seed_all(a.seed)
     rng = random.Random(a.seed)
-    teacher = ex.build_encoder('transfer')
-    student = ex.build_encoder('transfer')
+    teacher = ex.build_encoder(a.model)
+    student = ex.build_encoder(a.model)
     for p in teacher.parameters():
         p.requires_grad_(False)
     photos = data.load_photos(a.data, max_side=768)
     print(f'{len(photos)} photos; calibrating', flush=True)
-    ranges = calibrate(teacher, [views(photos, rng, 16, 224) for _ in range(8)])
+    ranges = calibrate(teacher, [views(photos, rng, 16, size) for _ in range(8)])
     hooks, convs = install_fake_quant(student, ranges)
     params = [m.weight for m in convs]
     for p in student.parameters():
@@ -153,7 +156,7 @@ def main():
     opt = torch.optim.Adam(params, lr=a.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, a.steps)
     student.eval()  # batch-norm statistics stay those of the FP32 model
-    held = views(photos, random.Random(12345), 48, 224)
+    held = views(photos, random.Random(12345), 48, size)
     with torch.no_grad():
         held_ref = teacher(held)
 
@@ -164,7 +167,7 @@ def main():
     print(f'start: held-out crops, cosine(fake-int8 student, fp32) = {held_cos():.4f}', flush=True)
     t0 = time.time()
     for step in range(1, a.steps + 1):
-        x = views(photos, rng, a.batch, 224)
+        x = views(photos, rng, a.batch, size)
         with torch.no_grad():
             ref = teacher(x)
         loss = (1 - (student(x) * ref).sum(1)).mean()
@@ -178,7 +181,7 @@ def main():
     remove_fake_quant(hooks, convs)
     for p in student.parameters():
         p.requires_grad_(False)
-    meta = ex.metadata('transfer', 512)
+    meta = ex.metadata(a.model, 512, size)
     meta['imgsim.description'] += '; weights fine-tuned quantisation-aware toward the FP32 model, for INT8 (python/qat.py)'
     ex.export(student.eval(), a.output, meta)
 

@@ -134,3 +134,48 @@ class ScratchDAE(nn.Module):
     def forward(self, x):
         f = self.encoder(x)
         return self.decoder(f), f
+
+
+class InvariantAE(nn.Module):
+    """(C, model v2) EfficientNet-Lite0 encoder whose later blocks (from `train_from` on) are
+    fine-tuned, GeM pooling, a trainable projection to `dim` (initialised from v1's PCA), and a
+    decoder that reconstructs the clean image from the feature map of an edited view (a
+    denoising autoencoder). Trained with InfoNCE over edited views plus the reconstruction loss
+    (python/train_v2.py); exported as Encoder(features, head) like the others."""
+    def __init__(self, proj=None, dim=512, train_from=8):
+        super().__init__()
+        net = efficientnet_lite0()
+        self.encoder = LiteFeatures(net)
+        self.train_from = train_from
+        for m in [net._conv_stem, net._bn0] + list(net._blocks[:train_from]):
+            for p in m.parameters():
+                p.requires_grad_(False)
+        self.head = Head(GeM(), 1280, proj=proj)
+        if proj is None:
+            self.head.proj = nn.Linear(1280, dim)
+        self.decoder = nn.Sequential(nn.Conv2d(1280, 256, 1), nn.ReLU(inplace=True),
+                                     up(256, 128), up(128, 64), up(64, 32), up(32, 16),
+                                     nn.ConvTranspose2d(16, 3, 4, 2, 1), nn.Sigmoid())
+
+    def frozen_eval(self):
+        """Keeps the frozen part's batch-norm statistics (call after .train())."""
+        net = self.encoder.net
+        for m in [net._conv_stem, net._bn0] + list(net._blocks[:self.train_from]):
+            m.eval()
+        return self
+
+    def features(self, x):
+        net = self.encoder.net
+        n = len(net._blocks)
+        rate = net._global_params.drop_connect_rate
+        with torch.no_grad():
+            x = net._swish(net._bn0(net._conv_stem(x)))
+            for i in range(self.train_from):
+                x = net._blocks[i](x, drop_connect_rate=rate * i / n if rate else None)
+        for i in range(self.train_from, n):
+            x = net._blocks[i](x, drop_connect_rate=rate * i / n if rate else None)
+        return net._swish(net._bn1(net._conv_head(x)))
+
+    def forward(self, x):
+        f = self.features(x)
+        return self.decoder(f), self.head(f)

@@ -1,0 +1,199 @@
+"""The invariance benchmark: near-duplicate retrieval under everyday edits, hard enough to steer by.
+
+  bash python/fetch_bench.sh                                   # Debian packages -> .cache/data/pkg
+  python python/invariance_bench.py models/image-similarity.onnx [more.onnx ...] \
+      [--json docs/invariance.json] > docs/invariance-run.md
+
+340 originals of six kinds (photographs, drawings, UI screenshots, document pages, icons, scientific
+images; python/imgsim_model/benchset.py picks them with a fixed seed from packages the training
+never sees), each edited 28 ways (the 9 edits of the first benchmark, rotations by 90/180/270
+degrees, heavy crops, overlays, padding, perspective, blur, noise, colour, gamma, JPEG q20, and
+four pairs of edits) = 9,520 queries, searched among the 340 originals + >= 10,000 distractors.
+
+Per edit: recall@1, mAP (one relevant item per query, so mAP = mean reciprocal rank), and the
+duplicate finder's operating point: one global threshold, the lowest at which precision over all
+query-database pairs is >= 0.99 (positives: a query and its original; negatives: a query and any
+other database image), and the share of each edit's queries whose original scores at or above it.
+Methods side by side: each ONNX model (the library's preprocessing, 2 ORT threads), dHash, pHash,
+a 16x16 thumbnail; plus Fashion-MNIST class retrieval (precision@10) and 1-thread latency.
+Embeddings are cached per model file (sha256) under .cache/data/bench/emb/.
+"""
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from evaluate import DHash, OnnxEmbedder, PHash, Thumbnail, fashion  # noqa: E402
+from imgsim_model import benchset, data  # noqa: E402
+
+EMB = benchset.OUT / 'emb'
+
+
+class Onnx(OnnxEmbedder):
+    def __init__(self, path, threads=2):
+        super().__init__(path)
+        so = ort.SessionOptions()
+        so.intra_op_num_threads = threads
+        self.threads_sess = ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'])
+        self.key = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16] + f'-{self.size[0]}'
+
+    def __call__(self, imgs):
+        out = []
+        for i in range(0, len(imgs), 16):
+            x = np.stack([data.preprocess(im, self.size, self.mean, self.std) for im in imgs[i:i + 16]])
+            out.append(self.threads_sess.run(['output'], {'input': x})[0])
+        return np.concatenate(out)
+
+
+for cls, key in ((DHash, 'dhash'), (PHash, 'phash'), (Thumbnail, 'thumb16')):
+    cls.key = key
+
+
+def embed_all(embedders, files, desc):
+    """One pass over the files (decoded once), every embedder fed; cached per embedder."""
+    from tqdm import tqdm
+    todo = []
+    res = {}
+    for e in embedders:
+        f = EMB / f'{e.key}-{desc}.npy'
+        if f.exists():
+            res[e.key] = np.load(f)
+        else:
+            todo.append(e)
+    if todo:
+        parts = {e.key: [] for e in todo}
+        for i in tqdm(range(0, len(files), 64), desc=f'{desc} ({", ".join(e.key for e in todo)})', file=sys.stderr,
+                      mininterval=10):
+            imgs = [data.to_rgb(Image.open(benchset.OUT / f)) for f in files[i:i + 64]]
+            for e in todo:
+                parts[e.key].append(e(imgs))
+        EMB.mkdir(parents=True, exist_ok=True)
+        for e in todo:
+            res[e.key] = np.concatenate(parts[e.key])
+            np.save(EMB / f'{e.key}-{desc}.npy', res[e.key])
+    return res
+
+
+def scores(q, db, metric):
+    """Similarity matrix: cosine, or minus the Hamming distance for binary hashes."""
+    if metric == 'hamming':
+        qs, ds = q.astype(np.float32) * 2 - 1, db.astype(np.float32) * 2 - 1
+        return -(q.shape[1] - qs @ ds.T) / 2
+    qn = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
+    dn = db / np.maximum(np.linalg.norm(db, axis=1, keepdims=True), 1e-12)
+    return (qn @ dn.T).astype(np.float32)
+
+
+def evaluate(q, db, target, metric, precision=0.99):
+    """Ranks of each query's original and the global threshold at the given precision."""
+    if metric == 'hamming':
+        edges = np.arange(-q.shape[1] - 0.5, 1.0, 1.0)
+    else:
+        edges = np.linspace(-1.0001, 1.0001, 8001)
+    neg_hist = np.zeros(len(edges) - 1, np.int64)
+    rank = np.zeros(len(q), np.int64)
+    pos = np.zeros(len(q), np.float32)
+    for i in range(0, len(q), 512):
+        s = scores(q[i:i + 512], db, metric)
+        idx = np.arange(s.shape[0])
+        t = s[idx, target[i:i + 512]]
+        pos[i:i + 512] = t
+        rank[i:i + 512] = (s > t[:, None]).sum(1) + (s == t[:, None]).sum(1)  # ties count against the query
+        s[idx, target[i:i + 512]] = -np.inf
+        neg_hist += np.histogram(s[np.isfinite(s)], bins=edges)[0]
+    pos_hist = np.histogram(pos, bins=edges)[0]
+    tp = np.cumsum(pos_hist[::-1])[::-1]  # pairs at or above each bin's lower edge
+    fp = np.cumsum(neg_hist[::-1])[::-1]
+    prec = tp / np.maximum(tp + fp, 1)
+    ok = np.where((prec >= precision) & (tp > 0))[0]
+    thr = edges[ok[0]] if len(ok) else np.inf
+    return rank, pos >= thr, float(thr)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('models', nargs='*')
+    ap.add_argument('--json', default=None)
+    ap.add_argument('--no-baselines', action='store_true')
+    ap.add_argument('--no-fashion', action='store_true')
+    ap.add_argument('--latency', action='store_true', help='time each model (1 thread, median of 20): only on a quiet machine')
+    a = ap.parse_args()
+    t0 = time.time()
+    man = benchset.prepare()
+    edits = man['edits']
+    db_files = [o['file'] for o in man['originals']] + [d['file'] for d in man['distractors']]
+    q_files = [q['file'] for q in man['queries']]
+    target = np.array([q['original'] for q in man['queries']])
+    qedit = np.array([q['edit'] for q in man['queries']])
+    kinds = np.array([man['originals'][t]['kind'] for t in target])
+    embedders = [Onnx(m) for m in a.models] + ([] if a.no_baselines else [DHash(), PHash(), Thumbnail()])
+    tag = hashlib.sha256(json.dumps([man['originals'], man['queries'], man['distractors']]).encode()).hexdigest()[:10]
+    db = embed_all(embedders, db_files, f'{tag}-db{len(db_files)}')
+    qs = embed_all(embedders, q_files, f'{tag}-q{len(q_files)}')
+    f_imgs, f_lab = (None, None) if a.no_fashion else fashion()
+    results = {}
+    for e in embedders:
+        rank, found, thr = evaluate(qs[e.key], db[e.key], target, e.metric)
+        r = {'name': e.name, 'dim': int(db[e.key].shape[1]), 'threshold': thr,
+             'recall@1': float(np.mean(rank <= 1)), 'mAP': float(np.mean(1.0 / rank)),
+             'per_edit': {k: {'recall@1': float(np.mean(rank[qedit == k] <= 1)),
+                              'mAP': float(np.mean(1.0 / rank[qedit == k])),
+                              'recall@p99': float(np.mean(found[qedit == k]))} for k in edits},
+             'per_kind': {k: float(np.mean(rank[kinds == k] <= 1)) for k in benchset.ORIGINALS}}
+        r['recall@p99_mean_over_edits'] = float(np.mean([v['recall@p99'] for v in r['per_edit'].values()]))
+        if f_imgs is not None:
+            fe = e(f_imgs)
+            fs = scores(fe, fe, e.metric).astype(np.float64)
+            np.fill_diagonal(fs, -np.inf)
+            order = np.argsort(-fs, axis=1)[:, :10]
+            r['fashion_p@10'] = float((f_lab[order] == f_lab[:, None]).mean())
+        if isinstance(e, Onnx):
+            if a.latency:
+                r['latency_ms_1thread'] = e.latency_ms()
+            r['input'] = e.size[0]
+        results[e.key] = r
+    keys = list(results)
+    short = {k: (Path(results[k]['name'].split('(')[-1].rstrip(')')).stem + f"@{results[k].get('input', '')}"
+                 if 'input' in results[k] else k) for k in keys}
+    print('# imgsim invariance benchmark\n')
+    print(f"{len(man['originals'])} originals ({', '.join(f'{n} {k}' for k, n in benchset.ORIGINALS.items())}) x "
+          f"{len(edits)} edits = {len(q_files)} queries; database {len(db_files)} images "
+          f"({len(man['originals'])} originals + {len(man['distractors'])} distractors).\n")
+    print('| method | dim | recall@1 | mAP | recall at precision 0.99 (mean over edits) | threshold | Fashion P@10 | 1-thread ms |')
+    print('|---|---|---|---|---|---|---|---|')
+    for k in keys:
+        r = results[k]
+        print(f"| {short[k]} | {r['dim']} | {r['recall@1']:.3f} | {r['mAP']:.3f} | {r['recall@p99_mean_over_edits']:.3f} | "
+              f"{r['threshold']:.4g} | {r.get('fashion_p@10', float('nan')):.3f} | "
+              f"{r['latency_ms_1thread']:.1f} |" if 'latency_ms_1thread' in r else
+              f"| {short[k]} | {r['dim']} | {r['recall@1']:.3f} | {r['mAP']:.3f} | {r['recall@p99_mean_over_edits']:.3f} | "
+              f"{r['threshold']:.4g} | {r.get('fashion_p@10', float('nan')):.3f} | - |")
+    for metric, title in (('recall@1', 'recall@1'), ('recall@p99', 'recall at the precision-0.99 threshold'),
+                          ('mAP', 'mAP')):
+        print(f'\n## {title} per edit\n')
+        print('| edit | ' + ' | '.join(short[k] for k in keys) + ' |')
+        print('|---|' + '---|' * len(keys))
+        for ed in edits:
+            vals = [results[k]['per_edit'][ed][metric] for k in keys]
+            best = max(vals)
+            print(f'| {ed} | ' + ' | '.join((f'**{v:.3f}**' if v == best else f'{v:.3f}') for v in vals) + ' |')
+    print('\n## recall@1 per kind of original\n')
+    print('| kind | ' + ' | '.join(short[k] for k in keys) + ' |')
+    print('|---|' + '---|' * len(keys))
+    for kind in benchset.ORIGINALS:
+        print(f'| {kind} | ' + ' | '.join(f"{results[k]['per_kind'][kind]:.3f}" for k in keys) + ' |')
+    print(f'\n(run took {time.time() - t0:.0f} s)')
+    if a.json:
+        Path(a.json).write_text(json.dumps({'originals': len(man['originals']), 'distractors': len(man['distractors']),
+                                            'queries': len(q_files), 'edits': edits, 'results': results}, indent=1))
+
+
+if __name__ == '__main__':
+    main()
