@@ -3,6 +3,8 @@
 
   python python/export.py --model transfer --default
   python python/export.py --model scratch
+  python python/export.py --model v2 --size 224 --out .cache/runs/v2/encoder-224.onnx
+  python python/export.py --declare-dim models/image-similarity.onnx models/image-similarity-int8.onnx
 
 Input `input` [batch, 3, height, width] (all dynamic), output `output` [batch, D], D <= 1024,
 L2-normalised. One self-contained file (no external .onnx.data). Checked against PyTorch at
@@ -108,6 +110,25 @@ def export(enc, path, meta):
     print(f'wrote {path} ({path.stat().st_size / 1e6:.1f} MB)')
 
 
+def declare_output_dim(path):
+    """Writes the embedding size into an existing model's output shape ([batch, D] instead of a
+    symbolic second axis), found by running it; weights, nodes and metadata are untouched."""
+    path = Path(path)
+    sess = ort.InferenceSession(str(path), providers=['CPUExecutionProvider'])
+    inp = sess.get_inputs()[0]
+    x = np.random.default_rng(0).standard_normal((1, 3, 224, 224)).astype(np.float32)
+    before = sess.run(None, {inp.name: x})[0]
+    m = onnx.load(str(path))
+    d = m.graph.output[0].type.tensor_type.shape.dim[1]
+    d.Clear()
+    d.dim_value = int(before.shape[1])
+    onnx.checker.check_model(m)
+    onnx.save_model(m, str(path), save_as_external_data=False)
+    after = ort.InferenceSession(str(path), providers=['CPUExecutionProvider']).run(None, {inp.name: x})[0]
+    assert np.array_equal(before, after)
+    print(f'{path}: output declared [batch, {before.shape[1]}]; outputs unchanged')
+
+
 def metadata(kind, emb_dim, size=None):
     c = CANDIDATES[kind]
     size = size or c['size']
@@ -154,7 +175,9 @@ def write_fixtures(enc, onnx_path, size, out_dir):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--model', choices=list(CANDIDATES), required=True)
+    ap.add_argument('--model', choices=list(CANDIDATES))
+    ap.add_argument('--declare-dim', nargs='+', metavar='ONNX',
+                    help='only write the embedding size into these models\' output shapes')
     ap.add_argument('--default', action='store_true', help='install as models/image-similarity.onnx + fixtures')
     ap.add_argument('--head', choices=['pca', 'rot', 'gem'], default='pca')
     ap.add_argument('--pca-dim', type=int, default=None)
@@ -162,6 +185,10 @@ def main():
     ap.add_argument('--size', type=int, default=None, help='input size written in the metadata (default: the candidate\'s)')
     a = ap.parse_args()
     torch.set_num_threads(2)
+    if a.declare_dim:
+        for f in a.declare_dim:
+            declare_output_dim(f)
+        return
     enc = build_encoder(a.model, head=a.head, pca_dim=a.pca_dim)
     with torch.no_grad():
         dim = enc(torch.zeros(1, 3, 64, 64)).shape[1]
