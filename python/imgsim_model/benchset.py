@@ -72,7 +72,7 @@ _PDF = {}
 def load(path, page=None, max_side=ORIGINAL_SIDE):
     """Decodes a file (or a PDF page) to RGB with the library's colour rules, max side `max_side`."""
     if page is not None:
-        import fitz  # PyMuPDF
+        import pymupdf as fitz  # PyMuPDF (AGPL-3.0; a tool here, nothing of it is shipped)
         if _PDF.get('path') != str(path):  # pages of one PDF come one after the other: keep it open
             if _PDF.get('doc') is not None:
                 _PDF['doc'].close()
@@ -96,7 +96,7 @@ def _usable(img, kind):
 
 
 def _pdf_pages(pdfs, rng, n_docs, pages_per_doc):
-    import fitz
+    import pymupdf as fitz
     out = []
     for p in pdfs[:n_docs]:
         try:
