@@ -180,6 +180,7 @@ def main():
                     help='only write the embedding size into these models\' output shapes')
     ap.add_argument('--default', action='store_true', help='install as models/image-similarity.onnx + fixtures')
     ap.add_argument('--head', choices=['pca', 'rot', 'gem'], default='pca')
+    ap.add_argument('--run-dir', default=None, help='folder holding <model>/model.pt (default .cache/runs)')
     ap.add_argument('--pca-dim', type=int, default=None)
     ap.add_argument('--out', default=None)
     ap.add_argument('--size', type=int, default=None, help='input size written in the metadata (default: the candidate\'s)')
@@ -189,7 +190,7 @@ def main():
         for f in a.declare_dim:
             declare_output_dim(f)
         return
-    enc = build_encoder(a.model, head=a.head, pca_dim=a.pca_dim)
+    enc = build_encoder(a.model, run_dir=Path(a.run_dir) if a.run_dir else RUNS, head=a.head, pca_dim=a.pca_dim)
     with torch.no_grad():
         dim = enc(torch.zeros(1, 3, 64, 64)).shape[1]
     out = Path(a.out) if a.out else RUNS / a.model / 'encoder.onnx'

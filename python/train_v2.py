@@ -18,6 +18,7 @@ a 1280->512 projection initialised from v1's (read from the shipped ONNX file, s
 Checkpoints every 5 minutes (model, optimiser, step, time) and resumes; seeded; CPU only.
 """
 import argparse
+import copy
 import math
 import random
 import sys
@@ -225,6 +226,10 @@ def main():
     ap.add_argument('--lr', type=float, default=3e-4)
     ap.add_argument('--temperature', type=float, default=0.05)
     ap.add_argument('--recon', type=float, default=1.0)
+    ap.add_argument('--bn-train', action='store_true',
+                    help="the fine-tuned blocks' batch norms in training mode (run 1's setting)")
+    ap.add_argument('--keep', type=float, default=0.0,
+                    help='weight of 1 - cosine(embedding, v1 embedding) on the clean views (0: off)')
     ap.add_argument('--seed', type=int, default=11)
     ap.add_argument('--workers', type=int, default=1)
     ap.add_argument('--resume', action='store_true')
@@ -243,6 +248,11 @@ def main():
     with torch.no_grad():
         model.head.proj.weight.copy_(w)
         model.head.proj.bias.copy_(b)
+    teacher = None
+    if a.keep > 0:  # v1 as it is (the frozen trunk is shared): keeps the clean views' embeddings
+        teacher = copy.deepcopy(model).eval()
+        for p in teacher.parameters():
+            p.requires_grad_(False)
     backbone = [p for n, p in model.named_parameters() if p.requires_grad and n.startswith('encoder.')]
     rest = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith('encoder.')]
     opt = torch.optim.AdamW([{'params': backbone, 'lr': a.lr}, {'params': rest, 'lr': a.lr * 3}], weight_decay=1e-5)
@@ -258,7 +268,10 @@ def main():
     loader = torch.utils.data.DataLoader(Views(sources, a.batch, a.size, a.seed + step), batch_size=None,
                                          num_workers=a.workers, prefetch_factor=4 if a.workers else None)
     model.train()
-    model.frozen_eval()
+    if a.bn_train:
+        model.frozen_eval()  # run 1: the fine-tuned blocks' batch norms used (and updated) batch statistics
+    else:
+        model.encoder.eval()  # every encoder batch norm keeps ImageNet's statistics: step 0 is exactly v1
     budget = a.minutes * 60
     log = open(out / 'train.log', 'a')
     bar = tqdm(total=int(budget), initial=int(spent), desc='train v2', unit='s', mininterval=5)
@@ -271,11 +284,19 @@ def main():
         for g, lr0 in zip(opt.param_groups, base_lrs):
             g['lr'] = lr0 * warm * 0.5 * (1 + math.cos(math.pi * frac))
         x = torch.cat([clean, edited])
-        recon, z = model(x)
         n = clean.shape[0]
+        t = model.trunk(x)
+        f = model.tail(t)
+        recon, z = model.decoder(f), model.head(f)
         l_nce, acc = nt_xent(z, a.temperature)
         l_rec = F.mse_loss(recon[n:], target)
         loss = l_nce + a.recon * l_rec
+        l_keep = torch.zeros(())
+        if teacher is not None:
+            with torch.no_grad():
+                z_v1 = teacher.head(teacher.tail(t[:n]))
+            l_keep = (1 - (z[:n] * z_v1).sum(1)).mean()
+            loss = loss + a.keep * l_keep
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -284,10 +305,11 @@ def main():
         spent += now - t_last
         t_last = now
         bar.n = min(int(spent), bar.total)
-        bar.set_postfix(step=step, nce=f'{l_nce.item():.3f}', acc=f'{acc.item():.3f}', rec=f'{l_rec.item():.4f}')
+        bar.set_postfix(step=step, nce=f'{l_nce.item():.3f}', acc=f'{acc.item():.3f}', rec=f'{l_rec.item():.4f}',
+                        keep=f'{l_keep.item():.4f}')
         bar.refresh()
         print(f'step {step} t {spent:.0f}s lr {opt.param_groups[0]["lr"]:.2e} nce {l_nce.item():.4f} '
-              f'acc {acc.item():.3f} rec {l_rec.item():.5f}', file=log, flush=True)
+              f'acc {acc.item():.3f} rec {l_rec.item():.5f} keep {l_keep.item():.5f}', file=log, flush=True)
         if now - t_ckpt > 300:
             torch.save({'model': model.state_dict(), 'opt': opt.state_dict(), 'step': step, 'spent': spent}, ckpt)
             t_ckpt = now

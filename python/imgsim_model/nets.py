@@ -164,7 +164,8 @@ class InvariantAE(nn.Module):
             m.eval()
         return self
 
-    def features(self, x):
+    def trunk(self, x):
+        """The frozen blocks (no gradient)."""
         net = self.encoder.net
         n = len(net._blocks)
         rate = net._global_params.drop_connect_rate
@@ -172,9 +173,19 @@ class InvariantAE(nn.Module):
             x = net._swish(net._bn0(net._conv_stem(x)))
             for i in range(self.train_from):
                 x = net._blocks[i](x, drop_connect_rate=rate * i / n if rate else None)
+        return x
+
+    def tail(self, x):
+        """The fine-tuned blocks and the head convolution: trunk output -> feature map."""
+        net = self.encoder.net
+        n = len(net._blocks)
+        rate = net._global_params.drop_connect_rate
         for i in range(self.train_from, n):
             x = net._blocks[i](x, drop_connect_rate=rate * i / n if rate else None)
         return net._swish(net._bn1(net._conv_head(x)))
+
+    def features(self, x):
+        return self.tail(self.trunk(x))
 
     def forward(self, x):
         f = self.features(x)
