@@ -11,7 +11,6 @@ mAP is the mean reciprocal rank); (2) the real near-duplicate pairs in the evalu
 """
 import argparse
 import gzip
-import io
 import random
 import sys
 import time
@@ -43,10 +42,7 @@ PAIRS = [('aloeL.jpg', 'aloeR.jpg'), ('aero1.jpg', 'aero3.jpg'), ('basketball1.p
          ('skimage/motorcycle_left.png', 'skimage/motorcycle_right.png')]
 
 
-def jpeg(img, q):
-    buf = io.BytesIO()
-    img.save(buf, 'JPEG', quality=q)
-    return Image.open(io.BytesIO(buf.getvalue())).convert('RGB')
+jpeg = data.jpeg
 
 
 def crop(img, frac, cx, cy):

@@ -7,7 +7,6 @@ alpha over white as the library does), and writes the originals (max side 1024, 
 (each edit applied at that size, then stored with max side 512, PNG: the model sees 224 px or less)
 and the distractors (max side 384, JPEG q95) under .cache/data/bench/. A later run reads them back.
 """
-import io
 import json
 import math
 import random
@@ -112,10 +111,7 @@ def _pdf_pages(pdfs, rng, n_docs, pages_per_doc):
 # ---------------------------------------------------------------------------------------------
 # edits: each takes (PIL RGB image, random.Random) and returns an edited PIL RGB image
 
-def _jpeg(im, q):
-    buf = io.BytesIO()
-    im.save(buf, 'JPEG', quality=q)
-    return Image.open(io.BytesIO(buf.getvalue())).convert('RGB')
+_jpeg = data.jpeg
 
 
 def _crop_frac(im, frac, cx, cy):

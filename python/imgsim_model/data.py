@@ -41,6 +41,13 @@ def preprocess(img, size=224, mean=MEAN, std=STD):
     return np.ascontiguousarray(a.transpose(2, 0, 1), dtype=np.float32)
 
 
+def jpeg(img, q):
+    """The image re-encoded as JPEG at quality q and decoded again (RGB)."""
+    buf = io.BytesIO()
+    img.save(buf, 'JPEG', quality=q)
+    return Image.open(io.BytesIO(buf.getvalue())).convert('RGB')
+
+
 def load_photos(folder, max_side=1024):
     out = []
     for p in sorted(Path(folder).rglob('*')):
@@ -79,9 +86,7 @@ def corrupt(img, box, src, rng, size):
     if rng.random() < 0.2:
         v = ImageOps.grayscale(v).convert('RGB')
     if rng.random() < 0.5:
-        buf = io.BytesIO()
-        v.save(buf, 'JPEG', quality=rng.randint(20, 90))
-        v = Image.open(io.BytesIO(buf.getvalue())).convert('RGB')
+        v = jpeg(v, rng.randint(20, 90))
     return v
 
 
