@@ -297,13 +297,15 @@ def per_row_activations(path):
     return sum(n.op_type == 'MatMulIntegerToFloat' for n in nodes)
 
 
-def cmd_quantize(a):
+def quantize(scheme, out, samples=200, method='MinMax'):
+    """Writes the INT8 text model of a scheme (see `quantize --help`) to `out`."""
     import onnx
     from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType,
                                           quant_pre_process, quantize_dynamic, quantize_static)
-    pre = OUT / 'minilm-pre.onnx'
+    out = Path(out)
+    pre = out.with_name(out.stem + '-pre.onnx')
     quant_pre_process(str(FP32), str(pre), skip_symbolic_shape=True)
-    if a.scheme == 'dynamic':
+    if scheme == 'dynamic':
         # BERT's attention fused into ONNX Runtime's Attention op first (its transformer optimizer:
         # one op per layer for the Q/K/V projections, scores, softmax and context, instead of ~20),
         # so that quantize_dynamic makes it a QAttention; then int8 weights per output channel
@@ -311,22 +313,22 @@ def cmd_quantize(a):
         # over the whole input. One text per run (metadata imgsim.batching=single), so that a
         # run's scales see that text alone. The fusion makes one text 15-20 % faster (docs/TEXT.md).
         pre.unlink()
-        fused = fuse_attention(FP32, OUT / 'minilm-fused.onnx')
-        quantize_dynamic(str(fused), str(INT8), weight_type=QuantType.QInt8, per_channel=True,
+        fused = fuse_attention(FP32, out.with_name(out.stem + '-fused.onnx'))
+        quantize_dynamic(str(fused), str(out), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=['MatMul', 'Gather', 'Attention'],
                          extra_options={'DefaultTensorType': onnx.TensorProto.FLOAT})
         fused.unlink()
         meta = metadata(sha256(TOKENIZER), 'dynamic int8 (fused attention: QAttention; MatMul per-channel weights; '
                                            'Gather); one text per run')
         meta['imgsim.batching'] = 'single'
-    elif a.scheme == 'rowwise':
+    elif scheme == 'rowwise':
         # int8 weights per output channel (MatMul) and per row (embedding tables); activation
         # scales computed at run time per token row, so a text's scales never see the other texts
         # of a padded batch
-        quantize_dynamic(str(pre), str(INT8), weight_type=QuantType.QInt8, per_channel=True,
+        quantize_dynamic(str(pre), str(out), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=['MatMul', 'Gather'])
         pre.unlink()
-        n = per_row_activations(INT8)
+        n = per_row_activations(out)
         meta = metadata(sha256(TOKENIZER), f'int8: MatMul per-channel weights, activations per token row '
                                            f'computed at run time ({n} MatMuls); Gather int8')
         meta['imgsim.batching'] = 'padded'
@@ -336,19 +338,24 @@ def cmd_quantize(a):
         # attention's activation x activation products stay float; so do the FFN outputs' activations
         act_act = [n.name for n in g.node if n.op_type == 'MatMul' and not any(i in inits for i in n.input)]
         ffn_out = [n.name for n in g.node if n.op_type == 'MatMul' and '/output/dense/' in n.name and 'attention' not in n.name]
-        reader = Calibration(calibration_texts(a.samples))
+        reader = Calibration(calibration_texts(samples))
         CalibrationDataReader.register(Calibration)
-        quantize_static(str(pre), str(INT8), reader, quant_format=QuantFormat.QDQ, per_channel=True,
+        quantize_static(str(pre), str(out), reader, quant_format=QuantFormat.QDQ, per_channel=True,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
                         op_types_to_quantize=['MatMul', 'Gather'], nodes_to_exclude=act_act + ffn_out,
-                        calibrate_method=CalibrationMethod[a.method],
+                        calibrate_method=CalibrationMethod[method],
                         extra_options={'ActivationSymmetric': False, 'WeightSymmetric': True})
         pre.unlink()
-        weight_only_int8(INT8, set(ffn_out))
-        meta = metadata(sha256(TOKENIZER), f'static QDQ int8 (MatMul, Gather; {a.method}, {a.samples * 2} Debian '
+        weight_only_int8(out, set(ffn_out))
+        meta = metadata(sha256(TOKENIZER), f'static QDQ int8 (MatMul, Gather; {method}, {samples * 2} Debian '
                                            f'package texts); FFN output MatMuls int8 weights only')
         meta['imgsim.batching'] = 'padded'
-    set_metadata(INT8, meta)
+    set_metadata(out, meta)
+    return out
+
+
+def cmd_quantize(a):
+    quantize(a.scheme, INT8, a.samples, a.method)
     print(f'wrote {INT8} ({a.scheme}; {INT8.stat().st_size / 1e6:.1f} MB; FP32 {FP32.stat().st_size / 1e6:.1f} MB, '
           f'{FP32.stat().st_size / INT8.stat().st_size:.2f}x smaller)')
 

@@ -1,8 +1,13 @@
-"""Trial (issue 12): a batch-independent INT8 text model from ONNX Runtime's weight-only
-MatMulNBits quantiser, against the shipped dynamic INT8 model and FP32. Prints size, agreement
-with FP32, batch independence and 1-thread speed one text per run vs length-sorted batches of 32.
+"""Trial (issue 12): INT8 schemes for the text model side by side: the shipped dynamic model
+(attention fused), the same without fusion (shipped before), the per-row scheme
+(`text_model.py quantize --scheme rowwise`: batchable) and ONNX Runtime's weight-only
+MatMulNBits quantiser, against FP32. Prints size, agreement with FP32, batch independence and
+1-thread speed one text per run vs length-sorted batches of 32.
 
   python python/text_quant_trial.py            # needs python/fetch_text_data.sh; ~3 min on 2 cores
+
+The models stay in build/text-trial/ (tokenizer beside them) for the Java benchmark:
+  gradle textBench -PbenchArgs="--only separate --model build/text-trial/dynamic-unfused.onnx"
 
 MatMulNBits (8-bit weights, block 32, symmetric, accuracy_level 4) quantises activations per row
 block inside the kernel, so a text's result does not depend on its batch; the word-embedding table
@@ -12,7 +17,7 @@ Result on the 2-core AMD EPYC VM (AVX2, no VNNI): docs/TEXT.md "Batchable INT8 t
 import logging
 import os
 import sys
-import tempfile
+import shutil
 import time
 from pathlib import Path
 
@@ -56,6 +61,20 @@ def nbits(path, out, gather_bits=4):
     return out
 
 
+def unfused_dynamic(out):
+    """The INT8 model as shipped before attention fusion: quantize_dynamic on the exported graph."""
+    from onnxruntime.quantization import QuantType, quant_pre_process, quantize_dynamic
+    pre = out.with_name('pre.onnx')
+    quant_pre_process(str(tm.FP32), str(pre), skip_symbolic_shape=True)
+    quantize_dynamic(str(pre), str(out), weight_type=QuantType.QInt8, per_channel=True,
+                     op_types_to_quantize=['MatMul', 'Gather'])
+    pre.unlink()
+    meta = tm.metadata(tm.sha256(tm.TOKENIZER), 'dynamic int8 (MatMul per-channel weights, Gather); one text per run')
+    meta['imgsim.batching'] = 'single'
+    tm.set_metadata(out, meta)
+    return out
+
+
 def main():
     from tokenizers import Tokenizer
     tok = Tokenizer.from_file(str(tm.TOKENIZER))
@@ -64,10 +83,14 @@ def main():
     items = tm.debian_texts()
     texts = [d[1][0] for d in items[:6000:12]]  # 500 synopses (short texts)
     mixed = texts[:400] + [d[1][1] for d in items[:3000:30]]  # + 100 long descriptions
-    tmp = Path(tempfile.mkdtemp())
-    models = {'FP32': tm.FP32, 'dynamic INT8 (shipped)': tm.INT8,
-              'MatMulNBits 8-bit + 4-bit embeddings': nbits(tm.FP32, tmp / 'nbits8-g4.onnx'),
-              'MatMulNBits 8-bit, float embeddings': nbits(tm.FP32, tmp / 'nbits8.onnx', gather_bits=0)}
+    tmp = tm.ROOT / 'build' / 'text-trial'  # kept, with the tokenizer: gradle textBench -PbenchArgs="--model FILE"
+    tmp.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tm.TOKENIZER, tmp / 'tokenizer.json')
+    models = {'FP32': tm.FP32,
+              'dynamic INT8, unfused (shipped before)': unfused_dynamic(tmp / 'dynamic-unfused.onnx'),
+              'dynamic INT8, fused attention (shipped)': tm.quantize('dynamic', tmp / 'dynamic.onnx'),
+              'per-row INT8 (`--scheme rowwise`)': tm.quantize('rowwise', tmp / 'rowwise.onnx'),
+              'MatMulNBits 8-bit + 4-bit embeddings': nbits(tm.FP32, tmp / 'nbits8-g4.onnx')}
     sess = {}
     for name, p in models.items():
         o = ort.SessionOptions()
@@ -86,11 +109,12 @@ def main():
     enc_mixed = tok.encode_batch(mixed)
     ref = np.concatenate([run(sess['FP32'], [e]) for e in enc_mixed])
     print('| model | size MB | cosine to FP32, mean / min (500 texts) | in random padded batches of 16 vs alone, min cosine |'
-          ' 1 thread, one text per run, ms/text | 1 thread, length-sorted batches of 32, ms/text |')
+          ' 1 thread, one text per run, ms/text (median of 5) | 1 thread, length-sorted batches of 32, ms/text |')
     print('|---|---|---|---|---|---|')
     enc = tok.encode_batch(texts)
     order = np.argsort([len(e.ids) for e in enc])
     batches = [[enc[j] for j in order[i:i + 32]] for i in range(0, len(order), 32)]
+    stats = {}
     for name, s in sess.items():
         alone = np.concatenate([run(s, [e]) for e in enc_mixed])
         c = (alone * ref).sum(1)
@@ -98,8 +122,10 @@ def main():
         b = np.concatenate([run(s, [enc_mixed[j] for j in perm[i:i + 16]]) for i in range(0, len(perm), 16)])
         inb = np.empty_like(b)
         inb[perm] = b
-        t1, t32 = [], []
-        for _ in range(3):
+        stats[name] = (c, (inb * alone).sum(1).min(), [], [])
+    for _ in range(5):  # rounds interleaved over the models: a noisy moment hits all of them
+        for name, s in sess.items():
+            t1, t32 = stats[name][2:]
             t = time.perf_counter()
             for e in enc:
                 run(s, [e])
@@ -108,9 +134,9 @@ def main():
             for bt in batches:
                 run(s, bt)
             t32.append((time.perf_counter() - t) / len(enc) * 1000)
+    for name, (c, batch_min, t1, t32) in stats.items():
         print(f'| {name} | {os.path.getsize(models[name]) / 1e6:.1f} | {c.mean():.4f} / {c.min():.4f} | '
-              f'{(inb * alone).sum(1).min():.6f} | {np.median(t1):.2f} | {np.median(t32):.2f} |', flush=True)
-
+              f'{batch_min:.6f} | {np.median(t1):.2f} | {np.median(t32):.2f} |', flush=True)
 
 if __name__ == '__main__':
     main()

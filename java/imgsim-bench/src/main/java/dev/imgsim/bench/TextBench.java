@@ -55,7 +55,8 @@ import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2Quantize
  * synopsis finds its long description among N; the Lee document-similarity ratings) for imgsim's
  * FP32 and INT8 models against Lucene's BM25, and speed against LangChain4j's in-process MiniLM
  * (INT8 and FP32) and the floor (ONNX Runtime on token tensors prepared in advance), in one JVM.
- * {@code --quick}: 2,000 packages and fewer timed calls; {@code --only quality|speed|separate}
+ * {@code --quick}: 2,000 packages and fewer timed calls; {@code --model FILE}: another INT8 model (with
+ * {@code tokenizer.json} beside it) for the speed parts; {@code --only quality|speed|separate}
  * ({@code separate}: the short-text speed parts with each contender in a JVM of its own, so that no
  * other contender's ONNX Runtime pool shares the process); {@code --docs N}.
  * Data: {@code java/imgsim-bench/fetch-text-data.sh}.
@@ -64,6 +65,8 @@ public final class TextBench {
     static final Path ROOT = Paths.get("").toAbsolutePath();
     static final Path FP32 = ROOT.resolve("models/text/minilm-l6-v2.onnx");
     static final Path INT8 = ROOT.resolve("models/text/minilm-l6-v2-int8.onnx");
+    /** The INT8 model the speed parts run (imgsim and the floor): the bundled one, or {@code --model FILE}. */
+    static Path speedModel = INT8;
     static final Path TOKENIZER = ROOT.resolve("models/text/tokenizer.json");
     static final String TRANSLATIONS = "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_i18n_Translation-en.lz4";
 
@@ -82,6 +85,9 @@ public final class TextBench {
         int docs = a.indexOf("--docs") >= 0 ? Integer.parseInt(a.get(a.indexOf("--docs") + 1)) : b.quick ? 2000 : 10000;
         System.out.printf(Locale.ROOT, "text benchmark: %s, %d cores, Java %s%n", Bench.cpuName(),
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
+        if (a.contains("--model")) {
+            speedModel = Paths.get(a.get(a.indexOf("--model") + 1)).toAbsolutePath();
+        }
         int child = a.indexOf("--contender");
         if (child >= 0) {
             b.speedChild(a.get(child + 1));
@@ -435,7 +441,8 @@ public final class TextBench {
             ms = perText(t -> lc.embed(t), shorts);
             tps = throughput(ts -> lc.embedAll(segments(ts)), shorts);
         } else {
-            try (TextEmbedder t = name.contains("(1)") ? TextEmbedder.builder().intraOpThreads(1).build() : TextEmbedder.create()) {
+            TextEmbedder.Builder builder = TextEmbedder.builder().model(speedModel);
+            try (TextEmbedder t = name.contains("(1)") ? builder.intraOpThreads(1).build() : builder.build()) {
                 ms = perText(t::embed, shorts);
                 tps = throughput(t::embedAll, shorts);
             }
@@ -452,7 +459,7 @@ public final class TextBench {
         Map<String, Object> sep = new LinkedHashMap<>();
         for (String name : SEPARATE) {
             List<String> cmd = new ArrayList<>(Arrays.asList(javaBin, "-Xmx2g", "-cp", System.getProperty("java.class.path"),
-                    TextBench.class.getName(), "--contender", name));
+                    TextBench.class.getName(), "--contender", name, "--model", speedModel.toString()));
             if (quick) {
                 cmd.add("--quick");
             }
@@ -491,8 +498,8 @@ public final class TextBench {
         }
         System.out.printf(Locale.ROOT, "%nSpeed: (a) %d short texts (package synopses) one at a time, (b) the same through embedAll,"
                 + " (c) %d texts of ~400 words one at a time; all contenders use both cores unless named 1 thread%n", shorts.size(), longs.size());
-        TextEmbedder imgsim = TextEmbedder.create();
-        TextEmbedder imgsim1 = TextEmbedder.builder().intraOpThreads(1).build();
+        TextEmbedder imgsim = TextEmbedder.builder().model(speedModel).build();
+        TextEmbedder imgsim1 = TextEmbedder.builder().model(speedModel).intraOpThreads(1).build();
         EmbeddingModel lcQ = new AllMiniLmL6V2QuantizedEmbeddingModel();
         EmbeddingModel lcF = new AllMiniLmL6V2EmbeddingModel();
         Floor floor2 = new Floor(0);
@@ -617,7 +624,7 @@ public final class TextBench {
                 o.setIntraOpNumThreads(threads);
             }
             o.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            session = env.createSession(INT8.toString(), o);
+            session = env.createSession(speedModel.toString(), o);
         }
 
         void prepare(List<String> texts) throws Exception {
