@@ -2,7 +2,7 @@
 normalisation in the graph, an INT8 model quantised from it, and the fixtures the tests check.
 
     python python/text_model.py export      # models/text/minilm-l6-v2.onnx (FP32) + tokenizer.json
-    python python/text_model.py quantize    # models/text/minilm-l6-v2-int8.onnx (static QDQ INT8)
+    python python/text_model.py quantize    # models/text/minilm-l6-v2-int8.onnx (dynamic INT8, fused attention)
     python python/text_model.py fixtures    # models/fixtures/text_golden.json (sentence-transformers)
     python python/text_model.py check       # INT8 vs FP32 cosines, batch independence
 
@@ -12,11 +12,12 @@ Apache-2.0; the wheel's own code is MIT). Calibration and check texts: Debian pa
 
 Batch independence: ONNX Runtime's dynamic quantisation (what LangChain4j ships) computes one
 activation scale per tensor at run time, over the whole padded batch, so a text's embedding
-depends on the other texts it is batched with. Two ways out, both here: the default dynamic
+depends on the other texts it is batched with. Three ways out, all here: the default dynamic
 model is run one text per inference (metadata imgsim.batching=single, honoured by the Rust
-core), so a run's scales see that text alone; `quantize --scheme static` fixes every scale at
-quantisation time (calibrated on Debian texts) and may be batched (imgsim.batching=padded). The
-dynamic one is closer to FP32 (mean cosine 0.994 vs 0.992) and faster (docs/TEXT.md).
+core), so a run's scales see that text alone; `quantize --scheme rowwise` computes the scales
+per token row (batchable, closest to FP32, slower one text at a time); `quantize --scheme static`
+fixes every scale at quantisation time (calibrated on Debian texts; batchable, furthest from
+FP32). Measurements: docs/TEXT.md.
 """
 import argparse
 import hashlib
@@ -241,9 +242,9 @@ def per_row_activations(path):
     a text's result no longer depends on the texts it is batched with.
 
     Each DynamicQuantizeLinear(x) becomes: amax = max(|x|) over the last axis (one value per
-    token), q = QuantizeLinear(x * 127 / amax, scale 1, zero point 128) (symmetric uint8); each
-    MatMulInteger -> Cast -> Mul(a_scale * w_scale) becomes MatMulIntegerToFloat with the
-    per-column weight scales only, followed by a Mul by the row's amax / 127. The row scale is
+    token), q = QuantizeLinear(x / amax, scale 1/127, zero point 128) (symmetric uint8); each
+    MatMulInteger -> Cast -> Mul(a_scale * w_scale) becomes MatMulIntegerToFloat with activation
+    scale 1/127 and the per-column weight scales, followed by a Mul by the row's amax. The row scale is
     kept out of MatMulIntegerToFloat on purpose: that op (and ONNX Runtime's fusion into it)
     takes a scalar or per-column activation scale, and a [batch, sequence, 1] one is silently
     mis-applied (cosine to FP32 0.72 instead of 0.997 when left to the fusion)."""
@@ -304,15 +305,16 @@ def quantize(scheme, out, samples=200, method='MinMax'):
                                           quant_pre_process, quantize_dynamic, quantize_static)
     out = Path(out)
     pre = out.with_name(out.stem + '-pre.onnx')
-    quant_pre_process(str(FP32), str(pre), skip_symbolic_shape=True)
+    if scheme != 'dynamic':
+        quant_pre_process(str(FP32), str(pre), skip_symbolic_shape=True)
     if scheme == 'dynamic':
         # BERT's attention fused into ONNX Runtime's Attention op first (its transformer optimizer:
         # one op per layer for the Q/K/V projections, scores, softmax and context, instead of ~20),
         # so that quantize_dynamic makes it a QAttention; then int8 weights per output channel
         # (MatMul, QAttention) and per row (embedding tables), activation scales computed per run
         # over the whole input. One text per run (metadata imgsim.batching=single), so that a
-        # run's scales see that text alone. The fusion makes one text 15-20 % faster (docs/TEXT.md).
-        pre.unlink()
+        # run's scales see that text alone. The fusion made one text 16 % faster in Java (medians
+        # of docs/TEXT.md; within noise in Python at one thread).
         fused = fuse_attention(FP32, out.with_name(out.stem + '-fused.onnx'))
         quantize_dynamic(str(fused), str(out), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=['MatMul', 'Gather', 'Attention'],
@@ -321,17 +323,22 @@ def quantize(scheme, out, samples=200, method='MinMax'):
         meta = metadata(sha256(TOKENIZER), 'dynamic int8 (fused attention: QAttention; MatMul per-channel weights; '
                                            'Gather); one text per run')
         meta['imgsim.batching'] = 'single'
-    elif scheme == 'rowwise':
-        # int8 weights per output channel (MatMul) and per row (embedding tables); activation
-        # scales computed at run time per token row, so a text's scales never see the other texts
-        # of a padded batch
+    elif scheme in ('rowwise', 'dynamic-unfused'):
+        # int8 weights per output channel (MatMul) and per row (embedding tables) on the exported
+        # graph (no fusion); activation scales computed at run time
         quantize_dynamic(str(pre), str(out), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=['MatMul', 'Gather'])
         pre.unlink()
-        n = per_row_activations(out)
-        meta = metadata(sha256(TOKENIZER), f'int8: MatMul per-channel weights, activations per token row '
-                                           f'computed at run time ({n} MatMuls); Gather int8')
-        meta['imgsim.batching'] = 'padded'
+        if scheme == 'rowwise':
+            # ... per token row, so a text's scales never see the other texts of a padded batch
+            n = per_row_activations(out)
+            meta = metadata(sha256(TOKENIZER), f'int8: MatMul per-channel weights, activations per token row '
+                                               f'computed at run time ({n} MatMuls); Gather int8')
+            meta['imgsim.batching'] = 'padded'
+        else:
+            # ... per tensor: the model shipped before attention fusion, one text per run
+            meta = metadata(sha256(TOKENIZER), 'dynamic int8 (MatMul per-channel weights, Gather); one text per run')
+            meta['imgsim.batching'] = 'single'
     else:
         g = onnx.load(str(pre)).graph
         inits = {i.name for i in g.initializer}
@@ -424,9 +431,10 @@ def main():
     sub.add_parser('export')
     q = sub.add_parser('quantize')
     q.add_argument('--samples', type=int, default=200, help='packages (2 texts each) to calibrate on')
-    q.add_argument('--scheme', default='dynamic', choices=['dynamic', 'rowwise', 'static'],
+    q.add_argument('--scheme', default='dynamic', choices=['dynamic', 'rowwise', 'static', 'dynamic-unfused'],
                    help='dynamic (default): fused attention, activation scales per run, one text per inference; '
-                        'rowwise: activation scales per token row, batches of any texts; static: calibrated, batches')
+                        'rowwise: activation scales per token row, batches of any texts; static: calibrated, batches; '
+                        'dynamic-unfused: the model shipped before attention fusion')
     q.add_argument('--method', default='MinMax', choices=['MinMax', 'Entropy', 'Percentile'], help='static calibration')
     sub.add_parser('fixtures')
     c = sub.add_parser('check')

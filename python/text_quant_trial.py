@@ -61,20 +61,6 @@ def nbits(path, out, gather_bits=4):
     return out
 
 
-def unfused_dynamic(out):
-    """The INT8 model as shipped before attention fusion: quantize_dynamic on the exported graph."""
-    from onnxruntime.quantization import QuantType, quant_pre_process, quantize_dynamic
-    pre = out.with_name('pre.onnx')
-    quant_pre_process(str(tm.FP32), str(pre), skip_symbolic_shape=True)
-    quantize_dynamic(str(pre), str(out), weight_type=QuantType.QInt8, per_channel=True,
-                     op_types_to_quantize=['MatMul', 'Gather'])
-    pre.unlink()
-    meta = tm.metadata(tm.sha256(tm.TOKENIZER), 'dynamic int8 (MatMul per-channel weights, Gather); one text per run')
-    meta['imgsim.batching'] = 'single'
-    tm.set_metadata(out, meta)
-    return out
-
-
 def main():
     from tokenizers import Tokenizer
     tok = Tokenizer.from_file(str(tm.TOKENIZER))
@@ -87,7 +73,7 @@ def main():
     tmp.mkdir(parents=True, exist_ok=True)
     shutil.copy(tm.TOKENIZER, tmp / 'tokenizer.json')
     models = {'FP32': tm.FP32,
-              'dynamic INT8, unfused (shipped before)': unfused_dynamic(tmp / 'dynamic-unfused.onnx'),
+              'dynamic INT8, unfused (shipped before)': tm.quantize('dynamic-unfused', tmp / 'dynamic-unfused.onnx'),
               'dynamic INT8, fused attention (shipped)': tm.quantize('dynamic', tmp / 'dynamic.onnx'),
               'per-row INT8 (`--scheme rowwise`)': tm.quantize('rowwise', tmp / 'rowwise.onnx'),
               'MatMulNBits 8-bit + 4-bit embeddings': nbits(tm.FP32, tmp / 'nbits8-g4.onnx')}

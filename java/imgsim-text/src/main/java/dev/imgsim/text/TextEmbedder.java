@@ -427,8 +427,9 @@ public final class TextEmbedder implements AutoCloseable {
          * Texts per inference in {@link TextEmbedder#embedAll} (default 32), for models that may be
          * batched (metadata {@code imgsim.batching=padded}: the FP32 export, or an INT8 model from
          * {@code python/text_model.py quantize --scheme rowwise} or {@code --scheme static},
-         * whose activation scales never mix texts). The bundled INT8 model runs one text per inference whatever this says: its
-         * dynamic quantisation would otherwise make a text's vector depend on its batch.
+         * whose activation scales never mix texts). The bundled INT8 model runs one text per
+         * inference whatever this says: its dynamic quantisation would otherwise make a text's
+         * vector depend on its batch.
          * @param texts at least 1
          * @return this builder
          */
