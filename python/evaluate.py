@@ -208,7 +208,6 @@ def main():
         for x, y in PAIRS:
             for qn, tn in ((x, y), (y, x)):
                 names = [n for n in ORIGINALS if n not in (qn, tn)]
-                gallery = [pair_imgs.get(n) or originals[ORIGINALS.index(n)] for n in names]
                 pe = e([pair_imgs[qn], pair_imgs[tn]])
                 ge = db[[ORIGINALS.index(n) for n in names] + list(range(len(originals), len(originals) + len(extra)))]
                 s = similarity(pe[:1], np.concatenate([pe[1:], ge]), e.metric)

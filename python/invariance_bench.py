@@ -120,7 +120,7 @@ def evaluate(q, db, target, metric, precision=0.99, k=10):
     if len(ok) == 0 or not ct[:ok[-1] + 1].any():
         return rank, np.zeros(len(q), bool), float('inf')
     last = ok[-1]
-    thr = float(cs[last])
+    thr = float(cs[last]) + 0.0  # + 0.0: a Hamming distance of 0 prints as 0, not -0
     return rank, (rank <= k) & (pos >= thr), thr
 
 
@@ -165,6 +165,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('models', nargs='*')
     ap.add_argument('--json', default=None)
+    ap.add_argument('--labels', default=None,
+                    help="column names for the models, comma-separated, in order (default: each model's name @size)")
     ap.add_argument('--no-baselines', action='store_true')
     ap.add_argument('--no-fashion', action='store_true')
     ap.add_argument('--latency', action='store_true', help='time each model (1 thread, median of 20): only on a quiet machine')
@@ -210,6 +212,13 @@ def main():
     keys = list(results)
     short = {k: (results[k]['name'].split(' (')[0] + f" @{results[k]['input']}" if 'input' in results[k] else k)
              for k in keys}
+    if a.labels:
+        labels = a.labels.split(',')
+        if len(labels) != len(a.models):
+            sys.exit(f'--labels: {len(labels)} labels for {len(a.models)} models')
+        short.update({e.key: lab.strip() for e, lab in zip(embedders, labels)})
+        for e, lab in zip(embedders, labels):
+            results[e.key]['label'] = lab.strip()
     print('# imgsim invariance benchmark\n')
     print(f"{len(man['originals'])} originals ({', '.join(f'{n} {k}' for k, n in benchset.ORIGINALS.items())}) x "
           f"{len(edits)} edits = {len(q_files)} queries; database {len(man['originals']) + n_dist} images "
