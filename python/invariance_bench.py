@@ -167,6 +167,9 @@ def main():
     ap.add_argument('--json', default=None)
     ap.add_argument('--labels', default=None,
                     help="column names for the models, comma-separated, in order (default: each model's name @size)")
+    ap.add_argument('--with-copies', action='store_true',
+                    help='keep the distractors that copies_of_originals leaves out (the database before session 6: '
+                         'reproduces docs/invariance-run3.md and -run4.md)')
     ap.add_argument('--no-baselines', action='store_true')
     ap.add_argument('--no-fashion', action='store_true')
     ap.add_argument('--latency', action='store_true', help='time each model (1 thread, median of 20): only on a quiet machine')
@@ -183,7 +186,7 @@ def main():
     tag = hashlib.sha256(json.dumps([man['originals'], man['queries'], man['distractors']]).encode()).hexdigest()[:10]
     db = embed_all(embedders, db_files, f'{tag}-db{len(db_files)}')
     qs = embed_all(embedders, q_files, f'{tag}-q{len(q_files)}')
-    copies = copies_of_originals(man, tag)
+    copies = np.zeros(len(man['distractors']), bool) if a.with_copies else copies_of_originals(man, tag)
     keep = np.r_[np.ones(len(man['originals']), bool), ~copies]  # originals first: targets keep their index
     db = {k: v[keep] for k, v in db.items()}
     n_dist = int((~copies).sum())
@@ -222,9 +225,10 @@ def main():
     print('# imgsim invariance benchmark\n')
     print(f"{len(man['originals'])} originals ({', '.join(f'{n} {k}' for k, n in benchset.ORIGINALS.items())}) x "
           f"{len(edits)} edits = {len(q_files)} queries; database {len(man['originals']) + n_dist} images "
-          f"({len(man['originals'])} originals + {n_dist} distractors; {int(copies.sum())} more distractors are "
-          f"an original turned or mirrored, i.e. duplicates by the benchmark's own edits, and are left out: "
-          f"`copies_of_originals`).\n")
+          f"({len(man['originals'])} originals + {n_dist} distractors" +
+          (f"; {int(copies.sum())} more distractors are an original turned or mirrored, i.e. duplicates by the "
+           f"benchmark's own edits, and are left out: `copies_of_originals`).\n" if not a.with_copies else
+           ", --with-copies: the turned/mirrored copies of originals stay in).\n"))
     print('| method | dim | recall@1 | mAP | recall at precision 0.99 (mean over edits) | threshold | Fashion P@10 | 1-thread ms |')
     print('|---|---|---|---|---|---|---|---|')
     for k in keys:
