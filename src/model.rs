@@ -8,6 +8,7 @@ use std::time::Instant;
 use ort::session::Session;
 use ort::value::{TensorElementType, TensorRef, ValueType};
 
+use crate::copies::{self, Fingerprint};
 use crate::decode;
 use crate::error::{Error, Result};
 use crate::pixels::{self, Layout, Samples};
@@ -152,6 +153,41 @@ impl Model {
         let target = (self.preprocess.width, self.preprocess.height);
         let img = decode::decode_bytes_for(bytes, what, self.max_pixels, Some(target))?;
         preprocess::to_tensor(&img.data, img.width, img.height, &self.preprocess, out)
+    }
+
+    /// Copy-detection features of a decoded image: the embedding of the image and of the image
+    /// turned 90 degrees counter-clockwise (`2 * embedding_size` values: a turned copy's embedding
+    /// is close to the second, a 180-degree turn's to the first), and the content fingerprint.
+    pub fn analyze_rgb(&self, rgb: &[u8], w: usize, h: usize) -> Result<(Vec<f32>, Fingerprint)> {
+        let p = &self.preprocess;
+        let per = p.tensor_len();
+        let mut tensor = vec![0f32; 2 * per];
+        preprocess::to_tensor(rgb, w, h, p, &mut tensor[..per])?;
+        let (first, second) = tensor.split_at_mut(per);
+        if p.width == p.height {
+            // the stretch to a square commutes with the turn: turn the tensor's planes
+            let s = p.width;
+            for (src, dst) in first.chunks_exact(s * s).zip(second.chunks_exact_mut(s * s)) {
+                for y in 0..s {
+                    for x in 0..s {
+                        // counter-clockwise: output (x, y) shows input (s - 1 - y, x)
+                        dst[y * s + x] = src[x * s + (s - 1 - y)];
+                    }
+                }
+            }
+        } else {
+            let turned = copies::turn_rgb(rgb, w, h);
+            preprocess::to_tensor(&turned, h, w, p, second)?;
+        }
+        let emb = self.run(&tensor, 2)?;
+        Ok((emb, Fingerprint::from_rgb(rgb, w, h)?))
+    }
+
+    /// `analyze_rgb` of an image file (decoded once, JPEGs at reduced scale).
+    pub fn analyze_file(&self, path: &Path) -> Result<(Vec<f32>, Fingerprint)> {
+        let target = (self.preprocess.width, self.preprocess.height);
+        let img = decode::decode_file_for(path, self.max_pixels, Some(target))?;
+        self.analyze_rgb(&img.data, img.width, img.height)
     }
 
     pub fn check_pixels(&self, w: usize, h: usize, what: &str) -> Result<()> {

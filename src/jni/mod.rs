@@ -581,5 +581,6 @@ pub extern "system" fn Java_dev_imgsim_internal_Native_batchRun<'l>(
     })
 }
 
+mod copies;
 mod logging;
 mod text;

@@ -15,8 +15,6 @@ import java.util.Locale;
 
 import javax.imageio.ImageIO;
 
-import dev.imgsim.index.DuplicateGroup;
-
 /**
  * The duplicates report: one self-contained HTML file (thumbnails inlined as JPEG data URIs, no
  * script or style fetched from anywhere), because people would rather look at duplicates than
@@ -27,7 +25,20 @@ final class HtmlReport {
 
     private HtmlReport() {}
 
-    static void write(Path file, Path index, double threshold, long size, List<DuplicateGroup> groups) throws IOException {
+    /** One section of the report: a heading (HTML), the images, and lines of notes (text) under them. */
+    static final class Group {
+        final String heading;
+        final List<String> ids;
+        final List<String> notes;
+
+        Group(String heading, List<String> ids, List<String> notes) {
+            this.heading = heading;
+            this.ids = ids;
+            this.notes = notes;
+        }
+    }
+
+    static void write(Path file, Path index, String criterion, long size, List<Group> groups) throws IOException {
         StringBuilder h = new StringBuilder(1 << 16);
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>imgsim duplicates</title>\n<style>\n")
                 .append("body{font-family:system-ui,sans-serif;margin:2em;background:#fafafa;color:#222}\n")
@@ -37,16 +48,15 @@ final class HtmlReport {
                 .append("img,.none{width:").append(THUMB).append("px;height:").append(THUMB)
                 .append("px;object-fit:contain;background:#eee;border-radius:4px}\n")
                 .append(".none{display:flex;align-items:center;justify-content:center;color:#888;font-size:.8em}\n")
-                .append("figcaption{font-size:.75em;word-break:break-all;margin-top:.3em}\n</style></head><body>\n");
+                .append("figcaption{font-size:.75em;word-break:break-all;margin-top:.3em}\n")
+                .append(".notes{font-size:.8em;color:#444;margin:.6em 0 0;word-break:break-all}\n</style></head><body>\n");
         h.append("<h1>Duplicates</h1>\n<p>").append(groups.size()).append(groups.size() == 1 ? " group in " : " groups in ").append(esc(index.toString()))
-                .append(" (").append(size).append(" images), cosine similarity &ge; ")
-                .append(String.format(Locale.ROOT, "%.3f", threshold)).append(".</p>\n");
+                .append(" (").append(size).append(" images), ").append(criterion).append(".</p>\n");
         int n = 0;
-        for (DuplicateGroup g : groups) {
+        for (Group g : groups) {
             n++;
-            h.append("<section><h2>Group ").append(n).append(": ").append(g.ids().size()).append(" images, similarity &ge; ")
-                    .append(String.format(Locale.ROOT, "%.4f", g.similarity())).append("</h2><div class=\"row\">\n");
-            for (String id : g.ids()) {
+            h.append("<section><h2>Group ").append(n).append(": ").append(g.heading).append("</h2><div class=\"row\">\n");
+            for (String id : g.ids) {
                 String thumb = thumbnail(Paths.get(id));
                 h.append("<figure>");
                 if (thumb != null) {
@@ -56,7 +66,15 @@ final class HtmlReport {
                 }
                 h.append("<figcaption>").append(esc(id)).append(sizeOf(Paths.get(id))).append("</figcaption></figure>\n");
             }
-            h.append("</div></section>\n");
+            h.append("</div>\n");
+            if (!g.notes.isEmpty()) {
+                h.append("<ul class=\"notes\">\n");
+                for (String note : g.notes) {
+                    h.append("<li>").append(esc(note)).append("</li>\n");
+                }
+                h.append("</ul>\n");
+            }
+            h.append("</section>\n");
         }
         h.append("</body></html>\n");
         Path parent = file.toAbsolutePath().getParent();

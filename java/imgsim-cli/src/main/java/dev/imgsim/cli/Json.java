@@ -94,4 +94,16 @@ final class Json {
             }
         }
     }
+
+    /** The fields of a copy decision, for inside an object: similarity, copy, band, confidence, transform, ... */
+    Json match(dev.imgsim.Match m) {
+        return field("similarity", number(m.similarity())).raw(", ").field("copy", Boolean.toString(m.isCopy())).raw(", ")
+                .field("band", string(m.band().name().toLowerCase(Locale.ROOT))).raw(", ")
+                .field("confidence", number(m.confidence())).raw(", ")
+                .field("transform", string(m.transform().name().toLowerCase(Locale.ROOT))).raw(", ")
+                .field("verification", number(m.verification())).raw(", ")
+                .field("alignment", string(m.alignment().name().toLowerCase(Locale.ROOT))).raw(", ")
+                .field("area", number(m.area())).raw(", ")
+                .field("description", string(m.describe()));
+    }
 }

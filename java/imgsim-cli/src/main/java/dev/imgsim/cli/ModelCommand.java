@@ -3,6 +3,7 @@ package dev.imgsim.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 
+import dev.imgsim.CopyFeatures;
 import dev.imgsim.ImageDecodeException;
 import dev.imgsim.ImageSimilarity;
 import dev.imgsim.ImageTooLargeException;
@@ -30,6 +31,16 @@ abstract class ModelCommand {
     float[] embedOrReport(ImageSimilarity sim, Path file) {
         try {
             return sim.embed(file);
+        } catch (ImageDecodeException | ImageTooLargeException e) {
+            err().println("imgsim: " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** The file's copy features, or null after saying on standard error why it cannot be read. */
+    CopyFeatures analyzeOrReport(ImageSimilarity sim, Path file) {
+        try {
+            return sim.analyze(file);
         } catch (ImageDecodeException | ImageTooLargeException e) {
             err().println("imgsim: " + e.getMessage());
             return null;

@@ -57,6 +57,8 @@ import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.LockObtainFailedException;
 
+import dev.imgsim.CopyCalibration;
+import dev.imgsim.CopyFeatures;
 import dev.imgsim.ImageSimilarity;
 import dev.imgsim.ImageSimilarityException;
 
@@ -357,7 +359,8 @@ public final class ImageIndex implements AutoCloseable {
         lockOpen(true);
         try {
             long[] stamp = stamp(image);
-            put(id, embedder().embed(image), Collections.emptyMap(), stamp);
+            CopyFeatures f = embedder().analyze(image);
+            put(id, f.embedding(), Collections.emptyMap(), stamp, f);
         } catch (IOException e) {
             throw new dev.imgsim.ImageDecodeException("image file " + image + " cannot be read: " + describe(e));
         } finally {
@@ -371,7 +374,8 @@ public final class ImageIndex implements AutoCloseable {
         Objects.requireNonNull(image, "image");
         lockOpen(true);
         try {
-            put(id, embedder().embed(image), Collections.emptyMap(), null);
+            CopyFeatures f = embedder().analyze(image);
+            put(id, f.embedding(), Collections.emptyMap(), null, f);
         } finally {
             lock.readLock().unlock();
         }
@@ -391,13 +395,13 @@ public final class ImageIndex implements AutoCloseable {
         Objects.requireNonNull(fields, "fields");
         lockOpen(true);
         try {
-            put(id, embedding, fields, null);
+            put(id, embedding, fields, null, null);
         } finally {
             lock.readLock().unlock();
         }
     }
 
-    private void put(String id, float[] embedding, Map<String, String> fields, long[] fileStamp) {
+    private void put(String id, float[] embedding, Map<String, String> fields, long[] fileStamp, CopyFeatures copy) {
         if (id.isEmpty()) {
             throw new IllegalArgumentException("id must not be empty");
         }
@@ -410,6 +414,9 @@ public final class ImageIndex implements AutoCloseable {
                 throw new IllegalArgumentException("field names must be non-empty and values non-null: " + f);
             }
             doc.add(new StoredField(FIELD_PREFIX + f.getKey(), f.getValue()));
+        }
+        if (copy != null) {
+            doc.add(Copies.field(copy));
         }
         if (fileStamp != null) {
             doc.add(new StoredField(FILE_SIZE, fileStamp[0]));
@@ -568,8 +575,8 @@ public final class ImageIndex implements AutoCloseable {
                 skipped.incrementAndGet();
                 return null;
             }
-            float[] e = sim.embed(file);
-            put(file.toString(), e, Collections.emptyMap(), stamp);
+            CopyFeatures f = sim.analyze(file);
+            put(file.toString(), f.embedding(), Collections.emptyMap(), stamp, f);
             added.incrementAndGet();
             if (sinceCommit.incrementAndGet() >= options.commitEvery) {
                 sinceCommit.set(0);
@@ -611,9 +618,13 @@ public final class ImageIndex implements AutoCloseable {
             for (org.apache.lucene.index.LeafReaderContext leaf : s.getIndexReader().leaves()) {
                 org.apache.lucene.util.Bits live = leaf.reader().getLiveDocs();
                 org.apache.lucene.index.StoredFields sf = leaf.reader().storedFields();
+                org.apache.lucene.index.BinaryDocValues copy = leaf.reader().getBinaryDocValues(Copies.FIELD);
                 for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
                     if (live != null && !live.get(doc)) {
                         continue;
+                    }
+                    if (copy == null || !copy.advanceExact(doc)) {
+                        continue; // indexed before copy detection: analyse it again
                     }
                     Document d = sf.document(doc, wanted);
                     IndexableField size = d.getField(FILE_SIZE);
@@ -735,6 +746,68 @@ public final class ImageIndex implements AutoCloseable {
     public List<DuplicateGroup> duplicatesExact(double minSimilarity) {
         checkSimilarity(minSimilarity);
         return read(s -> Duplicates.find(s, minSimilarity, options.ingestThreads, true));
+    }
+
+    // ---- copies ----
+
+    /**
+     * Is the image a copy of something indexed? Analyses the file and returns the indexed images
+     * it may copy, verified: copies first (most confident first; turned, mirrored, cropped,
+     * padded or screenshotted copies included), then look-alikes by embedding similarity. The
+     * candidates are the graph neighbours of the image and of its 90-degree turn; each is
+     * verified on its stored fingerprint (images added as bare vectors are never copies).
+     *
+     * @param k how many, at least 1
+     * @throws dev.imgsim.ImageDecodeException if the file cannot be decoded
+     */
+    public List<CopyHit> searchCopies(Path image, int k) {
+        Objects.requireNonNull(image, "image");
+        return searchCopies(embedder().analyze(image), k, CopyCalibration.defaults());
+    }
+
+    /** {@link #searchCopies(Path, int)} for an image in memory. */
+    public List<CopyHit> searchCopies(BufferedImage image, int k) {
+        Objects.requireNonNull(image, "image");
+        return searchCopies(embedder().analyze(image), k, CopyCalibration.defaults());
+    }
+
+    /** {@link #searchCopies(Path, int)} for analysed features, under a calibration of your own. */
+    public List<CopyHit> searchCopies(CopyFeatures query, int k, CopyCalibration calibration) {
+        Objects.requireNonNull(query, "query");
+        Objects.requireNonNull(calibration, "calibration");
+        checkK(k);
+        if (query.embedding().length != dimension) {
+            throw new IllegalArgumentException("features have " + query.embedding().length + " values, the index holds vectors of "
+                    + dimension);
+        }
+        return read(s -> Copies.search(s, query, k, calibration));
+    }
+
+    /**
+     * Groups of copies in the index: every image's graph neighbours (its own and its 90-degree
+     * turn's) verified on the stored fingerprints, verified pairs joined into groups. Unlike
+     * {@link #duplicates(double)}, a group means "the same picture, maybe edited", not "looks
+     * alike": what {@code imgsim dupes} reports by default. Uses {@link IndexOptions#ingestThreads()} threads.
+     *
+     * @return the groups, most confident first
+     */
+    public List<CopyGroup> copies() {
+        return copies(CopyCalibration.defaults());
+    }
+
+    /** {@link #copies()} under a calibration of your own. */
+    public List<CopyGroup> copies(CopyCalibration calibration) {
+        Objects.requireNonNull(calibration, "calibration");
+        return read(s -> Copies.groups(s, options.ingestThreads, calibration));
+    }
+
+    /** @return the stored copy features of {@code id}, if the index holds it with them */
+    public Optional<CopyFeatures> copyFeatures(String id) {
+        Objects.requireNonNull(id, "id");
+        return read(s -> {
+            TopDocs td = s.search(new TermQuery(new Term(ID, id)), 1);
+            return td.scoreDocs.length == 0 ? Optional.empty() : Optional.ofNullable(Copies.features(s, td.scoreDocs[0].doc));
+        });
     }
 
     /** @return the stored (L2-normalised) embedding of {@code id}, if the index holds it */

@@ -35,6 +35,22 @@ final class Vectors {
         return Math.max(-1.0, Math.min(1.0, s));
     }
 
+    /** {@code v} scaled to unit length (as stored); all zeros stay zeros. */
+    static float[] unit(float[] v) {
+        double n = 0;
+        for (float x : v) {
+            n += (double) x * x;
+        }
+        float[] out = v.clone();
+        if (n > 0) {
+            double inv = 1 / Math.sqrt(n);
+            for (int i = 0; i < out.length; i++) {
+                out[i] = (float) (out[i] * inv);
+            }
+        }
+        return out;
+    }
+
     /** The stored vector of a document (global doc id), copied. */
     static float[] vector(IndexSearcher s, int doc) throws IOException {
         List<LeafReaderContext> leaves = s.getIndexReader().leaves();

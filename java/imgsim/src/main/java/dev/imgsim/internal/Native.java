@@ -63,4 +63,25 @@ public final class Native {
     public static native void batchPutFile(long handle, long batch, int index, String path);
 
     public static native float[][] batchRun(long handle, long batch);
+
+    // Copy detection (src/jni/copies.rs): each analysis fills out[2 * embeddingSize] with the
+    // embeddings of the image and of its 90-degree turn and returns the content fingerprint.
+
+    public static native byte[] analyzeFile(long handle, String path, float[] out);
+
+    public static native byte[] analyzeEncoded(long handle, byte[] data, String what, float[] out);
+
+    /** Exactly one of ints, bytes, shorts is non-null ({@code RasterAdapter}'s array). */
+    public static native byte[] analyzeRaster(long handle, int[] ints, byte[] bytes, short[] shorts, int[] desc,
+            float[] out);
+
+    /** Indexes into {@link #verify}'s result. */
+    public static final int VERDICT_SCORE = 0, VERDICT_WHOLE = 1, VERDICT_TRANSFORM = 2, VERDICT_ALIGNMENT = 3,
+            VERDICT_AREA = 4, VERDICT_ASPECT_MISMATCH = 5;
+
+    /**
+     * Verifies fingerprint b against a; the floats at {@code VERDICT_*}; alignment 0 none, 1 whole,
+     * 2 a inside b, 3 b inside a. {@code parts} != 0 also searches each picture inside the other.
+     */
+    public static native float[] verify(byte[] a, byte[] b, int parts);
 }

@@ -1,0 +1,257 @@
+//! The copy-detection benchmark over the invariance benchmark's images (python/invariance_bench.py
+//! writes them): the whole path the library runs — embeddings of the image and of its 90-degree
+//! turn, the content fingerprint, candidates from the embeddings, verification, the calibrated
+//! decision — against the shipped descriptor alone.
+//!
+//!   bash python/fetch_bench.sh && python -c 'from imgsim_model import benchset; benchset.prepare()'  (in python/)
+//!   IMGSIM_ORT=/abs/libonnxruntime.so cargo run --release --example copy_bench -- [--model M] [--dump pairs.tsv]
+//!
+//! Features are cached in .cache/data/bench/copy-features-<model>.bin (delete it after changing
+//! the fingerprint). Prints recall@1 and recall at precision 0.99 / 0.999 per edit and per kind.
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use imgsim::copies::{self, Fingerprint, Verdict};
+use imgsim::model::{Model, Options};
+
+const K: usize = 10; // candidate pairs per query (what a k-NN index returns), as invariance_bench.py
+const POOL: usize = 30; // embedding neighbours verified per query
+const PARTS: usize = 10; // of those, the most similar also searched for parts (as ImageIndex does with its own numbers)
+
+struct Features {
+    emb: Vec<f32>, // 2 * dim
+    fp: Fingerprint,
+}
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+}
+
+fn load_features(model: &Model, root: &Path, files: &[String], cache: &Path) -> Vec<Features> {
+    let dim = model.embedding_size;
+    if let Ok(mut f) = std::fs::File::open(cache) {
+        let mut buf = Vec::new();
+        f.read_to_end(&mut buf).unwrap();
+        let per = 8 * dim + copies::BYTES;
+        if buf.len() == per * files.len() {
+            return buf
+                .chunks_exact(per)
+                .map(|c| Features {
+                    emb: c[..8 * dim].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect(),
+                    fp: Fingerprint::from_bytes(&c[8 * dim..]).unwrap(),
+                })
+                .collect();
+        }
+    }
+    let next = AtomicUsize::new(0);
+    let t0 = Instant::now();
+    let mut out: Vec<Option<Features>> = (0..files.len()).map(|_| None).collect();
+    let chunks: Vec<Vec<(usize, Features)>> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= files.len() {
+                            break;
+                        }
+                        if i % 1000 == 0 {
+                            eprintln!("{i}/{} ({:.0} s)", files.len(), t0.elapsed().as_secs_f64());
+                        }
+                        let (emb, fp) = model.analyze_file(&root.join(&files[i])).unwrap();
+                        mine.push((i, Features { emb, fp }));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for c in chunks {
+        for (i, f) in c {
+            out[i] = Some(f);
+        }
+    }
+    let out: Vec<Features> = out.into_iter().map(|f| f.unwrap()).collect();
+    let mut w = std::io::BufWriter::new(std::fs::File::create(cache).unwrap());
+    for f in &out {
+        for v in &f.emb {
+            w.write_all(&v.to_le_bytes()).unwrap();
+        }
+        w.write_all(&f.fp.to_bytes()).unwrap();
+    }
+    eprintln!("features of {} images in {:.0} s", files.len(), t0.elapsed().as_secs_f64());
+    out
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Recall at the lowest global threshold with >= `precision` true pairs among the candidates at or above it.
+fn recall_at(cands: &[(f32, bool, usize)], queries: usize, precision: f64) -> (Vec<bool>, f32) {
+    let mut c = cands.to_vec();
+    c.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut tp = 0usize;
+    let mut last_ok = None;
+    for (i, &(s, t, _)) in c.iter().enumerate() {
+        tp += t as usize;
+        let group_end = i + 1 == c.len() || c[i + 1].0 < s;
+        if group_end && tp as f64 / (i + 1) as f64 >= precision {
+            last_ok = Some(i);
+        }
+    }
+    let mut found = vec![false; queries];
+    let Some(last) = last_ok else { return (found, f32::INFINITY) };
+    for &(_, t, q) in &c[..=last] {
+        if t {
+            found[q] = true;
+        }
+    }
+    (found, c[last].0)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let ort = std::env::var("IMGSIM_ORT").expect("IMGSIM_ORT: absolute path of libonnxruntime.so");
+    imgsim::runtime::init(Path::new(&ort)).unwrap();
+    let model_path = arg(&args, "--model").map(PathBuf::from).unwrap_or(root.join("models/image-similarity.onnx"));
+    let model = Model::load(&model_path, Options { pool_size: 2, max_pixels: 100_000_000, ..Default::default() }).unwrap();
+    let dim = model.embedding_size;
+    let bench = root.join(".cache/data/bench");
+    let man: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(bench.join("manifest.json")).unwrap()).unwrap();
+    let list = |k: &str| man[k].as_array().unwrap().clone();
+    let (originals, distractors, queries) = (list("originals"), list("distractors"), list("queries"));
+    let mut db_files: Vec<String> = originals.iter().chain(&distractors).map(|o| o["file"].as_str().unwrap().to_string()).collect();
+    let q_files: Vec<String> = queries.iter().map(|q| q["file"].as_str().unwrap().to_string()).collect();
+    let tag = model_path.file_stem().unwrap().to_string_lossy().to_string();
+    let db = load_features(&model, &bench, &db_files, &bench.join(format!("copy-features-{tag}-db{}.bin", db_files.len())));
+    let qs = load_features(&model, &bench, &q_files, &bench.join(format!("copy-features-{tag}-q{}.bin", q_files.len())));
+    // distractors that are an original turned or mirrored count as that original (copies_of_originals)
+    let mut same_as: HashMap<usize, usize> = HashMap::new();
+    if let Some(p) = arg(&args, "--copies") {
+        for line in std::fs::read_to_string(p).unwrap().lines() {
+            let mut it = line.split_whitespace().map(|v| v.parse::<usize>().unwrap());
+            if let (Some(d), Some(o)) = (it.next(), it.next()) {
+                same_as.insert(originals.len() + d, o);
+            }
+        }
+    }
+    db_files.truncate(db.len());
+    let no = originals.len();
+    let edits: Vec<String> = man["edits"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()).collect();
+    let t0 = Instant::now();
+    // per query: candidates from the embeddings (best of the two stored views), verified
+    let mut dump = arg(&args, "--dump").map(|p| std::io::BufWriter::new(std::fs::File::create(p).unwrap()));
+    let mut cos_cands = Vec::new();
+    let mut ver_cands = Vec::new();
+    let mut cos_rank1 = vec![false; qs.len()];
+    let mut ver_rank1 = vec![false; qs.len()];
+    let mut verify_ns = Vec::new();
+    for (qi, q) in qs.iter().enumerate() {
+        let target = queries[qi]["original"].as_u64().unwrap() as usize;
+        let is_true = |j: usize| j == target || same_as.get(&j) == Some(&target);
+        let qv = &q.emb[..dim];
+        let mut sims: Vec<(f32, usize)> =
+            db.iter().enumerate().map(|(j, d)| (dot(qv, &d.emb[..dim]).max(dot(qv, &d.emb[dim..])), j)).collect();
+        sims.select_nth_unstable_by(POOL, |a, b| b.0.total_cmp(&a.0));
+        sims.truncate(POOL);
+        sims.sort_by(|a, b| b.0.total_cmp(&a.0));
+        cos_rank1[qi] = is_true(sims[0].1);
+        for &(s, j) in sims.iter().take(K) {
+            cos_cands.push((s, is_true(j), qi));
+        }
+        let mut scored: Vec<(f32, usize)> = Vec::new();
+        for (rank, &(s, j)) in sims.iter().enumerate() {
+            let t = Instant::now();
+            let v: Verdict = copies::verify(&db[j].fp, &q.fp, rank < PARTS);
+            verify_ns.push(t.elapsed().as_nanos() as f64);
+            if let Some(w) = dump.as_mut() {
+                writeln!(
+                    w,
+                    "{qi}\t{j}\t{}\t{}\t{s:.4}\t{:.4}\t{:.4}\t{}\t{:?}\t{:.3}\t{:.3}",
+                    is_true(j) as u8,
+                    edits.iter().position(|e| e == queries[qi]["edit"].as_str().unwrap()).unwrap(),
+                    v.score,
+                    v.whole,
+                    v.transform,
+                    v.alignment,
+                    v.area,
+                    v.aspect_mismatch
+                )
+                .unwrap();
+            }
+            scored.push((v.score + 0.05 * s, j)); // ties and near-ties broken by the embedding
+        }
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ver_rank1[qi] = is_true(scored[0].1);
+        for &(s, j) in scored.iter().take(K) {
+            ver_cands.push((s, is_true(j), qi));
+        }
+        if qi % 1000 == 0 {
+            eprintln!("query {qi}/{} ({:.0} s)", qs.len(), t0.elapsed().as_secs_f64());
+        }
+    }
+    verify_ns.sort_by(|a, b| a.total_cmp(b));
+    let (cos99, cos_thr) = recall_at(&cos_cands, qs.len(), 0.99);
+    let (ver99, ver_thr) = recall_at(&ver_cands, qs.len(), 0.99);
+    let (ver999, ver_thr3) = recall_at(&ver_cands, qs.len(), 0.999);
+    let mean = |v: &[bool], sel: &dyn Fn(usize) -> bool| {
+        let (n, t) = (0..v.len()).filter(|&i| sel(i)).fold((0, 0), |(n, t), i| (n + 1, t + v[i] as usize));
+        t as f64 / n.max(1) as f64
+    };
+    println!("# copy detection on the invariance benchmark\n");
+    println!(
+        "{} originals x {} edits = {} queries; database {} images; {} embedding neighbours verified per query; model {}\n",
+        no,
+        edits.len(),
+        qs.len(),
+        db.len(),
+        POOL,
+        model_path.display()
+    );
+    println!("| method | recall@1 | recall at precision 0.99 (threshold) | at 0.999 |");
+    println!("|---|---|---|---|");
+    println!("| embedding (best of 2 stored views) | {:.3} | {:.3} ({cos_thr:.4}) | - |", mean(&cos_rank1, &|_| true), mean(&cos99, &|_| true));
+    println!(
+        "| + verification | {:.3} | {:.3} ({ver_thr:.4}) | {:.3} ({ver_thr3:.4}) |",
+        mean(&ver_rank1, &|_| true),
+        mean(&ver99, &|_| true),
+        mean(&ver999, &|_| true)
+    );
+    println!("\n| edit | recall@1 embedding | recall@1 verified | recall@p0.99 embedding | verified | verified @p0.999 |");
+    println!("|---|---|---|---|---|---|");
+    for e in &edits {
+        let sel = |i: usize| queries[i]["edit"].as_str() == Some(e.as_str());
+        println!(
+            "| {e} | {:.3} | {:.3} | {:.3} | {:.3} | {:.3} |",
+            mean(&cos_rank1, &sel),
+            mean(&ver_rank1, &sel),
+            mean(&cos99, &sel),
+            mean(&ver99, &sel),
+            mean(&ver999, &sel)
+        );
+    }
+    let kinds: Vec<String> = {
+        let mut k: Vec<String> = originals.iter().map(|o| o["kind"].as_str().unwrap().to_string()).collect();
+        k.dedup();
+        k
+    };
+    println!("\n| kind | recall@1 verified | recall@p0.99 verified |");
+    println!("|---|---|---|");
+    for k in &kinds {
+        let sel = |i: usize| originals[queries[i]["original"].as_u64().unwrap() as usize]["kind"].as_str() == Some(k.as_str());
+        println!("| {k} | {:.3} | {:.3} |", mean(&ver_rank1, &sel), mean(&ver99, &sel));
+    }
+    println!(
+        "\nverification of one pair (whole + parts): median {:.0} us, p99 {:.0} us; run {:.0} s",
+        verify_ns[verify_ns.len() / 2] / 1e3,
+        verify_ns[verify_ns.len() * 99 / 100] / 1e3,
+        t0.elapsed().as_secs_f64()
+    );
+}

@@ -1,0 +1,156 @@
+package dev.imgsim.index;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import javax.imageio.ImageIO;
+
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+import dev.imgsim.Band;
+import dev.imgsim.CopyCalibration;
+import dev.imgsim.ImageSimilarity;
+import dev.imgsim.Match;
+import dev.imgsim.Transform;
+
+/** Copy search and verified copy groups over an index of the samples, their edited copies and unrelated scenes. */
+public class CopiesTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    static ImageSimilarity sim;
+
+    @BeforeClass
+    public static void openModel() {
+        sim = ImageSimilarity.create();
+    }
+
+    @AfterClass
+    public static void closeModel() {
+        sim.close();
+    }
+
+    /** samples + a turned copy of chelsea, a crop of astronaut, and unrelated scenes. */
+    private List<Path> collection(Path dir) throws IOException {
+        List<Path> files = new ArrayList<>(ImageIndexTest.samples());
+        BufferedImage cat = ImageIO.read(Pictures.samples().resolve("chelsea.jpg").toFile());
+        files.add(Pictures.jpeg(dir.resolve("chelsea-turned.jpg"), Pictures.rotate(cat, 1)));
+        BufferedImage astro = ImageIO.read(Pictures.samples().resolve("astronaut.jpg").toFile());
+        files.add(Pictures.jpeg(dir.resolve("astronaut-crop.jpg"),
+                astro.getSubimage(astro.getWidth() / 4, astro.getHeight() / 5, astro.getWidth() / 2, astro.getHeight() / 2)));
+        for (int i = 0; i < 6; i++) {
+            files.add(Pictures.jpeg(dir.resolve("scene" + i + ".jpg"), Pictures.scene(320, 240, 100 + i)));
+        }
+        return files;
+    }
+
+    @Test
+    public void copySearchPutsTheOriginalOfATurnedCopyFirstAndNamesTheTurn() throws IOException {
+        Path dir = tmp.newFolder("files").toPath();
+        List<Path> files = collection(dir);
+        try (ImageIndex index = ImageIndex.open(tmp.newFolder("idx").toPath(), sim)) {
+            index.addAll(files, null);
+            BufferedImage coffee = ImageIO.read(Pictures.samples().resolve("coffee.jpg").toFile());
+            Path query = Pictures.jpeg(dir.resolve("q.jpg"), Pictures.rotate(coffee, 3));
+            List<CopyHit> hits = index.searchCopies(query, 3);
+            assertEquals(3, hits.size());
+            CopyHit top = hits.get(0);
+            assertEquals(hits.toString(), Pictures.samples().resolve("coffee.jpg").toString(), top.id());
+            assertTrue(top.match().toString(), top.match().isCopy());
+            assertEquals(top.match().toString(), 90, top.match().transform().degrees());
+            assertFalse(hits.get(1).toString(), hits.get(1).match().isCopy());
+            // a copy of nothing indexed: no copies among the hits
+            Path other = Pictures.jpeg(dir.resolve("other.jpg"), Pictures.scene(300, 300, 999));
+            for (CopyHit h : index.searchCopies(other, 5)) {
+                assertFalse(h.toString(), h.match().isCopy());
+            }
+            assertTrue(index.copyFeatures(top.id()).isPresent());
+        }
+    }
+
+    @Test
+    public void copiesGroupsVerifiedPairsOnlyAndBareVectorsAreNeverCopies() throws IOException {
+        Path dir = tmp.newFolder("files").toPath();
+        List<Path> files = collection(dir);
+        try (ImageIndex index = ImageIndex.open(tmp.newFolder("idx").toPath(), sim)) {
+            index.addAll(files, null);
+            // a bare vector identical to an indexed image: found by duplicates(), never by copies()
+            index.add("bare", index.embedding(Pictures.samples().resolve("rocket.jpg").toString()).get(), Map.of());
+            index.commit();
+            List<CopyGroup> groups = index.copies();
+            List<List<String>> ids = new ArrayList<>();
+            for (CopyGroup g : groups) {
+                ids.add(g.ids());
+                assertTrue(g.confidence() > 0.5);
+                for (CopyGroup.Pair p : g.pairs()) {
+                    assertTrue(p.toString(), p.match().isCopy());
+                }
+            }
+            String s = Pictures.samples().toString();
+            assertTrue(ids.toString(), ids.contains(Arrays.asList(s + "/chelsea-cropped-brighter.jpg", s + "/chelsea.jpg",
+                    dir + "/chelsea-turned.jpg")));
+            assertTrue(ids.toString(), ids.contains(Arrays.asList(dir + "/astronaut-crop.jpg", s + "/astronaut.jpg")));
+            assertEquals(ids.toString(), 2, groups.size());
+            CopyGroup cats = groups.stream().filter(g -> g.ids().size() == 3).findFirst().get();
+            assertTrue(cats.toString(), cats.pairs().stream().anyMatch(p -> p.match().transform() != Transform.NONE));
+            // the bare vector has no fingerprint: duplicates() pairs it, copies() cannot
+            assertTrue(index.duplicates(0.99).stream().anyMatch(g -> g.ids().contains("bare")));
+            CopyHit bare = index.searchCopies(Pictures.samples().resolve("rocket.jpg"), 2).stream()
+                    .filter(h -> h.id().equals("bare")).findFirst().get();
+            assertEquals(Band.SIMILAR, bare.match().band());
+        }
+    }
+
+    @Test
+    public void anIndexFromBeforeCopyDetectionIsAnalysedAgainOnTheNextAddAll() throws IOException {
+        List<Path> files = ImageIndexTest.samples();
+        Path dir = tmp.newFolder("idx").toPath();
+        try (ImageIndex index = ImageIndex.open(dir, sim)) {
+            for (Path f : files) {
+                index.add(f.toString(), sim.embed(f), Map.of()); // what an older version stored: no copy features
+            }
+            index.commit();
+            assertTrue(index.copies().isEmpty());
+            IndexReport r = index.addAll(files, null);
+            assertEquals(files.size(), r.added());
+            assertEquals(1, index.copies().size());
+            assertEquals(files.size(), index.addAll(files, null).skipped());
+        }
+    }
+
+    @Test
+    public void aCustomCalibrationIsHonoured() throws IOException {
+        Random rnd = new Random(1);
+        double[] strict = new double[200];
+        Arrays.fill(strict, 0.9999);
+        strict[rnd.nextInt(200)] = 0.5;
+        CopyCalibration never = CopyCalibration.fromBackground(strict, 0.01);
+        try (ImageIndex index = ImageIndex.open(tmp.newFolder("idx").toPath(), sim)) {
+            index.addAll(ImageIndexTest.samples(), null);
+            assertEquals(1, index.copies().size());
+            // chelsea vs its brighter crop is an edited copy, well under a threshold of ~1
+            for (CopyGroup g : index.copies(never)) {
+                for (CopyGroup.Pair p : g.pairs()) {
+                    assertTrue(p.toString(), p.match().band() == Band.EXACT_COPY || p.match().verification() >= 0.9999);
+                }
+            }
+            Match m = index.searchCopies(sim.analyze(Pictures.samples().resolve("chelsea.jpg")), 1, never).get(0).match();
+            assertEquals(Band.EXACT_COPY, m.band());
+        }
+    }
+}

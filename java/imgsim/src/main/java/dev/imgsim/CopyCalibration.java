@@ -1,0 +1,155 @@
+package dev.imgsim;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+import dev.imgsim.internal.Native;
+
+/**
+ * Turns a pair's embedding similarity and content verification into a decision, a band and a
+ * confidence. {@link #defaults()} was fitted on the invariance benchmark ({@code docs/QUALITY.md},
+ * "Copy detection": the thresholds at which 99 % of the benchmark's verified pairs were true
+ * copies); {@link #fromBackground(double[], double)} fits the copy threshold to a collection of
+ * your own from the verification scores of pairs that are not copies (e.g. random pairs of an
+ * index: {@code imgsim calibrate}). Immutable and thread-safe.
+ */
+public final class CopyCalibration {
+    /** Whole pictures: verification at or above this is a copy. */
+    private final double whole;
+    /** Parts: verification at or above {@code part + partSlope * ln(1 / area)} is a copy (smaller parts need more). */
+    private final double part;
+    private final double partSlope;
+    /** Embedding cosine at or above which an unverified pair is {@link Band#SIMILAR}. */
+    private final double similar;
+    /** Below this cosine, parts are not searched (a crop or a screenshot keeps its embedding above it). */
+    private final double partsFloor;
+    /** Confidence = 1 / (1 + exp(-(slope * (v - threshold) + ln(99)))): 0.99 at the threshold. */
+    private final double slope;
+
+    private static final double MAX_ASPECT_MISMATCH = 0.2;
+    private static final CopyCalibration DEFAULTS = new CopyCalibration(0.80, 0.86, 0.03, 0.60, 0.30, 60);
+
+    private CopyCalibration(double whole, double part, double partSlope, double similar, double partsFloor, double slope) {
+        this.whole = whole;
+        this.part = part;
+        this.partSlope = partSlope;
+        this.similar = similar;
+        this.partsFloor = partsFloor;
+        this.slope = slope;
+    }
+
+    /** @return the calibration fitted on the invariance benchmark */
+    public static CopyCalibration defaults() {
+        return DEFAULTS;
+    }
+
+    /**
+     * A calibration for your own collection: the copy thresholds are raised (never lowered) so
+     * that at most {@code falsePositiveRate} of the given non-copy pairs would be called copies.
+     *
+     * @param backgroundScores {@link Match#verification()} of pairs known or assumed not to be
+     *        copies (random pairs of a collection are, almost always)
+     * @param falsePositiveRate e.g. 0.001
+     * @throws IllegalArgumentException if there are fewer than 100 scores or the rate is not in (0, 1)
+     */
+    public static CopyCalibration fromBackground(double[] backgroundScores, double falsePositiveRate) {
+        if (backgroundScores == null || backgroundScores.length < 100) {
+            throw new IllegalArgumentException("need at least 100 background scores, got "
+                    + (backgroundScores == null ? 0 : backgroundScores.length));
+        }
+        if (!(falsePositiveRate > 0 && falsePositiveRate < 1)) {
+            throw new IllegalArgumentException("falsePositiveRate must be in (0, 1): " + falsePositiveRate);
+        }
+        double[] s = backgroundScores.clone();
+        Arrays.sort(s);
+        int i = (int) Math.min(s.length - 1, Math.ceil(s.length * (1 - falsePositiveRate)));
+        double q = Math.nextUp(s[i]);
+        double raise = Math.max(0, q - DEFAULTS.whole);
+        return new CopyCalibration(DEFAULTS.whole + raise, DEFAULTS.part + raise, DEFAULTS.partSlope, DEFAULTS.similar,
+                DEFAULTS.partsFloor, DEFAULTS.slope);
+    }
+
+    /**
+     * Decides whether {@code b} is a copy of {@code a} under this calibration (what
+     * {@link ImageSimilarity#verify(CopyFeatures, CopyFeatures)} does with {@link #defaults()}).
+     */
+    public Match verify(CopyFeatures a, CopyFeatures b) {
+        return Match.verify(a, b, this, true);
+    }
+
+    /**
+     * Like {@link #verify(CopyFeatures, CopyFeatures)}; {@code searchParts} false compares whole
+     * pictures only (microseconds instead of milliseconds: crops, padding and screenshots are
+     * then not found). For bulk work that searches parts only for the most likely pairs.
+     */
+    public Match verify(CopyFeatures a, CopyFeatures b, boolean searchParts) {
+        return Match.verify(a, b, this, searchParts);
+    }
+
+    /**
+     * The decision for a pair known only by its embedding similarity (no fingerprint, e.g. a
+     * vector added to an index from elsewhere): never a copy; {@link Band#SIMILAR} or
+     * {@link Band#DIFFERENT}.
+     */
+    public Match unverified(double similarity) {
+        return new Match(similarity, -1, 0, similarity >= similar ? Band.SIMILAR : Band.DIFFERENT, Transform.NONE,
+                Match.Alignment.NONE, 0);
+    }
+
+    /** @return the verification score at or above which two whole pictures are copies */
+    public double wholeThreshold() {
+        return whole;
+    }
+
+    /** @return the verification score at or above which a part covering {@code area} of the other picture is a copy */
+    public double partThreshold(double area) {
+        return part + partSlope * Math.log(1 / Math.max(area, 0.01));
+    }
+
+    /** @return the embedding cosine at or above which a pair that is not a copy is {@link Band#SIMILAR} */
+    public double similarThreshold() {
+        return similar;
+    }
+
+    double partsFloor() {
+        return partsFloor;
+    }
+
+    private double threshold(float[] v) {
+        int alignment = (int) v[Native.VERDICT_ALIGNMENT];
+        if (alignment == 0) {
+            return Double.POSITIVE_INFINITY;
+        }
+        if (alignment == 1) {
+            return v[Native.VERDICT_ASPECT_MISMATCH] > MAX_ASPECT_MISMATCH ? Double.POSITIVE_INFINITY : whole;
+        }
+        return partThreshold(v[Native.VERDICT_AREA]);
+    }
+
+    boolean isCopy(double similarity, float[] v) {
+        return v[Native.VERDICT_SCORE] >= threshold(v);
+    }
+
+    Match decide(double similarity, float[] v) {
+        double score = v[Native.VERDICT_SCORE];
+        double t = threshold(v);
+        int alignment = (int) v[Native.VERDICT_ALIGNMENT];
+        double conf = Double.isInfinite(t) ? 0 : 1 / (1 + Math.exp(-(slope * (score - t) + Math.log(99))));
+        Band band;
+        if (score >= t) {
+            boolean exact = alignment == 1 && v[Native.VERDICT_TRANSFORM] == 0 && score >= 0.995 && similarity >= 0.98;
+            band = exact ? Band.EXACT_COPY : Band.EDITED_COPY;
+        } else {
+            band = similarity >= similar ? Band.SIMILAR : Band.DIFFERENT;
+        }
+        Transform tr = band.isCopy() ? Transform.of((int) v[Native.VERDICT_TRANSFORM]) : Transform.NONE;
+        Match.Alignment al = Match.Alignment.values()[Math.max(0, Math.min(3, alignment))];
+        return new Match(similarity, score, conf, band, tr, al, v[Native.VERDICT_AREA]);
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "CopyCalibration[whole >= %.3f, part >= %.3f + %.3f ln(1/area), similar >= %.3f]",
+                whole, part, partSlope, similar);
+    }
+}

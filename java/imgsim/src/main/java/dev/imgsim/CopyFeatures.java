@@ -1,0 +1,81 @@
+package dev.imgsim;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * What copy detection keeps of one image: its embedding, the embedding of the image turned by
+ * 90 degrees (a turned copy's embedding is close to it) and a 4,102-byte grey fingerprint of its
+ * content, from which {@link ImageSimilarity#verify(CopyFeatures, CopyFeatures)} decides whether
+ * two images are copies without their files. Made by {@link ImageSimilarity#analyze(java.nio.file.Path)};
+ * immutable; the arrays handed out are copies.
+ */
+public final class CopyFeatures {
+    /** Size in bytes of a {@link #fingerprint()}. */
+    public static final int FINGERPRINT_BYTES = 4102;
+
+    private final float[] embedding;
+    private final float[] turnedEmbedding;
+    private final byte[] fingerprint;
+
+    /**
+     * @param embedding the image's embedding
+     * @param turnedEmbedding the embedding of the image turned 90 degrees counter-clockwise
+     * @param fingerprint the bytes of {@link #fingerprint()}, as stored
+     * @throws IllegalArgumentException if the embeddings differ in length or the fingerprint has the wrong size
+     */
+    public CopyFeatures(float[] embedding, float[] turnedEmbedding, byte[] fingerprint) {
+        Objects.requireNonNull(embedding, "embedding");
+        Objects.requireNonNull(turnedEmbedding, "turnedEmbedding");
+        Objects.requireNonNull(fingerprint, "fingerprint");
+        if (embedding.length == 0 || embedding.length != turnedEmbedding.length) {
+            throw new IllegalArgumentException("embeddings must have the same, non-zero length: " + embedding.length
+                    + " vs " + turnedEmbedding.length);
+        }
+        if (fingerprint.length != FINGERPRINT_BYTES) {
+            throw new IllegalArgumentException("a copy fingerprint has " + FINGERPRINT_BYTES + " bytes, not " + fingerprint.length);
+        }
+        this.embedding = embedding.clone();
+        this.turnedEmbedding = turnedEmbedding.clone();
+        this.fingerprint = fingerprint.clone();
+    }
+
+    static CopyFeatures fromNative(float[] both, byte[] fingerprint) {
+        int d = both.length / 2;
+        return new CopyFeatures(Arrays.copyOfRange(both, 0, d), Arrays.copyOfRange(both, d, both.length), fingerprint);
+    }
+
+    /** @return the image's embedding (what {@link ImageSimilarity#embed(java.nio.file.Path)} returns) */
+    public float[] embedding() {
+        return embedding.clone();
+    }
+
+    /** @return the embedding of the image turned 90 degrees counter-clockwise */
+    public float[] turnedEmbedding() {
+        return turnedEmbedding.clone();
+    }
+
+    /** @return the content fingerprint ({@link #FINGERPRINT_BYTES} bytes): store it to verify later */
+    public byte[] fingerprint() {
+        return fingerprint.clone();
+    }
+
+    /**
+     * The embedding similarity of two images as copy detection sees it: the better of image to
+     * image and image to turned image, so a turned copy is not ranked down.
+     *
+     * @return a cosine in [-1, 1]
+     */
+    public double similarity(CopyFeatures other) {
+        return Math.max(ImageSimilarity.cosine(embedding, other.embedding),
+                ImageSimilarity.cosine(embedding, other.turnedEmbedding));
+    }
+
+    float[] embeddingUnsafe() {
+        return embedding;
+    }
+
+    byte[] fingerprintUnsafe() {
+        return fingerprint;
+    }
+}

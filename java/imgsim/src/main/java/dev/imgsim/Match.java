@@ -1,0 +1,132 @@
+package dev.imgsim;
+
+import java.util.Locale;
+import java.util.Objects;
+
+import dev.imgsim.internal.Native;
+
+/**
+ * The decision on a pair of images: copy or not, how sure, in which {@link Band}, and how the
+ * copy was found (its {@link Transform}, whole or as a part of the other picture). Made by
+ * {@link ImageSimilarity#compare(java.nio.file.Path, java.nio.file.Path)},
+ * {@link ImageSimilarity#verify(CopyFeatures, CopyFeatures)} and the index's copy searches.
+ * Immutable.
+ */
+public final class Match {
+    /** How the two pictures were aligned when verified. */
+    public enum Alignment {
+        /** Not aligned: one picture is blank (one colour) or the pair was not verified. */
+        NONE,
+        /** Picture to picture (possibly turned or mirrored). */
+        WHOLE,
+        /** The first picture lies inside the second: the second is the first padded, captioned or screenshotted. */
+        FIRST_INSIDE_SECOND,
+        /** The second picture lies inside the first: the second is a crop of the first. */
+        SECOND_INSIDE_FIRST
+    }
+
+    private final double similarity;
+    private final double verification;
+    private final double confidence;
+    private final Band band;
+    private final Transform transform;
+    private final Alignment alignment;
+    private final double area;
+
+    Match(double similarity, double verification, double confidence, Band band, Transform transform, Alignment alignment,
+            double area) {
+        this.similarity = similarity;
+        this.verification = verification;
+        this.confidence = confidence;
+        this.band = Objects.requireNonNull(band);
+        this.transform = Objects.requireNonNull(transform);
+        this.alignment = Objects.requireNonNull(alignment);
+        this.area = area;
+    }
+
+    /** Verifies b against a: the embedding similarity, then the fingerprints (parts searched when needed). */
+    static Match verify(CopyFeatures a, CopyFeatures b, CopyCalibration cal, boolean parts) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(b, "b");
+        if (a.embeddingUnsafe().length != b.embeddingUnsafe().length) {
+            throw new IllegalArgumentException("features of different models: " + a.embeddingUnsafe().length + " vs "
+                    + b.embeddingUnsafe().length + " values");
+        }
+        double sim = a.similarity(b);
+        float[] v = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), 0);
+        if (parts && !cal.isCopy(sim, v) && sim >= cal.partsFloor()) {
+            v = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), 1);
+        }
+        return cal.decide(sim, v);
+    }
+
+    /** @return the embeddings' cosine (the better of image-to-image and image-to-turned-image), in [-1, 1] */
+    public double similarity() {
+        return similarity;
+    }
+
+    /**
+     * @return the content correlation of the best alignment found, in [-1, 1] (-1 when none was
+     *         possible): the evidence behind {@link #isCopy()}
+     */
+    public double verification() {
+        return verification;
+    }
+
+    /** @return whether the second image is a copy of the first ({@link Band#isCopy()}) */
+    public boolean isCopy() {
+        return band.isCopy();
+    }
+
+    /**
+     * @return the estimated probability that the pair is a copy, in [0, 1], calibrated on the
+     *         invariance benchmark ({@code docs/QUALITY.md}, "Copy detection")
+     */
+    public double confidence() {
+        return confidence;
+    }
+
+    public Band band() {
+        return band;
+    }
+
+    /** @return how the second image is turned or mirrored relative to the first ({@link Transform#NONE} if not a copy) */
+    public Transform transform() {
+        return transform;
+    }
+
+    public Alignment alignment() {
+        return alignment;
+    }
+
+    /** @return the share of the larger picture's area that the smaller covers (1 for whole pictures, 0 if not aligned) */
+    public double area() {
+        return area;
+    }
+
+    /** @return words for a person, e.g. "edited copy (turned 90°, crop of 42 % of the area), confidence 0.99" */
+    public String describe() {
+        StringBuilder s = new StringBuilder(band.name().toLowerCase(Locale.ROOT).replace('_', ' '));
+        if (band.isCopy()) {
+            String how = "";
+            if (transform != Transform.NONE) {
+                how = transform.description();
+            }
+            if (alignment == Alignment.SECOND_INSIDE_FIRST || alignment == Alignment.FIRST_INSIDE_SECOND) {
+                String part = String.format(Locale.ROOT, "%s of %.0f %% of the area",
+                        alignment == Alignment.SECOND_INSIDE_FIRST ? "crop" : "inside a larger picture, taking", 100 * area);
+                how = how.isEmpty() ? part : how + ", " + part;
+            }
+            if (!how.isEmpty()) {
+                s.append(" (").append(how).append(')');
+            }
+        }
+        return s.append(String.format(Locale.ROOT, ", confidence %.3f", confidence)).toString();
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT, "Match[%s, similarity %.4f, verification %.4f, confidence %.3f, %s, %s, area %.2f]",
+                band, similarity, verification, confidence, transform, alignment, area);
+    }
+}

@@ -1,0 +1,208 @@
+package dev.imgsim;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.geom.AffineTransform;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+
+import javax.imageio.ImageIO;
+
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+/** Copy detection through the public API: edits that keep a copy a copy, look-alikes and degenerate images that do not. */
+public class CopyDetectionTest {
+    private static ImageSimilarity sim;
+    private static BufferedImage cat;
+    private static BufferedImage coffee;
+
+    @BeforeClass
+    public static void open() throws IOException {
+        sim = ImageSimilarity.create();
+        Path s = TestImages.root().resolve("samples");
+        cat = ImageIO.read(s.resolve("chelsea.jpg").toFile());
+        coffee = ImageIO.read(s.resolve("coffee.jpg").toFile());
+    }
+
+    @AfterClass
+    public static void close() {
+        sim.close();
+    }
+
+    /** {@code src} turned {@code quarter} times counter-clockwise, mirrored left-right afterwards when asked. */
+    static BufferedImage turned(BufferedImage src, int quarter, boolean mirror) {
+        int w = src.getWidth();
+        int h = src.getHeight();
+        boolean swap = quarter % 2 == 1;
+        BufferedImage out = new BufferedImage(swap ? h : w, swap ? w : h, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int nx;
+                int ny;
+                switch (quarter % 4) {
+                    case 1: nx = y; ny = w - 1 - x; break;
+                    case 2: nx = w - 1 - x; ny = h - 1 - y; break;
+                    case 3: nx = h - 1 - y; ny = x; break;
+                    default: nx = x; ny = y;
+                }
+                if (mirror) {
+                    nx = out.getWidth() - 1 - nx;
+                }
+                out.setRGB(nx, ny, src.getRGB(x, y));
+            }
+        }
+        return out;
+    }
+
+    static BufferedImage padded(BufferedImage src, double scale, Color bg, boolean titleBar) {
+        int cw = (int) (src.getWidth() * scale);
+        int ch = (int) (src.getHeight() * scale);
+        BufferedImage out = new BufferedImage(cw, ch, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.setColor(bg);
+        g.fillRect(0, 0, cw, ch);
+        if (titleBar) {
+            g.setColor(new Color(60, 90, 160));
+            g.fillRect(0, 0, cw, ch / 12);
+            g.setColor(Color.BLACK);
+            g.drawString("Screenshot of a page around the picture", 5, ch - 8);
+        }
+        g.drawImage(src, (cw - src.getWidth()) / 3, (ch - src.getHeight()) / 2, null);
+        g.dispose();
+        return out;
+    }
+
+    @Test
+    public void anIdenticalImageIsAnExactCopy() {
+        Match m = sim.compare(cat, cat);
+        assertEquals(m.toString(), Band.EXACT_COPY, m.band());
+        assertTrue(m.isCopy());
+        assertEquals(Transform.NONE, m.transform());
+        assertTrue(m.confidence() > 0.99);
+        assertEquals(1.0, m.similarity(), 1e-4);
+    }
+
+    @Test
+    public void everyTurnAndMirrorIsFoundAndNamed() {
+        for (int q = 0; q < 4; q++) {
+            for (boolean mirror : new boolean[] {false, true}) {
+                if (q == 0 && !mirror) {
+                    continue;
+                }
+                Match m = sim.compare(cat, turned(cat, q, mirror));
+                assertEquals(q + " " + mirror + ": " + m, Band.EDITED_COPY, m.band());
+                assertEquals(m.toString(), q, m.transform().degrees() / 90);
+                assertEquals(m.toString(), mirror, m.transform().mirrored());
+                assertEquals(Match.Alignment.WHOLE, m.alignment());
+            }
+        }
+    }
+
+    @Test
+    public void cropsAndPaddingAreCopiesBothWays() {
+        BufferedImage crop = cat.getSubimage(cat.getWidth() / 5, cat.getHeight() / 6, cat.getWidth() / 2, cat.getHeight() * 2 / 3);
+        Match c = sim.compare(cat, crop);
+        assertTrue(c.toString(), c.isCopy());
+        assertEquals(c.toString(), Match.Alignment.SECOND_INSIDE_FIRST, c.alignment());
+        assertEquals(c.toString(), 1.0 / 3, c.area(), 0.1);
+        Match reverse = sim.compare(crop, cat);
+        assertTrue(reverse.toString(), reverse.isCopy());
+        assertEquals(Match.Alignment.FIRST_INSIDE_SECOND, reverse.alignment());
+        // uniform padding is trimmed: whole-picture match
+        Match pad = sim.compare(cat, padded(cat, 1.8, Color.WHITE, false));
+        assertTrue(pad.toString(), pad.isCopy());
+        // a screenshot around the picture (title bar, text): the picture is found inside it
+        Match shot = sim.compare(cat, padded(cat, 1.6, new Color(245, 245, 245), true));
+        assertTrue(shot.toString(), shot.isCopy());
+        assertEquals(shot.toString(), Match.Alignment.FIRST_INSIDE_SECOND, shot.alignment());
+        assertTrue(shot.describe(), shot.describe().startsWith("edited copy"));
+    }
+
+    @Test
+    public void differentPicturesAreNotCopies() {
+        Match m = sim.compare(cat, coffee);
+        assertFalse(m.toString(), m.isCopy());
+        assertTrue(m.confidence() < 0.5);
+        assertEquals(Transform.NONE, m.transform());
+        BufferedImage scene1 = TestImages.picture(300, 200, 1);
+        BufferedImage scene2 = TestImages.picture(300, 200, 2);
+        assertFalse(sim.compare(scene1, scene2).isCopy());
+    }
+
+    @Test
+    public void degenerateImagesGetADefinedAnswerAndAreNeverCopies() {
+        BufferedImage one = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB);
+        BufferedImage blank = new BufferedImage(300, 200, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = blank.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, 300, 200);
+        g.dispose();
+        BufferedImage strip = TestImages.picture(20_000, 10, 3);
+        for (BufferedImage x : new BufferedImage[] {one, blank, strip}) {
+            for (BufferedImage y : new BufferedImage[] {one, blank, strip, cat}) {
+                Match m = sim.compare(x, y);
+                if (x != strip || y != strip) {
+                    assertFalse(x.getWidth() + "x" + x.getHeight() + " vs " + y.getWidth() + ": " + m, m.isCopy());
+                }
+                assertTrue(m.confidence() >= 0 && m.confidence() <= 1);
+            }
+        }
+        assertFalse(sim.compare(blank, blank).isCopy());
+    }
+
+    @Test
+    public void storedFeaturesVerifyWithoutTheModelAndBadOnesAreRefused() {
+        CopyFeatures a = sim.analyze(cat);
+        CopyFeatures b = sim.analyze(turned(cat, 1, false));
+        assertEquals(CopyFeatures.FINGERPRINT_BYTES, a.fingerprint().length);
+        assertEquals(sim.embeddingSize(), a.turnedEmbedding().length);
+        CopyFeatures copy = new CopyFeatures(b.embedding(), b.turnedEmbedding(), b.fingerprint());
+        assertEquals(Transform.TURN_90, ImageSimilarity.verify(a, copy).transform());
+        // the embedding of the turned image is close to the stored turned embedding
+        assertTrue(ImageSimilarity.cosine(a.turnedEmbedding(), b.embedding()) > 0.95);
+        assertThrows(IllegalArgumentException.class, () -> new CopyFeatures(a.embedding(), a.turnedEmbedding(), new byte[10]));
+        byte[] bad = a.fingerprint();
+        bad[0] = 42; // version
+        CopyFeatures corrupt = new CopyFeatures(a.embedding(), a.turnedEmbedding(), bad);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImageSimilarity.verify(a, corrupt));
+        assertTrue(e.getMessage(), e.getMessage().contains("fingerprint"));
+        assertThrows(NullPointerException.class, () -> ImageSimilarity.verify(a, null));
+    }
+
+    @Test
+    public void analyzingWorksOnFilesAndBytesAndAClosedInstanceSaysSo() throws IOException {
+        Path jpg = TestImages.root().resolve("samples").resolve("chelsea.jpg");
+        CopyFeatures f = sim.analyze(jpg);
+        CopyFeatures bytes = sim.analyze(java.nio.file.Files.readAllBytes(jpg), "chelsea.jpg");
+        assertEquals(Band.EXACT_COPY, ImageSimilarity.verify(f, bytes).band());
+        assertTrue(sim.compare(jpg, TestImages.root().resolve("samples").resolve("chelsea-cropped-brighter.jpg")).isCopy());
+        ImageDecodeException missing = assertThrows(ImageDecodeException.class, () -> sim.analyze(jpg.resolveSibling("nope.jpg")));
+        assertTrue(missing.getMessage().contains("nope.jpg"));
+        ImageSimilarity closed = ImageSimilarity.create();
+        closed.close();
+        assertThrows(IllegalStateException.class, () -> closed.analyze(jpg));
+    }
+
+    @Test
+    public void calibrationFromBackgroundOnlyRaisesTheBar() {
+        double[] background = new double[1000];
+        for (int i = 0; i < background.length; i++) {
+            background[i] = 0.5 + 0.45 * i / background.length; // up to 0.95
+        }
+        CopyCalibration c = CopyCalibration.fromBackground(background, 0.001);
+        assertTrue(c.toString(), c.wholeThreshold() > 0.949);
+        assertTrue(c.partThreshold(0.5) >= CopyCalibration.defaults().partThreshold(0.5));
+        double[] low = new double[200];
+        assertEquals(CopyCalibration.defaults().wholeThreshold(), CopyCalibration.fromBackground(low, 0.01).wholeThreshold(), 0);
+        assertThrows(IllegalArgumentException.class, () -> CopyCalibration.fromBackground(new double[5], 0.01));
+        assertThrows(IllegalArgumentException.class, () -> CopyCalibration.fromBackground(low, 0));
+    }
+}

@@ -1,0 +1,598 @@
+//! Copy detection around the embedding: a small grey fingerprint of an image's content and a
+//! verification that decides whether two fingerprints show the same picture, under one of the
+//! eight turns and mirrors, whole or as a part of the other (a crop, padding, a caption bar, a
+//! screenshot around it).
+//!
+//! The fingerprint is the image's content box (uniform borders trimmed) resampled to 64x64 grey
+//! levels, plus the box's aspect ratio: 4,102 bytes, stored next to the embedding so that a pair
+//! is verified without the files. Verification is normalised cross-correlation (insensitive to
+//! brightness, contrast, gamma-free colour changes and grey conversion) on aligned grids:
+//! - whole: the two grids under each of the 8 transforms (32x32, then the best at 64x64);
+//! - part: the smaller picture slid over the larger one at 9 scales (10-90 % of its area, the
+//!   aspect ratio taken from the two content boxes), coarse at 32x32, the best refined at 64x64.
+//!
+//! Pure Rust, no JNI types: unit-tested here, called from `jni/copies.rs`.
+
+use crate::error::{Error, Result};
+
+/// Side of the stored grid.
+pub const SIDE: usize = 64;
+/// Side of the coarse grid the searches run on.
+const COARSE: usize = 32;
+/// Side of the grid every placement is first tried on.
+const TINY: usize = 16;
+/// Placements from the tiny grid refined on the coarse one.
+const PART_REFINE: usize = 16;
+const VERSION: u8 = 1;
+/// Serialised size: version, flags, aspect ratio (f32 LE), SIDE x SIDE grey levels.
+pub const BYTES: usize = 2 + 4 + SIDE * SIDE;
+/// Working resolution for trimming (longer side).
+const WORK: usize = 256;
+/// A border row/column is uniform when all but 1 % of its pixels are within this of its colour.
+const TRIM_TOLERANCE: f32 = 10.0;
+/// Standard deviation (grey levels) under which a picture is "flat" (blank, one colour).
+const FLAT_STD: f32 = 2.0;
+/// Area fractions at which the smaller picture is searched inside the larger.
+const PART_AREAS: [f32; 9] = [0.9, 0.75, 0.62, 0.5, 0.4, 0.3, 0.22, 0.15, 0.1];
+
+const FLAG_FLAT: u8 = 1;
+
+/// The content fingerprint of one image.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fingerprint {
+    /// Width / height of the content box, in pixels of the original image.
+    pub aspect: f32,
+    /// The picture has (almost) one grey level: it is never verified as a copy.
+    pub flat: bool,
+    /// SIDE x SIDE grey levels of the content box, row-major.
+    pub grey: Vec<u8>,
+}
+
+/// How the two pictures were aligned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Alignment {
+    /// No alignment was tried (a picture is flat).
+    None,
+    /// Picture to picture.
+    Whole,
+    /// `a` (transformed) lies inside `b`: `b` is `a` padded, captioned or screenshotted.
+    AInB,
+    /// `b` lies inside `a` (transformed): `b` is a crop of `a`.
+    BInA,
+}
+
+/// The outcome of comparing two fingerprints.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Verdict {
+    /// Normalised cross-correlation of the best alignment, in [-1, 1].
+    pub score: f32,
+    /// Best whole-picture correlation (any transform), in [-1, 1].
+    pub whole: f32,
+    /// Transform applied to `a` to match `b`: turns counter-clockwise by `90 * (t % 4)` degrees,
+    /// then mirrored left-right when `t >= 4`.
+    pub transform: u8,
+    pub alignment: Alignment,
+    /// Share of the larger picture's area the smaller one covers (1 for whole pictures).
+    pub area: f32,
+    /// |ln| of the ratio of the aligned aspect ratios (0 for the same shape).
+    pub aspect_mismatch: f32,
+}
+
+impl Fingerprint {
+    /// Fingerprint of an interleaved RGB8 image (`w * h * 3` bytes).
+    pub fn from_rgb(rgb: &[u8], w: usize, h: usize) -> Result<Fingerprint> {
+        if w == 0 || h == 0 || rgb.len() != w * h * 3 {
+            return Err(Error::InvalidArgument(format!("{} bytes are not a {w}x{h} RGB image", rgb.len())));
+        }
+        // grey at a working resolution (area-averaged), keeping the aspect ratio
+        let scale = (WORK as f32 / w.max(h) as f32).min(1.0);
+        let (ww, wh) = (((w as f32 * scale).round() as usize).max(1), ((h as f32 * scale).round() as usize).max(1));
+        let grey: Vec<f32> = rgb.chunks_exact(3).map(|p| 0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32).collect();
+        let work = resample(&grey, w, h, (0.0, 0.0, w as f32, h as f32), ww, wh);
+        let (x0, y0, x1, y1) = content_box(&work, ww, wh);
+        let (fx, fy) = (w as f32 / ww as f32, h as f32 / wh as f32);
+        let aspect = ((x1 - x0) as f32 * fx) / ((y1 - y0) as f32 * fy);
+        let grid = resample(&work, ww, wh, (x0 as f32, y0 as f32, x1 as f32, y1 as f32), SIDE, SIDE);
+        let mean = grid.iter().sum::<f32>() / grid.len() as f32;
+        let std = (grid.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / grid.len() as f32).sqrt();
+        Ok(Fingerprint {
+            aspect,
+            flat: std < FLAT_STD,
+            grey: grid.iter().map(|v| v.round().clamp(0.0, 255.0) as u8).collect(),
+        })
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(BYTES);
+        out.push(VERSION);
+        out.push(if self.flat { FLAG_FLAT } else { 0 });
+        out.extend_from_slice(&self.aspect.to_le_bytes());
+        out.extend_from_slice(&self.grey);
+        out
+    }
+
+    pub fn from_bytes(b: &[u8]) -> Result<Fingerprint> {
+        if b.len() != BYTES || b[0] != VERSION {
+            return Err(Error::InvalidArgument(format!(
+                "not an imgsim copy fingerprint (version {VERSION}, {BYTES} bytes): got {} bytes{}",
+                b.len(),
+                b.first().map(|v| format!(", version {v}")).unwrap_or_default()
+            )));
+        }
+        let aspect = f32::from_le_bytes([b[2], b[3], b[4], b[5]]);
+        if !(aspect.is_finite() && aspect > 0.0) {
+            return Err(Error::InvalidArgument(format!("copy fingerprint has a bad aspect ratio {aspect}")));
+        }
+        Ok(Fingerprint { aspect, flat: b[1] & FLAG_FLAT != 0, grey: b[6..].to_vec() })
+    }
+}
+
+/// Interleaved RGB8 turned 90 degrees counter-clockwise (the result is `h` wide, `w` high).
+pub fn turn_rgb(rgb: &[u8], w: usize, h: usize) -> Vec<u8> {
+    let mut out = vec![0u8; rgb.len()];
+    for y in 0..h {
+        for x in 0..w {
+            // input (x, y) lands at (y, w - 1 - x)
+            let (nx, ny) = (y, w - 1 - x);
+            out[(ny * h + nx) * 3..(ny * h + nx) * 3 + 3].copy_from_slice(&rgb[(y * w + x) * 3..(y * w + x) * 3 + 3]);
+        }
+    }
+    out
+}
+
+/// The content box (x0, y0, x1, y1) of a grey image: uniform borders trimmed, at least an eighth
+/// of each side kept.
+fn content_box(g: &[f32], w: usize, h: usize) -> (usize, usize, usize, usize) {
+    let row = |y: usize| (0..w).map(move |x| g[y * w + x]);
+    let col = |x: usize| (0..h).map(move |y| g[y * w + x]);
+    fn uniform(it: impl Iterator<Item = f32> + Clone, reference: f32) -> bool {
+        let n = it.clone().count();
+        let off = it.filter(|v| (v - reference).abs() > TRIM_TOLERANCE).count();
+        off * 100 <= n
+    }
+    fn median(it: impl Iterator<Item = f32>) -> f32 {
+        let mut v: Vec<f32> = it.collect();
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    }
+    let (min_w, min_h) = ((w / 8).max(1), (h / 8).max(1));
+    let (mut x0, mut y0, mut x1, mut y1) = (0, 0, w, h);
+    let top = median(row(0));
+    while y1 - y0 > min_h && uniform(row(y0), top) {
+        y0 += 1;
+    }
+    let bottom = median(row(h - 1));
+    while y1 - y0 > min_h && uniform(row(y1 - 1), bottom) {
+        y1 -= 1;
+    }
+    let left = median(col(0));
+    while x1 - x0 > min_w && uniform(col(x0).skip(y0).take(y1 - y0), left) {
+        x0 += 1;
+    }
+    let right = median(col(w - 1));
+    while x1 - x0 > min_w && uniform(col(x1 - 1).skip(y0).take(y1 - y0), right) {
+        x1 -= 1;
+    }
+    (x0, y0, x1, y1)
+}
+
+/// Weights of one axis: for each destination sample, the first source index and its weights.
+/// Area averaging when shrinking, bilinear (pixel centres) when enlarging.
+fn axis(n: usize, r0: f32, r1: f32, d: usize) -> Vec<(usize, Vec<f32>)> {
+    let s = (r1 - r0) / d as f32;
+    (0..d)
+        .map(|i| {
+            if s >= 1.0 {
+                let (a, b) = (r0 + i as f32 * s, r0 + (i + 1) as f32 * s);
+                let first = (a.floor() as usize).min(n - 1);
+                let last = ((b.ceil() as usize).max(first + 1)).min(n);
+                let w: Vec<f32> = (first..last).map(|k| ((k + 1) as f32).min(b) - (k as f32).max(a)).map(|v| v.max(0.0)).collect();
+                let t: f32 = w.iter().sum::<f32>().max(1e-6);
+                (first, w.into_iter().map(|v| v / t).collect())
+            } else {
+                let c = (r0 + (i as f32 + 0.5) * s - 0.5).clamp(0.0, (n - 1) as f32);
+                let k = (c.floor() as usize).min(n.saturating_sub(2));
+                if n == 1 {
+                    (0, vec![1.0])
+                } else {
+                    let f = c - k as f32;
+                    (k, vec![1.0 - f, f])
+                }
+            }
+        })
+        .collect()
+}
+
+/// Resamples the region (x0, y0, x1, y1) of a `w` x `h` grey image to `dw` x `dh`.
+fn resample(src: &[f32], w: usize, h: usize, (x0, y0, x1, y1): (f32, f32, f32, f32), dw: usize, dh: usize) -> Vec<f32> {
+    let ax = axis(w, x0, x1, dw);
+    let ay = axis(h, y0, y1, dh);
+    let ys: Vec<usize> = {
+        let (lo, hi) = ay.iter().fold((h, 0), |(lo, hi), (f, wt)| (lo.min(*f), hi.max(f + wt.len())));
+        (lo..hi).collect()
+    };
+    let lo = ys.first().copied().unwrap_or(0);
+    let mut rows = vec![0f32; ys.len() * dw];
+    for (ri, &y) in ys.iter().enumerate() {
+        let line = &src[y * w..(y + 1) * w];
+        for (i, (f, wt)) in ax.iter().enumerate() {
+            rows[ri * dw + i] = wt.iter().enumerate().map(|(k, v)| line[f + k] * v).sum();
+        }
+    }
+    let mut out = vec![0f32; dw * dh];
+    for (j, (f, wt)) in ay.iter().enumerate() {
+        for (k, v) in wt.iter().enumerate() {
+            let r = &rows[(f + k - lo) * dw..(f + k - lo + 1) * dw];
+            for (o, x) in out[j * dw..(j + 1) * dw].iter_mut().zip(r) {
+                *o += x * v;
+            }
+        }
+    }
+    out
+}
+
+/// The `side` x `side` grid under transform `t` (see `Verdict::transform`).
+fn transformed(g: &[f32], side: usize, t: u8) -> Vec<f32> {
+    let mut out = vec![0f32; side * side];
+    let n = side - 1;
+    for y in 0..side {
+        for x in 0..side {
+            // output (x, y) of "turn k times counter-clockwise, then mirror": undo the mirror, then the turns
+            let xm = if t >= 4 { n - x } else { x };
+            let (sx, sy) = match t % 4 {
+                0 => (xm, y),
+                1 => (n - y, xm),
+                2 => (n - xm, n - y),
+                _ => (y, n - xm),
+            };
+            out[y * side + x] = g[sy * side + sx];
+        }
+    }
+    out
+}
+
+/// Zero-mean, unit-norm copy; None when flat.
+fn normalised(v: &[f32]) -> Option<Vec<f32>> {
+    let mean = v.iter().sum::<f32>() / v.len() as f32;
+    let norm = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f32>().sqrt();
+    if norm < 1e-3 * (v.len() as f32).sqrt() {
+        return None;
+    }
+    Some(v.iter().map(|x| (x - mean) / norm).collect())
+}
+
+/// Dot product with eight lanes (vectorised by the compiler).
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            lanes[i] += x[i] * y[i];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+/// Summed-area tables of a `side` x `side` grid and of its squares ((side + 1)^2 each).
+struct Integral {
+    side: usize,
+    sum: Vec<f64>,
+    sq: Vec<f64>,
+}
+
+impl Integral {
+    fn new(g: &[f32], side: usize) -> Integral {
+        let n = side + 1;
+        let (mut sum, mut sq) = (vec![0f64; n * n], vec![0f64; n * n]);
+        for y in 0..side {
+            let (mut rs, mut rq) = (0f64, 0f64);
+            for x in 0..side {
+                let v = g[y * side + x] as f64;
+                rs += v;
+                rq += v * v;
+                sum[(y + 1) * n + x + 1] = sum[y * n + x + 1] + rs;
+                sq[(y + 1) * n + x + 1] = sq[y * n + x + 1] + rq;
+            }
+        }
+        Integral { side, sum, sq }
+    }
+
+    /// Variance times the pixel count of the window (ox, oy, tw, th).
+    fn spread(&self, ox: usize, oy: usize, tw: usize, th: usize) -> f32 {
+        let n = self.side + 1;
+        let at = |t: &[f64], x: usize, y: usize| t[y * n + x];
+        let rect = |t: &[f64]| at(t, ox + tw, oy + th) - at(t, ox, oy + th) - at(t, ox + tw, oy) + at(t, ox, oy);
+        let (s, q) = (rect(&self.sum), rect(&self.sq));
+        (q - s * s / (tw * th) as f64) as f32
+    }
+}
+
+/// Correlation of a normalised template (tw x th) with the window of `big` (side bs) at (ox, oy).
+fn window_ncc(t: &[f32], tw: usize, th: usize, big: &[f32], ii: &Integral, ox: usize, oy: usize) -> f32 {
+    let var = ii.spread(ox, oy, tw, th);
+    if var <= 1e-3 * (tw * th) as f32 {
+        return -1.0;
+    }
+    let bs = ii.side;
+    let mut d = 0f32;
+    for y in 0..th {
+        d += dot(&big[(oy + y) * bs + ox..(oy + y) * bs + ox + tw], &t[y * tw..(y + 1) * tw]);
+    }
+    // the template has zero mean, so the window's mean drops out of the numerator
+    (d / var.sqrt()).clamp(-1.0, 1.0)
+}
+
+struct Side {
+    fine: Vec<f32>,
+    coarse: Vec<f32>,
+    tiny: Vec<f32>,
+    fine_ii: Integral,
+    coarse_ii: Integral,
+    tiny_ii: Integral,
+    aspect: f32,
+}
+
+fn side_of(f: &Fingerprint, t: u8) -> Side {
+    let g: Vec<f32> = f.grey.iter().map(|&v| v as f32).collect();
+    let fine = transformed(&g, SIDE, t);
+    let whole = (0.0, 0.0, SIDE as f32, SIDE as f32);
+    let coarse = resample(&fine, SIDE, SIDE, whole, COARSE, COARSE);
+    let tiny = resample(&fine, SIDE, SIDE, whole, TINY, TINY);
+    Side {
+        fine_ii: Integral::new(&fine, SIDE),
+        coarse_ii: Integral::new(&coarse, COARSE),
+        tiny_ii: Integral::new(&tiny, TINY),
+        fine,
+        coarse,
+        tiny,
+        aspect: if t % 2 == 1 { 1.0 / f.aspect } else { f.aspect },
+    }
+}
+
+impl Side {
+    fn level(&self, side: usize) -> (&[f32], &Integral) {
+        match side {
+            SIDE => (&self.fine, &self.fine_ii),
+            COARSE => (&self.coarse, &self.coarse_ii),
+            _ => (&self.tiny, &self.tiny_ii),
+        }
+    }
+}
+
+/// A placement of the smaller picture in the larger: fractions of the larger's sides.
+#[derive(Clone, Copy, Debug)]
+struct Place {
+    score: f32,
+    /// which (transform, direction) pair it belongs to
+    combo: usize,
+    fw: f32,
+    fh: f32,
+    fx: f32,
+    fy: f32,
+}
+
+/// Best correlation of `small` (resampled to fw x fh of a `side` grid) around the fractional
+/// position (fx, fy) of `big`, within `radius` grid pixels; `radius` None: everywhere.
+fn place(small: &Side, big: &Side, side: usize, p: Place, radius: Option<usize>) -> Option<Place> {
+    let (tw, th) = ((p.fw * side as f32).round() as usize, (p.fh * side as f32).round() as usize);
+    if tw < 4 || th < 4 || tw > side || th > side {
+        return None;
+    }
+    let tmpl = normalised(&resample(&small.fine, SIDE, SIDE, (0.0, 0.0, SIDE as f32, SIDE as f32), tw, th))?;
+    let (grid, ii) = big.level(side);
+    let (x_range, y_range) = match radius {
+        None => (0..=side - tw, 0..=side - th),
+        Some(r) => {
+            let (cx, cy) = ((p.fx * side as f32).round() as usize, (p.fy * side as f32).round() as usize);
+            let (cx, cy) = (cx.min(side - tw), cy.min(side - th));
+            (cx.saturating_sub(r)..=(cx + r).min(side - tw), cy.saturating_sub(r)..=(cy + r).min(side - th))
+        }
+    };
+    let mut best: Option<Place> = None;
+    for oy in y_range {
+        for ox in x_range.clone() {
+            let s = window_ncc(&tmpl, tw, th, grid, ii, ox, oy);
+            if best.map_or(true, |b| s > b.score) {
+                best = Some(Place { score: s, fx: ox as f32 / side as f32, fy: oy as f32 / side as f32, ..p });
+            }
+        }
+    }
+    best
+}
+
+/// Placements of `small` in `big` at every area of PART_AREAS on the tiny grid, the best per area.
+fn tiny_places(small: &Side, big: &Side, combo: usize, out: &mut Vec<Place>) {
+    for &area in &PART_AREAS {
+        let mut fw = (area * small.aspect / big.aspect).sqrt();
+        let mut fh = (area * big.aspect / small.aspect).sqrt();
+        if fw > 1.0 {
+            fh /= fw;
+            fw = 1.0;
+        }
+        if fh > 1.0 {
+            fw /= fh;
+            fh = 1.0;
+        }
+        if fw * fh > 0.97 {
+            continue; // the whole picture: compared already
+        }
+        let start = Place { score: -1.0, combo, fw, fh, fx: 0.0, fy: 0.0 };
+        if let Some(p) = place(small, big, TINY, start, None) {
+            out.push(p);
+        }
+    }
+}
+
+/// Best placement of one picture inside the other over all combos: tiny grid everywhere, the
+/// best few refined on the coarse grid, the best two on the fine grid (position and size).
+fn best_part(combos: &[(&Side, &Side)]) -> Option<Place> {
+    let mut found = Vec::new();
+    for (c, (small, big)) in combos.iter().enumerate() {
+        tiny_places(small, big, c, &mut found);
+    }
+    found.sort_by(|a, b| b.score.total_cmp(&a.score));
+    found.truncate(PART_REFINE);
+    let mut coarse: Vec<Place> = found
+        .iter()
+        .flat_map(|p| [0.9f32, 1.0, 1.1].map(|f| Place { fw: (p.fw * f).min(1.0), fh: (p.fh * f).min(1.0), ..*p }))
+        .filter_map(|p| place(combos[p.combo].0, combos[p.combo].1, COARSE, p, Some(3)))
+        .collect();
+    coarse.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut best: Option<Place> = None;
+    for p in coarse.iter().take(2) {
+        for f in [0.94f32, 0.97, 1.0, 1.03, 1.06] {
+            let q = Place { fw: (p.fw * f).min(1.0), fh: (p.fh * f).min(1.0), ..*p };
+            if let Some(r) = place(combos[p.combo].0, combos[p.combo].1, SIDE, q, Some(2)) {
+                if best.map_or(true, |b| r.score > b.score) {
+                    best = Some(r);
+                }
+            }
+        }
+    }
+    best
+}
+
+/// Verifies whether `b` is a copy of `a`. `parts`: also search each inside the other (costs
+/// about 1-3 ms; whole pictures alone take microseconds).
+pub fn verify(a: &Fingerprint, b: &Fingerprint, parts: bool) -> Verdict {
+    let mut v = Verdict { score: -1.0, whole: -1.0, transform: 0, alignment: Alignment::None, area: 0.0, aspect_mismatch: 0.0 };
+    if a.flat || b.flat {
+        return v;
+    }
+    let sb = side_of(b, 0);
+    let Some(b_c) = normalised(&sb.coarse) else { return v };
+    let sides: Vec<Side> = (0..8).map(|t| side_of(a, t)).collect();
+    // whole pictures: coarse for all transforms, fine for the best
+    let mut order: Vec<(f32, u8)> = sides
+        .iter()
+        .enumerate()
+        .map(|(t, s)| (normalised(&s.coarse).map(|c| dot(&c, &b_c)).unwrap_or(-1.0), t as u8))
+        .collect();
+    order.sort_by(|x, y| y.0.total_cmp(&x.0));
+    let b_f = normalised(&sb.fine);
+    for &(_, t) in order.iter().take(2) {
+        let s = match (&b_f, normalised(&sides[t as usize].fine)) {
+            (Some(bf), Some(af)) => dot(&af, bf).clamp(-1.0, 1.0),
+            _ => -1.0,
+        };
+        if s > v.whole {
+            v.whole = s;
+            v.score = s;
+            v.transform = t;
+            v.alignment = Alignment::Whole;
+            v.area = 1.0;
+            v.aspect_mismatch = (sides[t as usize].aspect / sb.aspect).ln().abs();
+        }
+    }
+    if parts {
+        // combos 2t: a (turned by t) inside b; 2t + 1: b inside a (turned by t)
+        let combos: Vec<(&Side, &Side)> = sides.iter().flat_map(|sa| [(sa, &sb), (&sb, sa)]).collect();
+        if let Some(p) = best_part(&combos) {
+            if p.score > v.score {
+                v.score = p.score;
+                v.transform = (p.combo / 2) as u8;
+                v.alignment = if p.combo % 2 == 0 { Alignment::AInB } else { Alignment::BInA };
+                v.area = p.fw * p.fh;
+                v.aspect_mismatch = 0.0;
+            }
+        }
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A synthetic picture with structure at several scales (w x h RGB).
+    fn picture(w: usize, h: usize, seed: u32) -> Vec<u8> {
+        let mut out = Vec::with_capacity(w * h * 3);
+        for y in 0..h {
+            for x in 0..w {
+                let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+                let s = seed as f32;
+                let v = 128.0
+                    + 60.0 * ((fx * (3.0 + s) + fy * 2.0) * 6.28).sin()
+                    + 40.0 * ((fy * (5.0 + s * 0.7) - fx) * 6.28).cos()
+                    + 25.0 * ((fx * fy * (9.0 + s)) * 6.28).sin();
+                let v = v.clamp(0.0, 255.0) as u8;
+                out.extend_from_slice(&[v, v.wrapping_add(x as u8), 255 - v]);
+            }
+        }
+        out
+    }
+
+    fn crop(rgb: &[u8], w: usize, (x0, y0, cw, ch): (usize, usize, usize, usize)) -> Vec<u8> {
+        let mut out = Vec::with_capacity(cw * ch * 3);
+        for y in y0..y0 + ch {
+            out.extend_from_slice(&rgb[(y * w + x0) * 3..(y * w + x0 + cw) * 3]);
+        }
+        out
+    }
+
+    #[test]
+    fn bytes_round_trip_and_bad_bytes_are_errors() {
+        let f = Fingerprint::from_rgb(&picture(80, 60, 1), 80, 60).unwrap();
+        assert_eq!(f.to_bytes().len(), BYTES);
+        assert_eq!(Fingerprint::from_bytes(&f.to_bytes()).unwrap(), f);
+        assert!(Fingerprint::from_bytes(&[1, 2, 3]).is_err());
+        let mut b = f.to_bytes();
+        b[0] = 99;
+        assert!(Fingerprint::from_bytes(&b).is_err());
+    }
+
+    #[test]
+    fn identical_turned_and_mirrored_copies_verify_with_their_transform() {
+        let (w, h) = (120, 80);
+        let img = picture(w, h, 1);
+        let a = Fingerprint::from_rgb(&img, w, h).unwrap();
+        assert!((a.aspect - 1.5).abs() < 0.01);
+        let same = verify(&a, &a, false);
+        assert!(same.score > 0.999 && same.transform == 0 && same.alignment == Alignment::Whole);
+        let t = turn_rgb(&img, w, h);
+        let b = Fingerprint::from_rgb(&t, h, w).unwrap();
+        let v = verify(&a, &b, false);
+        assert!(v.score > 0.98, "{v:?}");
+        assert_eq!(v.transform, 1);
+        assert!(v.aspect_mismatch < 0.01);
+        let other = Fingerprint::from_rgb(&picture(w, h, 7), w, h).unwrap();
+        assert!(verify(&a, &other, true).score < 0.8);
+    }
+
+    #[test]
+    fn a_crop_and_a_padded_copy_are_found_as_parts() {
+        let (w, h) = (200, 160);
+        let img = picture(w, h, 2);
+        let a = Fingerprint::from_rgb(&img, w, h).unwrap();
+        let c = crop(&img, w, (60, 40, 110, 90));
+        let b = Fingerprint::from_rgb(&c, 110, 90).unwrap();
+        let v = verify(&a, &b, true);
+        assert!(v.score > 0.9 && v.alignment == Alignment::BInA, "{v:?}");
+        assert!((v.area - 0.31).abs() < 0.12, "{v:?}");
+        // padded with a uniform border: trimmed back to the picture itself
+        let (pw, ph) = (300, 200);
+        let mut pad = vec![255u8; pw * ph * 3];
+        for y in 0..h {
+            pad[((y + 20) * pw + 50) * 3..((y + 20) * pw + 50 + w) * 3].copy_from_slice(&img[y * w * 3..(y + 1) * w * 3]);
+        }
+        let p = Fingerprint::from_rgb(&pad, pw, ph).unwrap();
+        assert!((p.aspect - a.aspect).abs() < 0.05, "{} vs {}", p.aspect, a.aspect);
+        assert!(verify(&a, &p, false).score > 0.98);
+    }
+
+    #[test]
+    fn degenerate_images_are_defined_and_never_copies() {
+        let blank = Fingerprint::from_rgb(&vec![200u8; 50 * 40 * 3], 50, 40).unwrap();
+        assert!(blank.flat);
+        assert_eq!(verify(&blank, &blank, true).alignment, Alignment::None);
+        let one = Fingerprint::from_rgb(&[1, 2, 3], 1, 1).unwrap();
+        assert!(one.flat);
+        let strip = picture(2000, 1, 3);
+        let s = Fingerprint::from_rgb(&strip, 2000, 1).unwrap();
+        assert!(s.aspect > 1000.0);
+        let a = Fingerprint::from_rgb(&picture(64, 64, 1), 64, 64).unwrap();
+        let _ = verify(&a, &s, true);
+        assert!(Fingerprint::from_rgb(&[0; 5], 1, 1).is_err());
+    }
+}

@@ -1,0 +1,123 @@
+//! JNI glue for copy detection (`Native.analyze*`, `Native.verify`; used by
+//! `dev.imgsim.ImageSimilarity` and `dev.imgsim.CopyFeatures`). An analysis fills the caller's
+//! `float[2 * embeddingSize]` with the embeddings of the image and of its 90-degree turn and
+//! returns the content fingerprint's bytes; `verify` returns the `Verdict` as the floats
+//! `VERDICT_*` of `dev.imgsim.internal.Native` name.
+
+use jni::objects::{JByteArray, JClass, JFloatArray, JIntArray, JShortArray, JString};
+use jni::sys::{jint, jlong};
+use jni::{Env, EnvUnowned};
+
+use super::{bytes, float_array, layout, model, null_check, string, ThrowJava, R};
+use crate::copies::{self, Alignment, Fingerprint};
+use crate::error::Error;
+use crate::model::Model;
+use crate::pixels::{self, Samples};
+
+/// Writes the embeddings into `out` and returns the fingerprint as a Java `byte[]`.
+fn finish<'l>(env: &mut Env<'l>, m: &Model, (emb, fp): (Vec<f32>, Fingerprint), out: &JFloatArray<'_>) -> R<JByteArray<'l>> {
+    if out.is_null() || out.len(env)? != 2 * m.embedding_size {
+        return Err(Error::InvalidArgument(format!("the output array must hold {} floats", 2 * m.embedding_size)).into());
+    }
+    out.set_region(env, 0, &emb)?;
+    Ok(env.byte_array_from_slice(&fp.to_bytes())?)
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_analyzeFile<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    h: jlong,
+    path: JString<'l>,
+    out: JFloatArray<'l>,
+) -> JByteArray<'l> {
+    entry!(env, {
+        let m = model(h)?;
+        let path = string(env, &path)?.ok_or_else(|| Error::InvalidArgument("image path is null".into()))?;
+        let r = m.analyze_file(std::path::Path::new(&path))?;
+        finish(env, m, r, &out)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_analyzeEncoded<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    h: jlong,
+    data: JByteArray<'l>,
+    what: JString<'l>,
+    out: JFloatArray<'l>,
+) -> JByteArray<'l> {
+    entry!(env, {
+        let m = model(h)?;
+        let what = string(env, &what)?.unwrap_or_else(|| "image bytes".into());
+        let data = bytes(env, &data, "encoded image")?;
+        let target = (m.preprocess.width, m.preprocess.height);
+        let img = crate::decode::decode_bytes_for(&data, &what, m.max_pixels, Some(target))?;
+        let r = m.analyze_rgb(&img.data, img.width, img.height)?;
+        finish(env, m, r, &out)
+    })
+}
+
+/// A raster: exactly one of `ints`, `bytes`, `shorts` holds the samples (`desc` as for `embedInts`).
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_analyzeRaster<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    h: jlong,
+    ints: JIntArray<'l>,
+    bytes: JByteArray<'l>,
+    shorts: JShortArray<'l>,
+    desc: JIntArray<'l>,
+    out: JFloatArray<'l>,
+) -> JByteArray<'l> {
+    entry!(env, {
+        use jni::objects::ReleaseMode::NoCopyBack;
+        let m = model(h)?;
+        let layout = layout(env, &desc)?;
+        m.check_pixels(layout.width, layout.height, "image")?;
+        let mut rgb = Vec::new();
+        // SAFETY (all three): read-only access; no JNI calls while the critical section is held;
+        // i8/u8 and i16/u16 have the same size and alignment.
+        if !ints.is_null() {
+            let el = unsafe { ints.get_elements_critical(env, NoCopyBack)? };
+            pixels::to_rgb8(Samples::I32(&el), &layout, &mut rgb)?;
+        } else if !bytes.is_null() {
+            let el = unsafe { bytes.get_elements_critical(env, NoCopyBack)? };
+            let s = unsafe { std::slice::from_raw_parts(el.as_ptr() as *const u8, el.len()) };
+            pixels::to_rgb8(Samples::U8(s), &layout, &mut rgb)?;
+        } else {
+            null_check(shorts.is_null())?;
+            let el = unsafe { shorts.get_elements_critical(env, NoCopyBack)? };
+            let s = unsafe { std::slice::from_raw_parts(el.as_ptr() as *const u16, el.len()) };
+            pixels::to_rgb8(Samples::U16(s), &layout, &mut rgb)?;
+        }
+        let r = m.analyze_rgb(&rgb, layout.width, layout.height)?;
+        finish(env, m, r, &out)
+    })
+}
+
+/// Verifies `b` against `a`: `[score, whole, transform, alignment, area, aspectMismatch]`,
+/// alignment 0 none, 1 whole, 2 a inside b, 3 b inside a. `parts` != 0 also searches each
+/// picture inside the other.
+#[unsafe(no_mangle)]
+pub extern "system" fn Java_dev_imgsim_internal_Native_verify<'l>(
+    mut env: EnvUnowned<'l>,
+    _: JClass<'l>,
+    a: JByteArray<'l>,
+    b: JByteArray<'l>,
+    parts: jint,
+) -> JFloatArray<'l> {
+    entry!(env, {
+        let a = Fingerprint::from_bytes(&bytes(env, &a, "fingerprint a")?)?;
+        let b = Fingerprint::from_bytes(&bytes(env, &b, "fingerprint b")?)?;
+        let v = copies::verify(&a, &b, parts != 0);
+        let alignment = match v.alignment {
+            Alignment::None => 0.0,
+            Alignment::Whole => 1.0,
+            Alignment::AInB => 2.0,
+            Alignment::BInA => 3.0,
+        };
+        float_array(env, &[v.score, v.whole, v.transform as f32, alignment, v.area, v.aspect_mismatch])
+    })
+}
