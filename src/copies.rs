@@ -36,6 +36,8 @@ const FLAT_STD: f32 = 2.0;
 const PART_AREAS: [f32; 9] = [0.9, 0.75, 0.62, 0.5, 0.4, 0.3, 0.22, 0.15, 0.1];
 
 const FLAG_FLAT: u8 = 1;
+/// Gradient magnitude (grey levels per pixel) below which a pixel has no edge.
+const EDGE_FLOOR: f32 = 1.0;
 
 /// The content fingerprint of one image.
 #[derive(Clone, Debug, PartialEq)]
@@ -251,16 +253,6 @@ fn transformed(g: &[f32], side: usize, t: u8) -> Vec<f32> {
     out
 }
 
-/// Zero-mean, unit-norm copy; None when flat.
-fn normalised(v: &[f32]) -> Option<Vec<f32>> {
-    let mean = v.iter().sum::<f32>() / v.len() as f32;
-    let norm = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f32>().sqrt();
-    if norm < 1e-3 * (v.len() as f32).sqrt() {
-        return None;
-    }
-    Some(v.iter().map(|x| (x - mean) / norm).collect())
-}
-
 /// Dot product with eight lanes (vectorised by the compiler).
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut lanes = [0f32; 8];
@@ -274,57 +266,85 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
     lanes.iter().sum::<f32>() + tail
 }
 
-/// Summed-area tables of a `side` x `side` grid and of its squares ((side + 1)^2 each).
+/// Gradients of a grey `w` x `h` grid, interleaved (d/dx, d/dy) per pixel: central differences,
+/// one-sided at the borders. Copies are compared on gradients, not grey levels: smooth shading
+/// (a vignette, a colour wheel, a blurred background) correlates with almost anything, edges do not.
+fn gradient(g: &[f32], w: usize, h: usize) -> Vec<f32> {
+    let mut out = vec![0f32; w * h * 2];
+    for y in 0..h {
+        for x in 0..w {
+            let (x0, x1) = (x.saturating_sub(1), (x + 1).min(w - 1));
+            let (y0, y1) = (y.saturating_sub(1), (y + 1).min(h - 1));
+            let dx = if x1 > x0 { (g[y * w + x1] - g[y * w + x0]) / (x1 - x0) as f32 } else { 0.0 };
+            let dy = if y1 > y0 { (g[y1 * w + x] - g[y0 * w + x]) / (y1 - y0) as f32 } else { 0.0 };
+            // magnitudes compressed (square root): a silhouette's outline must not outweigh the
+            // texture inside it (a moon and a planet are both discs); faint noise is dropped
+            let m = (dx * dx + dy * dy).sqrt();
+            let k = if m < EDGE_FLOOR { 0.0 } else { 1.0 / m.sqrt() };
+            out[(y * w + x) * 2] = dx * k;
+            out[(y * w + x) * 2 + 1] = dy * k;
+        }
+    }
+    out
+}
+
+/// Unit-length copy; None when (almost) zero: no edges to compare.
+fn unit(v: &[f32]) -> Option<Vec<f32>> {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    if norm < 0.05 * (v.len() as f32).sqrt() {
+        return None;
+    }
+    Some(v.iter().map(|x| x / norm).collect())
+}
+
+/// Summed-area table of the gradient energy of a `side` x `side` grid ((side + 1)^2 values).
 struct Integral {
     side: usize,
-    sum: Vec<f64>,
     sq: Vec<f64>,
 }
 
 impl Integral {
-    fn new(g: &[f32], side: usize) -> Integral {
+    fn new(grad: &[f32], side: usize) -> Integral {
         let n = side + 1;
-        let (mut sum, mut sq) = (vec![0f64; n * n], vec![0f64; n * n]);
+        let mut sq = vec![0f64; n * n];
         for y in 0..side {
-            let (mut rs, mut rq) = (0f64, 0f64);
+            let mut rq = 0f64;
             for x in 0..side {
-                let v = g[y * side + x] as f64;
-                rs += v;
-                rq += v * v;
-                sum[(y + 1) * n + x + 1] = sum[y * n + x + 1] + rs;
+                let (dx, dy) = (grad[(y * side + x) * 2] as f64, grad[(y * side + x) * 2 + 1] as f64);
+                rq += dx * dx + dy * dy;
                 sq[(y + 1) * n + x + 1] = sq[y * n + x + 1] + rq;
             }
         }
-        Integral { side, sum, sq }
+        Integral { side, sq }
     }
 
-    /// Variance times the pixel count of the window (ox, oy, tw, th).
-    fn spread(&self, ox: usize, oy: usize, tw: usize, th: usize) -> f32 {
+    /// Gradient energy of the window (ox, oy, tw, th).
+    fn energy(&self, ox: usize, oy: usize, tw: usize, th: usize) -> f32 {
         let n = self.side + 1;
-        let at = |t: &[f64], x: usize, y: usize| t[y * n + x];
-        let rect = |t: &[f64]| at(t, ox + tw, oy + th) - at(t, ox, oy + th) - at(t, ox + tw, oy) + at(t, ox, oy);
-        let (s, q) = (rect(&self.sum), rect(&self.sq));
-        (q - s * s / (tw * th) as f64) as f32
+        let t = &self.sq;
+        (t[(oy + th) * n + ox + tw] - t[(oy + th) * n + ox] - t[oy * n + ox + tw] + t[oy * n + ox]) as f32
     }
 }
 
-/// Correlation of a normalised template (tw x th) with the window of `big` (side bs) at (ox, oy).
+/// Cosine of a unit template (tw x th gradients) with the gradients of `big` in the window at (ox, oy).
 fn window_ncc(t: &[f32], tw: usize, th: usize, big: &[f32], ii: &Integral, ox: usize, oy: usize) -> f32 {
-    let var = ii.spread(ox, oy, tw, th);
-    if var <= 1e-3 * (tw * th) as f32 {
+    let e = ii.energy(ox, oy, tw, th);
+    if e <= 0.0025 * (tw * th) as f32 {
         return -1.0;
     }
     let bs = ii.side;
     let mut d = 0f32;
     for y in 0..th {
-        d += dot(&big[(oy + y) * bs + ox..(oy + y) * bs + ox + tw], &t[y * tw..(y + 1) * tw]);
+        d += dot(&big[((oy + y) * bs + ox) * 2..((oy + y) * bs + ox + tw) * 2], &t[y * tw * 2..(y + 1) * tw * 2]);
     }
-    // the template has zero mean, so the window's mean drops out of the numerator
-    (d / var.sqrt()).clamp(-1.0, 1.0)
+    (d / e.sqrt()).clamp(-1.0, 1.0)
 }
 
 struct Side {
+    /// grey levels (templates are resampled from them)
     fine: Vec<f32>,
+    /// gradients at each level
+    fine_g: Vec<f32>,
     coarse: Vec<f32>,
     tiny: Vec<f32>,
     fine_ii: Integral,
@@ -333,27 +353,28 @@ struct Side {
     aspect: f32,
 }
 
-fn side_of(f: &Fingerprint, t: u8) -> Side {
-    let g: Vec<f32> = f.grey.iter().map(|&v| v as f32).collect();
-    let fine = transformed(&g, SIDE, t);
+/// The pyramid of one (transformed) grey grid, for the part search.
+fn side_of(fine: Vec<f32>, aspect: f32) -> Side {
     let whole = (0.0, 0.0, SIDE as f32, SIDE as f32);
     let coarse = resample(&fine, SIDE, SIDE, whole, COARSE, COARSE);
     let tiny = resample(&fine, SIDE, SIDE, whole, TINY, TINY);
+    let (fine_g, coarse_g, tiny_g) = (gradient(&fine, SIDE, SIDE), gradient(&coarse, COARSE, COARSE), gradient(&tiny, TINY, TINY));
     Side {
-        fine_ii: Integral::new(&fine, SIDE),
-        coarse_ii: Integral::new(&coarse, COARSE),
-        tiny_ii: Integral::new(&tiny, TINY),
+        fine_ii: Integral::new(&fine_g, SIDE),
+        coarse_ii: Integral::new(&coarse_g, COARSE),
+        tiny_ii: Integral::new(&tiny_g, TINY),
         fine,
-        coarse,
-        tiny,
-        aspect: if t % 2 == 1 { 1.0 / f.aspect } else { f.aspect },
+        fine_g,
+        coarse: coarse_g,
+        tiny: tiny_g,
+        aspect,
     }
 }
 
 impl Side {
     fn level(&self, side: usize) -> (&[f32], &Integral) {
         match side {
-            SIDE => (&self.fine, &self.fine_ii),
+            SIDE => (&self.fine_g, &self.fine_ii),
             COARSE => (&self.coarse, &self.coarse_ii),
             _ => (&self.tiny, &self.tiny_ii),
         }
@@ -379,7 +400,7 @@ fn place(small: &Side, big: &Side, side: usize, p: Place, radius: Option<usize>)
     if tw < 4 || th < 4 || tw > side || th > side {
         return None;
     }
-    let tmpl = normalised(&resample(&small.fine, SIDE, SIDE, (0.0, 0.0, SIDE as f32, SIDE as f32), tw, th))?;
+    let tmpl = unit(&gradient(&resample(&small.fine, SIDE, SIDE, (0.0, 0.0, SIDE as f32, SIDE as f32), tw, th), tw, th))?;
     let (grid, ii) = big.level(side);
     let (x_range, y_range) = match radius {
         None => (0..=side - tw, 0..=side - th),
@@ -441,16 +462,78 @@ fn best_part(combos: &[(&Side, &Side)]) -> Option<Place> {
     coarse.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut best: Option<Place> = None;
     for p in coarse.iter().take(2) {
+        let mut here: Option<Place> = None;
         for f in [0.94f32, 0.97, 1.0, 1.03, 1.06] {
             let q = Place { fw: (p.fw * f).min(1.0), fh: (p.fh * f).min(1.0), ..*p };
             if let Some(r) = place(combos[p.combo].0, combos[p.combo].1, SIDE, q, Some(2)) {
-                if best.map_or(true, |b| r.score > b.score) {
-                    best = Some(r);
+                if here.map_or(true, |b| r.score > b.score) {
+                    here = Some(r);
                 }
+            }
+        }
+        if let Some(r) = here.map(|r| subpixel(combos[r.combo].0, combos[r.combo].1, r)) {
+            if best.map_or(true, |b| r.score > b.score) {
+                best = Some(r);
             }
         }
     }
     best
+}
+
+/// Sub-pixel refinement of a placement on the fine grid: the larger picture's region is resampled
+/// at fractional coordinates to the compared size and moved / resized by coordinate descent
+/// (steps of 1/2 and 1/4 pixel, 2 % and 1 % of the size).
+fn subpixel(small: &Side, big: &Side, p: Place) -> Place {
+    let n = SIDE as f32;
+    let size = ((p.fw.min(p.fh) * n).round() as usize).clamp(12, 48);
+    let whole = (0.0, 0.0, n, n);
+    let Some(want) = unit(&gradient(&resample(&small.fine, SIDE, SIDE, whole, size, size), size, size)) else { return p };
+    let score = |r: [f32; 4]| -> f32 {
+        let [x, y, w, h] = r;
+        if x < -0.01 || y < -0.01 || x + w > n + 0.01 || y + h > n + 0.01 || w < 4.0 || h < 4.0 {
+            return -1.0;
+        }
+        let region = resample(&big.fine, SIDE, SIDE, (x.max(0.0), y.max(0.0), (x + w).min(n), (y + h).min(n)), size, size);
+        let g = gradient(&region, size, size);
+        let e = g.iter().map(|v| v * v).sum::<f32>();
+        if e <= 0.0025 * (size * size) as f32 {
+            return -1.0;
+        }
+        (dot(&want, &g) / e.sqrt()).clamp(-1.0, 1.0)
+    };
+    let mut r = [p.fx * n, p.fy * n, p.fw * n, p.fh * n];
+    let mut s = score(r);
+    for (step, grow) in [(0.5f32, 0.02f32), (0.25, 0.01)] {
+        for _ in 0..3 {
+            let mut moved = false;
+            for k in 0..4 {
+                for sign in [-1.0f32, 1.0] {
+                    let mut c = r;
+                    if k < 2 {
+                        c[k] += sign * step;
+                    } else {
+                        // grow or shrink about the centre
+                        let d = c[k] * grow * sign;
+                        c[k] += d;
+                        c[k - 2] -= d / 2.0;
+                    }
+                    let cs = score(c);
+                    if cs > s {
+                        s = cs;
+                        r = c;
+                        moved = true;
+                    }
+                }
+            }
+            if !moved {
+                break;
+            }
+        }
+    }
+    if s <= p.score {
+        return p;
+    }
+    Place { score: s, fx: r[0] / n, fy: r[1] / n, fw: r[2] / n, fh: r[3] / n, ..p }
 }
 
 /// Verifies whether `b` is a copy of `a`. `parts`: also search each inside the other (costs
@@ -460,32 +543,35 @@ pub fn verify(a: &Fingerprint, b: &Fingerprint, parts: bool) -> Verdict {
     if a.flat || b.flat {
         return v;
     }
-    let sb = side_of(b, 0);
-    let Some(b_c) = normalised(&sb.coarse) else { return v };
-    let sides: Vec<Side> = (0..8).map(|t| side_of(a, t)).collect();
-    // whole pictures: coarse for all transforms, fine for the best
-    let mut order: Vec<(f32, u8)> = sides
-        .iter()
-        .enumerate()
-        .map(|(t, s)| (normalised(&s.coarse).map(|c| dot(&c, &b_c)).unwrap_or(-1.0), t as u8))
-        .collect();
+    let whole = (0.0, 0.0, SIDE as f32, SIDE as f32);
+    let coarse_grad = |g: &[f32]| unit(&gradient(&resample(g, SIDE, SIDE, whole, COARSE, COARSE), COARSE, COARSE));
+    let gb: Vec<f32> = b.grey.iter().map(|&x| x as f32).collect();
+    let ga: Vec<f32> = a.grey.iter().map(|&x| x as f32).collect();
+    let Some(b_c) = coarse_grad(&gb) else { return v };
+    let turned: Vec<Vec<f32>> = (0..8).map(|t| transformed(&ga, SIDE, t)).collect();
+    let aspect = |t: usize| if t % 2 == 1 { 1.0 / a.aspect } else { a.aspect };
+    // whole pictures: coarse for all transforms, fine for the best two
+    let mut order: Vec<(f32, usize)> =
+        turned.iter().enumerate().map(|(t, g)| (coarse_grad(g).map(|c| dot(&c, &b_c)).unwrap_or(-1.0), t)).collect();
     order.sort_by(|x, y| y.0.total_cmp(&x.0));
-    let b_f = normalised(&sb.fine);
+    let b_f = unit(&gradient(&gb, SIDE, SIDE));
     for &(_, t) in order.iter().take(2) {
-        let s = match (&b_f, normalised(&sides[t as usize].fine)) {
+        let s = match (&b_f, unit(&gradient(&turned[t], SIDE, SIDE))) {
             (Some(bf), Some(af)) => dot(&af, bf).clamp(-1.0, 1.0),
             _ => -1.0,
         };
         if s > v.whole {
             v.whole = s;
             v.score = s;
-            v.transform = t;
+            v.transform = t as u8;
             v.alignment = Alignment::Whole;
             v.area = 1.0;
-            v.aspect_mismatch = (sides[t as usize].aspect / sb.aspect).ln().abs();
+            v.aspect_mismatch = (aspect(t) / b.aspect).ln().abs();
         }
     }
     if parts {
+        let sb = side_of(gb, b.aspect);
+        let sides: Vec<Side> = turned.into_iter().enumerate().map(|(t, g)| side_of(g, aspect(t))).collect();
         // combos 2t: a (turned by t) inside b; 2t + 1: b inside a (turned by t)
         let combos: Vec<(&Side, &Side)> = sides.iter().flat_map(|sa| [(sa, &sb), (&sb, sa)]).collect();
         if let Some(p) = best_part(&combos) {
@@ -568,7 +654,7 @@ mod tests {
         let c = crop(&img, w, (60, 40, 110, 90));
         let b = Fingerprint::from_rgb(&c, 110, 90).unwrap();
         let v = verify(&a, &b, true);
-        assert!(v.score > 0.9 && v.alignment == Alignment::BInA, "{v:?}");
+        assert!(v.score > 0.75 && v.alignment == Alignment::BInA, "{v:?}");
         assert!((v.area - 0.31).abs() < 0.12, "{v:?}");
         // padded with a uniform border: trimmed back to the picture itself
         let (pw, ph) = (300, 200);
@@ -578,7 +664,8 @@ mod tests {
         }
         let p = Fingerprint::from_rgb(&pad, pw, ph).unwrap();
         assert!((p.aspect - a.aspect).abs() < 0.05, "{} vs {}", p.aspect, a.aspect);
-        assert!(verify(&a, &p, false).score > 0.98);
+        let whole = verify(&a, &p, false);
+        assert!(whole.score > 0.95, "{whole:?}");
     }
 
     #[test]

@@ -23,11 +23,18 @@ public final class CopyCalibration {
     private final double similar;
     /** Below this cosine, parts are not searched (a crop or a screenshot keeps its embedding above it). */
     private final double partsFloor;
-    /** Confidence = 1 / (1 + exp(-(slope * (v - threshold) + ln(99)))): 0.99 at the threshold. */
+    /**
+     * Confidence = 1 / (1 + exp(-(OFFSET + slope * (v - threshold)))) above the threshold, with
+     * SLOPE_BELOW under it: fitted on the benchmark's verified pairs (python/copy_calibration.py).
+     */
     private final double slope;
+    /** Log-odds of a copy at the threshold: 0.81 of the benchmark's pairs just above it were copies. */
+    private static final double OFFSET = 1.46;
+    private static final double SLOPE_BELOW = 40;
 
     private static final double MAX_ASPECT_MISMATCH = 0.2;
-    private static final CopyCalibration DEFAULTS = new CopyCalibration(0.80, 0.86, 0.03, 0.60, 0.30, 60);
+    // fitted with python/copy_calibration.py on examples/copy_bench.rs's verified pairs (docs/QUALITY.md)
+    private static final CopyCalibration DEFAULTS = new CopyCalibration(0.95, 0.93, 0.03, 0.75, 0.60, 28);
 
     private CopyCalibration(double whole, double part, double partSlope, double similar, double partsFloor, double slope) {
         this.whole = whole;
@@ -134,10 +141,11 @@ public final class CopyCalibration {
         double score = v[Native.VERDICT_SCORE];
         double t = threshold(v);
         int alignment = (int) v[Native.VERDICT_ALIGNMENT];
-        double conf = Double.isInfinite(t) ? 0 : 1 / (1 + Math.exp(-(slope * (score - t) + Math.log(99))));
+        double conf = Double.isInfinite(t) ? 0
+                : 1 / (1 + Math.exp(-(OFFSET + (score >= t ? slope : SLOPE_BELOW) * (score - t))));
         Band band;
         if (score >= t) {
-            boolean exact = alignment == 1 && v[Native.VERDICT_TRANSFORM] == 0 && score >= 0.995 && similarity >= 0.98;
+            boolean exact = alignment == 1 && v[Native.VERDICT_TRANSFORM] == 0 && score >= 0.99 && similarity >= 0.98;
             band = exact ? Band.EXACT_COPY : Band.EDITED_COPY;
         } else {
             band = similarity >= similar ? Band.SIMILAR : Band.DIFFERENT;

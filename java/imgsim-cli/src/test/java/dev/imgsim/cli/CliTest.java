@@ -172,6 +172,49 @@ public class CliTest {
     }
 
     @Test
+    public void dupesReportsVerifiedCopiesByDefaultAndSearchCopiesNamesTheTurn() throws Exception {
+        Path idx = tmp.getRoot().toPath().resolve("idx-copies");
+        assertEquals(1, imgsim("index", photos.toString(), "--index", idx.toString()).code);
+        Run d = imgsim("dupes", "--index", idx.toString(), "--json");
+        assertEquals(d.toString(), 0, d.code);
+        JsonArray groups = json(d).getAsJsonArray();
+        assertEquals(d.toString(), 1, groups.size());
+        JsonObject g = groups.get(0).getAsJsonObject();
+        assertEquals(List.of(photos.resolve("cat-small.jpg").toString(), photos.resolve("cat.jpg").toString()),
+                List.of(g.getAsJsonArray("ids").get(0).getAsString(), g.getAsJsonArray("ids").get(1).getAsString()));
+        JsonObject pair = g.getAsJsonArray("pairs").get(0).getAsJsonObject();
+        assertTrue(pair.toString(), pair.get("copy").getAsBoolean());
+        assertTrue(pair.toString(), pair.get("band").getAsString().endsWith("_copy"));
+        assertEquals(pair.toString(), "none", pair.get("transform").getAsString());
+        assertTrue(pair.get("confidence").getAsDouble() > 0.5 && g.get("confidence").getAsDouble() > 0.5);
+        Run text = imgsim("dupes", "--index", idx.toString());
+        assertTrue(text.out, text.out.startsWith("1 copy group (2 images of 4), verified") && text.out.contains("copy"));
+
+        BufferedImage cat = ImageIO.read(photos.resolve("cat.jpg").toFile());
+        BufferedImage turned = new BufferedImage(cat.getHeight(), cat.getWidth(), BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < cat.getHeight(); y++) {
+            for (int x = 0; x < cat.getWidth(); x++) {
+                turned.setRGB(y, cat.getWidth() - 1 - x, cat.getRGB(x, y)); // 90 degrees counter-clockwise
+            }
+        }
+        Path q = tmp.getRoot().toPath().resolve("turned-cat.png");
+        ImageIO.write(turned, "png", q.toFile());
+        Run s = imgsim("search", q.toString(), "--index", idx.toString(), "--copies", "-k", "2", "--json");
+        assertEquals(s.toString(), 0, s.code);
+        JsonArray hits = json(s).getAsJsonArray();
+        JsonObject top = hits.get(0).getAsJsonObject();
+        assertTrue(top.toString(), top.get("id").getAsString().endsWith("cat.jpg") && top.get("copy").getAsBoolean());
+        assertEquals(top.toString(), "turn_90", top.get("transform").getAsString());
+        Run plain = imgsim("search", q.toString(), "--index", idx.toString(), "--copies", "-k", "1");
+        assertTrue(plain.out, plain.out.contains("turned 90°"));
+        Run c = imgsim("compare", photos.resolve("cat.jpg").toString(), q.toString(), "--json");
+        assertEquals(c.toString(), 0, c.code);
+        assertEquals("turn_90", json(c).getAsJsonObject().get("transform").getAsString());
+        assertEquals(2, imgsim("search", q.toString(), "--index", idx.toString(), "--copies", "--exact").code);
+        assertEquals(2, imgsim("dupes", "--index", idx.toString(), "--exact").code);
+    }
+
+    @Test
     public void anEmptyFolderIndexesNothingAndSucceeds() throws Exception {
         Path empty = tmp.newFolder("empty-folder").toPath();
         Path idx = tmp.getRoot().toPath().resolve("idx-empty");

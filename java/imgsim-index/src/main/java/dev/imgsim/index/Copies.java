@@ -43,7 +43,7 @@ final class Copies {
     /** Graph neighbours per view verified for each image. */
     static final int NEIGHBOURS = 20;
     /** Of those, the most similar searched for parts (crops, padding): the costly search. */
-    static final int PART_CANDIDATES = 5;
+    static final int PART_CANDIDATES = 6;
 
     private Copies() {}
 
@@ -99,10 +99,17 @@ final class Copies {
         return out;
     }
 
-    /** Ranking: copies first (most confident, then best verified), then the rest by similarity. */
-    private static final Comparator<Match> ORDER = Comparator.comparing((Match m) -> !m.isCopy())
-            .thenComparing(Comparator.comparingDouble(Match::confidence).reversed())
-            .thenComparing(Comparator.comparingDouble((Match m) -> m.isCopy() ? m.verification() : m.similarity()).reversed());
+    /** Ranking: copies first (most confident, then best verified), then the rest by embedding similarity. */
+    private static final Comparator<Match> ORDER = (x, y) -> {
+        if (x.isCopy() != y.isCopy()) {
+            return x.isCopy() ? -1 : 1;
+        }
+        if (x.isCopy()) {
+            int c = Double.compare(y.confidence(), x.confidence());
+            return c != 0 ? c : Double.compare(y.verification(), x.verification());
+        }
+        return Double.compare(y.similarity(), x.similarity());
+    };
 
     static List<CopyHit> search(IndexSearcher s, CopyFeatures q, int k, CopyCalibration cal) throws IOException {
         List<double[]> cands = candidates(s, q.embedding(), q.turnedEmbedding(), Math.max(k, NEIGHBOURS), -1);

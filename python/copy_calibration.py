@@ -1,0 +1,68 @@
+"""Fits the default copy decision (dev.imgsim.CopyCalibration) from the pairs that
+examples/copy_bench.rs verified, and prints the precision and recall of each candidate rule.
+
+  IMGSIM_ORT=/abs/libonnxruntime.so cargo run --release --example copy_bench -- \
+      --copies .cache/data/bench/copies-of-originals.txt --dump .cache/data/bench/copy-pairs.tsv --stride 4
+  python python/copy_calibration.py .cache/data/bench/copy-pairs.tsv
+
+A rule: whole pictures are copies at verification >= W (aspect ratios within 20 %); a part
+covering `area` of the other picture at >= P + S * ln(1 / area). For each precision target the
+rule with the highest recall (share of queries whose original is among the pairs called copies)
+is printed; then the precision of the chosen rule's pairs by margin over the threshold (the
+confidence curve: log-odds OFFSET + SLOPE * margin) and the embedding cosines of the true part
+pairs (below the lowest, parts are not searched).
+"""
+import sys
+
+import numpy as np
+
+# (W, P, S) of CopyCalibration.defaults(): near the best rule at pair precision 0.93, with a gentler
+# penalty on small parts (an exact crop of a third of a photo verifies at 0.97)
+CHOSEN = (0.95, 0.93, 0.03)
+
+
+def load(path):
+    rows = [r for r in (line.rstrip('\n').split('\t') for line in open(path)) if len(r) == 11 and r[10]]
+    col = lambda i, f: np.array([f(r[i]) for r in rows])  # noqa: E731
+    return dict(q=col(0, int), true=col(2, int) == 1, cos=col(4, float), score=col(5, float),
+                whole=col(8, str) == 'Whole', area=col(9, float), aspect=col(10, float))
+
+
+def decide(p, w, part, slope):
+    thr = np.where(p['whole'], np.where(p['aspect'] <= 0.2, w, np.inf),
+                   part + slope * np.log(1 / np.maximum(p['area'], 0.01)))
+    return p['score'] - thr
+
+
+def main():
+    p = load(sys.argv[1] if len(sys.argv) > 1 else '.cache/data/bench/copy-pairs.tsv')
+    queries = len(np.unique(p['q']))
+    print(f"{len(p['q'])} verified pairs, {queries} queries, {p['true'].sum()} true pairs")
+    rules = []
+    for w in [0.75, 0.8, 0.85, 0.9, 0.95, 0.97]:
+        for part in [0.8, 0.85, 0.9, 0.93, 0.95, 0.97]:
+            for slope in [0, 0.03, 0.06]:
+                d = decide(p, w, part, slope) >= 0
+                tp, fp = (d & p['true']).sum(), (d & ~p['true']).sum()
+                recall = len(np.unique(p['q'][d & p['true']])) / queries
+                rules.append((tp / max(1, tp + fp), recall, fp, w, part, slope))
+    print('| pair precision >= | best rule (W, P, S) | precision | recall | false pairs |')
+    print('|---|---|---|---|---|')
+    for target in [0.8, 0.85, 0.9, 0.93, 0.95, 0.99]:
+        ok = [r for r in rules if r[0] >= target]
+        if ok:
+            b = max(ok, key=lambda r: r[1])
+            print(f'| {target} | {b[3]}, {b[4]}, {b[5]} | {b[0]:.3f} | {b[1]:.3f} | {b[2]} |')
+        else:
+            print(f'| {target} | none | - | - | - |')
+    m = decide(p, *CHOSEN)
+    print(f"\nchosen rule {CHOSEN} (dev.imgsim.CopyCalibration): share of true pairs by margin over the threshold")
+    for lo, hi in [(-0.1, -0.05), (-0.05, -0.02), (-0.02, 0), (0, 0.01), (0.01, 0.02), (0.02, 0.04), (0.04, 1)]:
+        s = (m >= lo) & (m < hi)
+        print(f'  [{lo:+.2f}, {hi:+.2f}): {s.sum():5d} pairs, {p["true"][s].mean() if s.sum() else float("nan"):.3f} true')
+    tp_part = ~p['whole'] & p['true'] & (m >= 0)
+    print('embedding cosine of verified true part pairs, percentiles 1/5/10:', np.percentile(p['cos'][tp_part], [1, 5, 10]))
+
+
+if __name__ == '__main__':
+    main()
