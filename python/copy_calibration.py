@@ -1,6 +1,7 @@
 """Fits the default copy decision (dev.imgsim.CopyCalibration) from the pairs that
 examples/copy_bench.rs verified, and prints the precision and recall of each candidate rule.
 
+  python python/copy_calibration.py --write-copies .cache/data/bench/copies-of-originals.txt
   IMGSIM_ORT=/abs/libonnxruntime.so cargo run --release --example copy_bench -- \
       --copies .cache/data/bench/copies-of-originals.txt --dump .cache/data/bench/copy-pairs.tsv --stride 4
   python python/copy_calibration.py .cache/data/bench/copy-pairs.tsv
@@ -34,7 +35,45 @@ def decide(p, w, part, slope):
     return p['score'] - thr
 
 
+def write_copies_of_originals(out):
+    """The distractors that invariance_bench.copies_of_originals leaves out (an original turned or
+    mirrored), each with its original: copy_bench's --copies file ("distractor original" lines)."""
+    import hashlib
+    import json
+    from pathlib import Path
+
+    from PIL import Image
+
+    import invariance_bench as ib
+    from imgsim_model import benchset
+    man = benchset.prepare()
+    tag = hashlib.sha256(json.dumps([man['originals'], man['queries'], man['distractors']]).encode()).hexdigest()[:10]
+    side = 48
+
+    def thumb(name):
+        return np.asarray(Image.open(benchset.OUT / name).convert('RGB').resize((side, side), Image.BILINEAR), np.float32)
+
+    def grey(rgb):
+        g = rgb.mean(2).ravel() - rgb.mean()
+        return g / max(np.linalg.norm(g), 1e-6)
+
+    lines = []
+    for j in np.where(ib.copies_of_originals(man, tag))[0]:
+        d = thumb(man['distractors'][j]['file'])
+        for oi, o in enumerate(man['originals']):
+            ot = thumb(o['file'])
+            views = [np.fliplr(np.rot90(ot, k)) if m else np.rot90(ot, k) for k in range(4) for m in (0, 1)]
+            if any(grey(v) @ grey(d) >= 0.98 and np.abs(v - d).mean() <= 3.0 for v in views):
+                lines.append(f'{j} {oi}')
+                break
+    Path(out).write_text('\n'.join(lines) + '\n')
+    print(f'{len(lines)} distractors that are an original turned or mirrored -> {out}')
+
+
 def main():
+    if len(sys.argv) > 2 and sys.argv[1] == '--write-copies':
+        sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parent))
+        return write_copies_of_originals(sys.argv[2])
     p = load(sys.argv[1] if len(sys.argv) > 1 else '.cache/data/bench/copy-pairs.tsv')
     queries = len(np.unique(p['q']))
     print(f"{len(p['q'])} verified pairs, {queries} queries, {p['true'].sum()} true pairs")

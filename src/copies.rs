@@ -122,7 +122,7 @@ impl Fingerprint {
             )));
         }
         let aspect = f32::from_le_bytes([b[2], b[3], b[4], b[5]]);
-        if !(aspect.is_finite() && aspect > 0.0) {
+        if !(aspect.is_finite() && aspect > 1e-6 && aspect < 1e6) {
             return Err(Error::InvalidArgument(format!("copy fingerprint has a bad aspect ratio {aspect}")));
         }
         Ok(Fingerprint { aspect, flat: b[1] & FLAG_FLAT != 0, grey: b[6..].to_vec() })
@@ -228,6 +228,19 @@ fn resample(src: &[f32], w: usize, h: usize, (x0, y0, x1, y1): (f32, f32, f32, f
             for (o, x) in out[j * dw..(j + 1) * dw].iter_mut().zip(r) {
                 *o += x * v;
             }
+        }
+    }
+    out
+}
+
+/// A `side` x `side` grid averaged over 2x2 blocks (what `resample` does for exactly half the size).
+fn halve(g: &[f32], side: usize) -> Vec<f32> {
+    let h = side / 2;
+    let mut out = vec![0f32; h * h];
+    for y in 0..h {
+        for x in 0..h {
+            let i = 2 * y * side + 2 * x;
+            out[y * h + x] = 0.25 * (g[i] + g[i + 1] + g[i + side] + g[i + side + 1]);
         }
     }
     out
@@ -355,9 +368,8 @@ struct Side {
 
 /// The pyramid of one (transformed) grey grid, for the part search.
 fn side_of(fine: Vec<f32>, aspect: f32) -> Side {
-    let whole = (0.0, 0.0, SIDE as f32, SIDE as f32);
-    let coarse = resample(&fine, SIDE, SIDE, whole, COARSE, COARSE);
-    let tiny = resample(&fine, SIDE, SIDE, whole, TINY, TINY);
+    let coarse = halve(&fine, SIDE);
+    let tiny = halve(&coarse, COARSE);
     let (fine_g, coarse_g, tiny_g) = (gradient(&fine, SIDE, SIDE), gradient(&coarse, COARSE, COARSE), gradient(&tiny, TINY, TINY));
     Side {
         fine_ii: Integral::new(&fine_g, SIDE),
@@ -543,20 +555,19 @@ pub fn verify(a: &Fingerprint, b: &Fingerprint, parts: bool) -> Verdict {
     if a.flat || b.flat {
         return v;
     }
-    let whole = (0.0, 0.0, SIDE as f32, SIDE as f32);
-    let coarse_grad = |g: &[f32]| unit(&gradient(&resample(g, SIDE, SIDE, whole, COARSE, COARSE), COARSE, COARSE));
     let gb: Vec<f32> = b.grey.iter().map(|&x| x as f32).collect();
     let ga: Vec<f32> = a.grey.iter().map(|&x| x as f32).collect();
-    let Some(b_c) = coarse_grad(&gb) else { return v };
-    let turned: Vec<Vec<f32>> = (0..8).map(|t| transformed(&ga, SIDE, t)).collect();
+    let Some(b_c) = unit(&gradient(&halve(&gb, SIDE), COARSE, COARSE)) else { return v };
     let aspect = |t: usize| if t % 2 == 1 { 1.0 / a.aspect } else { a.aspect };
-    // whole pictures: coarse for all transforms, fine for the best two
-    let mut order: Vec<(f32, usize)> =
-        turned.iter().enumerate().map(|(t, g)| (coarse_grad(g).map(|c| dot(&c, &b_c)).unwrap_or(-1.0), t)).collect();
+    // whole pictures: coarse for all transforms (halving commutes with the turns), fine for the best two
+    let a_half = halve(&ga, SIDE);
+    let mut order: Vec<(f32, usize)> = (0..8)
+        .map(|t| (unit(&gradient(&transformed(&a_half, COARSE, t as u8), COARSE, COARSE)).map(|c| dot(&c, &b_c)).unwrap_or(-1.0), t))
+        .collect();
     order.sort_by(|x, y| y.0.total_cmp(&x.0));
     let b_f = unit(&gradient(&gb, SIDE, SIDE));
     for &(_, t) in order.iter().take(2) {
-        let s = match (&b_f, unit(&gradient(&turned[t], SIDE, SIDE))) {
+        let s = match (&b_f, unit(&gradient(&transformed(&ga, SIDE, t as u8), SIDE, SIDE))) {
             (Some(bf), Some(af)) => dot(&af, bf).clamp(-1.0, 1.0),
             _ => -1.0,
         };
@@ -571,7 +582,7 @@ pub fn verify(a: &Fingerprint, b: &Fingerprint, parts: bool) -> Verdict {
     }
     if parts {
         let sb = side_of(gb, b.aspect);
-        let sides: Vec<Side> = turned.into_iter().enumerate().map(|(t, g)| side_of(g, aspect(t))).collect();
+        let sides: Vec<Side> = (0..8).map(|t| side_of(transformed(&ga, SIDE, t as u8), aspect(t))).collect();
         // combos 2t: a (turned by t) inside b; 2t + 1: b inside a (turned by t)
         let combos: Vec<(&Side, &Side)> = sides.iter().flat_map(|sa| [(sa, &sb), (&sb, sa)]).collect();
         if let Some(p) = best_part(&combos) {

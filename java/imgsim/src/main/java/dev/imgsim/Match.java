@@ -104,7 +104,7 @@ public final class Match {
         return area;
     }
 
-    /** @return words for a person, e.g. "edited copy (turned 90°, crop of 42 % of the area), confidence 0.99" */
+    /** @return words for a person, e.g. "edited copy (turned 90°, a crop of 42 % of the area), confidence 0.990" */
     public String describe() {
         StringBuilder s = new StringBuilder(band.name().toLowerCase(Locale.ROOT).replace('_', ' '));
         if (band.isCopy()) {
@@ -113,8 +113,8 @@ public final class Match {
                 how = transform.description();
             }
             if (alignment == Alignment.SECOND_INSIDE_FIRST || alignment == Alignment.FIRST_INSIDE_SECOND) {
-                String part = String.format(Locale.ROOT, "%s of %.0f %% of the area",
-                        alignment == Alignment.SECOND_INSIDE_FIRST ? "crop" : "inside a larger picture, taking", 100 * area);
+                String part = String.format(Locale.ROOT, alignment == Alignment.SECOND_INSIDE_FIRST
+                        ? "a crop of %.0f %% of the area" : "holds the first picture in %.0f %% of its area", 100 * area);
                 how = how.isEmpty() ? part : how + ", " + part;
             }
             if (!how.isEmpty()) {
