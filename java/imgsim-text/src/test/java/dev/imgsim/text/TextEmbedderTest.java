@@ -84,8 +84,8 @@ public class TextEmbedderTest {
             float[] e = text.embed(texts.get(i));
             unit(e, texts.get(i));
             // ONNX Runtime 1.32 (Python) and 1.26 (the jar) may differ a little in int8 kernels, and
-            // x86-64 without AVX-512 VNNI runs others: 0.9925 on an AVX2-only AMD EPYC (tests/text_golden.rs)
-            assertTrue(texts.get(i) + ": " + dot(e, pythonInt8.get(i)), dot(e, pythonInt8.get(i)) >= 0.99);
+            // x86-64 without AVX-512 VNNI runs others: down to 0.9787 on an AVX2-only AMD EPYC (tests/text_golden.rs)
+            assertTrue(texts.get(i) + ": " + dot(e, pythonInt8.get(i)), dot(e, pythonInt8.get(i)) >= 0.97);
             // INT8 vs sentence-transformers' FP32: the one-letter fixture is the weakest (0.984)
             assertTrue(texts.get(i) + ": " + dot(e, sentenceTransformers.get(i)), dot(e, sentenceTransformers.get(i)) >= 0.98);
         }
