@@ -373,7 +373,7 @@ public final class ImageSimilarity implements AutoCloseable {
 
     /**
      * Verifies stored features: the same decision as {@link #compare(Path, Path)}, with no model
-     * run (tens of microseconds for whole pictures, a few milliseconds when parts are searched).
+     * run (about 0.3 ms for whole pictures, about 4 ms when parts are searched; docs/QUALITY.md).
      * Thread-safe; needs no open instance.
      */
     public static Match verify(CopyFeatures a, CopyFeatures b) {
