@@ -549,7 +549,7 @@ fn subpixel(small: &Side, big: &Side, p: Place) -> Place {
 }
 
 /// Verifies whether `b` is a copy of `a`. `parts`: also search each inside the other (costs
-/// about 1-3 ms; whole pictures alone take microseconds).
+/// about 4 ms; whole pictures alone about 0.3 ms: examples/copy_bench.rs).
 pub fn verify(a: &Fingerprint, b: &Fingerprint, parts: bool) -> Verdict {
     let mut v = Verdict { score: -1.0, whole: -1.0, transform: 0, alignment: Alignment::None, area: 0.0, aspect_mismatch: 0.0 };
     if a.flat || b.flat {
