@@ -324,7 +324,8 @@ fn new_session(bytes: &[u8], intra_threads: usize, wide: bool, device: Device, w
                 "CUDA was requested (device {id}) but ONNX Runtime cannot use it: {e}. A GPU run needs the GPU build of \
                  ONNX Runtime (the Maven artifact com.microsoft.onnxruntime:onnxruntime_gpu instead of onnxruntime, or \
                  -Dimgsim.onnxruntime.path pointing at a GPU build with libonnxruntime_providers_cuda beside it), an \
-                 NVIDIA driver, and the CUDA 12 and cuDNN 9 libraries on the library path; or use the CPU"
+                 NVIDIA driver, and the CUDA and cuDNN 9 libraries that build was made for on the library path (CUDA 12 for \
+                 onnxruntime_gpu 1.26, CUDA 13 for 1.31); or use the CPU"
             ))
         })?;
     }

@@ -635,7 +635,8 @@ public final class ImageSimilarity implements AutoCloseable {
          * Where inference runs (default {@link ExecutionProvider#CPU}). {@link ExecutionProvider#CUDA}
          * needs the GPU build of ONNX Runtime on the classpath
          * ({@code com.microsoft.onnxruntime:onnxruntime_gpu} instead of {@code onnxruntime}), an
-         * NVIDIA driver and the CUDA 12 and cuDNN 9 libraries; when any of them is missing,
+         * NVIDIA driver and the CUDA and cuDNN 9 libraries that build was made for (CUDA 12 for
+         * 1.26, CUDA 13 for 1.31); when any of them is missing,
          * {@link #build()} throws {@link ImageSimilarityException} naming what ONNX Runtime could
          * not load. A GPU that was asked for is never silently replaced by the CPU.
          *
