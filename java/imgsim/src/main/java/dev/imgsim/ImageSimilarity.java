@@ -388,23 +388,7 @@ public final class ImageSimilarity implements AutoCloseable {
      * @throws IllegalArgumentException if their lengths differ or they are empty
      */
     public static double cosine(float[] a, float[] b) {
-        Objects.requireNonNull(a, "a");
-        Objects.requireNonNull(b, "b");
-        if (a.length != b.length || a.length == 0) {
-            throw new IllegalArgumentException("vectors must have the same, non-zero length: " + a.length + " vs " + b.length);
-        }
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        if (na == 0 || nb == 0) {
-            return 0;
-        }
-        return Math.max(-1.0, Math.min(1.0, dot / Math.sqrt(na * nb)));
+        return Vectors.cosine(a, b);
     }
 
     /** @return the number of values in an embedding */

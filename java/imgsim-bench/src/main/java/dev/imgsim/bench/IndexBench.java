@@ -37,6 +37,7 @@ import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 
 import dev.imgsim.ImageSimilarity;
+import dev.imgsim.Vectors;
 import dev.imgsim.index.DuplicateGroup;
 import dev.imgsim.index.Hit;
 import dev.imgsim.index.ImageIndex;
@@ -298,25 +299,13 @@ public final class IndexBench {
             for (int j = 0; j < DIM; j++) {
                 v[j] = (float) (c[j] + 0.6 * gaussian(rnd) * scale[j]);
             }
-            return unit(v);
+            return Vectors.normalise(v);
         }
     }
 
     static double gaussian(SplittableRandom r) {
         double u = 1 - r.nextDouble();
         return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * r.nextDouble());
-    }
-
-    static float[] unit(float[] v) {
-        double n = 0;
-        for (float x : v) {
-            n += (double) x * x;
-        }
-        float inv = (float) (1 / Math.sqrt(n));
-        for (int j = 0; j < v.length; j++) {
-            v[j] *= inv;
-        }
-        return v;
     }
 
     void search(int n) throws Exception {
@@ -452,11 +441,11 @@ public final class IndexBench {
                     for (int j = 0; j < DIM; j++) {
                         noise[j] = (float) gaussian(rnd);
                     }
-                    unit(noise);
+                    noise = Vectors.normalise(noise);
                     for (int j = 0; j < DIM; j++) {
                         x[j] += 0.2f * noise[j];
                     }
-                    vs.add(unit(x));
+                    vs.add(Vectors.normalise(x));
                     ids.add("v" + i + "-copy" + c);
                 }
             }
@@ -506,7 +495,7 @@ public final class IndexBench {
                     long found = 0;
                     for (int i = 0; i < size; i++) {
                         for (int j = i + 1; j < size; j++) {
-                            if (dot(vs.get(i), vs.get(j)) >= 0.95) {
+                            if (Vectors.dot(vs.get(i), vs.get(j)) >= 0.95) {
                                 pairs++;
                                 Integer a = groupOf.get(ids.get(i));
                                 if (a != null && a.equals(groupOf.get(ids.get(j)))) {
@@ -532,14 +521,6 @@ public final class IndexBench {
             }
         }
         results.put("duplicates", r);
-    }
-
-    static double dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += (double) a[i] * b[i];
-        }
-        return s;
     }
 
     // ---------------------------------------------------------------- helpers

@@ -44,6 +44,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import dev.imgsim.Vectors;
 import dev.imgsim.text.TextEmbedder;
 import dev.langchain4j.data.segment.TextSegment;
 import dev.langchain4j.model.embedding.EmbeddingModel;
@@ -200,22 +201,14 @@ public final class TextBench {
     }
 
     static int rank(float[] q, float[][] docs, int target) {
-        double t = dot(q, docs[target]);
+        double t = Vectors.dot(q, docs[target]);
         int better = 0;
         for (int j = 0; j < docs.length; j++) {
-            if (j != target && dot(q, docs[j]) > t) {
+            if (j != target && Vectors.dot(q, docs[j]) > t) {
                 better++;
             }
         }
         return better + 1;
-    }
-
-    static double dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += a[i] * b[i];
-        }
-        return s;
     }
 
     static Map<String, Object> row(String name, int[] ranks, String time) {
@@ -333,7 +326,7 @@ public final class TextBench {
         List<Double> out = new ArrayList<>();
         for (int i = 0; i < e.length; i++) {
             for (int j = i + 1; j < e.length; j++) {
-                out.add(dot(e[i], e[j]));
+                out.add(Vectors.dot(e[i], e[j]));
             }
         }
         return out.stream().mapToDouble(Double::doubleValue).toArray();

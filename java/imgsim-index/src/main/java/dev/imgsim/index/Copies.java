@@ -31,6 +31,7 @@ import org.apache.lucene.util.BytesRef;
 import dev.imgsim.CopyCalibration;
 import dev.imgsim.CopyFeatures;
 import dev.imgsim.Match;
+import dev.imgsim.Vectors;
 
 /**
  * Copy detection over the index: candidates from the HNSW graph (the query's embedding and its
@@ -67,7 +68,7 @@ final class Copies {
             return null;
         }
         BytesRef r = dv.binaryValue();
-        float[] v = Vectors.vector(s, doc);
+        float[] v = StoredVectors.vector(s, doc);
         if (r.length != 4 * v.length + CopyFeatures.FINGERPRINT_BYTES) {
             throw new IOException("document " + doc + " has copy features of " + r.length + " bytes, expected "
                     + (4 * v.length + CopyFeatures.FINGERPRINT_BYTES));
@@ -85,7 +86,7 @@ final class Copies {
     /** Graph neighbours of both views, best cosine per document, most similar first (excluding {@code self}). */
     private static List<double[]> candidates(IndexSearcher s, float[] v, float[] turned, int n, int self) throws IOException {
         Map<Integer, Double> best = new HashMap<>();
-        for (float[] q : new float[][] {Vectors.unit(v), Vectors.unit(turned)}) {
+        for (float[] q : new float[][] {Vectors.normalise(v), Vectors.normalise(turned)}) {
             TopDocs td = s.search(new KnnFloatVectorQuery(ImageIndex.VECTOR, q, n), n);
             for (ScoreDoc sd : td.scoreDocs) {
                 if (sd.doc != self) {
@@ -120,7 +121,7 @@ final class Copies {
             // the stored image is the original, the query its possible copy
             Match m = f == null ? cal.unverified(cands.get(i)[1]) : cal.verify(f, q, i < Math.max(k, PART_CANDIDATES));
             hits.add(new CopyHit(s.storedFields().document(doc).get(ImageIndex.ID), m,
-                    Vectors.hit(s.storedFields().document(doc), m.similarity()).fields()));
+                    StoredVectors.hit(s.storedFields().document(doc), m.similarity()).fields()));
         }
         hits.sort(Comparator.comparing(CopyHit::match, ORDER).thenComparing(CopyHit::id));
         return Collections.unmodifiableList(new ArrayList<>(hits.subList(0, Math.min(k, hits.size()))));

@@ -23,6 +23,8 @@ import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.VectorUtil;
 
+import dev.imgsim.Vectors;
+
 /**
  * Duplicate groups: pairs at or above a threshold, found per image in the HNSW graph (or by an
  * exact all-pairs scan), joined strongest first (Kruskal) so each group knows its weakest link.
@@ -92,7 +94,7 @@ final class Duplicates {
                         for (int j = i + 1; j < count; j++) {
                             float f = VectorUtil.dotProduct(vectors[i], vectors[j]);
                             if (f >= min - 1e-5) {
-                                double d = Vectors.dot(vectors[i], vectors[j]);
+                                double d = Vectors.cosineOfUnit(vectors[i], vectors[j]);
                                 if (d >= min) {
                                     e.add(docs[i], docs[j], d);
                                 }
@@ -131,7 +133,7 @@ final class Duplicates {
     /** Neighbours of one document at or above {@code min}, from the graph, with exact similarities. */
     private static void neighbours(IndexSearcher s, List<LeafReaderContext> leaves, int doc, double min, Edges out)
             throws IOException {
-        float[] q = Vectors.vector(s, doc);
+        float[] q = StoredVectors.vector(s, doc);
         for (int k = FIRST_PROBE;; k *= 2) {
             // a segment whose k nearest are all near the threshold may hold more: look wider
             boolean wider = false;
@@ -155,7 +157,7 @@ final class Duplicates {
             }
             if (!wider || k >= MAX_PROBE) {
                 for (int other : others) {
-                    double sim = Vectors.dot(q, Vectors.vector(s, other));
+                    double sim = Vectors.cosineOfUnit(q, StoredVectors.vector(s, other));
                     if (sim >= min) {
                         out.add(Math.min(doc, other), Math.max(doc, other), sim);
                     }

@@ -61,6 +61,7 @@ import dev.imgsim.CopyCalibration;
 import dev.imgsim.CopyFeatures;
 import dev.imgsim.ImageSimilarity;
 import dev.imgsim.ImageSimilarityException;
+import dev.imgsim.Vectors;
 
 /**
  * A persistent index of image embeddings in a directory, embedded in this process (Apache Lucene:
@@ -689,7 +690,7 @@ public final class ImageIndex implements AutoCloseable {
                 // float graph scores are exact already: re-score only the k best, for double precision
                 c = java.util.Arrays.copyOf(c, k);
             }
-            return Vectors.rescore(s, q, c, k, Double.NEGATIVE_INFINITY);
+            return StoredVectors.rescore(s, q, c, k, Double.NEGATIVE_INFINITY);
         });
     }
 
@@ -700,7 +701,7 @@ public final class ImageIndex implements AutoCloseable {
     public List<Hit> searchExact(float[] embedding, int k) {
         float[] q = normalised(Objects.requireNonNull(embedding, "embedding"));
         checkK(k);
-        return read(s -> Vectors.rescore(s, q, Vectors.scan(s, q, k, Double.NEGATIVE_INFINITY), k, Double.NEGATIVE_INFINITY));
+        return read(s -> StoredVectors.rescore(s, q, StoredVectors.scan(s, q, k, Double.NEGATIVE_INFINITY), k, Double.NEGATIVE_INFINITY));
     }
 
     /**
@@ -713,8 +714,8 @@ public final class ImageIndex implements AutoCloseable {
         float[] q = normalised(Objects.requireNonNull(embedding, "embedding"));
         checkSimilarity(minSimilarity);
         return read(s -> {
-            ScoreDoc[] above = Vectors.scan(s, q, Integer.MAX_VALUE, minSimilarity);
-            return Vectors.rescore(s, q, above, above.length, minSimilarity);
+            ScoreDoc[] above = StoredVectors.scan(s, q, Integer.MAX_VALUE, minSimilarity);
+            return StoredVectors.rescore(s, q, above, above.length, minSimilarity);
         });
     }
 
@@ -818,7 +819,7 @@ public final class ImageIndex implements AutoCloseable {
             if (td.scoreDocs.length == 0) {
                 return Optional.empty();
             }
-            return Optional.of(Vectors.vector(s, td.scoreDocs[0].doc));
+            return Optional.of(StoredVectors.vector(s, td.scoreDocs[0].doc));
         });
     }
 
@@ -857,7 +858,7 @@ public final class ImageIndex implements AutoCloseable {
                     if (v == null || v.advance(doc) != doc) {
                         throw new IOException("document " + doc + " has no vector");
                     }
-                    Hit h = Vectors.hit(sf.document(doc), Double.NaN);
+                    Hit h = StoredVectors.hit(sf.document(doc), Double.NaN);
                     try {
                         consumer.accept(h.id(), v.vectorValue().clone(), h.fields());
                     } catch (RuntimeException e) {
@@ -1083,22 +1084,7 @@ public final class ImageIndex implements AutoCloseable {
         if (v.length != dimension) {
             throw new IllegalArgumentException("embedding has " + v.length + " values, the index holds vectors of " + dimension);
         }
-        double norm = 0;
-        for (float x : v) {
-            if (!Float.isFinite(x)) {
-                throw new IllegalArgumentException("embedding has a non-finite value: " + x);
-            }
-            norm += (double) x * x;
-        }
-        if (norm == 0) {
-            throw new IllegalArgumentException("embedding is all zeros and has no direction");
-        }
-        float[] out = new float[v.length];
-        double inv = 1 / Math.sqrt(norm);
-        for (int i = 0; i < v.length; i++) {
-            out[i] = (float) (v[i] * inv);
-        }
-        return out;
+        return Vectors.normalise(v);
     }
 
     private static void checkK(int k) {

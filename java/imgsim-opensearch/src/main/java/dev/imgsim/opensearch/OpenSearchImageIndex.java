@@ -35,6 +35,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.imgsim.ImageSimilarity;
+import dev.imgsim.Vectors;
 import dev.imgsim.index.ImageIndex;
 
 /**
@@ -279,7 +280,7 @@ public final class OpenSearchImageIndex implements AutoCloseable {
             throw new IllegalArgumentException("the embedding of '" + id + "' has " + v.length
                     + " values; the OpenSearch index '" + name + "' at " + url + " holds vectors of dimension " + dimension);
         }
-        return new Object[] {id, unit(v), fields == null ? Collections.emptyMap() : fields};
+        return new Object[] {id, Vectors.normalise(v), fields == null ? Collections.emptyMap() : fields};
     }
 
     private long bulk(List<Object[]> batch, int size) {
@@ -376,22 +377,6 @@ public final class OpenSearchImageIndex implements AutoCloseable {
                 throw new OpenSearchIndexException("closing the connection to " + url + " failed: " + e, e);
             }
         }
-    }
-
-    static float[] unit(float[] v) {
-        double n = 0;
-        for (float x : v) {
-            n += (double) x * x;
-        }
-        if (n == 0 || !Double.isFinite(n)) {
-            throw new IllegalArgumentException("an embedding of zero or non-finite length cannot be searched by cosine");
-        }
-        double inv = 1 / Math.sqrt(n);
-        float[] u = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            u[i] = (float) (v[i] * inv);
-        }
-        return u;
     }
 
     @FunctionalInterface

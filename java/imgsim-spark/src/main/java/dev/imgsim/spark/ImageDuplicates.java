@@ -177,7 +177,7 @@ public final class ImageDuplicates implements Serializable {
                 for (int band = 0; band < b; band++) {
                     long key = 0;
                     for (int bit = 0; bit < r; bit++) {
-                        if (dot(planes[band * r + bit], v) > 0) {
+                        if (dev.imgsim.Vectors.dot(planes[band * r + bit], v) > 0) {
                             key |= 1L << bit;
                         }
                     }
@@ -214,7 +214,7 @@ public final class ImageDuplicates implements Serializable {
             List<Row> out = new ArrayList<>();
             while (rows.hasNext()) {
                 Row row = rows.next();
-                double c = cosine(floats(row.getList(2)), floats(row.getList(3)));
+                double c = dev.imgsim.Vectors.cosine(floats(row.getList(2)), floats(row.getList(3)));
                 if (c >= tau) {
                     out.add(RowFactory.create(row.getString(0), row.getString(1), c));
                 }
@@ -231,11 +231,10 @@ public final class ImageDuplicates implements Serializable {
             List<Row> out = new ArrayList<>();
             while (rows.hasNext()) {
                 Row row = rows.next();
-                float[] v = floats(row.getList(1));
-                double n = Math.sqrt(dot(v, v));
+                float[] v = dev.imgsim.Vectors.normalise(floats(row.getList(1)));
                 double[] u = new double[v.length];
                 for (int i = 0; i < v.length; i++) {
-                    u[i] = n == 0 ? 0 : v[i] / n;
+                    u[i] = v[i];
                 }
                 out.add(RowFactory.create(row.getString(0), Vectors.dense(u)));
             }
@@ -272,7 +271,7 @@ public final class ImageDuplicates implements Serializable {
         float[][] unit = new float[all.size()][];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = all.get(i).getString(0);
-            unit[i] = normalised(floats(all.get(i).getList(1)));
+            unit[i] = dev.imgsim.Vectors.normalise(floats(all.get(i).getList(1)));
         }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<String[]> bIds = jsc.broadcast(ids);
@@ -288,7 +287,7 @@ public final class ImageDuplicates implements Serializable {
                 // rows slice, slice + slices, ...: every task gets long and short rows alike
                 for (int i = slice; i < v.length; i += slices) {
                     for (int j = i + 1; j < v.length; j++) {
-                        double c = dot(v[i], v[j]);
+                        double c = dev.imgsim.Vectors.cosineOfUnit(v[i], v[j]);
                         if (c >= tau && !id[i].equals(id[j])) {
                             boolean ab = id[i].compareTo(id[j]) < 0;
                             out.add(RowFactory.create(ab ? id[i] : id[j], ab ? id[j] : id[i], c));
@@ -320,31 +319,6 @@ public final class ImageDuplicates implements Serializable {
             v[i] = ((Number) it.next()).floatValue();
         }
         return v;
-    }
-
-    static double dot(float[] a, float[] b) {
-        if (a.length != b.length) {
-            throw new IllegalArgumentException("embeddings of different sizes: " + a.length + " and " + b.length);
-        }
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += (double) a[i] * b[i];
-        }
-        return s;
-    }
-
-    static float[] normalised(float[] v) {
-        double n = Math.sqrt(dot(v, v));
-        float[] u = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            u[i] = n == 0 ? 0f : (float) (v[i] / n);
-        }
-        return u;
-    }
-
-    static double cosine(float[] a, float[] b) {
-        double n = Math.sqrt(dot(a, a) * dot(b, b));
-        return n == 0 ? 0 : dot(a, b) / n;
     }
 
     /** Settings of {@link ImageDuplicates}. */

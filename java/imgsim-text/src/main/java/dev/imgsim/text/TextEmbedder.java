@@ -17,6 +17,7 @@ import java.util.Objects;
 
 import dev.imgsim.ImageSimilarity;
 import dev.imgsim.ModelLoadException;
+import dev.imgsim.Vectors;
 import dev.imgsim.internal.NativeHandle;
 import dev.imgsim.internal.NativeLoader;
 import dev.imgsim.internal.TextNative;
@@ -242,7 +243,7 @@ public final class TextEmbedder implements AutoCloseable {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(b, "b");
         float[][] e = run(java.util.Arrays.asList(a, b));
-        return ImageSimilarity.cosine(e[0], e[1]);
+        return Vectors.cosine(e[0], e[1]);
     }
 
     /**

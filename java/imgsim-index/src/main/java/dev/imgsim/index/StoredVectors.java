@@ -22,34 +22,11 @@ import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.VectorUtil;
 
+import dev.imgsim.Vectors;
+
 /** Reading stored vectors: exact scans, exact re-scoring of graph hits, one document's vector. */
-final class Vectors {
-    private Vectors() {}
-
-    /** Exact dot product in double precision (vectors are unit length, so this is the cosine). */
-    static double dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += (double) a[i] * b[i];
-        }
-        return Math.max(-1.0, Math.min(1.0, s));
-    }
-
-    /** {@code v} scaled to unit length (as stored); all zeros stay zeros. */
-    static float[] unit(float[] v) {
-        double n = 0;
-        for (float x : v) {
-            n += (double) x * x;
-        }
-        float[] out = v.clone();
-        if (n > 0) {
-            double inv = 1 / Math.sqrt(n);
-            for (int i = 0; i < out.length; i++) {
-                out[i] = (float) (out[i] * inv);
-            }
-        }
-        return out;
-    }
+final class StoredVectors {
+    private StoredVectors() {}
 
     /** The stored vector of a document (global doc id), copied. */
     static float[] vector(IndexSearcher s, int doc) throws IOException {
@@ -119,7 +96,7 @@ final class Vectors {
             if (v == null || v.advance(local) != local) {
                 throw new IOException("document " + byDoc[i].doc + " has no vector");
             }
-            sims[i] = dot(q, v.vectorValue());
+            sims[i] = Vectors.cosineOfUnit(q, v.vectorValue());
         }
         Integer[] order = new Integer[byDoc.length];
         for (int i = 0; i < order.length; i++) {
