@@ -8,6 +8,8 @@ use std::fmt;
 pub enum Error {
     /// The caller passed something unusable (bad dimensions, strides, sizes): `IllegalArgumentException`.
     InvalidArgument(String),
+    /// A handle was used after `close`: `IllegalStateException`.
+    Closed(String),
     /// An image (pixels or file) is too large for the configured pixel limit.
     ImageTooLarge(String),
     /// An image file could not be read or decoded.
@@ -22,6 +24,7 @@ impl Error {
     pub fn message(&self) -> &str {
         match self {
             Error::InvalidArgument(m)
+            | Error::Closed(m)
             | Error::ImageTooLarge(m)
             | Error::Decode(m)
             | Error::Model(m)

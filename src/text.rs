@@ -81,6 +81,16 @@ pub mod keys {
 }
 
 impl TextModel {
+    /// The name of the model's token-id input.
+    pub fn input_ids(&self) -> &str {
+        &self.input_ids
+    }
+
+    /// The name of the model's output.
+    pub fn output(&self) -> &str {
+        &self.output
+    }
+
     /// A model from its ONNX bytes and its `tokenizer.json` bytes; `what` names it in errors.
     pub fn from_bytes(model: Vec<u8>, tokenizer_json: &[u8], what: &str, options: TextOptions) -> Result<TextModel> {
         let (mut sessions, session) = SessionPool::new(model, options.intra_threads, options.pool_size, crate::pool::Device::Cpu, what)?;

@@ -4,11 +4,12 @@
 //! returns the content fingerprint's bytes; `verify` returns the `Verdict` as the floats
 //! `VERDICT_*` of `dev.imgsim.internal.Native` name.
 
-use jni::objects::{JByteArray, JClass, JFloatArray, JIntArray, JShortArray, JString};
+use jni::objects::{JByteArray, JFloatArray, JIntArray, JShortArray, JString};
 use jni::sys::{jint, jlong};
-use jni::{Env, EnvUnowned};
+use jni::Env;
 
-use super::{bytes, float_array, layout, model, null_check, string, ThrowJava, R};
+use super::contract::natives;
+use super::{bytes, float_array, layout, model, null_check, string, R};
 use crate::copies::{self, Alignment, Fingerprint};
 use crate::error::Error;
 use crate::model::Model;
@@ -23,32 +24,15 @@ fn finish<'l>(env: &mut Env<'l>, m: &Model, (emb, fp): (Vec<f32>, Fingerprint), 
     Ok(env.byte_array_from_slice(&fp.to_bytes())?)
 }
 
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_analyzeFile<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    h: jlong,
-    path: JString<'l>,
-    out: JFloatArray<'l>,
-) -> JByteArray<'l> {
-    entry!(env, {
+natives! { class "dev_imgsim_internal_Native" as "Native", list native_copies_contract;
+    fn analyzeFile<'l>(env, h: jlong, path: JString<'l>, out: JFloatArray<'l>) -> JByteArray<'l> {
         let m = model(h)?;
         let path = string(env, &path)?.ok_or_else(|| Error::InvalidArgument("image path is null".into()))?;
         let r = m.analyze_file(std::path::Path::new(&path))?;
         finish(env, m, r, &out)
-    })
-}
+    }
 
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_analyzeEncoded<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    h: jlong,
-    data: JByteArray<'l>,
-    what: JString<'l>,
-    out: JFloatArray<'l>,
-) -> JByteArray<'l> {
-    entry!(env, {
+    fn analyzeEncoded<'l>(env, h: jlong, data: JByteArray<'l>, what: JString<'l>, out: JFloatArray<'l>) -> JByteArray<'l> {
         let m = model(h)?;
         let what = string(env, &what)?.unwrap_or_else(|| "image bytes".into());
         let data = bytes(env, &data, "encoded image")?;
@@ -56,22 +40,11 @@ pub extern "system" fn Java_dev_imgsim_internal_Native_analyzeEncoded<'l>(
         let img = crate::decode::decode_bytes_for(&data, &what, m.max_pixels, Some(target))?;
         let r = m.analyze_rgb(&img.data, img.width, img.height)?;
         finish(env, m, r, &out)
-    })
-}
+    }
 
-/// A raster: exactly one of `ints`, `bytes`, `shorts` holds the samples (`desc` as for `embedInts`).
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_analyzeRaster<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    h: jlong,
-    ints: JIntArray<'l>,
-    bytes: JByteArray<'l>,
-    shorts: JShortArray<'l>,
-    desc: JIntArray<'l>,
-    out: JFloatArray<'l>,
-) -> JByteArray<'l> {
-    entry!(env, {
+    /// A raster: exactly one of `ints`, `bytes`, `shorts` holds the samples (`desc` as for `embedInts`).
+    fn analyzeRaster<'l>(env, h: jlong, ints: JIntArray<'l>, bytes: JByteArray<'l>, shorts: JShortArray<'l>,
+            desc: JIntArray<'l>, out: JFloatArray<'l>) -> JByteArray<'l> {
         use jni::objects::ReleaseMode::NoCopyBack;
         let m = model(h)?;
         let layout = layout(env, &desc)?;
@@ -94,21 +67,12 @@ pub extern "system" fn Java_dev_imgsim_internal_Native_analyzeRaster<'l>(
         }
         let r = m.analyze_rgb(&rgb, layout.width, layout.height)?;
         finish(env, m, r, &out)
-    })
-}
+    }
 
-/// Verifies `b` against `a`: `[score, whole, transform, alignment, area, aspectMismatch]`,
-/// alignment 0 none, 1 whole, 2 a inside b, 3 b inside a. `parts` != 0 also searches each
-/// picture inside the other.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_verify<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    a: JByteArray<'l>,
-    b: JByteArray<'l>,
-    parts: jint,
-) -> JFloatArray<'l> {
-    entry!(env, {
+    /// Verifies `b` against `a`: `[score, whole, transform, alignment, area, aspectMismatch]`,
+    /// alignment 0 none, 1 whole, 2 a inside b, 3 b inside a. `parts` != 0 also searches each
+    /// picture inside the other.
+    fn verify<'l>(env, a: JByteArray<'l>, b: JByteArray<'l>, parts: jint) -> JFloatArray<'l> {
         let a = Fingerprint::from_bytes(&bytes(env, &a, "fingerprint a")?)?;
         let b = Fingerprint::from_bytes(&bytes(env, &b, "fingerprint b")?)?;
         let v = copies::verify(&a, &b, parts != 0);
@@ -119,5 +83,5 @@ pub extern "system" fn Java_dev_imgsim_internal_Native_verify<'l>(
             Alignment::BInA => 3.0,
         };
         float_array(env, &[v.score, v.whole, v.transform as f32, alignment, v.area, v.aspect_mismatch])
-    })
+    }
 }

@@ -14,12 +14,12 @@
 use std::cell::Cell;
 use std::sync::OnceLock;
 
-use jni::objects::JClass;
+use jni::objects::{JClass, JString};
 use jni::refs::Global;
 use jni::sys::jint;
-use jni::{jni_sig, jni_str, Env, EnvUnowned, JValue, JavaVM};
+use jni::{jni_sig, jni_str, JValue, JavaVM};
 
-use super::{ThrowJava, R};
+use super::contract::natives;
 
 static CLASS: OnceLock<Global<JClass<'static>>> = OnceLock::new();
 static LOGGER: JvmLog = JvmLog;
@@ -76,11 +76,11 @@ fn filter(level: jint) -> log::LevelFilter {
     }
 }
 
-/// Makes the JVM the destination of `log` records (once per process) at `level`.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_NativeLog_install<'l>(mut env: EnvUnowned<'l>, class: JClass<'l>, level: jint) {
-    entry!(env, {
+natives! { class "dev_imgsim_internal_NativeLog" as "NativeLog", list log_contract;
+    /// Makes the JVM the destination of `log` records (once per process) at `level`.
+    fn install<'l>(env, level: jint) {
         if CLASS.get().is_none() {
+            let class = env.find_class(jni_str!("dev/imgsim/internal/NativeLog"))?;
             let global = env.new_global_ref(&class)?;
             let _ = CLASS.set(global);
         }
@@ -88,19 +88,16 @@ pub extern "system" fn Java_dev_imgsim_internal_NativeLog_install<'l>(mut env: E
         let _ = log::set_logger(&LOGGER);
         log::set_max_level(filter(level));
         Ok(())
-    })
-}
+    }
 
-/// Changes the level (after the application changed its logging configuration).
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_NativeLog_setMaxLevel<'l>(_env: EnvUnowned<'l>, _: JClass<'l>, level: jint) {
-    log::set_max_level(filter(level));
-}
+    /// Changes the level (after the application changed its logging configuration).
+    fn setMaxLevel<'l>(env, level: jint) {
+        log::set_max_level(filter(level));
+        Ok(())
+    }
 
-/// Emits one record of each level under the target `imgsim::logtest` (for the tests).
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_NativeLog_emitTestRecords<'l>(mut env: EnvUnowned<'l>, _: JClass<'l>, text: jni::objects::JString<'l>) {
-    entry!(env, {
+    /// Emits one record of each level under the target `imgsim::logtest` (for the tests).
+    fn emitTestRecords<'l>(env, text: JString<'l>) {
         let text = super::string(env, &text)?.unwrap_or_default();
         log::error!(target: "imgsim::logtest", "error {text}");
         log::warn!(target: "imgsim::logtest", "warn {text}");
@@ -112,5 +109,5 @@ pub extern "system" fn Java_dev_imgsim_internal_NativeLog_emitTestRecords<'l>(mu
             .join()
             .map_err(|_| crate::error::Error::InvalidArgument("logging thread panicked".into()))?;
         Ok(())
-    })
+    }
 }

@@ -8,13 +8,14 @@
 use std::path::PathBuf;
 
 use jni::errors::ErrorPolicy;
-use jni::objects::{JClass, JFloatArray, JObject, JObjectArray, JString};
+use jni::objects::{JFloatArray, JObject, JObjectArray, JString};
 use jni::sys::{jint, jlong};
-use jni::{jni_str, Env, EnvUnowned};
+use jni::{jni_str, Env};
 
 use crate::error::Error;
 use crate::model::{Model, Options, LIVE_MODELS};
 use crate::pixels::{Format, Layout, Samples};
+use contract::natives;
 
 type JByteArray<'a> = jni::objects::JByteArray<'a>;
 type JIntArray<'a> = jni::objects::JIntArray<'a>;
@@ -63,6 +64,7 @@ impl<T: Default> ErrorPolicy<T, Failure> for ThrowJava {
             Failure::Imgsim(e) => {
                 let class = match &e {
                     Error::InvalidArgument(_) => jni_str!("java/lang/IllegalArgumentException"),
+                    Error::Closed(_) => jni_str!("java/lang/IllegalStateException"),
                     Error::ImageTooLarge(_) => jni_str!("dev/imgsim/ImageTooLargeException"),
                     Error::Decode(_) => jni_str!("dev/imgsim/ImageDecodeException"),
                     Error::Model(_) => jni_str!("dev/imgsim/ModelLoadException"),
@@ -103,7 +105,7 @@ impl<T: Default> ErrorPolicy<T, Failure> for ThrowJava {
 
 fn model<'a>(handle: jlong) -> R<&'a Model> {
     if handle == 0 {
-        return Err(Error::InvalidArgument("this ImageSimilarity is closed".into()).into());
+        return Err(Error::Closed("this ImageSimilarity is closed".into()).into());
     }
     // SAFETY: the Java side only passes handles returned by `open` and not yet closed, and its
     // lock keeps `close` from running while any call holds the handle.
@@ -139,44 +141,44 @@ fn floats3(env: &Env<'_>, a: &JFloatArray<'_>, what: &str) -> R<Option<[f32; 3]>
     Ok(Some(v))
 }
 
-/// Decodes the layout descriptor written by `RasterAdapter.java`:
-/// `[format, width, height, offset, scanlineStride, pixelStride, c0, c1, c2, c3, premultiplied]`,
-/// format 0 = packed ints (c = bit shifts of R, G, B, A; -1 = none), 1 = interleaved bands
-/// (c = band offsets of R, G, B, A), 2 = gray (c0 = band offset).
+/// Decodes the layout descriptor written by `RasterAdapter.java`: its slots and format codes
+/// are the constants of [`contract::raster`], pinned to the Java ones by `NativeContractTest`.
 fn layout(env: &Env<'_>, desc: &JIntArray<'_>) -> R<Layout> {
-    let mut d = [0i32; 11];
+    use contract::raster::*;
+    let mut d = [0i32; LENGTH];
     if desc.is_null() || desc.len(env)? != d.len() {
-        return Err(Error::InvalidArgument("raster descriptor must have 11 values".into()).into());
+        return Err(Error::InvalidArgument(format!("raster descriptor must have {LENGTH} values")).into());
     }
     desc.get_region(env, 0, &mut d)?;
     let u = |i: usize, what: &str| -> R<usize> {
         usize::try_from(d[i]).map_err(|_| Error::InvalidArgument(format!("raster {what} is negative: {}", d[i])).into())
     };
     let opt = |i: usize| usize::try_from(d[i]).ok();
-    let format = match d[0] {
-        0 => Format::Packed {
-            r_shift: u(6, "shift")? as u32,
-            g_shift: u(7, "shift")? as u32,
-            b_shift: u(8, "shift")? as u32,
-            a_shift: opt(9).map(|s| s as u32),
+    let (r, g, b, a) = (CHANNELS, CHANNELS + 1, CHANNELS + 2, CHANNELS + 3);
+    let format = match d[FORMAT] {
+        FORMAT_PACKED => Format::Packed {
+            r_shift: u(r, "shift")? as u32,
+            g_shift: u(g, "shift")? as u32,
+            b_shift: u(b, "shift")? as u32,
+            a_shift: opt(a).map(|s| s as u32),
         },
-        1 => Format::Interleaved {
-            r: u(6, "band offset")?,
-            g: u(7, "band offset")?,
-            b: u(8, "band offset")?,
-            a: opt(9),
+        FORMAT_INTERLEAVED => Format::Interleaved {
+            r: u(r, "band offset")?,
+            g: u(g, "band offset")?,
+            b: u(b, "band offset")?,
+            a: opt(a),
         },
-        2 => Format::Gray { band: u(6, "band offset")? },
+        FORMAT_GRAY => Format::Gray { band: u(r, "band offset")? },
         f => return Err(Error::InvalidArgument(format!("unknown raster format {f}")).into()),
     };
     Ok(Layout {
-        width: u(1, "width")?,
-        height: u(2, "height")?,
-        offset: u(3, "offset")?,
-        scanline_stride: u(4, "scanline stride")?,
-        pixel_stride: u(5, "pixel stride")?,
+        width: u(WIDTH, "width")?,
+        height: u(HEIGHT, "height")?,
+        offset: u(OFFSET, "offset")?,
+        scanline_stride: u(SCANLINE_STRIDE, "scanline stride")?,
+        pixel_stride: u(PIXEL_STRIDE, "pixel stride")?,
         format,
-        premultiplied: d[10] != 0,
+        premultiplied: d[PREMULTIPLIED] != 0,
     })
 }
 
@@ -261,44 +263,28 @@ fn batch_slot<'a>(m: &Model, b: &'a mut Batch, i: jint) -> R<&'a mut [f32]> {
     }
 }
 
-macro_rules! entry {
-    ($env:ident, $body:expr) => {
-        $env.with_env(#[allow(unused_variables)] |$env: &mut Env<'_>| -> R<_> { $body }).resolve::<ThrowJava>()
-    };
-}
+natives! { class "dev_imgsim_internal_Native" as "Native", list native_contract;
+    /// Every entry point of the library as `Class.name(arguments)result`, then the raster
+    /// descriptor's constants as `raster.NAME=value` (`NativeContractTest` checks both).
+    fn contract<'l>(env) -> JObjectArray<'l> as "[Ljava/lang/String;" {
+        let mut lines = native_contract();
+        lines.extend(copies::native_copies_contract());
+        lines.extend(text::text_contract());
+        lines.extend(logging::log_contract());
+        lines.extend(contract::raster::lines().into_iter().map(|l| format!("raster.{l}")));
+        string_array(env, &lines)
+    }
 
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_initRuntime<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    path: JString<'l>,
-) -> JString<'l> {
-    entry!(env, {
+    fn initRuntime<'l>(env, path: JString<'l>) -> JString<'l> {
         let p = string(env, &path)?.ok_or_else(|| Error::InvalidArgument("ONNX Runtime path is null".into()))?;
         let version = crate::runtime::init(&PathBuf::from(p))?;
         Ok(JString::from_str(env, version)?)
-    })
-}
+    }
 
-#[unsafe(no_mangle)]
-#[allow(clippy::too_many_arguments)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_open<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    path: JString<'l>,
-    bytes: JByteArray<'l>,
-    input_name: JString<'l>,
-    output_name: JString<'l>,
-    width: jint,
-    height: jint,
-    mean: JFloatArray<'l>,
-    std: JFloatArray<'l>,
-    intra_threads: jint,
-    pool_size: jint,
-    max_pixels: jlong,
-    cuda_device: jint,
-) -> jlong {
-    entry!(env, {
+    /// Opens a model from a file (`path`) or from memory (`bytes`); returns a handle.
+    fn open<'l>(env, path: JString<'l>, bytes: JByteArray<'l>, input_name: JString<'l>, output_name: JString<'l>,
+            width: jint, height: jint, mean: JFloatArray<'l>, std: JFloatArray<'l>, intra_threads: jint,
+            pool_size: jint, max_pixels: jlong, cuda_device: jint) -> jlong {
         let path = string(env, &path)?;
         let positive = |v: jint| usize::try_from(v).ok().filter(|&v| v > 0);
         let options = Options {
@@ -315,66 +301,130 @@ pub extern "system" fn Java_dev_imgsim_internal_Native_open<'l>(
         };
         let m = match path {
             Some(p) => Model::load(std::path::Path::new(&p), options)?,
-            None if !bytes.is_null() => {
-                let mut buf = vec![0i8; bytes.len(env)?];
-                bytes.get_region(env, 0, &mut buf)?;
-                let buf = buf.into_iter().map(|b| b as u8).collect();
-                Model::from_bytes(buf, "(bundled model)", options)?
-            }
+            None if !bytes.is_null() => Model::from_bytes(self::bytes(env, &bytes, "model bytes")?, "(bundled model)", options)?,
             None => return Err(Error::InvalidArgument("model path and bytes are both null".into()).into()),
         };
         Ok(Box::into_raw(Box::new(m)) as jlong)
-    })
-}
+    }
 
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_close<'l>(mut env: EnvUnowned<'l>, _: JClass<'l>, h: jlong) {
-    entry!(env, {
+    fn close<'l>(env, h: jlong) {
         if h != 0 {
             // SAFETY: called once per handle, after all calls using it have finished (Java lock).
             drop(unsafe { Box::from_raw(h as *mut Model) });
         }
         Ok(())
-    })
-}
+    }
 
-/// `[embeddingSize, inputWidth, inputHeight, batchable, sessionsCreated]`
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_info<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    h: jlong,
-) -> JIntArray<'l> {
-    entry!(env, {
+    /// The model's description, as one `dev.imgsim.internal.ModelInfo`.
+    fn describe<'l>(env, h: jlong) -> JObject<'l> as "Ldev/imgsim/internal/ModelInfo;" {
         let m = model(h)?;
-        let v = [
-            m.embedding_size as jint,
-            m.preprocess.width as jint,
-            m.preprocess.height as jint,
-            m.batchable as jint,
-            m.sessions_created() as jint,
-        ];
-        int_array(env, &v)
-    })
-}
+        let info = ModelInfo {
+            embedding_size: m.embedding_size,
+            input_width: m.preprocess.width,
+            input_height: m.preprocess.height,
+            max_tokens: 0,
+            batchable: m.batchable,
+            sessions_created: m.sessions_created(),
+            input_name: &m.input_name,
+            output_name: &m.output_name,
+            input_shape: &m.input_shape,
+            metadata: &m.metadata,
+        };
+        info.to_java(env)
+    }
 
-/// `[inputName, outputName, inputShape ("-1,3,-1,-1"), key1, value1, key2, value2, ...]`
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_describe<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    h: jlong,
-) -> JObjectArray<'l> {
-    entry!(env, {
+    /// Native models alive in this process (for leak tests).
+    fn liveModels<'l>(env) -> jlong {
+        Ok(LIVE_MODELS.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    fn embedInts<'l>(env, h: jlong, data: JIntArray<'l>, desc: JIntArray<'l>) -> JFloatArray<'l> {
+        embed_pixels(env, h, Pixels::Ints(&data), &desc)
+    }
+
+    fn embedBytes<'l>(env, h: jlong, data: JByteArray<'l>, desc: JIntArray<'l>) -> JFloatArray<'l> {
+        embed_pixels(env, h, Pixels::Bytes(&data), &desc)
+    }
+
+    fn embedShorts<'l>(env, h: jlong, data: JShortArray<'l>, desc: JIntArray<'l>) -> JFloatArray<'l> {
+        embed_pixels(env, h, Pixels::Shorts(&data), &desc)
+    }
+
+    fn embedFile<'l>(env, h: jlong, path: JString<'l>) -> JFloatArray<'l> {
         let m = model(h)?;
-        let shape = m.input_shape.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(",");
-        let mut items = vec![m.input_name.clone(), m.output_name.clone(), shape];
-        for (k, v) in &m.metadata {
-            items.push(k.clone());
-            items.push(v.clone());
+        let path = string(env, &path)?.ok_or_else(|| Error::InvalidArgument("image path is null".into()))?;
+        let mut tensor = vec![0f32; m.preprocess.tensor_len()];
+        m.tensor_from_file(std::path::Path::new(&path), &mut tensor)?;
+        float_array(env, &m.run(&tensor, 1)?)
+    }
+
+    /// Decodes an encoded image (JPEG, PNG, ... in memory) and embeds it; `what` names it in errors.
+    fn embedEncoded<'l>(env, h: jlong, data: JByteArray<'l>, what: JString<'l>) -> JFloatArray<'l> {
+        let m = model(h)?;
+        let what = string(env, &what)?.unwrap_or_else(|| "image bytes".into());
+        let data = bytes(env, &data, "encoded image")?;
+        let mut tensor = vec![0f32; m.preprocess.tensor_len()];
+        m.tensor_from_encoded(&data, &what, &mut tensor)?;
+        float_array(env, &m.run(&tensor, 1)?)
+    }
+
+    fn batchNew<'l>(env, h: jlong, n: jint) -> jlong {
+        let m = model(h)?;
+        let n = usize::try_from(n).ok().filter(|&n| n > 0).ok_or_else(|| Error::InvalidArgument(format!("batch size {n} is not positive")))?;
+        let len = n.checked_mul(m.preprocess.tensor_len()).ok_or_else(|| Error::InvalidArgument("batch too large".into()))?;
+        Ok(Box::into_raw(Box::new(Batch { n, tensor: vec![0f32; len] })) as jlong)
+    }
+
+    fn batchFree<'l>(env, b: jlong) {
+        if b != 0 {
+            // SAFETY: called once per batch handle (Java try/finally).
+            drop(unsafe { Box::from_raw(b as *mut Batch) });
         }
-        string_array(env, &items)
-    })
+        Ok(())
+    }
+
+    fn batchPutInts<'l>(env, h: jlong, b: jlong, i: jint, data: JIntArray<'l>, desc: JIntArray<'l>) {
+        batch_put(env, h, b, i, Pixels::Ints(&data), &desc)
+    }
+
+    fn batchPutBytes<'l>(env, h: jlong, b: jlong, i: jint, data: JByteArray<'l>, desc: JIntArray<'l>) {
+        batch_put(env, h, b, i, Pixels::Bytes(&data), &desc)
+    }
+
+    fn batchPutShorts<'l>(env, h: jlong, b: jlong, i: jint, data: JShortArray<'l>, desc: JIntArray<'l>) {
+        batch_put(env, h, b, i, Pixels::Shorts(&data), &desc)
+    }
+
+    fn batchPutFile<'l>(env, h: jlong, b: jlong, i: jint, path: JString<'l>) {
+        let m = model(h)?;
+        let path = string(env, &path)?.ok_or_else(|| Error::InvalidArgument("image path is null".into()))?;
+        m.tensor_from_file(std::path::Path::new(&path), batch_slot(m, batch(b)?, i)?)?;
+        Ok(())
+    }
+
+    /// Runs the batch; returns `float[n][embeddingSize]`.
+    fn batchRun<'l>(env, h: jlong, b: jlong) -> JObjectArray<'l> as "[[F" {
+        let m = model(h)?;
+        let b = batch(b)?;
+        let all = m.run(&b.tensor, b.n)?;
+        float_rows(env, all.chunks_exact(m.embedding_size))
+    }
+}
+
+fn batch_put(env: &mut Env<'_>, h: jlong, b: jlong, i: jint, px: Pixels<'_, '_>, desc: &JIntArray<'_>) -> R<()> {
+    let m = model(h)?;
+    fill(env, m, px, desc, batch_slot(m, batch(b)?, i)?)
+}
+
+/// `float[rows][]` from rows of floats.
+fn float_rows<'l, 'r>(env: &mut Env<'l>, rows: impl ExactSizeIterator<Item = &'r [f32]>) -> R<JObjectArray<'l>> {
+    let out = env.new_object_array(rows.len() as i32, jni_str!("[F"), JObject::null())?;
+    for (i, row) in rows.enumerate() {
+        let arr = float_array(env, row)?;
+        out.set_element(env, i, &arr)?;
+        env.delete_local_ref(arr);
+    }
+    Ok(out)
 }
 
 fn string_array<'l, S: AsRef<str>>(env: &mut Env<'l>, items: &[S]) -> R<JObjectArray<'l>> {
@@ -393,194 +443,50 @@ fn int_array<'l>(env: &mut Env<'l>, v: &[jint]) -> R<JIntArray<'l>> {
     Ok(arr)
 }
 
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_liveModels<'l>(mut env: EnvUnowned<'l>, _: JClass<'l>) -> jlong {
-    entry!(env, Ok(LIVE_MODELS.load(std::sync::atomic::Ordering::Relaxed)))
+/// What `dev.imgsim.internal.ModelInfo` holds, for image and text models alike.
+struct ModelInfo<'a> {
+    embedding_size: usize,
+    input_width: usize,
+    input_height: usize,
+    max_tokens: usize,
+    batchable: bool,
+    sessions_created: usize,
+    input_name: &'a str,
+    output_name: &'a str,
+    input_shape: &'a [i64],
+    metadata: &'a [(String, String)],
 }
 
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_embedInts<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    h: jlong,
-    data: JIntArray<'l>,
-    desc: JIntArray<'l>,
-) -> JFloatArray<'l> {
-    entry!(env, embed_pixels(env, h, Pixels::Ints(&data), &desc))
+impl ModelInfo<'_> {
+    fn to_java<'l>(&self, env: &mut Env<'l>) -> R<JObject<'l>> {
+        use jni::JValue;
+        let int = |v: usize| JValue::Int(i32::try_from(v).unwrap_or(i32::MAX));
+        let input_name = JString::from_str(env, self.input_name)?;
+        let output_name = JString::from_str(env, self.output_name)?;
+        let shape = jni::objects::JLongArray::new(env, self.input_shape.len())?;
+        shape.set_region(env, 0, self.input_shape)?;
+        let pairs: Vec<&String> = self.metadata.iter().flat_map(|(k, v)| [k, v]).collect();
+        let metadata = string_array(env, &pairs)?;
+        Ok(env.new_object(
+            jni_str!("dev/imgsim/internal/ModelInfo"),
+            jni::jni_sig!("(IIIIZILjava/lang/String;Ljava/lang/String;[J[Ljava/lang/String;)V"),
+            &[
+                int(self.embedding_size),
+                int(self.input_width),
+                int(self.input_height),
+                int(self.max_tokens),
+                JValue::Bool(self.batchable),
+                int(self.sessions_created),
+                JValue::Object(&input_name),
+                JValue::Object(&output_name),
+                JValue::Object(&shape),
+                JValue::Object(&metadata),
+            ],
+        )?)
+    }
 }
 
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_embedBytes<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    h: jlong,
-    data: JByteArray<'l>,
-    desc: JIntArray<'l>,
-) -> JFloatArray<'l> {
-    entry!(env, embed_pixels(env, h, Pixels::Bytes(&data), &desc))
-}
-
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_embedShorts<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    h: jlong,
-    data: JShortArray<'l>,
-    desc: JIntArray<'l>,
-) -> JFloatArray<'l> {
-    entry!(env, embed_pixels(env, h, Pixels::Shorts(&data), &desc))
-}
-
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_embedFile<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    h: jlong,
-    path: JString<'l>,
-) -> JFloatArray<'l> {
-    entry!(env, {
-        let m = model(h)?;
-        let path = string(env, &path)?.ok_or_else(|| Error::InvalidArgument("image path is null".into()))?;
-        let mut tensor = vec![0f32; m.preprocess.tensor_len()];
-        m.tensor_from_file(std::path::Path::new(&path), &mut tensor)?;
-        let emb = m.run(&tensor, 1)?;
-        float_array(env, &emb)
-    })
-}
-
-/// Decodes an encoded image (JPEG, PNG, ... in memory) and embeds it; `what` names it in errors.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_embedEncoded<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    h: jlong,
-    data: JByteArray<'l>,
-    what: JString<'l>,
-) -> JFloatArray<'l> {
-    entry!(env, {
-        let m = model(h)?;
-        let what = string(env, &what)?.unwrap_or_else(|| "image bytes".into());
-        let data = bytes(env, &data, "encoded image")?;
-        let mut tensor = vec![0f32; m.preprocess.tensor_len()];
-        m.tensor_from_encoded(&data, &what, &mut tensor)?;
-        let emb = m.run(&tensor, 1)?;
-        float_array(env, &emb)
-    })
-}
-
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_batchNew<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    h: jlong,
-    n: jint,
-) -> jlong {
-    entry!(env, {
-        let m = model(h)?;
-        let n = usize::try_from(n).ok().filter(|&n| n > 0).ok_or_else(|| Error::InvalidArgument(format!("batch size {n} is not positive")))?;
-        let len = n.checked_mul(m.preprocess.tensor_len()).ok_or_else(|| Error::InvalidArgument("batch too large".into()))?;
-        Ok(Box::into_raw(Box::new(Batch { n, tensor: vec![0f32; len] })) as jlong)
-    })
-}
-
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_batchFree<'l>(mut env: EnvUnowned<'l>, _: JClass<'l>, b: jlong) {
-    entry!(env, {
-        if b != 0 {
-            // SAFETY: called once per batch handle (Java try/finally).
-            drop(unsafe { Box::from_raw(b as *mut Batch) });
-        }
-        Ok(())
-    })
-}
-
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_batchPutInts<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    h: jlong,
-    b: jlong,
-    i: jint,
-    data: JIntArray<'l>,
-    desc: JIntArray<'l>,
-) {
-    entry!(env, {
-        let m = model(h)?;
-        fill(env, m, Pixels::Ints(&data), &desc, batch_slot(m, batch(b)?, i)?)
-    })
-}
-
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_batchPutBytes<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    h: jlong,
-    b: jlong,
-    i: jint,
-    data: JByteArray<'l>,
-    desc: JIntArray<'l>,
-) {
-    entry!(env, {
-        let m = model(h)?;
-        fill(env, m, Pixels::Bytes(&data), &desc, batch_slot(m, batch(b)?, i)?)
-    })
-}
-
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_batchPutShorts<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    h: jlong,
-    b: jlong,
-    i: jint,
-    data: JShortArray<'l>,
-    desc: JIntArray<'l>,
-) {
-    entry!(env, {
-        let m = model(h)?;
-        fill(env, m, Pixels::Shorts(&data), &desc, batch_slot(m, batch(b)?, i)?)
-    })
-}
-
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_batchPutFile<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    h: jlong,
-    b: jlong,
-    i: jint,
-    path: JString<'l>,
-) {
-    entry!(env, {
-        let m = model(h)?;
-        let path = string(env, &path)?.ok_or_else(|| Error::InvalidArgument("image path is null".into()))?;
-        m.tensor_from_file(std::path::Path::new(&path), batch_slot(m, batch(b)?, i)?)?;
-        Ok(())
-    })
-}
-
-/// Runs the batch; returns `float[n][embeddingSize]`.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_Native_batchRun<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    h: jlong,
-    b: jlong,
-) -> JObjectArray<'l> {
-    entry!(env, {
-        let m = model(h)?;
-        let b = batch(b)?;
-        let all = m.run(&b.tensor, b.n)?;
-        let out = env.new_object_array(b.n as i32, jni_str!("[F"), JObject::null())?;
-        for (i, emb) in all.chunks_exact(m.embedding_size).enumerate() {
-            let arr = float_array(env, emb)?;
-            out.set_element(env, i, &arr)?;
-            env.delete_local_ref(arr);
-        }
-        Ok(out)
-    })
-}
-
+mod contract;
 mod copies;
 mod logging;
 mod text;

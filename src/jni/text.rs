@@ -3,17 +3,17 @@
 //! lone surrogate into `?`), so no Java string can fail to convert here.
 
 use super::JByteArray;
-use jni::objects::{JClass, JIntArray, JObject, JObjectArray, JString};
+use jni::objects::{JIntArray, JObject, JObjectArray, JString};
 use jni::sys::{jint, jlong};
-use jni::{jni_str, Env, EnvUnowned};
 
-use super::{bytes, float_array, int_array, string, string_array, ThrowJava, R};
+use super::contract::natives;
+use super::{bytes, float_rows, int_array, string, ModelInfo, R};
 use crate::error::Error;
 use crate::text::{Overflow, TextModel, TextOptions, LIVE_TEXT_MODELS};
 
 fn text_model<'a>(handle: jlong) -> R<&'a TextModel> {
     if handle == 0 {
-        return Err(Error::InvalidArgument("this TextEmbedder is closed".into()).into());
+        return Err(Error::Closed("this TextEmbedder is closed".into()).into());
     }
     // SAFETY: the Java side only passes handles returned by `open` and not yet closed, and its
     // lock keeps `close` from running while any call holds the handle.
@@ -24,33 +24,11 @@ fn utf8(b: &[u8]) -> R<&str> {
     std::str::from_utf8(b).map_err(|e| Error::InvalidArgument(format!("text is not valid UTF-8: {e}")).into())
 }
 
-fn rows<'l>(env: &mut Env<'l>, all: &[Vec<f32>]) -> R<JObjectArray<'l>> {
-    let out = env.new_object_array(all.len() as i32, jni_str!("[F"), JObject::null())?;
-    for (i, e) in all.iter().enumerate() {
-        let arr = float_array(env, e)?;
-        out.set_element(env, i, &arr)?;
-        env.delete_local_ref(arr);
-    }
-    Ok(out)
-}
-
-/// Opens a text model; `chunk_overlap` < 0 truncates long texts, >= 0 splits them into windows
-/// overlapping by that many tokens.
-#[unsafe(no_mangle)]
-#[allow(clippy::too_many_arguments)]
-pub extern "system" fn Java_dev_imgsim_internal_TextNative_open<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    model: JByteArray<'l>,
-    tokenizer: JByteArray<'l>,
-    what: JString<'l>,
-    intra_threads: jint,
-    pool_size: jint,
-    max_tokens: jint,
-    chunk_overlap: jint,
-    batch_size: jint,
-) -> jlong {
-    entry!(env, {
+natives! { class "dev_imgsim_internal_TextNative" as "TextNative", list text_contract;
+    /// Opens a text model; `chunk_overlap` < 0 truncates long texts, >= 0 splits them into windows
+    /// overlapping by that many tokens.
+    fn open<'l>(env, model: JByteArray<'l>, tokenizer: JByteArray<'l>, what: JString<'l>, intra_threads: jint,
+            pool_size: jint, max_tokens: jint, chunk_overlap: jint, batch_size: jint) -> jlong {
         let what = string(env, &what)?.unwrap_or_else(|| "(text model)".into());
         let options = TextOptions {
             intra_threads: usize::try_from(intra_threads).unwrap_or(0),
@@ -64,54 +42,41 @@ pub extern "system" fn Java_dev_imgsim_internal_TextNative_open<'l>(
         };
         let m = TextModel::from_bytes(bytes(env, &model, "model")?, &bytes(env, &tokenizer, "tokenizer")?, &what, options)?;
         Ok(Box::into_raw(Box::new(m)) as jlong)
-    })
-}
+    }
 
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_TextNative_close<'l>(mut env: EnvUnowned<'l>, _: JClass<'l>, h: jlong) {
-    entry!(env, {
+    fn close<'l>(env, h: jlong) {
         if h != 0 {
             // SAFETY: called once per handle, after all calls using it have finished (Java lock).
             drop(unsafe { Box::from_raw(h as *mut TextModel) });
         }
         Ok(())
-    })
-}
+    }
 
-/// `[embeddingSize, maxTokens, sessionsCreated]`
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_TextNative_info<'l>(mut env: EnvUnowned<'l>, _: JClass<'l>, h: jlong) -> JIntArray<'l> {
-    entry!(env, {
+    /// The model's description, as one `dev.imgsim.internal.ModelInfo`.
+    fn describe<'l>(env, h: jlong) -> JObject<'l> as "Ldev/imgsim/internal/ModelInfo;" {
         let m = text_model(h)?;
-        int_array(env, &[m.embedding_size as jint, m.max_tokens as jint, m.sessions_created() as jint])
-    })
-}
+        ModelInfo {
+            embedding_size: m.embedding_size,
+            input_width: 0,
+            input_height: 0,
+            max_tokens: m.max_tokens,
+            batchable: true,
+            sessions_created: m.sessions_created(),
+            input_name: m.input_ids(),
+            output_name: m.output(),
+            input_shape: &[],
+            metadata: &m.metadata,
+        }
+        .to_java(env)
+    }
 
-/// `[key1, value1, key2, value2, ...]`: the model's metadata.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_TextNative_metadata<'l>(mut env: EnvUnowned<'l>, _: JClass<'l>, h: jlong) -> JObjectArray<'l> {
-    entry!(env, {
-        let m = text_model(h)?;
-        let items: Vec<&String> = m.metadata.iter().flat_map(|(k, v)| [k, v]).collect();
-        string_array(env, &items)
-    })
-}
+    /// Native text models alive in this process (for leak tests).
+    fn liveModels<'l>(env) -> jlong {
+        Ok(LIVE_TEXT_MODELS.load(std::sync::atomic::Ordering::Relaxed))
+    }
 
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_TextNative_liveModels<'l>(mut env: EnvUnowned<'l>, _: JClass<'l>) -> jlong {
-    entry!(env, Ok(LIVE_TEXT_MODELS.load(std::sync::atomic::Ordering::Relaxed)))
-}
-
-/// Embeds the texts whose UTF-8 bytes lie one after another in `utf8`, `lengths[i]` bytes each.
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_TextNative_embedAll<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    h: jlong,
-    utf8_all: JByteArray<'l>,
-    lengths: JIntArray<'l>,
-) -> JObjectArray<'l> {
-    entry!(env, {
+    /// Embeds the texts whose UTF-8 bytes lie one after another in `utf8`, `lengths[i]` bytes each.
+    fn embedAll<'l>(env, h: jlong, utf8_all: JByteArray<'l>, lengths: JIntArray<'l>) -> JObjectArray<'l> as "[[F" {
         let m = text_model(h)?;
         let all = bytes(env, &utf8_all, "texts")?;
         let mut lens = vec![0i32; lengths.len(env)?];
@@ -125,22 +90,14 @@ pub extern "system" fn Java_dev_imgsim_internal_TextNative_embedAll<'l>(
             at = end;
         }
         let out = m.embed_all(&texts)?;
-        rows(env, &out)
-    })
-}
+        float_rows(env, out.iter().map(Vec::as_slice))
+    }
 
-/// `[tokens of window 1, tokens of window 2, ...]` for one text (special tokens included).
-#[unsafe(no_mangle)]
-pub extern "system" fn Java_dev_imgsim_internal_TextNative_tokenCounts<'l>(
-    mut env: EnvUnowned<'l>,
-    _: JClass<'l>,
-    h: jlong,
-    text: JByteArray<'l>,
-) -> JIntArray<'l> {
-    entry!(env, {
+    /// `[tokens of window 1, tokens of window 2, ...]` for one text (special tokens included).
+    fn tokenCounts<'l>(env, h: jlong, text: JByteArray<'l>) -> JIntArray<'l> {
         let m = text_model(h)?;
         let b = bytes(env, &text, "text")?;
         let counts: Vec<jint> = m.token_counts(utf8(&b)?)?.into_iter().map(|n| n as jint).collect();
         int_array(env, &counts)
-    })
+    }
 }

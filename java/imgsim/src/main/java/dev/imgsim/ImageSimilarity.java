@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import dev.imgsim.internal.ModelInfo;
 import dev.imgsim.internal.Native;
 import dev.imgsim.internal.NativeHandle;
 import dev.imgsim.internal.NativeLoader;
@@ -99,24 +100,15 @@ public final class ImageSimilarity implements AutoCloseable {
         if (h == 0) {
             throw new ModelLoadException("the model could not be opened");
         }
-        int[] info = Native.info(h);
-        this.embeddingSize = info[0];
-        this.inputWidth = info[1];
-        this.inputHeight = info[2];
+        ModelInfo info = Native.describe(h);
+        this.embeddingSize = info.embeddingSize;
+        this.inputWidth = info.inputWidth;
+        this.inputHeight = info.inputHeight;
         this.maxPixels = b.maxPixels;
-        String[] d = Native.describe(h);
-        this.inputName = d[0];
-        this.outputName = d[1];
-        String[] dims = d[2].split(",");
-        this.inputShape = new long[dims.length];
-        for (int i = 0; i < dims.length; i++) {
-            inputShape[i] = Long.parseLong(dims[i]);
-        }
-        Map<String, String> meta = new LinkedHashMap<>();
-        for (int i = 3; i + 1 < d.length; i += 2) {
-            meta.put(d[i], d[i + 1]);
-        }
-        this.metadata = Collections.unmodifiableMap(meta);
+        this.inputName = info.inputName;
+        this.outputName = info.outputName;
+        this.inputShape = info.inputShape();
+        this.metadata = info.metadata;
         this.modelPath = b.modelPath == null ? null : b.modelPath.toAbsolutePath();
         this.modelResource = b.modelPath == null ? b.bundled.resource : null;
         this.handle = new NativeHandle(this, h, Native::close, "ImageSimilarity");

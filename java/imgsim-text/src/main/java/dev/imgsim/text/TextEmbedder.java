@@ -18,6 +18,7 @@ import java.util.Objects;
 import dev.imgsim.ImageSimilarity;
 import dev.imgsim.ModelLoadException;
 import dev.imgsim.Vectors;
+import dev.imgsim.internal.ModelInfo;
 import dev.imgsim.internal.NativeHandle;
 import dev.imgsim.internal.NativeLoader;
 import dev.imgsim.internal.TextNative;
@@ -106,15 +107,10 @@ public final class TextEmbedder implements AutoCloseable {
         if (h == 0) {
             throw new ModelLoadException("the text model " + modelName + " could not be opened");
         }
-        int[] info = TextNative.info(h);
-        this.embeddingSize = info[0];
-        this.maxTokens = info[1];
-        String[] kv = TextNative.metadata(h);
-        Map<String, String> meta = new LinkedHashMap<>();
-        for (int i = 0; i + 1 < kv.length; i += 2) {
-            meta.put(kv[i], kv[i + 1]);
-        }
-        this.metadata = Collections.unmodifiableMap(meta);
+        ModelInfo info = TextNative.describe(h);
+        this.embeddingSize = info.embeddingSize;
+        this.maxTokens = info.maxTokens;
+        this.metadata = info.metadata;
         this.handle = new NativeHandle(this, h, TextNative::close, "TextEmbedder");
     }
 

@@ -1,8 +1,8 @@
 package dev.imgsim.internal;
 
 /**
- * The native methods of {@code libimgsim.so} ({@code src/jni/mod.rs} is the other side of this
- * boundary). Not a public API: handles are raw pointers, and callers must hold the instance's
+ * The native methods of {@code libimgsim.so} ({@code src/jni/mod.rs} and {@code src/jni/copies.rs}
+ * are the other side of this boundary, each entry point declared once with {@code natives!}). Not a public API: handles are raw pointers, and callers must hold the instance's
  * lock so that no call runs during or after {@link #close}.
  */
 public final class Native {
@@ -30,11 +30,14 @@ public final class Native {
     /** Frees a handle; the caller guarantees no call is using it. */
     public static native void close(long handle);
 
-    /** {@code [embeddingSize, inputWidth, inputHeight, batchable (0/1), sessionsCreated]}. */
-    public static native int[] info(long handle);
+    /** What the native side knows of the model. */
+    public static native ModelInfo describe(long handle);
 
-    /** {@code [inputName, outputName, inputShape, key1, value1, ...]} (shape as "-1,3,-1,-1"). */
-    public static native String[] describe(long handle);
+    /**
+     * Every entry point of the library as {@code Class.name(descriptor)}, then the raster
+     * descriptor's constants as {@code raster.NAME=value} ({@code NativeContractTest}).
+     */
+    public static native String[] contract();
 
     /** Native models alive in this process (for leak tests). */
     public static native long liveModels();

@@ -17,7 +17,8 @@ import java.awt.image.SinglePixelPackedSampleModel;
 /**
  * Describes where the pixels of a {@link BufferedImage} live so the native side can read the
  * raster's backing array in place: the array, plus the descriptor {@code src/jni/mod.rs} reads,
- * {@code [format, width, height, offset, scanlineStride, pixelStride, c0, c1, c2, c3, premultiplied]}.
+ * whose slots and format codes are the {@code SLOT_*} and {@code FORMAT_*} constants here (the
+ * same names in {@code src/jni/contract.rs}; {@code NativeContractTest} pins them together).
  *
  * <p>Direct reading covers packed 8-bit-per-channel int rasters (INT_RGB, INT_ARGB(_PRE), INT_BGR),
  * interleaved 8- and 16-bit sRGB rasters (3BYTE_BGR, 4BYTE_ABGR(_PRE), and custom band orders),
@@ -27,9 +28,14 @@ import java.awt.image.SinglePixelPackedSampleModel;
  * rasters, whose samples are read without the gamma curve {@code getRGB} would apply.
  */
 public final class RasterAdapter {
-    static final int PACKED = 0;
-    static final int INTERLEAVED = 1;
-    static final int GRAY = 2;
+    /** Descriptor slots. */
+    public static final int SLOT_FORMAT = 0, SLOT_WIDTH = 1, SLOT_HEIGHT = 2, SLOT_OFFSET = 3, SLOT_SCANLINE_STRIDE = 4,
+            SLOT_PIXEL_STRIDE = 5, SLOT_CHANNELS = 6, SLOT_PREMULTIPLIED = 10, DESCRIPTOR_LENGTH = 11;
+    /**
+     * Formats: packed ints (the four channel slots hold the bit shifts of R, G, B, A; -1 none),
+     * interleaved bands (they hold band offsets), gray (the first holds the band offset).
+     */
+    public static final int FORMAT_PACKED = 0, FORMAT_INTERLEAVED = 1, FORMAT_GRAY = 2;
 
     /** The array type of {@link #array}. */
     public enum Kind { INTS, BYTES, SHORTS }
@@ -88,7 +94,7 @@ public final class RasterAdapter {
                 shifts[3] = -1;
             }
             long off = (long) db.getOffset() + (long) y0 * sp.getScanlineStride() + x0;
-            return make(Kind.INTS, ((DataBufferInt) db).getData(), PACKED, w, h, off, sp.getScanlineStride(), 1, shifts, pre);
+            return make(Kind.INTS, ((DataBufferInt) db).getData(), FORMAT_PACKED, w, h, off, sp.getScanlineStride(), 1, shifts, pre);
         }
         if (sm instanceof ComponentSampleModel && cm instanceof ComponentColorModel
                 && (db instanceof DataBufferByte || db instanceof DataBufferUShort)) {
@@ -104,10 +110,10 @@ public final class RasterAdapter {
             int format;
             int[] c = {-1, -1, -1, -1};
             if (gray && bands == 1 && !cm.hasAlpha()) {
-                format = GRAY;
+                format = FORMAT_GRAY;
                 c[0] = bo[0];
             } else if (srgb && (bands == 3 && !cm.hasAlpha() || bands == 4 && cm.hasAlpha())) {
-                format = INTERLEAVED;
+                format = FORMAT_INTERLEAVED;
                 System.arraycopy(bo, 0, c, 0, bands);
             } else {
                 return null;
@@ -120,13 +126,25 @@ public final class RasterAdapter {
         return null;
     }
 
+    private static int[] descriptor(int format, int w, int h, int offset, int scan, int pixelStride, int[] c, int pre) {
+        int[] d = new int[DESCRIPTOR_LENGTH];
+        d[SLOT_FORMAT] = format;
+        d[SLOT_WIDTH] = w;
+        d[SLOT_HEIGHT] = h;
+        d[SLOT_OFFSET] = offset;
+        d[SLOT_SCANLINE_STRIDE] = scan;
+        d[SLOT_PIXEL_STRIDE] = pixelStride;
+        System.arraycopy(c, 0, d, SLOT_CHANNELS, 4);
+        d[SLOT_PREMULTIPLIED] = pre;
+        return d;
+    }
+
     private static RasterAdapter make(Kind kind, Object array, int format, int w, int h, long offset, int scan,
             int pixelStride, int[] c, int pre) {
         if (offset < 0 || offset > Integer.MAX_VALUE || scan < 0 || pixelStride < 0) {
             return null;
         }
-        return new RasterAdapter(kind, array,
-                new int[] {format, w, h, (int) offset, scan, pixelStride, c[0], c[1], c[2], c[3], pre});
+        return new RasterAdapter(kind, array, descriptor(format, w, h, (int) offset, scan, pixelStride, c, pre));
     }
 
     /** Any other image: sRGB ARGB through {@code getRGB}, or gray samples read as they are. */
@@ -157,7 +175,7 @@ public final class RasterAdapter {
             argb = img.getRGB(0, 0, w, h, null, 0, w);
         }
         int[] shifts = {16, 8, 0, hasAlpha ? 24 : -1};
-        return new RasterAdapter(Kind.INTS, argb, new int[] {PACKED, w, h, 0, w, 1, shifts[0], shifts[1], shifts[2], shifts[3], 0});
+        return new RasterAdapter(Kind.INTS, argb, descriptor(FORMAT_PACKED, w, h, 0, w, 1, shifts, 0));
     }
 
     private static int scale(int v, int max) {

@@ -26,11 +26,8 @@ public final class TextNative {
     /** Frees a handle; the caller guarantees no call is using it. */
     public static native void close(long handle);
 
-    /** {@code [embeddingSize, maxTokens, sessionsCreated]}. */
-    public static native int[] info(long handle);
-
-    /** {@code [key1, value1, ...]}: the model's metadata. */
-    public static native String[] metadata(long handle);
+    /** What the native side knows of the model. */
+    public static native ModelInfo describe(long handle);
 
     /** Native text models alive in this process (for leak tests). */
     public static native long liveModels();
