@@ -42,6 +42,7 @@ import dev.imgsim.index.DuplicateGroup;
 import dev.imgsim.index.Hit;
 import dev.imgsim.index.ImageIndex;
 import dev.imgsim.index.IndexOptions;
+import dev.imgsim.index.VectorIndex;
 import dev.imgsim.index.IndexReport;
 
 /**
@@ -329,7 +330,7 @@ public final class IndexBench {
             System.gc();
             long t0 = System.nanoTime();
             double addS;
-            try (ImageIndex index = ImageIndex.openVectors(dir, "synthetic-mixture-42", DIM, opts)) {
+            try (VectorIndex index = VectorIndex.open(dir, "synthetic-mixture-42", DIM, opts)) {
                 inParallel(n, i -> index.add("v" + i, data.vector(i), Collections.emptyMap()));
                 index.commit();
                 addS = (System.nanoTime() - t0) / 1e9;
@@ -337,7 +338,7 @@ public final class IndexBench {
             }
             double buildS = (System.nanoTime() - t0) / 1e9;
             long disk = treeSize(dir);
-            try (ImageIndex index = ImageIndex.openVectors(dir, "synthetic-mixture-42", DIM, opts)) {
+            try (VectorIndex index = VectorIndex.open(dir, "synthetic-mixture-42", DIM, opts)) {
                 if (truth == null) {
                     truth = exactTruth(index, q, rows, n);
                 }
@@ -388,7 +389,7 @@ public final class IndexBench {
         results.put("search_" + n, r);
     }
 
-    static List<List<String>> exactTruth(ImageIndex index, float[][] q, List<String[]> rows, int n) {
+    static List<List<String>> exactTruth(VectorIndex index, float[][] q, List<String[]> rows, int n) {
         List<List<String>> truth = new ArrayList<>();
         double[] lat = new double[q.length];
         for (int i = 0; i < q.length; i++) {
@@ -412,7 +413,7 @@ public final class IndexBench {
         return (double) found / truth.size();
     }
 
-    static double throughput(ImageIndex index, float[][] q) throws Exception {
+    static double throughput(VectorIndex index, float[][] q) throws Exception {
         int reps = 3;
         long t0 = System.nanoTime();
         inParallel(q.length * reps, i -> index.search(q[i % q.length], 10));
@@ -468,7 +469,7 @@ public final class IndexBench {
         for (int size : new int[] {subset, n}) {
             Path dir = Paths.get("build/bench/dupes-" + size);
             deleteTree(dir);
-            try (ImageIndex index = ImageIndex.openVectors(dir, "synthetic-dupes-7", DIM, opts)) {
+            try (VectorIndex index = VectorIndex.open(dir, "synthetic-dupes-7", DIM, opts)) {
                 for (int i = 0; i < size; i++) {
                     index.add(ids.get(i), vs.get(i), Collections.emptyMap());
                 }

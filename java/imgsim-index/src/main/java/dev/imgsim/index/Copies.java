@@ -87,7 +87,7 @@ final class Copies {
     private static List<double[]> candidates(IndexSearcher s, float[] v, float[] turned, int n, int self) throws IOException {
         Map<Integer, Double> best = new HashMap<>();
         for (float[] q : new float[][] {Vectors.normalise(v), Vectors.normalise(turned)}) {
-            TopDocs td = s.search(new KnnFloatVectorQuery(ImageIndex.VECTOR, q, n), n);
+            TopDocs td = s.search(new KnnFloatVectorQuery(IndexSchema.VECTOR, q, n), n);
             for (ScoreDoc sd : td.scoreDocs) {
                 if (sd.doc != self) {
                     best.merge(sd.doc, 2.0 * sd.score - 1.0, Math::max);
@@ -120,7 +120,7 @@ final class Copies {
             CopyFeatures f = features(s, doc);
             // the stored image is the original, the query its possible copy
             Match m = f == null ? cal.unverified(cands.get(i)[1]) : cal.verify(f, q, i < Math.max(k, PART_CANDIDATES));
-            hits.add(new CopyHit(s.storedFields().document(doc).get(ImageIndex.ID), m,
+            hits.add(new CopyHit(s.storedFields().document(doc).get(IndexSchema.ID), m,
                     StoredVectors.hit(s.storedFields().document(doc), m.similarity()).fields()));
         }
         hits.sort(Comparator.comparing(CopyHit::match, ORDER).thenComparing(CopyHit::id));
@@ -235,7 +235,7 @@ final class Copies {
     private static String id(IndexSearcher s, Map<Integer, String> cache, int doc) throws IOException {
         String id = cache.get(doc);
         if (id == null) {
-            id = s.storedFields().document(doc, java.util.Set.of(ImageIndex.ID)).get(ImageIndex.ID);
+            id = s.storedFields().document(doc, java.util.Set.of(IndexSchema.ID)).get(IndexSchema.ID);
             cache.put(doc, id);
         }
         return id;

@@ -64,7 +64,7 @@ final class Duplicates {
         float[][] vectors = new float[docs.length][];
         int n = 0;
         for (LeafReaderContext leaf : leaves) {
-            FloatVectorValues v = leaf.reader().getFloatVectorValues(ImageIndex.VECTOR);
+            FloatVectorValues v = leaf.reader().getFloatVectorValues(IndexSchema.VECTOR);
             if (v == null) {
                 continue;
             }
@@ -139,7 +139,7 @@ final class Duplicates {
             boolean wider = false;
             List<Integer> others = new ArrayList<>();
             for (LeafReaderContext leaf : leaves) {
-                TopDocs td = leaf.reader().searchNearestVectors(ImageIndex.VECTOR, q, k, leaf.reader().getLiveDocs(),
+                TopDocs td = leaf.reader().searchNearestVectors(IndexSchema.VECTOR, q, k, leaf.reader().getLiveDocs(),
                         Integer.MAX_VALUE);
                 int above = 0;
                 for (ScoreDoc sd : td.scoreDocs) {
@@ -204,14 +204,14 @@ final class Duplicates {
         }
         Map<Integer, List<String>> members = new HashMap<>();
         org.apache.lucene.index.StoredFields stored = s.storedFields();
-        java.util.Set<String> idOnly = java.util.Set.of(ImageIndex.ID);
+        java.util.Set<String> idOnly = java.util.Set.of(IndexSchema.ID);
         java.util.BitSet listed = new java.util.BitSet(maxDoc);
         for (int i = 0; i < total; i++) {
             for (int d : new int[] {a[i], b[i]}) {
                 if (!listed.get(d)) {
                     listed.set(d);
                     members.computeIfAbsent(root(parent, d), x -> new ArrayList<>())
-                            .add(stored.document(d, idOnly).get(ImageIndex.ID));
+                            .add(stored.document(d, idOnly).get(IndexSchema.ID));
                 }
             }
         }

@@ -32,7 +32,7 @@ final class StoredVectors {
     static float[] vector(IndexSearcher s, int doc) throws IOException {
         List<LeafReaderContext> leaves = s.getIndexReader().leaves();
         LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
-        FloatVectorValues v = leaf.reader().getFloatVectorValues(ImageIndex.VECTOR);
+        FloatVectorValues v = leaf.reader().getFloatVectorValues(IndexSchema.VECTOR);
         if (v == null || v.advance(doc - leaf.docBase) != doc - leaf.docBase) {
             throw new IOException("document " + doc + " has no vector");
         }
@@ -49,7 +49,7 @@ final class StoredVectors {
         boolean bounded = k != Integer.MAX_VALUE;
         float floor = (float) min - 1e-5f;
         for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
-            FloatVectorValues v = leaf.reader().getFloatVectorValues(ImageIndex.VECTOR);
+            FloatVectorValues v = leaf.reader().getFloatVectorValues(IndexSchema.VECTOR);
             if (v == null) {
                 continue;
             }
@@ -90,7 +90,7 @@ final class StoredVectors {
             int li = ReaderUtil.subIndex(byDoc[i].doc, leaves);
             if (li != leafIndex) {
                 leafIndex = li;
-                v = leaves.get(li).reader().getFloatVectorValues(ImageIndex.VECTOR);
+                v = leaves.get(li).reader().getFloatVectorValues(IndexSchema.VECTOR);
             }
             int local = byDoc[i].doc - leaves.get(li).docBase;
             if (v == null || v.advance(local) != local) {
@@ -118,10 +118,38 @@ final class StoredVectors {
     static Hit hit(Document d, double similarity) {
         Map<String, String> fields = new LinkedHashMap<>();
         for (IndexableField f : d.getFields()) {
-            if (f.name().startsWith(ImageIndex.FIELD_PREFIX)) {
-                fields.put(f.name().substring(ImageIndex.FIELD_PREFIX.length()), f.stringValue());
+            if (f.name().startsWith(IndexSchema.FIELD_PREFIX)) {
+                fields.put(f.name().substring(IndexSchema.FIELD_PREFIX.length()), f.stringValue());
             }
         }
-        return new Hit(d.get(ImageIndex.ID), similarity, Collections.unmodifiableMap(fields));
+        return new Hit(d.get(IndexSchema.ID), similarity, Collections.unmodifiableMap(fields));
+    }
+
+    /** {@link VectorIndex#forEach}: every live entry in index order. */
+    static long forEach(IndexSearcher s, VectorIndex.EntryConsumer consumer, java.nio.file.Path path) throws IOException {
+        long n = 0;
+        for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+            Bits live = leaf.reader().getLiveDocs();
+            StoredFields sf = leaf.reader().storedFields();
+            FloatVectorValues v = leaf.reader().getFloatVectorValues(IndexSchema.VECTOR);
+            for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
+                if (live != null && !live.get(doc)) {
+                    continue;
+                }
+                if (v == null || v.advance(doc) != doc) {
+                    throw new IOException("document " + doc + " has no vector");
+                }
+                Hit h = hit(sf.document(doc), Double.NaN);
+                try {
+                    consumer.accept(h.id(), v.vectorValue().clone(), h.fields());
+                } catch (RuntimeException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new ImageIndexException("forEach over " + path + " stopped: " + e, e);
+                }
+                n++;
+            }
+        }
+        return n;
     }
 }

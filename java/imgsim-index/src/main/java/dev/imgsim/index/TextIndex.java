@@ -7,13 +7,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
-import dev.imgsim.text.TextEmbedder;
+import dev.imgsim.TextEncoder;
 
 /**
- * A persistent index of text embeddings: {@link ImageIndex}'s storage and search (Lucene HNSW,
- * exact re-scoring, one writer and any number of readers, model recorded in each commit) with a
- * {@link TextEmbedder} to embed documents and queries. Needs {@code dev.imgsim:imgsim-text} on the
- * classpath (imgsim-index does not pull the text model in by itself).
+ * A persistent index of text embeddings: a {@link VectorIndex} (Lucene HNSW, exact re-scoring, one
+ * writer and any number of readers, model recorded in each commit) with a text model to embed
+ * documents and queries: a {@code dev.imgsim.text.TextEmbedder} (artifact {@code imgsim-text}, which
+ * imgsim-index does not pull in by itself), or any {@link TextEncoder}.
  *
  * <pre>{@code
  * try (TextEmbedder text = TextEmbedder.create(); TextIndex idx = TextIndex.open(dir, text)) {
@@ -28,10 +28,12 @@ public final class TextIndex implements AutoCloseable {
     /** Texts embedded per call by {@link #addAll}. */
     static final int ADD_BATCH = 256;
 
-    private final ImageIndex index;
-    private final TextEmbedder text;
+    private static final String KIND = "TextIndex";
 
-    private TextIndex(ImageIndex index, TextEmbedder text) {
+    private final VectorIndex index;
+    private final TextEncoder text;
+
+    private TextIndex(VectorIndex index, TextEncoder text) {
         this.index = index;
         this.text = text;
     }
@@ -41,7 +43,7 @@ public final class TextIndex implements AutoCloseable {
      * @param text the embedder
      * @return {@code "text:"} and the model's SHA-256
      */
-    public static String modelId(TextEmbedder text) {
+    public static String modelId(TextEncoder text) {
         Objects.requireNonNull(text, "text");
         return "text:" + text.modelSha256();
     }
@@ -52,7 +54,7 @@ public final class TextIndex implements AutoCloseable {
      * @param text the embedder of documents and queries
      * @return the open index; close it when done
      */
-    public static TextIndex open(Path directory, TextEmbedder text) {
+    public static TextIndex open(Path directory, TextEncoder text) {
         return open(directory, text, IndexOptions.defaults());
     }
 
@@ -67,8 +69,9 @@ public final class TextIndex implements AutoCloseable {
      * @param options storage and search settings
      * @return the open index; close it when done
      */
-    public static TextIndex open(Path directory, TextEmbedder text, IndexOptions options) {
-        return new TextIndex(ImageIndex.openVectors(directory, modelId(text), text.embeddingSize(), options), text);
+    public static TextIndex open(Path directory, TextEncoder text, IndexOptions options) {
+        Objects.requireNonNull(text, "text");
+        return new TextIndex(new VectorIndex(directory, KIND, modelId(text), text.embeddingSize(), options, false), text);
     }
 
     /**
@@ -78,8 +81,9 @@ public final class TextIndex implements AutoCloseable {
      * @return the open index; {@code add}, {@code remove} and {@code commit} throw {@link IllegalStateException}
      * @throws ModelMismatchException if the index was built with another model
      */
-    public static TextIndex openReadOnly(Path directory, TextEmbedder text) {
-        return new TextIndex(ImageIndex.openVectorsReadOnly(directory, modelId(text), text.embeddingSize()), text);
+    public static TextIndex openReadOnly(Path directory, TextEncoder text) {
+        Objects.requireNonNull(text, "text");
+        return new TextIndex(new VectorIndex(directory, KIND, modelId(text), text.embeddingSize(), IndexOptions.defaults(), true), text);
     }
 
     /**
@@ -175,7 +179,7 @@ public final class TextIndex implements AutoCloseable {
      * The underlying vector index (search by vector, duplicates, embeddings by id).
      * @return the vector index behind this one
      */
-    public ImageIndex vectors() {
+    public VectorIndex vectors() {
         return index;
     }
 

@@ -93,7 +93,7 @@ public class ImageIndexTest {
         Random rnd = new Random(7);
         int dim = 64;
         List<float[]> vs = new ArrayList<>();
-        try (ImageIndex index = ImageIndex.openVectors(tmp.newFolder("vec").toPath(), "test-model", dim, IndexOptions.defaults())) {
+        try (VectorIndex index = VectorIndex.open(tmp.newFolder("vec").toPath(), "test-model", dim, IndexOptions.defaults())) {
             for (int i = 0; i < 300; i++) {
                 float[] v = randomUnit(rnd, dim);
                 // unnormalised input: the index normalises
@@ -146,7 +146,7 @@ public class ImageIndexTest {
         List<float[]> vs = new ArrayList<>();
         IndexOptions int8 = IndexOptions.builder().encoding(IndexOptions.Encoding.INT8).build();
         Path dir = tmp.newFolder("int8").toPath();
-        try (ImageIndex index = ImageIndex.openVectors(dir, "m", dim, int8)) {
+        try (VectorIndex index = VectorIndex.open(dir, "m", dim, int8)) {
             for (int i = 0; i < 200; i++) {
                 vs.add(randomUnit(rnd, dim));
                 index.add("v" + i, vs.get(i), Map.of());
@@ -160,7 +160,7 @@ public class ImageIndexTest {
             }
         }
         // reopened with default options, the recorded INT8 encoding wins
-        try (ImageIndex index = ImageIndex.openVectors(dir, "m", dim, IndexOptions.defaults())) {
+        try (VectorIndex index = VectorIndex.open(dir, "m", dim, IndexOptions.defaults())) {
             assertEquals(IndexOptions.Encoding.INT8, index.options().encoding());
             assertEquals(200, index.size());
         }
@@ -196,7 +196,7 @@ public class ImageIndexTest {
 
     @Test
     public void addingAnIdAgainReplacesIt() throws IOException {
-        try (ImageIndex index = ImageIndex.openVectors(tmp.newFolder("upsert").toPath(), "m", 8, IndexOptions.defaults())) {
+        try (VectorIndex index = VectorIndex.open(tmp.newFolder("upsert").toPath(), "m", 8, IndexOptions.defaults())) {
             index.add("a", new float[] {1, 0, 0, 0, 0, 0, 0, 0}, Map.of());
             index.add("a", new float[] {0, 1, 0, 0, 0, 0, 0, 0}, Map.of("v", "2"));
             assertEquals(1, index.size());
@@ -208,7 +208,7 @@ public class ImageIndexTest {
 
     @Test
     public void forEachVisitsEveryLiveEntryWithItsVectorAndFields() throws IOException {
-        try (ImageIndex index = ImageIndex.openVectors(tmp.newFolder("foreach").toPath(), "m", 8, IndexOptions.defaults())) {
+        try (VectorIndex index = VectorIndex.open(tmp.newFolder("foreach").toPath(), "m", 8, IndexOptions.defaults())) {
             index.add("a", new float[] {2, 0, 0, 0, 0, 0, 0, 0}, Map.of("k", "1"));
             index.add("b", new float[] {0, 3, 0, 0, 0, 0, 0, 0}, Map.of());
             index.add("c", new float[] {0, 0, 1, 0, 0, 0, 0, 0}, Map.of());
@@ -243,7 +243,7 @@ public class ImageIndexTest {
             assertTrue(e.getMessage(), e.getMessage().contains(sim.modelSha256()) && e.getMessage().contains(int8.modelSha256()));
             assertThrows(ModelMismatchException.class, () -> ImageIndex.openReadOnly(dir, int8));
         }
-        assertThrows(ModelMismatchException.class, () -> ImageIndex.openVectors(dir, sim.modelSha256(), 256, IndexOptions.defaults()));
+        assertThrows(ModelMismatchException.class, () -> VectorIndex.open(dir, sim.modelSha256(), 256, IndexOptions.defaults()));
         // the index is untouched by the refused opens
         try (ImageIndex index = ImageIndex.open(dir, sim)) {
             assertEquals(1, index.size());
@@ -342,7 +342,7 @@ public class ImageIndexTest {
             Random rnd = new Random(13);
             int committed = 0;
             ImageIndexException failure = null;
-            ImageIndex index = ImageIndex.openVectors(dir, "m", 512, IndexOptions.defaults());
+            VectorIndex index = VectorIndex.open(dir, "m", 512, IndexOptions.defaults());
             try {
                 for (int i = 0; i < 100_000 && failure == null; i++) {
                     try {
@@ -366,7 +366,7 @@ public class ImageIndexTest {
             assertTrue(failure.getMessage(), failure.getMessage().contains(dir.toString())
                     && failure.getMessage().toLowerCase(java.util.Locale.ROOT).contains("no space left"));
             assertTrue(committed > 0);
-            try (ImageIndex again = ImageIndex.openVectors(mnt.resolve("idx"), "m", 512, IndexOptions.defaults())) {
+            try (VectorIndex again = VectorIndex.open(mnt.resolve("idx"), "m", 512, IndexOptions.defaults())) {
                 assertTrue(again.size() >= committed);
                 assertEquals(1, again.search(again.embedding("v0").get(), 1).size());
             } catch (ImageIndexException stillFull) {
@@ -488,7 +488,7 @@ public class ImageIndexTest {
     public void duplicatesFindsNearCopiesAndMatchesTheExactScan() throws IOException {
         Random rnd = new Random(3);
         int dim = 32;
-        try (ImageIndex index = ImageIndex.openVectors(tmp.newFolder("dupes").toPath(), "m", dim, IndexOptions.defaults())) {
+        try (VectorIndex index = VectorIndex.open(tmp.newFolder("dupes").toPath(), "m", dim, IndexOptions.defaults())) {
             for (int i = 0; i < 400; i++) {
                 index.add("v" + i, randomUnit(rnd, dim), Map.of());
             }
@@ -532,7 +532,7 @@ public class ImageIndexTest {
     public void searchesDuringConcurrentAddsNeverFail() throws Exception {
         Random rnd = new Random(5);
         int dim = 64;
-        try (ImageIndex index = ImageIndex.openVectors(tmp.newFolder("concurrent").toPath(), "m", dim, IndexOptions.defaults())) {
+        try (VectorIndex index = VectorIndex.open(tmp.newFolder("concurrent").toPath(), "m", dim, IndexOptions.defaults())) {
             index.add("first", randomUnit(rnd, dim), Map.of());
             AtomicBoolean stop = new AtomicBoolean();
             ExecutorService pool = Executors.newFixedThreadPool(3);

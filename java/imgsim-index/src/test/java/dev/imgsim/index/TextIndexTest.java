@@ -73,7 +73,7 @@ public class TextIndexTest {
     @Test
     public void anIndexOfAnotherModelIsRefused() throws Exception {
         Path dir = tmp.newFolder("other").toPath();
-        try (ImageIndex other = ImageIndex.openVectors(dir, "some-image-model", 384, IndexOptions.defaults())) {
+        try (VectorIndex other = VectorIndex.open(dir, "some-image-model", 384, IndexOptions.defaults())) {
             float[] v = new float[384];
             v[0] = 1;
             other.add("a", v, java.util.Collections.<String, String>emptyMap());

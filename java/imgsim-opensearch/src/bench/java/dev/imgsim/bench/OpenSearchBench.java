@@ -11,6 +11,7 @@ import java.util.Locale;
 import dev.imgsim.index.Hit;
 import dev.imgsim.index.ImageIndex;
 import dev.imgsim.index.IndexOptions;
+import dev.imgsim.index.VectorIndex;
 import dev.imgsim.opensearch.EmbeddedOpenSearch;
 import dev.imgsim.opensearch.OpenSearchImageIndex;
 
@@ -58,14 +59,14 @@ public final class OpenSearchBench {
         IndexBench.deleteTree(dir);
         IndexOptions opts = IndexOptions.builder().mergeThreads(IndexBench.CORES).ramBufferMB(1024).build();
         long t0 = System.nanoTime();
-        try (ImageIndex index = ImageIndex.openVectors(dir, "synthetic-mixture-42", DIM, opts)) {
+        try (VectorIndex index = VectorIndex.open(dir, "synthetic-mixture-42", DIM, opts)) {
             IndexBench.inParallel(n, i -> index.add("v" + i, data.vector(i), Collections.emptyMap()));
             index.commit();
             index.optimize();
         }
         double embeddedBuild = (System.nanoTime() - t0) / 1e9;
         List<String[]> rows = new ArrayList<>();
-        try (ImageIndex index = ImageIndex.openVectorsReadOnly(dir, "synthetic-mixture-42", DIM)) {
+        try (VectorIndex index = VectorIndex.openReadOnly(dir, "synthetic-mixture-42", DIM)) {
             List<List<String>> truth = IndexBench.exactTruth(index, q, rows, n);
             rows.add(timed("imgsim ImageIndex (embedded, in-process)", q, truth, x -> index.search(x, 10),
                     String.format(Locale.ROOT, "build %.0f s (%.0f vectors/s, add + merge)", embeddedBuild, n / embeddedBuild)));

@@ -37,6 +37,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.imgsim.ImageSimilarity;
 import dev.imgsim.Vectors;
 import dev.imgsim.index.ImageIndex;
+import dev.imgsim.index.VectorIndex;
 
 /**
  * Image search served from an OpenSearch k-NN index: the vectors imgsim computes, stored as a
@@ -197,13 +198,25 @@ public final class OpenSearchImageIndex implements AutoCloseable {
 
     /**
      * Bulk-loads every entry of a local {@link ImageIndex} (ids, vectors and stored fields),
-     * then refreshes.
+     * then refreshes; the same as {@code bulkLoad(index.vectors())}.
      *
      * @param index an open index whose dimension is this index's
      * @return the number of documents written
      * @throws IllegalArgumentException if the dimensions differ (checked before anything is sent)
      */
     public long bulkLoad(ImageIndex index) {
+        return bulkLoad(Objects.requireNonNull(index, "index").vectors());
+    }
+
+    /**
+     * Bulk-loads every entry of a local {@link VectorIndex} (ids, vectors and stored fields: an
+     * image or text index's store, or vectors made elsewhere), then refreshes.
+     *
+     * @param index an open index whose dimension is this index's
+     * @return the number of documents written
+     * @throws IllegalArgumentException if the dimensions differ (checked before anything is sent)
+     */
+    public long bulkLoad(VectorIndex index) {
         Objects.requireNonNull(index, "index");
         if (index.dimension() != dimension) {
             throw new IllegalArgumentException("the local index " + index.directory() + " holds vectors of dimension "

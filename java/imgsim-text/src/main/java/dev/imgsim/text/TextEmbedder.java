@@ -17,6 +17,7 @@ import java.util.Objects;
 
 import dev.imgsim.ImageSimilarity;
 import dev.imgsim.ModelLoadException;
+import dev.imgsim.TextEncoder;
 import dev.imgsim.Vectors;
 import dev.imgsim.internal.ModelInfo;
 import dev.imgsim.internal.NativeHandle;
@@ -54,7 +55,7 @@ import dev.imgsim.internal.TextNative;
  * {@link IllegalArgumentException}; unusable models or tokenizers {@link ModelLoadException};
  * other runtime failures {@link dev.imgsim.ImageSimilarityException}.
  */
-public final class TextEmbedder implements AutoCloseable {
+public final class TextEmbedder implements AutoCloseable, TextEncoder {
     /** Classpath folder of the bundled model and its tokenizer. */
     public static final String BUNDLED_MODEL_RESOURCE = "dev/imgsim/text/models/minilm-l6-v2-int8.onnx";
     static final String BUNDLED_TOKENIZER_RESOURCE = "dev/imgsim/text/models/tokenizer.json";
