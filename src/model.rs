@@ -292,19 +292,6 @@ fn pick<'a>(outlets: &'a [ort::value::Outlet], wanted: &Option<String>, kind: &s
     }
 }
 
-/// A model's custom `metadata_props`, sorted by key.
-pub fn metadata_of(session: &Session) -> Vec<(String, String)> {
-    let Ok(meta) = session.metadata() else { return Vec::new() };
-    let mut out: Vec<(String, String)> = meta
-        .custom_keys()
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|k| meta.custom(&k).map(|v| (k, v)))
-        .collect();
-    out.sort();
-    out
-}
-
 fn inspect(session: &Session, o: &Options, what: &str) -> Result<Inspected> {
     let input = pick(session.inputs(), &o.input_name, "input", what)?;
     let output = pick(session.outputs(), &o.output_name, "output", what)?;
@@ -391,7 +378,7 @@ fn inspect(session: &Session, o: &Options, what: &str) -> Result<Inspected> {
         }
         other => other,
     })?;
-    let metadata = metadata_of(session);
+    let metadata = crate::pool::metadata_of(session);
     Ok(Inspected {
         input_shape: dims.clone(),
         metadata,

@@ -336,6 +336,19 @@ fn new_session(bytes: &[u8], intra_threads: usize, wide: bool, device: Device, w
     })
 }
 
+/// A model's custom `metadata_props`, sorted by key.
+pub fn metadata_of(session: &Session) -> Vec<(String, String)> {
+    let Ok(meta) = session.metadata() else { return Vec::new() };
+    let mut out: Vec<(String, String)> = meta
+        .custom_keys()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|k| meta.custom(&k).map(|v| (k, v)))
+        .collect();
+    out.sort();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -94,7 +94,7 @@ impl TextModel {
     /// A model from its ONNX bytes and its `tokenizer.json` bytes; `what` names it in errors.
     pub fn from_bytes(model: Vec<u8>, tokenizer_json: &[u8], what: &str, options: TextOptions) -> Result<TextModel> {
         let (mut sessions, session) = SessionPool::new(model, options.intra_threads, options.pool_size, crate::pool::Device::Cpu, what)?;
-        let metadata = crate::model::metadata_of(&session);
+        let metadata = crate::pool::metadata_of(&session);
         let meta = |k: &str| metadata.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
         if let Some(kind) = meta(keys::KIND) {
             if kind != "text" {

@@ -96,42 +96,40 @@ macro_rules! natives {
 }
 pub(crate) use natives;
 
-/// Slots of the raster descriptor (`RasterAdapter.java` writes it, `layout()` reads it).
+/// Declares constants of one type with the names the Java side gives them (`NAME => "JAVA"`),
+/// and `lines()` listing them as `JAVA=value`, so that the list `NativeContractTest` compares
+/// cannot drift from the constants the code uses.
+macro_rules! constants {
+    ($($t:ty { $($name:ident = $v:expr => $java:literal),* $(,)? })*) => {
+        $($(pub const $name: $t = $v;)*)*
+
+        /// `JAVA_NAME=value` for each constant.
+        pub fn lines() -> Vec<String> {
+            vec![$($(format!("{}={}", $java, $name)),*),*]
+        }
+    };
+}
+
+/// The raster descriptor that `RasterAdapter.java` writes and `layout()` reads: its slots (the
+/// four at `CHANNELS` hold the R, G, B, A bit shifts of a packed format or band offsets of an
+/// interleaved one, -1 none; gray uses the first) and its format codes.
 pub(crate) mod raster {
-    pub const FORMAT: usize = 0;
-    pub const WIDTH: usize = 1;
-    pub const HEIGHT: usize = 2;
-    pub const OFFSET: usize = 3;
-    pub const SCANLINE_STRIDE: usize = 4;
-    pub const PIXEL_STRIDE: usize = 5;
-    /// R, G, B, A follow: bit shifts (packed) or band offsets (interleaved); -1 = none.
-    pub const CHANNELS: usize = 6;
-    pub const PREMULTIPLIED: usize = 10;
-    pub const LENGTH: usize = 11;
+    constants! {
+        usize {
+            FORMAT = 0 => "SLOT_FORMAT", WIDTH = 1 => "SLOT_WIDTH", HEIGHT = 2 => "SLOT_HEIGHT", OFFSET = 3 => "SLOT_OFFSET",
+            SCANLINE_STRIDE = 4 => "SLOT_SCANLINE_STRIDE", PIXEL_STRIDE = 5 => "SLOT_PIXEL_STRIDE",
+            CHANNELS = 6 => "SLOT_CHANNELS", PREMULTIPLIED = 10 => "SLOT_PREMULTIPLIED", LENGTH = 11 => "DESCRIPTOR_LENGTH",
+        }
+        i32 { FORMAT_PACKED = 0 => "FORMAT_PACKED", FORMAT_INTERLEAVED = 1 => "FORMAT_INTERLEAVED", FORMAT_GRAY = 2 => "FORMAT_GRAY" }
+    }
+}
 
-    /// Packed ints (one sample per pixel; channels are bit shifts).
-    pub const FORMAT_PACKED: i32 = 0;
-    /// Interleaved bands (channels are band offsets).
-    pub const FORMAT_INTERLEAVED: i32 = 1;
-    /// Gray (the first channel slot is the band offset).
-    pub const FORMAT_GRAY: i32 = 2;
-
-    /// `NAME=value` for each constant, under the names `RasterAdapter.java` gives them.
-    pub fn lines() -> Vec<String> {
-        let slots = [
-            ("SLOT_FORMAT", FORMAT as i64),
-            ("SLOT_WIDTH", WIDTH as i64),
-            ("SLOT_HEIGHT", HEIGHT as i64),
-            ("SLOT_OFFSET", OFFSET as i64),
-            ("SLOT_SCANLINE_STRIDE", SCANLINE_STRIDE as i64),
-            ("SLOT_PIXEL_STRIDE", PIXEL_STRIDE as i64),
-            ("SLOT_CHANNELS", CHANNELS as i64),
-            ("SLOT_PREMULTIPLIED", PREMULTIPLIED as i64),
-            ("DESCRIPTOR_LENGTH", LENGTH as i64),
-            ("FORMAT_PACKED", FORMAT_PACKED as i64),
-            ("FORMAT_INTERLEAVED", FORMAT_INTERLEAVED as i64),
-            ("FORMAT_GRAY", FORMAT_GRAY as i64),
-        ];
-        slots.iter().map(|(k, v)| format!("{k}={v}")).collect()
+/// Frees a handle made by `Box::into_raw` (0 is ignored).
+///
+/// # Safety
+/// `h` is 0 or a handle of a `T` not yet freed, and no call is using it (the Java lock).
+pub(crate) unsafe fn free<T>(h: jni::sys::jlong) {
+    if h != 0 {
+        drop(unsafe { Box::from_raw(h as *mut T) });
     }
 }

@@ -308,10 +308,8 @@ natives! { class "dev_imgsim_internal_Native" as "Native", list native_contract;
     }
 
     fn close<'l>(env, h: jlong) {
-        if h != 0 {
-            // SAFETY: called once per handle, after all calls using it have finished (Java lock).
-            drop(unsafe { Box::from_raw(h as *mut Model) });
-        }
+        // SAFETY: called once per handle, after all calls using it have finished (Java lock).
+        unsafe { contract::free::<Model>(h) };
         Ok(())
     }
 
@@ -376,10 +374,8 @@ natives! { class "dev_imgsim_internal_Native" as "Native", list native_contract;
     }
 
     fn batchFree<'l>(env, b: jlong) {
-        if b != 0 {
-            // SAFETY: called once per batch handle (Java try/finally).
-            drop(unsafe { Box::from_raw(b as *mut Batch) });
-        }
+        // SAFETY: called once per batch handle (Java try/finally).
+        unsafe { contract::free::<Batch>(b) };
         Ok(())
     }
 

@@ -45,10 +45,8 @@ natives! { class "dev_imgsim_internal_TextNative" as "TextNative", list text_con
     }
 
     fn close<'l>(env, h: jlong) {
-        if h != 0 {
-            // SAFETY: called once per handle, after all calls using it have finished (Java lock).
-            drop(unsafe { Box::from_raw(h as *mut TextModel) });
-        }
+        // SAFETY: called once per handle, after all calls using it have finished (Java lock).
+        unsafe { super::contract::free::<TextModel>(h) };
         Ok(())
     }
 

@@ -13,10 +13,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import dev.imgsim.internal.Checks;
+import dev.imgsim.internal.ModelDigest;
 import dev.imgsim.internal.ModelInfo;
 import dev.imgsim.internal.Native;
 import dev.imgsim.internal.NativeHandle;
 import dev.imgsim.internal.NativeLoader;
+import dev.imgsim.internal.SessionSettings;
 import dev.imgsim.internal.RasterAdapter;
 
 /**
@@ -81,7 +84,7 @@ public final class ImageSimilarity implements AutoCloseable {
     private final Map<String, String> metadata;
     private final Path modelPath;
     private final String modelResource;
-    private volatile String modelSha256;
+    private final ModelDigest digest;
 
     private ImageSimilarity(Builder b) {
         NativeLoader.ensureRuntime();
@@ -92,10 +95,10 @@ public final class ImageSimilarity implements AutoCloseable {
                         + (Files.exists(b.modelPath) ? " is not a regular file" : " does not exist"));
             }
             h = Native.open(b.modelPath.toAbsolutePath().toString(), null, b.inputName, b.outputName, b.width,
-                    b.height, b.mean, b.std, b.intraOpThreads, b.poolSize, b.maxPixels, b.cudaDevice());
+                    b.height, b.mean, b.std, b.sessions.intraOpThreads, b.sessions.poolSize, b.maxPixels, b.cudaDevice());
         } else {
             h = Native.open(null, bundledModel(b.bundled.resource), b.inputName, b.outputName, b.width, b.height, b.mean, b.std,
-                    b.intraOpThreads, b.poolSize, b.maxPixels, b.cudaDevice());
+                    b.sessions.intraOpThreads, b.sessions.poolSize, b.maxPixels, b.cudaDevice());
         }
         if (h == 0) {
             throw new ModelLoadException("the model could not be opened");
@@ -111,6 +114,15 @@ public final class ImageSimilarity implements AutoCloseable {
         this.metadata = info.metadata;
         this.modelPath = b.modelPath == null ? null : b.modelPath.toAbsolutePath();
         this.modelResource = b.modelPath == null ? b.bundled.resource : null;
+        Path file = this.modelPath;
+        String resource = this.modelResource;
+        this.digest = new ModelDigest(() -> {
+            try {
+                return file != null ? Files.readAllBytes(file) : bundledModel(resource);
+            } catch (IOException e) {
+                throw new ModelLoadException("cannot read the model " + file + " to hash it: " + e.getMessage());
+            }
+        });
         this.handle = new NativeHandle(this, h, Native::close, "ImageSimilarity");
     }
 
@@ -161,8 +173,7 @@ public final class ImageSimilarity implements AutoCloseable {
         Objects.requireNonNull(image, "image");
         checkPixels(image);
         RasterAdapter px = RasterAdapter.of(image);
-        long h = acquire();
-        try {
+        return handle.call(this, image, h -> {
             switch (px.kind) {
                 case INTS:
                     return Native.embedInts(h, (int[]) px.array, px.desc);
@@ -171,9 +182,7 @@ public final class ImageSimilarity implements AutoCloseable {
                 default:
                     return Native.embedShorts(h, (short[]) px.array, px.desc);
             }
-        } finally {
-            release(image);
-        }
+        });
     }
 
     /**
@@ -190,12 +199,7 @@ public final class ImageSimilarity implements AutoCloseable {
     public float[] embed(Path imageFile) {
         Objects.requireNonNull(imageFile, "imageFile");
         String path = imageFile.toAbsolutePath().toString();
-        long h = acquire();
-        try {
-            return Native.embedFile(h, path);
-        } finally {
-            release(imageFile);
-        }
+        return handle.call(this, imageFile, h -> Native.embedFile(h, path));
     }
 
     /**
@@ -228,12 +232,7 @@ public final class ImageSimilarity implements AutoCloseable {
      */
     public float[] embed(byte[] encodedImage, String name) {
         Objects.requireNonNull(encodedImage, "encodedImage");
-        long h = acquire();
-        try {
-            return Native.embedEncoded(h, encodedImage, name);
-        } finally {
-            release(encodedImage);
-        }
+        return handle.call(this, encodedImage, h -> Native.embedEncoded(h, encodedImage, name));
     }
 
     /**
@@ -254,33 +253,34 @@ public final class ImageSimilarity implements AutoCloseable {
         float[][] out = new float[list.size()][];
         for (int start = 0; start < list.size(); start += MAX_BATCH) {
             int n = Math.min(MAX_BATCH, list.size() - start);
-            long h = acquire();
-            long batch = 0;
-            try {
-                batch = Native.batchNew(h, n);
-                for (int i = 0; i < n; i++) {
-                    RasterAdapter px = RasterAdapter.of(list.get(start + i));
-                    switch (px.kind) {
-                        case INTS:
-                            Native.batchPutInts(h, batch, i, (int[]) px.array, px.desc);
-                            break;
-                        case BYTES:
-                            Native.batchPutBytes(h, batch, i, (byte[]) px.array, px.desc);
-                            break;
-                        default:
-                            Native.batchPutShorts(h, batch, i, (short[]) px.array, px.desc);
-                    }
-                }
-                float[][] part = Native.batchRun(h, batch);
-                System.arraycopy(part, 0, out, start, n);
-            } finally {
-                if (batch != 0) {
-                    Native.batchFree(batch);
-                }
-                release(list);
-            }
+            int from = start;
+            float[][] part = handle.call(this, list, h -> runBatch(h, list.subList(from, from + n)));
+            System.arraycopy(part, 0, out, start, n);
         }
         return out;
+    }
+
+    /** One batch: prepared natively image by image, run once, freed whatever happens. */
+    private static float[][] runBatch(long h, List<BufferedImage> images) {
+        long batch = Native.batchNew(h, images.size());
+        try {
+            for (int i = 0; i < images.size(); i++) {
+                RasterAdapter px = RasterAdapter.of(images.get(i));
+                switch (px.kind) {
+                    case INTS:
+                        Native.batchPutInts(h, batch, i, (int[]) px.array, px.desc);
+                        break;
+                    case BYTES:
+                        Native.batchPutBytes(h, batch, i, (byte[]) px.array, px.desc);
+                        break;
+                    default:
+                        Native.batchPutShorts(h, batch, i, (short[]) px.array, px.desc);
+                }
+            }
+            return Native.batchRun(h, batch);
+        } finally {
+            Native.batchFree(batch);
+        }
     }
 
     /**
@@ -308,24 +308,14 @@ public final class ImageSimilarity implements AutoCloseable {
         Objects.requireNonNull(imageFile, "imageFile");
         String path = imageFile.toAbsolutePath().toString();
         float[] out = new float[2 * embeddingSize];
-        long h = acquire();
-        try {
-            return CopyFeatures.fromNative(out, Native.analyzeFile(h, path, out));
-        } finally {
-            release(imageFile);
-        }
+        return handle.call(this, imageFile, h -> CopyFeatures.fromNative(out, Native.analyzeFile(h, path, out)));
     }
 
     /** {@link #analyze(Path)} of an encoded image held in memory; {@code name} names it in errors. */
     public CopyFeatures analyze(byte[] encodedImage, String name) {
         Objects.requireNonNull(encodedImage, "encodedImage");
         float[] out = new float[2 * embeddingSize];
-        long h = acquire();
-        try {
-            return CopyFeatures.fromNative(out, Native.analyzeEncoded(h, encodedImage, name, out));
-        } finally {
-            release(encodedImage);
-        }
+        return handle.call(this, encodedImage, h -> CopyFeatures.fromNative(out, Native.analyzeEncoded(h, encodedImage, name, out)));
     }
 
     /** {@link #analyze(Path)} of a {@link BufferedImage} (same colour rules as {@link #embed(BufferedImage)}). */
@@ -334,15 +324,10 @@ public final class ImageSimilarity implements AutoCloseable {
         checkPixels(image);
         RasterAdapter px = RasterAdapter.of(image);
         float[] out = new float[2 * embeddingSize];
-        long h = acquire();
-        try {
-            Object a = px.array;
-            byte[] fp = Native.analyzeRaster(h, a instanceof int[] ? (int[]) a : null, a instanceof byte[] ? (byte[]) a : null,
-                    a instanceof short[] ? (short[]) a : null, px.desc, out);
-            return CopyFeatures.fromNative(out, fp);
-        } finally {
-            release(image);
-        }
+        Object a = px.array;
+        byte[] fp = handle.call(this, image, h -> Native.analyzeRaster(h, a instanceof int[] ? (int[]) a : null,
+                a instanceof byte[] ? (byte[]) a : null, a instanceof short[] ? (short[]) a : null, px.desc, out));
+        return CopyFeatures.fromNative(out, fp);
     }
 
     /**
@@ -431,16 +416,7 @@ public final class ImageSimilarity implements AutoCloseable {
      * @throws ModelLoadException if the model file can no longer be read
      */
     public String modelSha256() {
-        String sha = modelSha256;
-        if (sha == null) {
-            try {
-                sha = NativeHandle.sha256Hex(modelPath != null ? Files.readAllBytes(modelPath) : bundledModel(modelResource));
-                modelSha256 = sha;
-            } catch (IOException e) {
-                throw new ModelLoadException("cannot read the model " + modelPath + " to hash it: " + e.getMessage());
-            }
-        }
-        return sha;
+        return digest.get();
     }
 
     /** @return the version of the ONNX Runtime library in use, such as {@code 1.26.0} */
@@ -470,16 +446,6 @@ public final class ImageSimilarity implements AutoCloseable {
         }
     }
 
-    private long acquire() {
-        return handle.acquire();
-    }
-
-    private void release(Object keepAlive) {
-        handle.release();
-        Reference.reachabilityFence(keepAlive);
-        Reference.reachabilityFence(this);
-    }
-
     /** Native models alive in this process, for leak checks in tests. */
     static long liveNativeModels() {
         return Native.liveModels();
@@ -498,9 +464,8 @@ public final class ImageSimilarity implements AutoCloseable {
         private int height;
         private float[] mean;
         private float[] std;
-        private int intraOpThreads = 0;
+        private SessionSettings sessions = SessionSettings.defaults();
         private boolean intraOpThreadsSet;
-        private int poolSize = Math.max(1, Runtime.getRuntime().availableProcessors());
         private long maxPixels = 100_000_000L;
         private ExecutionProvider provider = ExecutionProvider.CPU;
         private int deviceId;
@@ -575,10 +540,7 @@ public final class ImageSimilarity implements AutoCloseable {
          * INT8 model defaults to 1, which measured fastest for it.
          */
         public Builder intraOpThreads(int threads) {
-            if (threads < 0) {
-                throw new IllegalArgumentException("threads must be >= 0, got " + threads);
-            }
-            this.intraOpThreads = threads;
+            this.sessions = sessions.withIntraOpThreads(threads);
             this.intraOpThreadsSet = true;
             return this;
         }
@@ -588,10 +550,7 @@ public final class ImageSimilarity implements AutoCloseable {
          * created on demand up to this number; each holds its own copy of the model's buffers.
          */
         public Builder sessionPoolSize(int size) {
-            if (size < 1) {
-                throw new IllegalArgumentException("session pool size must be >= 1, got " + size);
-            }
-            this.poolSize = size;
+            this.sessions = sessions.withPoolSize(size);
             return this;
         }
 
@@ -600,10 +559,7 @@ public final class ImageSimilarity implements AutoCloseable {
          * declare a larger size throw {@link ImageTooLargeException}.
          */
         public Builder maxPixels(long pixels) {
-            if (pixels < 1) {
-                throw new IllegalArgumentException("maxPixels must be >= 1, got " + pixels);
-            }
-            this.maxPixels = pixels;
+            this.maxPixels = Checks.atLeast(pixels, 1, "maxPixels");
             return this;
         }
 
@@ -631,10 +587,7 @@ public final class ImageSimilarity implements AutoCloseable {
          * @return this builder
          */
         public Builder deviceId(int id) {
-            if (id < 0) {
-                throw new IllegalArgumentException("deviceId must be >= 0, got " + id);
-            }
-            this.deviceId = id;
+            this.deviceId = Checks.atLeast(id, 0, "deviceId");
             return this;
         }
 
@@ -651,7 +604,7 @@ public final class ImageSimilarity implements AutoCloseable {
         public ImageSimilarity build() {
             if (modelPath == null && bundled == BundledModel.INT8 && !intraOpThreadsSet) {
                 // measured (docs/EDGE.md): the INT8 model runs fastest on one thread per inference
-                intraOpThreads = 1;
+                sessions = sessions.withIntraOpThreads(1);
             }
             return new ImageSimilarity(this);
         }

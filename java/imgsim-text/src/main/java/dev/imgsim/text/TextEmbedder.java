@@ -19,9 +19,12 @@ import dev.imgsim.ImageSimilarity;
 import dev.imgsim.ModelLoadException;
 import dev.imgsim.TextEncoder;
 import dev.imgsim.Vectors;
+import dev.imgsim.internal.Checks;
+import dev.imgsim.internal.ModelDigest;
 import dev.imgsim.internal.ModelInfo;
 import dev.imgsim.internal.NativeHandle;
 import dev.imgsim.internal.NativeLoader;
+import dev.imgsim.internal.SessionSettings;
 import dev.imgsim.internal.TextNative;
 
 /**
@@ -80,7 +83,7 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
     private final Map<String, String> metadata;
     private final String modelName;
     private final Path modelFile;
-    private volatile String modelSha256;
+    private final ModelDigest digest;
 
     private TextEmbedder(Builder b) {
         NativeLoader.ensureRuntime();
@@ -103,7 +106,7 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
             modelName = onnx.toAbsolutePath().toString();
             modelFile = onnx.toAbsolutePath();
         }
-        long h = TextNative.open(model, tokenizer, modelName, b.intraOpThreads, b.poolSize, b.maxTokens,
+        long h = TextNative.open(model, tokenizer, modelName, b.sessions.intraOpThreads, b.sessions.poolSize, b.maxTokens,
                 b.truncation == Truncation.CHUNK ? b.chunkOverlap : -1, b.batchSize);
         if (h == 0) {
             throw new ModelLoadException("the text model " + modelName + " could not be opened");
@@ -112,6 +115,8 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
         this.embeddingSize = info.embeddingSize;
         this.maxTokens = info.maxTokens;
         this.metadata = info.metadata;
+        Path file = modelFile;
+        this.digest = new ModelDigest(() -> file == null ? NativeHandle.resource(TextEmbedder.class, BUNDLED_MODEL_RESOURCE, "imgsim-text") : read(file));
         this.handle = new NativeHandle(this, h, TextNative::close, "TextEmbedder");
     }
 
@@ -222,12 +227,7 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
             all.write(b, 0, b.length);
         }
         byte[] bytes = all.toByteArray();
-        long h = acquire();
-        try {
-            return TextNative.embedAll(h, bytes, lengths);
-        } finally {
-            release(texts);
-        }
+        return handle.call(this, texts, h -> TextNative.embedAll(h, bytes, lengths));
     }
 
     /**
@@ -252,12 +252,7 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
     public int[] tokenCounts(String text) {
         Objects.requireNonNull(text, "text");
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        long h = acquire();
-        try {
-            return TextNative.tokenCounts(h, b);
-        } finally {
-            release(text);
-        }
+        return handle.call(this, text, h -> TextNative.tokenCounts(h, b));
     }
 
     /**
@@ -290,13 +285,7 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
      * @return 64 hex digits
      */
     public String modelSha256() {
-        String sha = modelSha256;
-        if (sha == null) {
-            byte[] bytes = modelFile == null ? NativeHandle.resource(TextEmbedder.class, BUNDLED_MODEL_RESOURCE, "imgsim-text") : read(modelFile);
-            sha = NativeHandle.sha256Hex(bytes);
-            modelSha256 = sha;
-        }
-        return sha;
+        return digest.get();
     }
 
     @Override
@@ -319,16 +308,6 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
                 + (isClosed() ? ", closed" : "") + "]";
     }
 
-    private long acquire() {
-        return handle.acquire();
-    }
-
-    private void release(Object keepAlive) {
-        handle.release();
-        Reference.reachabilityFence(keepAlive);
-        Reference.reachabilityFence(this);
-    }
-
     static long liveNativeModels() {
         return TextNative.liveModels();
     }
@@ -336,8 +315,7 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
     /** Settings of a {@link TextEmbedder}; {@link #build()} makes one. */
     public static final class Builder {
         private Path model;
-        private int intraOpThreads = 0;
-        private int poolSize = Math.max(1, Runtime.getRuntime().availableProcessors());
+        private SessionSettings sessions = SessionSettings.defaults();
         private int maxTokens = 0;
         private Truncation truncation = Truncation.TRUNCATE;
         private int chunkOverlap = 32;
@@ -364,10 +342,7 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
          * @return this builder
          */
         public Builder intraOpThreads(int threads) {
-            if (threads < 0) {
-                throw new IllegalArgumentException("threads must be >= 0, got " + threads);
-            }
-            this.intraOpThreads = threads;
+            this.sessions = sessions.withIntraOpThreads(threads);
             return this;
         }
 
@@ -378,10 +353,7 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
          * @return this builder
          */
         public Builder sessionPoolSize(int size) {
-            if (size < 1) {
-                throw new IllegalArgumentException("session pool size must be >= 1, got " + size);
-            }
-            this.poolSize = size;
+            this.sessions = sessions.withPoolSize(size);
             return this;
         }
 
@@ -391,10 +363,7 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
          * @return this builder
          */
         public Builder maxTokens(int tokens) {
-            if (tokens < 3) {
-                throw new IllegalArgumentException("maxTokens must be at least 3, got " + tokens);
-            }
-            this.maxTokens = tokens;
+            this.maxTokens = Checks.atLeast(tokens, 3, "maxTokens");
             return this;
         }
 
@@ -414,10 +383,7 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
          * @return this builder
          */
         public Builder chunkOverlap(int tokens) {
-            if (tokens < 0) {
-                throw new IllegalArgumentException("chunk overlap must be >= 0, got " + tokens);
-            }
-            this.chunkOverlap = tokens;
+            this.chunkOverlap = Checks.atLeast(tokens, 0, "chunk overlap");
             return this;
         }
 
@@ -432,10 +398,7 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
          * @return this builder
          */
         public Builder batchSize(int texts) {
-            if (texts < 1) {
-                throw new IllegalArgumentException("batch size must be >= 1, got " + texts);
-            }
-            this.batchSize = texts;
+            this.batchSize = Checks.atLeast(texts, 1, "batch size");
             return this;
         }
 

@@ -3,8 +3,10 @@ package dev.imgsim.internal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongConsumer;
+import java.util.function.LongFunction;
 
 import dev.imgsim.ModelLoadException;
 
@@ -73,6 +75,23 @@ public final class NativeHandle {
         state.lock.readLock().unlock();
     }
 
+    /**
+     * The guarded native call every owner makes: takes the read lock (throwing
+     * {@link IllegalStateException} if closed), runs {@code call} with the handle, releases the
+     * lock, and keeps {@code owner} and {@code keepAlive} (the Java arrays or objects the native
+     * side reads) reachable until the call has returned.
+     */
+    public <T> T call(Object owner, Object keepAlive, LongFunction<T> call) {
+        long h = acquire();
+        try {
+            return call.apply(h);
+        } finally {
+            release();
+            Reference.reachabilityFence(keepAlive);
+            Reference.reachabilityFence(owner);
+        }
+    }
+
     /** Frees the handle once calls in flight have finished; later calls throw IllegalStateException. */
     public void close() {
         cleanable.clean();
@@ -84,19 +103,6 @@ public final class NativeHandle {
             return state.handle == 0;
         } finally {
             state.lock.readLock().unlock();
-        }
-    }
-
-    /** Lower-case hex SHA-256 of {@code bytes}. */
-    public static String sha256Hex(byte[] bytes) {
-        try {
-            StringBuilder hex = new StringBuilder(64);
-            for (byte x : java.security.MessageDigest.getInstance("SHA-256").digest(bytes)) {
-                hex.append(Character.forDigit((x >> 4) & 0xF, 16)).append(Character.forDigit(x & 0xF, 16));
-            }
-            return hex.toString();
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JVM has no SHA-256", e);
         }
     }
 
