@@ -2,7 +2,7 @@
 
   bash python/fetch_bench.sh                                   # Debian packages -> .cache/data/pkg
   python python/invariance_bench.py models/image-similarity.onnx [more.onnx ...] \
-      [--json docs/invariance.json] > docs/invariance-run.md
+      [--json docs/results/invariance.json] > docs/results/invariance-run.md
 
 340 originals of six kinds (photographs, drawings, UI screenshots, document pages, icons, scientific
 images; python/imgsim_model/benchset.py picks them with a fixed seed from packages the training
@@ -169,7 +169,7 @@ def main():
                     help="column names for the models, comma-separated, in order (default: each model's name @size)")
     ap.add_argument('--with-copies', action='store_true',
                     help='keep the distractors that copies_of_originals leaves out (the database before session 6: '
-                         'reproduces docs/invariance-run3.md and -run4.md)')
+                         'reproduces docs/results/invariance-run3.md and -run4.md)')
     ap.add_argument('--no-baselines', action='store_true')
     ap.add_argument('--no-fashion', action='store_true')
     ap.add_argument('--latency', action='store_true', help='time each model (1 thread, median of 20): only on a quiet machine')
