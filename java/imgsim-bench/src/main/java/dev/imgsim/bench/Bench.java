@@ -244,8 +244,9 @@ public final class Bench {
             c.run();
             t[i] = (System.nanoTime() - s) / 1e6;
         }
-        Arrays.sort(t);
-        return new double[] {t[n / 2], t[0], t[n - 1]};
+        double[] sorted = t.clone();
+        Arrays.sort(sorted);
+        return new double[] {Stats.median(t), sorted[0], sorted[n - 1]};
     }
 
     void record(String workload, String who, double[] ms, double vsOrt, double vsFloor) {

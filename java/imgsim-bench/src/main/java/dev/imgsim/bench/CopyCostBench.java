@@ -51,7 +51,7 @@ public final class CopyCostBench {
                         embed[r], analyze[r], ratio[r]);
             }
             System.out.printf(Locale.ROOT, "median: embed %.1f images/s, analyze %.1f images/s; analyze takes %.2fx the time "
-                    + "(median of per-round ratios)%n", median(embed), median(analyze), median(ratio));
+                    + "(median of per-round ratios)%n", Stats.median(embed), Stats.median(analyze), Stats.median(ratio));
             List<CopyFeatures> feats = new ArrayList<>();
             for (Path f : files.subList(0, Math.min(40, files.size()))) {
                 feats.add(sim.analyze(f));
@@ -80,7 +80,7 @@ public final class CopyCostBench {
             }
             System.out.printf(Locale.ROOT, "verification of stored features, 1 thread: whole pictures %.0f us a pair; verify(a, b, true) on pairs of different photos "
                     + "(parts searched only where their cosine is >= 0.6) %.0f us a pair (medians of 5 rounds)%n",
-                    median(whole), median(parts));
+                    Stats.median(whole), Stats.median(parts));
         }
     }
 
@@ -105,9 +105,4 @@ public final class CopyCostBench {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
 }

@@ -526,37 +526,12 @@ public final class IndexBench {
 
     // ---------------------------------------------------------------- helpers
 
-    interface Task {
-        void run(int i) throws Exception;
-    }
-
-    /** Runs {@code task} for 0..n-1 on one thread per core, each taking the next index; rethrows the first failure. */
-    static void inParallel(int n, Task task) throws Exception {
-        AtomicInteger next = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(CORES);
-        try {
-            List<Future<?>> fs = new ArrayList<>();
-            for (int w = 0; w < CORES; w++) {
-                fs.add(pool.submit(() -> {
-                    int i;
-                    while ((i = next.getAndIncrement()) < n) {
-                        task.run(i);
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : fs) {
-                f.get();
-            }
-        } finally {
-            pool.shutdown();
-        }
+    static void inParallel(int n, Stats.Task task) throws Exception {
+        Stats.inParallel(n, CORES, task);
     }
 
     static double median(List<Double> xs) {
-        List<Double> s = new ArrayList<>(xs);
-        s.sort(Comparator.naturalOrder());
-        return s.get(s.size() / 2);
+        return Stats.median(xs);
     }
 
     static String f2(double v) {

@@ -67,18 +67,13 @@ public final class ModelSpeedBench {
         }
         System.out.println("| model | input | 1 thread, ms (median of " + rounds + " rounds) | defaults, ms | x first model (1 thread) |");
         System.out.println("|---|---|---|---|---|");
-        double base = median(r1[0]);
+        double base = Stats.median(r1[0]);
         for (int m = 0; m < n; m++) {
             try (ImageSimilarity s = ImageSimilarity.create(models.get(m))) {
                 System.out.printf(Locale.ROOT, "| %s | %dx%d | %.2f | %.2f | %.2f |%n", models.get(m).getFileName(),
-                        s.inputWidth(), s.inputHeight(), median(r1[m]), median(rd[m]), median(r1[m]) / base);
+                        s.inputWidth(), s.inputHeight(), Stats.median(r1[m]), Stats.median(rd[m]), Stats.median(r1[m]) / base);
             }
         }
     }
 
-    private static double median(double[] v) {
-        double[] c = v.clone();
-        Arrays.sort(c);
-        return c[c.length / 2];
-    }
 }

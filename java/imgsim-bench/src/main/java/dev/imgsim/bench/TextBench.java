@@ -557,7 +557,7 @@ public final class TextBench {
             }
             first[i] = (System.nanoTime() - t0) / 1e6;
         }
-        double firstMs = median(first);
+        double firstMs = Stats.median(first);
         System.out.printf(Locale.ROOT, "%ncreate() + first embedding, warm JVM: median %.0f ms of %d%n", firstMs, first.length);
         speed.put("create + first embedding ms", firstMs);
         results.put("speed", speed);
@@ -585,7 +585,7 @@ public final class TextBench {
             e.run(texts.get(i));
             t[i] = (System.nanoTime() - s) / 1e6;
         }
-        return median(t);
+        return Stats.median(t);
     }
 
     double throughput(EmbedAll e, List<String> texts) throws Exception {
@@ -599,11 +599,6 @@ public final class TextBench {
         return best;
     }
 
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
-    }
 
     /** ONNX Runtime's Java API on imgsim's INT8 model with token tensors made in advance. */
     static final class Floor implements AutoCloseable {

@@ -177,7 +177,7 @@ public final class ThreadsBench {
             call.run();
             t[i] = (System.nanoTime() - s) / 1e6;
         }
-        return median(t);
+        return Stats.median(t);
     }
 
     Map<String, Double> interleaved(Map<String, Bench.Call> contenders) throws Exception {
@@ -202,12 +202,12 @@ public final class ThreadsBench {
                     e.getValue().run();
                     t[i] = (System.nanoTime() - s) / 1e6;
                 }
-                perRoundMedians.get(e.getKey()).add(median(t));
+                perRoundMedians.get(e.getKey()).add(Stats.median(t));
             }
         }
         Map<String, Double> out = new LinkedHashMap<>();
         for (Map.Entry<String, List<Double>> e : perRoundMedians.entrySet()) {
-            out.put(e.getKey(), median(e.getValue().stream().mapToDouble(Double::doubleValue).toArray()));
+            out.put(e.getKey(), Stats.median(e.getValue().stream().mapToDouble(Double::doubleValue).toArray()));
         }
         return out;
     }
@@ -230,9 +230,4 @@ public final class ThreadsBench {
         results.put(workload + " / " + pattern, r);
     }
 
-    static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s[s.length / 2];
-    }
 }
