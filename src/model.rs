@@ -1,5 +1,7 @@
-//! An image embedding model: model inspection, and the preprocessing read from the model's
-//! metadata; sessions and threads are [`crate::pool`]'s.
+//! An image embedding model: model inspection, the preprocessing read from the model's metadata,
+//! and copy analysis (the embeddings of an image and of its 90-degree turn in one batch, plus
+//! the content fingerprint of [`crate::copies`]); sessions, threads and metadata reading are
+//! [`crate::pool`]'s.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicI64, Ordering};
