@@ -18,6 +18,7 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 
 import dev.imgsim.index.Hit;
+import dev.imgsim.index.SearchMode;
 import dev.imgsim.index.TextIndex;
 import dev.imgsim.text.TextEmbedder;
 import picocli.CommandLine;
@@ -140,8 +141,9 @@ final class TextCommand implements Runnable {
     }
 
     @Command(name = "search", mixinStandardHelpOptions = true,
-            description = "Prints the K indexed texts closest in meaning to QUERY, most similar first, with their cosine"
-                + " similarity. Opens the index read-only.")
+            description = "Prints the K indexed texts that best match QUERY, best first, with their cosine similarity:"
+                + " by meaning and by words fused (hybrid, the default), by meaning only (dense) or by words only (bm25)."
+                + " Opens the index read-only.")
     static final class Search extends Base implements Callable<Integer> {
         @Parameters(paramLabel = "QUERY", description = "The query text.")
         String query;
@@ -155,13 +157,23 @@ final class TextCommand implements Runnable {
         @Option(names = "--json", description = "Print a JSON list of {\"id\", \"similarity\"}.")
         boolean json;
 
+        @Option(names = "--mode", paramLabel = "MODE", defaultValue = "hybrid",
+                description = "hybrid (meaning and words, fused), dense (meaning) or bm25 (words); default: ${DEFAULT-VALUE}.")
+        String mode;
+
         @Override
         public Integer call() {
             if (k < 1) {
                 throw new IllegalArgumentException("-k must be at least 1, got " + k);
             }
+            SearchMode m;
+            try {
+                m = SearchMode.valueOf(mode.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--mode must be hybrid, dense or bm25, got '" + mode + "'");
+            }
             try (TextEmbedder text = open(); TextIndex idx = TextIndex.openReadOnly(index, text)) {
-                List<Hit> hits = idx.search(query, k);
+                List<Hit> hits = idx.search(query, k, m);
                 Json.printHits(out(), hits, json);
             }
             out().flush();

@@ -30,6 +30,8 @@ final class IndexSchema {
     static final String FIELD_PREFIX = "field.";
     static final String FILE_SIZE = "_file.size";
     static final String FILE_MODIFIED = "_file.modified";
+    /** A text index's analysed words (for BM25; not stored). */
+    static final String TEXT = "_text";
 
     // recorded in every commit's user data
     static final String KEY_SCHEMA = "imgsim.index.schema";

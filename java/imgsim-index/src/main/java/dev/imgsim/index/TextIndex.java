@@ -7,7 +7,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.en.EnglishAnalyzer;
+
 import dev.imgsim.TextEncoder;
+import dev.imgsim.Vectors;
 
 /**
  * A persistent index of text embeddings: a {@link VectorIndex} (Lucene HNSW, exact re-scoring, one
@@ -22,7 +26,17 @@ import dev.imgsim.TextEncoder;
  * }
  * }</pre>
  *
- * Only vectors, ids and the fields a caller passes are stored; the texts themselves are not.
+ * <p><b>Search modes.</b> Each document is indexed twice: its embedding, and its words (analysed by
+ * a Lucene {@link Analyzer}, {@link EnglishAnalyzer} by default) for BM25. {@link #search(String,
+ * int)} runs both and fuses them ({@link SearchMode#HYBRID}, {@link #DEFAULT_FUSION}), which
+ * finds more than either alone on the project's benchmark (docs/TEXT.md);
+ * {@link #search(String, int, SearchMode)} picks one. Every {@link Hit#similarity()} is the
+ * cosine of the query's and the document's embeddings, in every mode; the order is the mode's.
+ * Documents added before hybrid search (no words indexed) are found by meaning only: add them
+ * again to search their words.
+ *
+ * <p>Only vectors, ids, the analysed words and the fields a caller passes are stored; the texts
+ * themselves are not.
  */
 public final class TextIndex implements AutoCloseable {
     /** Texts embedded per call by {@link #addAll}. */
@@ -30,12 +44,20 @@ public final class TextIndex implements AutoCloseable {
 
     private static final String KIND = "TextIndex";
 
+    /** The fusion of {@link #search(String, int)}, chosen by measurement (docs/TEXT.md). */
+    public static final Fusion DEFAULT_FUSION = Fusion.rrf(60, 1.0, 1.0);
+
     private final VectorIndex index;
     private final TextEncoder text;
+    private final Analyzer analyzer;
+    /** Whether {@link #close()} closes the analyzer (the default one; never the caller's). */
+    private final boolean ownsAnalyzer;
 
-    private TextIndex(VectorIndex index, TextEncoder text) {
+    private TextIndex(VectorIndex index, TextEncoder text, Analyzer analyzer, boolean ownsAnalyzer) {
         this.index = index;
         this.text = text;
+        this.analyzer = analyzer;
+        this.ownsAnalyzer = ownsAnalyzer;
     }
 
     /**
@@ -71,7 +93,25 @@ public final class TextIndex implements AutoCloseable {
      */
     public static TextIndex open(Path directory, TextEncoder text, IndexOptions options) {
         Objects.requireNonNull(text, "text");
-        return new TextIndex(new VectorIndex(directory, KIND, modelId(text), text.embeddingSize(), options, false), text);
+        return new TextIndex(new VectorIndex(directory, KIND, modelId(text), text.embeddingSize(), options, false), text,
+                new EnglishAnalyzer(), true);
+    }
+
+    /**
+     * Opens (or creates) a writable index whose words are analysed by {@code analyzer} (use the
+     * same one every time: the index does not record it).
+     *
+     * @param directory the index directory
+     * @param text the embedder of documents and queries
+     * @param options storage and search settings
+     * @param analyzer splits documents and queries into words for BM25
+     * @return the open index; close it when done
+     */
+    public static TextIndex open(Path directory, TextEncoder text, IndexOptions options, Analyzer analyzer) {
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(analyzer, "analyzer");
+        return new TextIndex(new VectorIndex(directory, KIND, modelId(text), text.embeddingSize(), options, false), text,
+                analyzer, false);
     }
 
     /**
@@ -83,7 +123,24 @@ public final class TextIndex implements AutoCloseable {
      */
     public static TextIndex openReadOnly(Path directory, TextEncoder text) {
         Objects.requireNonNull(text, "text");
-        return new TextIndex(new VectorIndex(directory, KIND, modelId(text), text.embeddingSize(), IndexOptions.defaults(), true), text);
+        return new TextIndex(new VectorIndex(directory, KIND, modelId(text), text.embeddingSize(), IndexOptions.defaults(),
+                true), text, new EnglishAnalyzer(), true);
+    }
+
+    /**
+     * Opens an existing index to search only, analysing queries with {@code analyzer} (the one
+     * it was built with).
+     *
+     * @param directory the index directory
+     * @param text the embedder that built it
+     * @param analyzer the analyzer it was built with
+     * @return the open index
+     */
+    public static TextIndex openReadOnly(Path directory, TextEncoder text, Analyzer analyzer) {
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(analyzer, "analyzer");
+        return new TextIndex(new VectorIndex(directory, KIND, modelId(text), text.embeddingSize(), IndexOptions.defaults(),
+                true), text, analyzer, false);
     }
 
     /**
@@ -104,7 +161,16 @@ public final class TextIndex implements AutoCloseable {
     public void add(String id, String document, Map<String, String> fields) {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(document, "document");
-        index.add(id, text.embed(document), fields);
+        Objects.requireNonNull(fields, "fields");
+        float[] e = text.embed(document);
+        put(id, e, document, fields);
+    }
+
+    private void put(String id, float[] embedding, String document, Map<String, String> fields) {
+        index.write(() -> {
+            index.put(id, embedding, fields, null, TextSearch.field(analyzer, document));
+            return null;
+        });
     }
 
     /**
@@ -122,20 +188,59 @@ public final class TextIndex implements AutoCloseable {
             int end = Math.min(ids.size(), start + ADD_BATCH);
             float[][] e = text.embedAll(new ArrayList<>(documents.subList(start, end)));
             for (int i = start; i < end; i++) {
-                index.add(Objects.requireNonNull(ids.get(i), "ids[" + i + "]"), e[i - start], Collections.<String, String>emptyMap());
+                put(Objects.requireNonNull(ids.get(i), "ids[" + i + "]"), e[i - start], documents.get(i),
+                        Collections.<String, String>emptyMap());
             }
         }
     }
 
     /**
-     * The {@code k} documents closest in meaning to {@code query}, most similar first.
+     * The {@code k} documents that best match {@code query}: by meaning and by words, fused
+     * ({@link SearchMode#HYBRID} with {@link #DEFAULT_FUSION}).
      * @param query the query text
-     * @param k how many hits
-     * @return the hits
+     * @param k how many hits, at least 1
+     * @return the hits, best first; each {@link Hit#similarity()} is the embeddings' cosine
      */
     public List<Hit> search(String query, int k) {
+        return search(query, k, SearchMode.HYBRID);
+    }
+
+    /**
+     * The {@code k} documents that best match {@code query} in the given mode.
+     * @param query the query text
+     * @param k how many hits, at least 1
+     * @param mode by meaning, by words, or both fused (with {@link #DEFAULT_FUSION})
+     * @return the hits, best first in that mode's order
+     */
+    public List<Hit> search(String query, int k, SearchMode mode) {
+        Objects.requireNonNull(mode, "mode");
+        return search(query, k, mode, DEFAULT_FUSION);
+    }
+
+    /**
+     * {@link SearchMode#HYBRID} search with a fusion of your own.
+     * @param query the query text
+     * @param k how many hits, at least 1
+     * @param fusion how the two lists are fused
+     * @return the hits, best first by fused score
+     */
+    public List<Hit> search(String query, int k, Fusion fusion) {
+        Objects.requireNonNull(fusion, "fusion");
+        return search(query, k, SearchMode.HYBRID, fusion);
+    }
+
+    private List<Hit> search(String query, int k, SearchMode mode, Fusion fusion) {
         Objects.requireNonNull(query, "query");
-        return index.search(text.embed(query), k);
+        VectorIndex.checkK(k);
+        float[] q = text.embed(query);
+        if (mode == SearchMode.DENSE) {
+            return index.search(q, k);
+        }
+        int n = Math.max(k, fusion.depth);
+        List<Hit> dense = mode == SearchMode.HYBRID ? index.search(q, n) : Collections.<Hit>emptyList();
+        float[] unit = Vectors.normalise(q);
+        return index.read(s -> TextSearch.hits(s, unit, dense, TextSearch.bm25(s, analyzer, query, n),
+                mode == SearchMode.HYBRID ? fusion : null, k));
     }
 
     /**
@@ -186,7 +291,13 @@ public final class TextIndex implements AutoCloseable {
     /** Closes the index (committing a writer's changes); the embedder stays open. */
     @Override
     public void close() {
-        index.close();
+        try {
+            index.close();
+        } finally {
+            if (ownsAnalyzer) {
+                analyzer.close();
+            }
+        }
     }
 
     @Override

@@ -53,9 +53,10 @@ public class TextIndexTest {
             assertEquals("bread", idx.search("how to bake a loaf", 3).get(0).id());
         }
         try (TextIndex ro = TextIndex.openReadOnly(dir, text)) {
-            List<Hit> hits = ro.search("picture file format", 2);
+            List<Hit> hits = ro.search("picture file format", 2, SearchMode.DENSE);
             assertEquals("png", hits.get(0).id());
             assertTrue(hits.get(0).similarity() > hits.get(1).similarity());
+            assertEquals("png", ro.search("picture file format", 2).get(0).id());
             assertEquals("en", ro.search("something else entirely", 1).get(0).fields().get("lang"));
             assertTrue(ro.searchAbove("chess", 0.99).isEmpty());
             try {
@@ -89,6 +90,73 @@ public class TextIndexTest {
             fail("ids and documents must pair up");
         } catch (IllegalArgumentException expected) {
             assertTrue(expected.getMessage().contains("1 ids for 2 documents"));
+        }
+    }
+
+    @Test
+    public void bm25FindsOnlyDocumentsSharingAWordAndHybridFusesBothLists() throws Exception {
+        try (TextIndex idx = TextIndex.open(tmp.newFolder("modes").toPath(), text)) {
+            idx.addAll(IDS, DOCS);
+            // "sourdough" is in one document only: BM25 returns just it; dense ranks every document
+            List<Hit> words = idx.search("sourdough", 5, SearchMode.BM25);
+            assertEquals(1, words.size());
+            assertEquals("bread", words.get(0).id());
+            assertEquals(5, idx.search("sourdough", 5, SearchMode.DENSE).size());
+            // stemming (EnglishAnalyzer): "engines" matches "engine"
+            assertEquals("chess", idx.search("engines", 5, SearchMode.BM25).get(0).id());
+            // no shared word: BM25 finds nothing, hybrid falls back to meaning
+            assertTrue(idx.search("xyzzy quux", 5, SearchMode.BM25).isEmpty());
+            List<Hit> dense = idx.search("log in to a server", 5, SearchMode.DENSE);
+            assertEquals(dense.get(0).id(), idx.search("log in to a server", 5).get(0).id());
+            // every hit keeps its cosine in every mode
+            Hit viaWords = words.get(0);
+            Hit viaMeaning = idx.search("sourdough", 5, SearchMode.DENSE).stream()
+                    .filter(h -> h.id().equals("bread")).findFirst().get();
+            assertEquals(viaMeaning.similarity(), viaWords.similarity(), 1e-6);
+            // a document that only the words find still comes back in hybrid
+            idx.add("opaque", "qwxzv-7 utility");
+            assertEquals("opaque", idx.search("qwxzv", 1, SearchMode.BM25).get(0).id());
+            // RRF: first in BM25 beats anything first only in dense; linear: 0.5 + its dense share
+            assertEquals("opaque", idx.search("qwxzv", 1, Fusion.rrf(60, 1, 1)).get(0).id());
+            assertTrue(idx.search("qwxzv", 2, Fusion.linear(0.5)).stream().anyMatch(h -> h.id().equals("opaque")));
+        }
+    }
+
+    @Test
+    public void fusionOrdersByWeightedRanksOrScores() {
+        java.util.List<java.util.Map.Entry<String, Double>> a = Arrays.asList(entry("x", 0.9), entry("y", 0.8), entry("z", 0.1));
+        java.util.List<java.util.Map.Entry<String, Double>> b = Arrays.asList(entry("z", 12.0), entry("y", 11.0));
+        // RRF k=0: x 1/1, y 1/2 + 1/2, z 1/3 + 1/1
+        List<java.util.Map.Entry<String, Double>> rrf = Fusion.rrf(0, 1, 1).fuse(a, b);
+        assertEquals(Arrays.asList("z", "x", "y"), Arrays.asList(rrf.get(0).getKey(), rrf.get(1).getKey(), rrf.get(2).getKey()));
+        // linear, dense only: the dense order
+        List<java.util.Map.Entry<String, Double>> dense = Fusion.linear(1.0).fuse(a, b);
+        assertEquals("x", dense.get(0).getKey());
+        // linear, words only: the BM25 order
+        assertEquals("z", Fusion.linear(0.0).fuse(a, b).get(0).getKey());
+        try {
+            Fusion.rrf(60, 0, 0);
+            fail("weights");
+        } catch (IllegalArgumentException expected) {
+        }
+    }
+
+    private static java.util.Map.Entry<String, Double> entry(String k, double v) {
+        return new java.util.AbstractMap.SimpleImmutableEntry<>(k, v);
+    }
+
+    @Test
+    public void anIndexWithoutWordsIsSearchedByMeaningInEveryMode() throws Exception {
+        Path dir = tmp.newFolder("vectors-only").toPath();
+        try (VectorIndex v = VectorIndex.open(dir, TextIndex.modelId(text), text.embeddingSize(), IndexOptions.defaults())) {
+            float[][] e = text.embedAll(DOCS);
+            for (int i = 0; i < IDS.size(); i++) {
+                v.add(IDS.get(i), e[i], java.util.Collections.<String, String>emptyMap());
+            }
+        }
+        try (TextIndex idx = TextIndex.openReadOnly(dir, text)) {
+            assertTrue(idx.search("sourdough", 5, SearchMode.BM25).isEmpty());
+            assertEquals(idx.search("sourdough bread", 3, SearchMode.DENSE), idx.search("sourdough bread", 3));
         }
     }
 }
