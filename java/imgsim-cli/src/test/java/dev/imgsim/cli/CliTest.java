@@ -299,6 +299,15 @@ public class CliTest {
         Run plain = imgsim("text", "search", "baking", "--index", idx.toString(), "-k", "1");
         assertEquals(plain.toString(), 0, plain.code);
         assertTrue(plain.out, plain.out.trim().endsWith("bread"));
+        // by words only: "sourdough" is in one text, so BM25 returns that one alone
+        Run words = imgsim("text", "search", "sourdough", "--index", idx.toString(), "-k", "3", "--mode", "bm25", "--json");
+        assertEquals(words.toString(), 0, words.code);
+        assertEquals(1, json(words).getAsJsonArray().size());
+        assertEquals(3, json(imgsim("text", "search", "sourdough", "--index", idx.toString(), "-k", "3", "--mode", "dense",
+                "--json")).getAsJsonArray().size());
+        Run badMode = imgsim("text", "search", "x", "--index", idx.toString(), "--mode", "fuzzy");
+        assertEquals(badMode.toString(), 2, badMode.code);
+        assertTrue(badMode.err, badMode.err.contains("--mode must be hybrid, dense or bm25"));
         Run e = imgsim("text", "embed", "hello");
         assertEquals(e.toString(), 0, e.code);
         assertEquals(384, json(e).getAsJsonArray().size());

@@ -45,7 +45,7 @@ public final class TextIndex implements AutoCloseable {
     private static final String KIND = "TextIndex";
 
     /** The fusion of {@link #search(String, int)}, chosen by measurement (docs/TEXT.md). */
-    public static final Fusion DEFAULT_FUSION = Fusion.rrf(60, 1.0, 1.0);
+    public static final Fusion DEFAULT_FUSION = Fusion.linear(0.5);
 
     private final VectorIndex index;
     private final TextEncoder text;
