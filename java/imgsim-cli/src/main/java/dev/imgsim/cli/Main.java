@@ -4,7 +4,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 
-import dev.imgsim.ImageSimilarityException;
+import dev.imgsim.ImgsimException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "imgsim", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Find images by what they show: index a folder, search it, find duplicates; search texts by meaning.",
-        subcommands = {IndexCommand.class, SearchCommand.class, DupesCommand.class, CompareCommand.class,
+        subcommands = {IndexCommand.class, SearchCommand.class, CheckCommand.class, DupesCommand.class, CompareCommand.class,
             MatrixCommand.class, EmbedCommand.class, TextCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 some inputs failed, 2 usage or fatal error."})
 public final class Main implements Runnable {
@@ -40,7 +40,7 @@ public final class Main implements Runnable {
         cl.setErr(new PrintWriter(err, true));
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             line.getErr().println("imgsim: " + message(e));
-            if (!(e instanceof ImageSimilarityException) && !(e instanceof java.io.IOException)
+            if (!(e instanceof ImgsimException) && !(e instanceof java.io.IOException)
                     && !(e instanceof java.io.UncheckedIOException) && !(e instanceof IllegalArgumentException)
                     && !(e instanceof IllegalStateException)) {
                 e.printStackTrace(new PrintWriter(line.getErr(), true));
@@ -57,7 +57,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: index, search, dupes, compare, matrix, embed or text");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: index, search, check, dupes, compare, matrix, embed or text");
     }
 
     /** The version from the jar's manifest, when there is one. */

@@ -16,13 +16,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code imgsim search IMAGE --index IDX}: the indexed images most similar to IMAGE. */
+/** {@code imgsim search IMAGE... --index IDX}: the indexed images most similar to each IMAGE. */
 @Command(name = "search", mixinStandardHelpOptions = true,
-        description = "Prints the K indexed images most similar to IMAGE, most similar first, with their cosine similarity."
-            + " Opens the index read-only, so it may run while 'imgsim index' adds to it.")
+        description = "Prints the K indexed images most similar to IMAGE, most similar first, with their cosine similarity;"
+            + " with several IMAGEs (one model load), each result under a '# IMAGE' line, or with --json one"
+            + " {\"query\", \"hits\"} object per image. Opens the index read-only, so it may run while 'imgsim index' adds to it.")
 final class SearchCommand extends ModelCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "IMAGE", description = "Query image file.")
-    Path image;
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Query image files.")
+    List<Path> images;
 
     @Option(names = "--index", required = true, paramLabel = "IDX", description = "Index directory.")
     Path index;
@@ -50,25 +51,58 @@ final class SearchCommand extends ModelCommand implements Callable<Integer> {
         if (copies && exact) {
             throw new IllegalArgumentException("--copies and --exact cannot be combined");
         }
+        boolean failed = false;
+        boolean many = images.size() > 1;
         try (ImageSimilarity sim = model.open(); ImageIndex idx = ImageIndex.openReadOnly(index, sim)) {
-            if (copies) {
-                CopyFeatures f = analyzeOrReport(sim, image);
-                if (f == null) {
-                    return Main.SOME_FAILED;
+            if (many && json) {
+                out.print('[');
+            }
+            for (int i = 0; i < images.size(); i++) {
+                Path image = images.get(i);
+                if (many) {
+                    out.print(json ? (i == 0 ? "" : ", ") + "{\"query\": " + Json.string(image.toString()) + ", \"hits\": "
+                            : "# " + image + System.lineSeparator());
                 }
-                printCopies(out, idx.searchCopies(f, k, CopyCalibration.defaults()));
-                out.flush();
-                return 0;
+                boolean ok = copies ? searchCopies(out, sim, idx, image) : search(out, sim, idx, image);
+                failed |= !ok;
+                if (many && json) {
+                    out.print(ok ? "}" : "null}");
+                }
             }
-            float[] q = embedOrReport(sim, image);
-            if (q == null) {
-                return Main.SOME_FAILED;
+            if (many && json) {
+                out.println(']');
             }
-            List<Hit> hits = exact ? idx.searchExact(q, k) : idx.search(q, k);
-            Json.printHits(out, hits, json);
         }
         out.flush();
-        return 0;
+        return failed ? Main.SOME_FAILED : 0;
+    }
+
+    private boolean search(PrintWriter out, ImageSimilarity sim, ImageIndex idx, Path image) {
+        float[] q = embedOrReport(sim, image);
+        if (q == null) {
+            return false;
+        }
+        List<Hit> hits = exact ? idx.searchExact(q, k) : idx.search(q, k);
+        printHits(out, hits);
+        return true;
+    }
+
+    private boolean searchCopies(PrintWriter out, ImageSimilarity sim, ImageIndex idx, Path image) {
+        CopyFeatures f = analyzeOrReport(sim, image);
+        if (f == null) {
+            return false;
+        }
+        printCopies(out, idx.searchCopies(f, k, CopyCalibration.defaults()));
+        return true;
+    }
+
+    /** One result: a JSON list (inline when several queries share the output) or lines. */
+    private void printHits(PrintWriter out, List<Hit> hits) {
+        java.io.StringWriter buf = new java.io.StringWriter();
+        PrintWriter w = new PrintWriter(buf);
+        Json.printHits(w, hits, json);
+        w.flush();
+        out.print(images.size() > 1 && json ? buf.toString().trim() : buf.toString());
     }
 
     private void printCopies(PrintWriter out, List<CopyHit> hits) {
@@ -78,7 +112,10 @@ final class SearchCommand extends ModelCommand implements Callable<Integer> {
                 j.raw(i == 0 ? "" : ", ").open('{').field("id", Json.string(hits.get(i).id())).raw(", ").match(hits.get(i).match())
                         .close('}');
             }
-            out.println(j.close(']'));
+            out.print(j.close(']'));
+            if (images.size() == 1) {
+                out.println();
+            }
         } else {
             for (CopyHit h : hits) {
                 out.printf(Locale.ROOT, "%.4f  %s  %s%n", h.match().similarity(), h.id(), h.match().describe());

@@ -212,6 +212,47 @@ public class CliTest {
         assertEquals("turn_90", json(c).getAsJsonObject().get("transform").getAsString());
         assertEquals(2, imgsim("search", q.toString(), "--index", idx.toString(), "--copies", "--exact").code);
         assertEquals(2, imgsim("dupes", "--index", idx.toString(), "--exact").code);
+
+        // check: the turned cat is already indexed (exit 1), a new picture is not (exit 0), garbage is an error (exit 2)
+        BufferedImage noise = new BufferedImage(320, 240, BufferedImage.TYPE_INT_RGB);
+        java.util.Random rnd = new java.util.Random(5);
+        for (int y = 0; y < noise.getHeight(); y++) {
+            for (int x = 0; x < noise.getWidth(); x++) {
+                noise.setRGB(x, y, ((x / 40 + y / 30) % 2 == 0 ? 0x204080 : 0xe0c020) ^ rnd.nextInt(0x10));
+            }
+        }
+        Path fresh = tmp.getRoot().toPath().resolve("fresh.png");
+        ImageIO.write(noise, "png", fresh.toFile());
+        Run ck = imgsim("check", q.toString(), fresh.toString(), "--index", idx.toString(), "--json");
+        assertEquals(ck.toString(), 1, ck.code);
+        JsonArray checked = json(ck).getAsJsonArray();
+        assertEquals(2, checked.size());
+        JsonObject first = checked.get(0).getAsJsonObject();
+        assertTrue(first.toString(), first.get("found").getAsBoolean());
+        assertTrue(first.toString(), first.getAsJsonArray("matches").get(0).getAsJsonObject().get("id").getAsString().endsWith("cat.jpg"));
+        assertEquals("turn_90", first.getAsJsonArray("matches").get(0).getAsJsonObject().get("transform").getAsString());
+        assertEquals(checked.toString(), false, checked.get(1).getAsJsonObject().get("found").getAsBoolean());
+        Run none = imgsim("check", fresh.toString(), "--index", idx.toString());
+        assertEquals(none.toString(), 0, none.code);
+        assertTrue(none.out, none.out.trim().endsWith("not indexed"));
+        Path garbage = tmp.getRoot().toPath().resolve("garbage.jpg");
+        java.nio.file.Files.write(garbage, new byte[] {1, 2, 3, 4});
+        Run bad = imgsim("check", garbage.toString(), fresh.toString(), "--index", idx.toString());
+        assertEquals(bad.toString(), 2, bad.code);
+        assertTrue(bad.err, bad.err.contains("garbage.jpg"));
+        assertTrue(bad.out, bad.out.contains("not indexed"));
+
+        // search takes several images in one run
+        Run many = imgsim("search", photos.resolve("cat.jpg").toString(), q.toString(), "--index", idx.toString(), "-k", "1",
+                "--json");
+        assertEquals(many.toString(), 0, many.code);
+        JsonArray results = json(many).getAsJsonArray();
+        assertEquals(2, results.size());
+        assertEquals(q.toString(), results.get(1).getAsJsonObject().get("query").getAsString());
+        assertTrue(results.get(0).getAsJsonObject().getAsJsonArray("hits").get(0).getAsJsonObject().get("id").getAsString()
+                .endsWith("cat.jpg"));
+        Run manyText = imgsim("search", photos.resolve("cat.jpg").toString(), q.toString(), "--index", idx.toString(), "-k", "1");
+        assertTrue(manyText.out, manyText.out.startsWith("# " + photos.resolve("cat.jpg")));
     }
 
     @Test
@@ -246,7 +287,7 @@ public class CliTest {
         Run bad = imgsim("dupes", "--index", "x", "--threshold", "high");
         assertEquals(2, bad.code);
         assertTrue(bad.err, bad.err.contains("--threshold"));
-        for (String c : new String[] {"index", "search", "dupes", "compare", "matrix", "embed"}) {
+        for (String c : new String[] {"index", "search", "check", "dupes", "compare", "matrix", "embed"}) {
             Run h = imgsim(c, "--help");
             assertEquals(h.toString(), 0, h.code);
             assertTrue(h.out, h.out.startsWith("Usage: imgsim " + c));
