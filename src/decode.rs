@@ -1,4 +1,4 @@
-//! Image files (JPEG, PNG, BMP, GIF, WebP) -> interleaved RGB8, with the colour rules of
+//! Image files (JPEG, PNG, BMP, GIF, WebP, TIFF, JPEG XL) -> interleaved RGB8, with the colour rules of
 //! `pixels.rs` (alpha over white, gray as (g, g, g), 16-bit scaled linearly). The pixel count is
 //! checked against a limit from the file's header, before any pixel buffer is allocated, so a
 //! small file that declares a huge image ("decompression bomb") is refused cheaply.
@@ -9,7 +9,8 @@
 //! `examples/jpeg_decoders.rs`), else by jpeg-decoder's `scale`, else in full by `image`.
 //!
 //! The EXIF orientation of JPEG and WebP files is applied, as photo viewers do: a phone photo
-//! stored sideways with orientation 6 comes back upright.
+//! stored sideways with orientation 6 comes back upright. JPEG XL is decoded by `jxl-oxide` (pure
+//! Rust, single-threaded here), TIFF by `image`'s `tiff` decoder (pure Rust).
 
 use std::io::{BufRead, BufReader, Cursor, Seek};
 use std::path::Path;
@@ -211,15 +212,31 @@ pub fn decode_bytes(bytes: &[u8], what: &str, max_pixels: u64) -> Result<Rgb8> {
     decode_reader(Cursor::new(bytes), what, max_pixels)
 }
 
-fn decode_reader<R: BufRead + Seek>(reader: R, what: &str, max_pixels: u64) -> Result<Rgb8> {
+/// The names of the formats `decode_*` reads, for error messages.
+pub const FORMATS: &str = "JPEG, PNG, BMP, GIF, WebP, TIFF, JPEG XL";
+
+/// A JPEG XL codestream (`FF 0A`) or container (`00 00 00 0C 'JXL ' 0D 0A 87 0A`)?
+fn is_jxl(head: &[u8]) -> bool {
+    head.starts_with(&[0xFF, 0x0A]) || head.starts_with(&[0, 0, 0, 0x0C, b'J', b'X', b'L', b' ', 0x0D, 0x0A, 0x87, 0x0A])
+}
+
+fn decode_reader<R: BufRead + Seek>(mut reader: R, what: &str, max_pixels: u64) -> Result<Rgb8> {
     let bad = |e: &dyn std::fmt::Display| Error::Decode(format!("cannot decode image {what}: {e}"));
+    if is_jxl(reader.fill_buf().map_err(|e| bad(&e))?) {
+        let decoder = jxl_oxide::integration::JxlDecoder::new(reader).map_err(|e| bad(&e))?;
+        return decode_with(decoder, what, max_pixels);
+    }
     let reader = ImageReader::new(reader).with_guessed_format().map_err(|e| bad(&e))?;
     if reader.format().is_none() {
-        return Err(Error::Decode(format!(
-            "{what} is not an image in a supported format (JPEG, PNG, BMP, GIF, WebP) or is empty"
-        )));
+        return Err(Error::Decode(format!("{what} is not an image in a supported format ({FORMATS}) or is empty")));
     }
-    let mut decoder = reader.into_decoder().map_err(|e| bad(&e))?;
+    decode_with(reader.into_decoder().map_err(|e| bad(&e))?, what, max_pixels)
+}
+
+/// Checks the declared size against the limit before decoding, bounds the decoder's memory, and
+/// applies the EXIF orientation.
+fn decode_with<D: ImageDecoder>(mut decoder: D, what: &str, max_pixels: u64) -> Result<Rgb8> {
+    let bad = |e: &dyn std::fmt::Display| Error::Decode(format!("cannot decode image {what}: {e}"));
     let (w, h) = decoder.dimensions();
     let pixels = w as u64 * h as u64;
     check_declared(what, w as u64, h as u64, max_pixels)?;
@@ -277,6 +294,35 @@ mod tests {
         let bytes = encode(DynamicImage::ImageLuma16(gray), ImageFormat::Png);
         assert_eq!(decode_bytes(&bytes, "test", 100).unwrap().data, [7, 7, 7]);
         let _unused: Option<Rgba<u8>> = None;
+    }
+
+    #[test]
+    fn tiff_roundtrips_exactly() {
+        let rgb = ImageBuffer::from_fn(5, 3, |x, y| image::Rgb([x as u8 * 40, y as u8 * 80, 7]));
+        let bytes = encode(DynamicImage::ImageRgb8(rgb.clone()), ImageFormat::Tiff);
+        let img = decode_bytes(&bytes, "test.tiff", 100).unwrap();
+        assert_eq!((img.width, img.height), (5, 3));
+        assert_eq!(img.data, rgb.into_raw());
+    }
+
+    #[test]
+    fn jpeg_xl_lossless_fixture_decodes_to_the_png_pixels() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/fixtures");
+        let jxl = decode_file(&dir.join("rocket_131x97.jxl"), 1 << 20).unwrap();
+        let png = decode_file(&dir.join("rocket_131x97.png"), 1 << 20).unwrap();
+        assert_eq!((jxl.width, jxl.height), (131, 97));
+        assert_eq!(jxl.data, png.data);
+        // the limit comes from the header, before decoding
+        assert!(matches!(decode_file(&dir.join("rocket_131x97.jxl"), 1000), Err(Error::ImageTooLarge(_))));
+        // truncated: jxl-oxide renders what a progressive codestream holds, or refuses; never a crash
+        let bytes = std::fs::read(dir.join("rocket_131x97.jxl")).unwrap();
+        for cut in [bytes.len() / 2, 40, 13] {
+            match decode_bytes(&bytes[..cut], "cut.jxl", 1 << 20) {
+                Ok(img) => assert_eq!((img.width, img.height), (131, 97)),
+                Err(e) => assert!(matches!(e, Error::Decode(_)), "{e:?}"),
+            }
+        }
+        assert!(matches!(decode_bytes(&[0xFF, 0x0A, 1, 2, 3], "tiny.jxl", 1 << 20), Err(Error::Decode(_))));
     }
 
     #[test]

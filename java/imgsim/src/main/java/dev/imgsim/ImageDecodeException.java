@@ -2,7 +2,7 @@ package dev.imgsim;
 
 /**
  * An image file is missing, unreadable, empty, truncated, corrupt, or in an unsupported format
- * (supported: JPEG, PNG, BMP, GIF, WebP).
+ * (supported: JPEG, PNG, BMP, GIF, WebP, TIFF, JPEG XL).
  */
 public class ImageDecodeException extends ImageSimilarityException {
     private static final long serialVersionUID = 1L;

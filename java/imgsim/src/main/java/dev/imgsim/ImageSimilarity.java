@@ -187,7 +187,7 @@ public final class ImageSimilarity implements AutoCloseable {
     }
 
     /**
-     * Decodes an image file natively (JPEG, PNG, BMP, GIF, WebP) and embeds it. The result equals
+     * Decodes an image file natively (JPEG, PNG, BMP, GIF, WebP, TIFF, JPEG XL) and embeds it. The result equals
      * {@code embed(ImageIO.read(file))} up to decoder differences (none for PNG).
      *
      * @param imageFile the file
