@@ -41,9 +41,7 @@ final class CheckCommand extends ModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (k < 1) {
-            throw new IllegalArgumentException("-k must be at least 1, got " + k);
-        }
+        requirePositiveK(k);
         PrintWriter out = out();
         boolean found = false;
         boolean failed = false;

@@ -27,6 +27,13 @@ abstract class ModelCommand {
         return spec.commandLine().getErr();
     }
 
+    /** A usage error unless {@code k} (the -k option) is at least 1. */
+    static void requirePositiveK(int k) {
+        if (k < 1) {
+            throw new IllegalArgumentException("-k must be at least 1, got " + k);
+        }
+    }
+
     /** The file's embedding, or null after saying on standard error why it cannot be read. */
     float[] embedOrReport(ImageSimilarity sim, Path file) {
         try {

@@ -44,9 +44,7 @@ final class SearchCommand extends ModelCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (k < 1) {
-            throw new IllegalArgumentException("-k must be at least 1, got " + k);
-        }
+        requirePositiveK(k);
         PrintWriter out = out();
         if (copies && exact) {
             throw new IllegalArgumentException("--copies and --exact cannot be combined");
