@@ -99,7 +99,7 @@ public final class TextBench {
             b.quality(docs);
         }
         if (part.equals("all") || part.equals("hybrid")) {
-            b.hybrid(docs);
+            b.results.put("TextIndex modes, debian " + docs, HybridBench.run(docs));
         }
         if (part.equals("hybrid")) {
             // quality of the text index's search modes only
@@ -203,65 +203,6 @@ public final class TextBench {
         if (fp32 != null) {
             fp32.close();
         }
-    }
-
-    /**
-     * The text index's search modes on the Debian set, through the public API: each synopsis
-     * queries a TextIndex of the long descriptions; recall@1/@10 and MRR of its own package, and
-     * the median latency of a query (embedding included, one thread).
-     */
-    void hybrid(int n) throws Exception {
-        List<String[]> pkgs = spread(debian(), n);
-        List<String> ids = new ArrayList<>();
-        List<String> docs = new ArrayList<>();
-        for (String[] p : pkgs) {
-            ids.add(p[0]);
-            docs.add(p[2]);
-        }
-        System.out.printf(Locale.ROOT, "%nTextIndex search modes, Debian set: %d synopses query %d long descriptions%n",
-                pkgs.size(), docs.size());
-        Path dir = Files.createTempDirectory("imgsim-textbench-");
-        Map<String, Object> out = new LinkedHashMap<>();
-        try (TextEmbedder text = TextEmbedder.create();
-             dev.imgsim.index.TextIndex idx = dev.imgsim.index.TextIndex.open(dir, text)) {
-            long t0 = System.nanoTime();
-            idx.addAll(ids, docs);
-            idx.commit();
-            System.out.printf(Locale.ROOT, "indexed in %.0f s (embedding + words)%n", (System.nanoTime() - t0) / 1e9);
-            Map<String, java.util.function.BiFunction<String, Integer, List<dev.imgsim.index.Hit>>> modes = new LinkedHashMap<>();
-            modes.put("dense", (q, k) -> idx.search(q, k, dev.imgsim.index.SearchMode.DENSE));
-            modes.put("BM25 (EnglishAnalyzer)", (q, k) -> idx.search(q, k, dev.imgsim.index.SearchMode.BM25));
-            for (int k0 : new int[] {10, 60}) {
-                modes.put("hybrid RRF k=" + k0, (q, k) -> idx.search(q, k, dev.imgsim.index.Fusion.rrf(k0, 1, 1)));
-            }
-            for (double w : new double[] {0.3, 0.5, 0.7}) {
-                modes.put("hybrid linear dense " + w, (q, k) -> idx.search(q, k, dev.imgsim.index.Fusion.linear(w)));
-            }
-            modes.put("hybrid default (" + dev.imgsim.index.TextIndex.DEFAULT_FUSION + ")", (q, k) -> idx.search(q, k));
-            System.out.println("| mode | recall@1 | recall@10 | MRR | median ms/query |");
-            System.out.println("|---|---|---|---|---|");
-            for (Map.Entry<String, java.util.function.BiFunction<String, Integer, List<dev.imgsim.index.Hit>>> m : modes.entrySet()) {
-                int[] ranks = new int[pkgs.size()];
-                double[] ms = new double[pkgs.size()];
-                for (int i = 0; i < pkgs.size(); i++) {
-                    long s = System.nanoTime();
-                    List<dev.imgsim.index.Hit> hits = m.getValue().apply(pkgs.get(i)[1], 100);
-                    ms[i] = (System.nanoTime() - s) / 1e6;
-                    for (int r = 0; r < hits.size(); r++) {
-                        if (hits.get(r).id().equals(ids.get(i))) {
-                            ranks[i] = r + 1;
-                            break;
-                        }
-                    }
-                }
-                out.put(m.getKey(), row(m.getKey(), ranks, String.format(Locale.ROOT, "%.2f", Stats.median(ms))));
-            }
-        } finally {
-            try (java.util.stream.Stream<Path> w = Files.walk(dir)) {
-                w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
-        }
-        results.put("TextIndex modes, debian " + pkgs.size(), out);
     }
 
     static int rank(float[] q, float[][] docs, int target) {
