@@ -67,12 +67,20 @@ public final class Fusion {
         return new Fusion(kind, denseWeight, bm25Weight, rankConstant, depth);
     }
 
+    /** @return how many hits of each method are fused (at least the k asked for) */
+    public int depth() {
+        return depth;
+    }
+
     /**
-     * The fused order of two ranked lists of (id, score), best first.
+     * The fused order of two ranked lists of (id, score), best first: what {@link TextIndex}
+     * does, offered for lists from elsewhere (a search backend's BM25 and kNN results).
      *
+     * @param dense the dense list, best first (its scores are used by linear fusion)
+     * @param bm25 the BM25 list, best first
      * @return ids with their fused scores, best first (ties by id)
      */
-    List<Map.Entry<String, Double>> fuse(List<Map.Entry<String, Double>> dense, List<Map.Entry<String, Double>> bm25) {
+    public List<Map.Entry<String, Double>> fuse(List<Map.Entry<String, Double>> dense, List<Map.Entry<String, Double>> bm25) {
         Map<String, Double> score = new HashMap<>();
         add(score, dense, denseWeight);
         add(score, bm25, bm25Weight);

@@ -37,6 +37,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.imgsim.ImageSimilarity;
 import dev.imgsim.Vectors;
 import dev.imgsim.index.ImageIndex;
+import dev.imgsim.index.ParquetVectors;
 import dev.imgsim.index.VectorIndex;
 
 /**
@@ -249,41 +250,18 @@ public final class OpenSearchImageIndex implements AutoCloseable {
      * @throws IllegalArgumentException if the files cannot be read or a vector has another dimension
      */
     public long bulkLoadParquet(String parquet, String idColumn) {
-        Objects.requireNonNull(parquet, "parquet");
-        Objects.requireNonNull(idColumn, "idColumn");
-        String files = java.nio.file.Files.isDirectory(java.nio.file.Paths.get(parquet)) ? parquet + "/*.parquet" : parquet;
-        String sql = "SELECT CAST(\"" + idColumn.replace("\"", "\"\"") + "\" AS VARCHAR), embedding FROM read_parquet('"
-                + files.replace("'", "''") + "') WHERE embedding IS NOT NULL";
-        java.sql.Connection c;
-        try {
-            c = java.sql.DriverManager.getConnection("jdbc:duckdb:");
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException("reading Parquet needs DuckDB's JDBC driver on the classpath: add"
-                    + " org.duckdb:duckdb_jdbc (" + e.getMessage() + ")", e);
-        }
         List<Object[]> batch = new ArrayList<>(bulkSize);
-        long n = 0;
-        try (java.sql.Connection conn = c; java.sql.Statement st = conn.createStatement();
-                java.sql.ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                Object[] values = (Object[]) rs.getArray(2).getArray();
-                float[] v = new float[values.length];
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = ((Number) values[i]).floatValue();
-                }
-                batch.add(entry(rs.getString(1), v, Collections.emptyMap()));
-                if (batch.size() == bulkSize) {
-                    n += bulk(batch, batch.size());
-                    batch.clear();
-                }
+        long[] n = {0};
+        ParquetVectors.forEach(parquet, idColumn, (id, v) -> {
+            batch.add(entry(id, v, Collections.emptyMap()));
+            if (batch.size() == bulkSize) {
+                n[0] += bulk(batch, batch.size());
+                batch.clear();
             }
-        } catch (java.sql.SQLException e) {
-            throw new IllegalArgumentException("cannot read Parquet " + files + " (column '" + idColumn
-                    + "' and 'embedding'): " + e.getMessage(), e);
-        }
-        n += bulk(batch, batch.size());
+        });
+        n[0] += bulk(batch, batch.size());
         refresh();
-        return n;
+        return n[0];
     }
 
     private Object[] entry(String id, float[] v, Map<String, String> fields) {
