@@ -3,7 +3,6 @@ package dev.imgsim.bench;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -68,7 +67,7 @@ public final class OpenSearchBench {
         List<String[]> rows = new ArrayList<>();
         try (VectorIndex index = VectorIndex.openReadOnly(dir, "synthetic-mixture-42", DIM)) {
             List<List<String>> truth = IndexBench.exactTruth(index, q, rows, n);
-            rows.add(timed("imgsim ImageIndex (embedded, in-process)", q, truth, x -> index.search(x, 10),
+            rows.add(BackendBench.timed("imgsim ImageIndex (embedded, in-process)", q, truth, x -> index.search(x, 10),
                     String.format(Locale.ROOT, "build %.0f s (%.0f vectors/s, add + merge)", embeddedBuild, n / embeddedBuild)));
 
             try (EmbeddedOpenSearch node = EmbeddedOpenSearch.start(Paths.get(System.getProperty("imgsim.test.nodeHome",
@@ -85,35 +84,12 @@ public final class OpenSearchBench {
                 if (loaded != n || os.count() != n) {
                     throw new IllegalStateException("loaded " + loaded + ", counted " + os.count() + ", expected " + n);
                 }
-                rows.add(timed("OpenSearch 2.19 k-NN (HTTP, same JVM)", q, truth, x -> os.search(x, 10), String.format(Locale.ROOT,
+                rows.add(BackendBench.timed("OpenSearch 2.19 k-NN (HTTP, same JVM)", q, truth, x -> os.search(x, 10), String.format(Locale.ROOT,
                         "bulk %.0f s (%.0f vectors/s, 1,000 per request) + force merge %.0f s", bulkS, n / bulkS, mergeS)));
             }
         } finally {
             IndexBench.deleteTree(dir);
         }
-        System.out.println("| engine | recall@10 | p50 ms/query (1 thread) | p99 ms | load |");
-        System.out.println("|---|---|---|---|---|");
-        for (String[] r : rows) {
-            System.out.println("| " + r[0] + " | " + r[1] + " | " + r[2] + " | " + r[3] + " | " + (r.length > 4 ? r[4] : "") + " |");
-        }
-    }
-
-    /** Every query once to warm up, then each timed: a table row with recall@10, p50 and p99. */
-    private static String[] timed(String name, float[][] q, List<List<String>> truth,
-            java.util.function.Function<float[], List<Hit>> search, String load) {
-        for (float[] x : q) {
-            search.apply(x);
-        }
-        double[] s = new double[q.length];
-        double recall = 0;
-        for (int i = 0; i < q.length; i++) {
-            long s0 = System.nanoTime();
-            List<Hit> hits = search.apply(q[i]);
-            s[i] = (System.nanoTime() - s0) / 1e6;
-            recall += IndexBench.recall(truth.get(i), hits);
-        }
-        recall /= q.length;
-        Arrays.sort(s);
-        return new String[] {name, IndexBench.f3(recall), IndexBench.f2(s[s.length / 2]), IndexBench.f2(s[(int) (s.length * 0.99)]), load};
+        BackendBench.print(rows);
     }
 }
