@@ -167,6 +167,30 @@ public final class ImageIndex implements AutoCloseable {
         });
     }
 
+    /**
+     * Adds an image already analysed ({@link ImageSimilarity#analyze}: an upload in memory, an
+     * image analysed on another thread) under {@code id}, with its copy fingerprint, so it is a
+     * copy candidate like an image added from a file; replaces any image indexed under that id.
+     *
+     * @param id the id
+     * @param features the image's features, from a model with this index's dimension
+     * @param fields stored with it and returned by search; may be empty
+     * @throws IllegalArgumentException if the features have another dimension
+     */
+    public void add(String id, CopyFeatures features, Map<String, String> fields) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(features, "features");
+        Objects.requireNonNull(fields, "fields");
+        if (features.embedding().length != index.dimension()) {
+            throw new IllegalArgumentException("features have " + features.embedding().length + " values, the index holds"
+                    + " vectors of " + index.dimension());
+        }
+        index.write(() -> {
+            index.put(id, features.embedding(), fields, null, Copies.field(features));
+            return null;
+        });
+    }
+
     /** See {@link VectorIndex#add}: an embedding made elsewhere (never a copy candidate). */
     public void add(String id, float[] embedding, Map<String, String> fields) {
         index.add(id, embedding, fields);
