@@ -42,13 +42,15 @@ public class ReadmeExamplesTest {
             "import dev.imgsim.index.*;", "import dev.imgsim.text.*;", "import dev.imgsim.langchain4j.*;",
             "import dev.langchain4j.data.document.Document;", "import dev.langchain4j.data.segment.TextSegment;",
             "import dev.langchain4j.model.embedding.EmbeddingModel;", "import dev.langchain4j.rag.content.retriever.*;",
-            "import dev.langchain4j.store.embedding.*;");
+            "import dev.langchain4j.store.embedding.*;", "import dev.imgsim.elasticsearch.*;", "import dev.imgsim.spring.*;",
+            "import dev.imgsim.springai.*;", "import org.springframework.ai.vectorstore.*;");
 
     /** What the README's blocks use without declaring it. */
     private static final String GIVEN = String.join("\n",
             "static File file; static List<BufferedImage> images; static float[] mean, std, embedding;",
             "static List<Path> files; static Path dir; static ImageSimilarity sim; static TextEmbedder text;",
-            "static List<String> list, ids; static String userText; static List<Document> documents;");
+            "static List<String> list, ids; static String userText; static List<Document> documents;",
+            "static org.springframework.context.ApplicationContext springContext; static byte[] uploadedBytes;");
 
     static List<String> javaBlocks(Path readme) throws IOException {
         List<String> blocks = new ArrayList<>();
