@@ -191,6 +191,18 @@ public final class ImageIndex implements AutoCloseable {
         });
     }
 
+    /**
+     * The size and modification time of each indexed file when it was indexed ({@link #addAll},
+     * {@link #add(String, Path)}), by id; images added from memory or as vectors have none.
+     *
+     * @return id to stamp, for every indexed file
+     */
+    public Map<String, FileStamp> fileStamps() {
+        Map<String, FileStamp> out = new java.util.HashMap<>();
+        Ingestion.fileStamps(index, false).forEach((id, s) -> out.put(id, new FileStamp(s[0], s[1])));
+        return out;
+    }
+
     /** See {@link VectorIndex#add}: an embedding made elsewhere (never a copy candidate). */
     public void add(String id, float[] embedding, Map<String, String> fields) {
         index.add(id, embedding, fields);

@@ -184,6 +184,11 @@ final class Ingestion {
 
     /** id -> {size, modified} of every indexed file that has copy features, for skipping unchanged files. */
     private static Map<String, long[]> fileStamps(VectorIndex index) {
+        return fileStamps(index, true);
+    }
+
+    /** id -> {size, modified} of every indexed file (with copy features only, when asked). */
+    static Map<String, long[]> fileStamps(VectorIndex index, boolean withCopyFeaturesOnly) {
         return index.read(s -> {
             Map<String, long[]> out = new HashMap<>();
             Set<String> wanted = Set.of(IndexSchema.ID, IndexSchema.FILE_SIZE, IndexSchema.FILE_MODIFIED);
@@ -195,7 +200,7 @@ final class Ingestion {
                     if (live != null && !live.get(doc)) {
                         continue;
                     }
-                    if (copy == null || !copy.advanceExact(doc)) {
+                    if (withCopyFeaturesOnly && (copy == null || !copy.advanceExact(doc))) {
                         continue; // indexed before copy detection: analyse it again
                     }
                     Document d = sf.document(doc, wanted);
