@@ -93,6 +93,11 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
             + " lies inside one are acted on (default: each file's own folder, so links leading elsewhere are refused).")
     List<Path> roots = new ArrayList<>();
 
+    @Option(names = "--decisions", paramLabel = "FILE", description = "A decisions file exported by the --html review page:"
+            + " its keep/remove choices decide instead of --keep (files without a choice are left alone); with --apply"
+            + " its not-duplicate verdicts are also remembered in the index.")
+    Path decisionsFile;
+
     @Option(names = "--all", description = "Also show groups that `imgsim decisions` marked resolved or split.")
     boolean all;
 
@@ -161,9 +166,10 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
         out.flush();
         if (html != null) {
             List<HtmlReport.Group> sections = new ArrayList<>();
-            for (Shown g : shown) {
-                sections.add(new HtmlReport.Group(String.format(Locale.ROOT, "%d images, similarity &ge; %.4f", g.ids.size(),
-                        g.score), g.ids, List.of()));
+            for (int i = 0; i < shown.size(); i++) {
+                Shown g = shown.get(i);
+                sections.add(keeper(new HtmlReport.Group(String.format(Locale.ROOT, "%d images, similarity &ge; %.4f",
+                        g.ids.size(), g.score), g.ids, List.of()), plan, i + 1));
             }
             HtmlReport.write(html, index, String.format(Locale.ROOT, "cosine similarity &ge; %.3f", threshold), size, sections);
             err().println("imgsim: wrote " + html);
@@ -221,13 +227,15 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
         out.flush();
         if (html != null) {
             List<HtmlReport.Group> sections = new ArrayList<>();
-            for (Shown g : shown) {
+            for (int i = 0; i < shown.size(); i++) {
+                Shown g = shown.get(i);
                 List<String> notes = new ArrayList<>();
                 for (CopyGroup.Pair p : g.pairs) {
-                    notes.add(p.second() + " is " + p.match().describe() + " of " + p.first());
+                    notes.add(p.second() + " is " + p.match().describe() + " (" + p.match().band() + ", " + p.match().transform()
+                            + ") of " + p.first());
                 }
-                sections.add(new HtmlReport.Group(String.format(Locale.ROOT, "%d images, confidence &ge; %.3f", g.ids.size(),
-                        g.score), g.ids, notes));
+                sections.add(keeper(new HtmlReport.Group(String.format(Locale.ROOT, "%d images, confidence &ge; %.3f",
+                        g.ids.size(), g.score), g.ids, notes), plan, i + 1));
             }
             HtmlReport.write(html, index, "verified copies", size, sections);
             err().println("imgsim: wrote " + html);
@@ -241,6 +249,9 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
      */
     private List<Shown> decided(List<Shown> groups) throws IOException {
         Decisions d = Decisions.of(index);
+        if (decisionsFile != null) {
+            d.absorb(Decisions.load(decisionsFile));
+        }
         if (all || d.size() == 0) {
             return groups;
         }
@@ -309,7 +320,7 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
 
     /** The keep/act plan, when --keep, --reference or --action asks for one. */
     private ActionPlan plan(List<Shown> groups, Map<String, FileStamp> stamps) throws IOException {
-        if (keep == null && action == null && references.isEmpty()) {
+        if (keep == null && action == null && references.isEmpty() && decisionsFile == null) {
             return null;
         }
         KeepPolicy policy = keep == null ? KeepPolicy.DEFAULT : KeepPolicy.parse(keep);
@@ -318,6 +329,9 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
             policy = policy.formatOrder(formatOrder);
         }
         ActionPlan.Options o = new ActionPlan.Options().stamps(stamps).roots(roots);
+        if (decisionsFile != null) {
+            o.choices(Decisions.load(decisionsFile).choices());
+        }
         if (action != null) {
             o.action(Action.of(action), to, trash != null ? trash : index.resolve("imgsim-trash"));
         }
@@ -326,6 +340,31 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
             ids.add(g.ids);
         }
         return ActionPlan.plan(ids, policy, o);
+    }
+
+    /** Marks the group's keeper on the review page: the plan's, else the default policy's. */
+    private HtmlReport.Group keeper(HtmlReport.Group section, ActionPlan plan, int group) {
+        if (plan != null) {
+            for (ActionPlan.Kept k : plan.kept()) {
+                if (k.group() == group) {
+                    return section.keep(k.file().toString(), k.why());
+                }
+            }
+            return section;
+        }
+        List<FileFacts> files = new ArrayList<>();
+        for (String id : section.ids) {
+            try {
+                files.add(FileFacts.read(Paths.get(id)));
+            } catch (IOException | RuntimeException notAFile) {
+                // not on disk: no choice to make about it
+            }
+        }
+        if (files.size() < 2) {
+            return section;
+        }
+        FileFacts k = KeepPolicy.DEFAULT.keeper(files);
+        return section.keep(k.path().toString(), KeepPolicy.DEFAULT.why(k, files));
     }
 
     private void keepJson(Json j, ActionPlan plan, int group) {
@@ -403,6 +442,9 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
         ActionPlan.Report r;
         try (Journal j = Journal.append(file)) {
             r = plan.apply(j);
+        }
+        if (decisionsFile != null) {
+            Decisions.of(index).importFrom(decisionsFile);
         }
         err().printf(Locale.ROOT, "imgsim: %d done, %d left alone, %d failed; journal %s (imgsim undo %s reverts it)%n",
                 r.done(), r.skipped(), r.failures().size(), file, file);

@@ -122,6 +122,17 @@ public final class ActionPlan {
         Path trash;
         List<Path> roots = Collections.emptyList();
         Map<String, FileStamp> stamps = Collections.emptyMap();
+        Map<String, String> choices = Collections.emptyMap();
+
+        /**
+         * @param choices content hash to {@code keep} / {@code remove} (a review page's export):
+         *     when given, they decide instead of the keep policy; files without a choice are left alone
+         * @return these options
+         */
+        public Options choices(Map<String, String> choices) {
+            this.choices = choices;
+            return this;
+        }
 
         /**
          * @param action what to do with the files not kept
@@ -206,9 +217,33 @@ public final class ActionPlan {
             if (files.size() < 2) {
                 continue; // fewer than two files left on disk: nothing to choose between
             }
-            FileFacts keeper = policy.keeper(files);
-            kept.add(new Kept(g + 1, keeper.path(), policy.why(keeper, files)));
-            for (FileFacts f : files) {
+            List<FileFacts> remove = new ArrayList<>(files);
+            FileFacts keeper;
+            if (options.choices.isEmpty()) {
+                keeper = policy.keeper(files);
+                kept.add(new Kept(g + 1, keeper.path(), policy.why(keeper, files)));
+            } else {
+                List<FileFacts> keep = new ArrayList<>();
+                remove.clear();
+                for (FileFacts f : files) {
+                    String c = options.choices.get(f.sha256());
+                    if ("keep".equals(c)) {
+                        keep.add(f);
+                    } else if ("remove".equals(c)) {
+                        remove.add(f);
+                    }
+                }
+                if (keep.isEmpty()) {
+                    for (FileFacts f : remove) {
+                        steps.add(new Step(g + 1, f.path(), null, options.action, null, "no file of its group is marked keep"
+                                + " on the review page: the group's last copy is left alone", f.size(), null));
+                    }
+                    continue;
+                }
+                keeper = policy.keeper(keep);
+                kept.add(new Kept(g + 1, keeper.path(), "marked keep on the review page"));
+            }
+            for (FileFacts f : remove) {
                 if (f == keeper) {
                     continue;
                 }

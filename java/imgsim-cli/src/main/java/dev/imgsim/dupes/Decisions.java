@@ -41,6 +41,7 @@ public final class Decisions {
     private final Path file;
     private final Set<String> notDuplicate = new HashSet<>();
     private final List<Set<String>> resolved = new ArrayList<>();
+    private final java.util.Map<String, String> choices = new java.util.HashMap<>();
     private int count;
 
     private Decisions(Path file) {
@@ -91,10 +92,38 @@ public final class Decisions {
             notDuplicate.add(String.join(",", shas));
         } else if (verdict.equals("resolved")) {
             resolved.add(shas);
+        } else if (verdict.equals("keep") || verdict.equals("remove")) {
+            if (shas.size() != 1) {
+                throw new IllegalArgumentException("a " + verdict + " choice names one content");
+            }
+            choices.put(shas.iterator().next(), verdict);
         } else {
-            throw new IllegalArgumentException("unknown verdict '" + verdict + "' (not-duplicate or resolved)");
+            throw new IllegalArgumentException("unknown verdict '" + verdict + "' (not-duplicate, resolved, keep or remove)");
         }
         count++;
+    }
+
+    /**
+     * The review page's per-file choices: content hash to {@code keep} or {@code remove}, what
+     * {@code imgsim dupes --decisions FILE} carries out.
+     *
+     * @return the choices (unmodifiable)
+     */
+    public java.util.Map<String, String> choices() {
+        return Collections.unmodifiableMap(choices);
+    }
+
+    /**
+     * Takes the verdicts of another set in memory too (nothing is written), e.g. a review page's
+     * file on top of an index's own.
+     *
+     * @param other more verdicts
+     */
+    public void absorb(Decisions other) {
+        notDuplicate.addAll(other.notDuplicate);
+        resolved.addAll(other.resolved);
+        choices.putAll(other.choices);
+        count += other.count;
     }
 
     /** @return the number of verdicts */

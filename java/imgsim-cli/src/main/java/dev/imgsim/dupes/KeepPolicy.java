@@ -218,7 +218,7 @@ public final class KeepPolicy {
     private static String describe(Rule r, FileFacts f) {
         switch (r) {
             case LARGEST:
-                return f.pixels() == 0 ? "size unknown" : String.format(Locale.ROOT, "%.1f MP", f.pixels() / 1e6);
+                return f.pixels() == 0 ? "size unknown" : String.format(Locale.ROOT, "%.2f MP", f.pixels() / 1e6);
             case BIGGEST_FILE:
                 return f.size() + " bytes";
             case BEST_FORMAT:
