@@ -2,6 +2,12 @@ package dev.imgsim.spark;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.collect_list;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.greatest;
+import static org.apache.spark.sql.functions.least;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.regexp_replace;
 import static org.apache.spark.sql.functions.size;
 
 import java.io.Serializable;
@@ -90,6 +96,11 @@ public final class ImageDuplicates implements Serializable {
     private final int hashTables;
     /** @serial seed of the random projections */
     private final long seed;
+    /** @serial whether find() verifies candidates and returns copies only */
+    private final boolean verifyCopies;
+
+    /** Marks the 90-degree view of an image among the candidate vectors (never in an id). */
+    private static final String TURNED = "\u0000turned";
 
     private ImageDuplicates(Builder b) {
         this.minSimilarity = b.minSimilarity;
@@ -101,6 +112,7 @@ public final class ImageDuplicates implements Serializable {
         this.bucketLength = b.bucketLength;
         this.hashTables = b.hashTables;
         this.seed = b.seed;
+        this.verifyCopies = b.verifyCopies;
     }
 
     /** @return default settings: threshold 0.95, signature bands, columns {@code path} and {@code embedding} */
@@ -142,6 +154,25 @@ public final class ImageDuplicates implements Serializable {
         }
         Dataset<Row> vectors = embedded.filter(col(embeddingColumn).isNotNull())
                 .select(col(idColumn).cast("string").as("id"), col(embeddingColumn).as("v"));
+        if (verifyCopies) {
+            requireFeatures(names);
+            // candidates: near by either view (a copy turned 90 or 270 degrees is near the other's turned view)
+            Dataset<Row> turned = embedded.filter(col(ImageEmbeddings.TURNED_EMBEDDING).isNotNull())
+                    .select(concat(col(idColumn).cast("string"), lit(TURNED)).as("id"),
+                            col(ImageEmbeddings.TURNED_EMBEDDING).as("v"));
+            Dataset<Row> pairs = candidates(vectors.union(turned));
+            Dataset<Row> merged = pairs.select(regexp_replace(col("id_a"), TURNED, "").as("a"),
+                    regexp_replace(col("id_b"), TURNED, "").as("b"), col("similarity"))
+                    .filter(col("a").notEqual(col("b")))
+                    .select(least(col("a"), col("b")).as("id_a"), greatest(col("a"), col("b")).as("id_b"), col("similarity"))
+                    .groupBy("id_a", "id_b").agg(max("similarity").as("similarity"));
+            Dataset<Row> verified = verify(merged, embedded);
+            return verified.filter(col("copy")).orderBy(col("confidence").desc(), col("id_a"), col("id_b"));
+        }
+        return candidates(vectors);
+    }
+
+    private Dataset<Row> candidates(Dataset<Row> vectors) {
         switch (method) {
             case EXACT:
                 return exact(vectors);
@@ -150,6 +181,66 @@ public final class ImageDuplicates implements Serializable {
             default:
                 return bands(vectors);
         }
+    }
+
+    private void requireFeatures(List<String> names) {
+        for (String c : new String[] {ImageEmbeddings.TURNED_EMBEDDING, ImageEmbeddings.FINGERPRINT}) {
+            if (!names.contains(c)) {
+                throw new IllegalArgumentException("verifying copies needs the column '" + c + "': embed with"
+                        + " ImageEmbeddings.builder().copyFeatures(true) (columns: " + names + ")");
+            }
+        }
+    }
+
+    /** The columns {@link #verify} adds to each pair. */
+    private static final StructType VERIFIED = DataTypes.createStructType(Arrays.asList(
+            DataTypes.createStructField("id_a", DataTypes.StringType, false),
+            DataTypes.createStructField("id_b", DataTypes.StringType, false),
+            DataTypes.createStructField("similarity", DataTypes.DoubleType, false),
+            DataTypes.createStructField("copy", DataTypes.BooleanType, false),
+            DataTypes.createStructField("band", DataTypes.StringType, false),
+            DataTypes.createStructField("confidence", DataTypes.DoubleType, false),
+            DataTypes.createStructField("transform", DataTypes.StringType, false),
+            DataTypes.createStructField("verification", DataTypes.DoubleType, false)));
+
+    /**
+     * Verifies candidate pairs on the images' copy features, as {@code imgsim dupes} and
+     * {@code ImageIndex.copies()} do: each pair gets the copy decision of
+     * {@code ImageSimilarity.verify} (turns, mirrors, crops, padding and screenshots found by
+     * aligning the fingerprints), its band, confidence and transform. Pairs whose images lack
+     * features (failed rows) are dropped.
+     *
+     * @param pairs columns {@code id_a}, {@code id_b}, {@code similarity} (e.g. from {@link #find})
+     * @param embedded the output of {@code ImageEmbeddings} built with {@code copyFeatures(true)}
+     * @return columns {@code id_a, id_b, similarity, copy, band, confidence, transform, verification}
+     * @throws IllegalArgumentException if the features or pair columns are missing
+     */
+    public Dataset<Row> verify(Dataset<Row> pairs, Dataset<Row> embedded) {
+        Objects.requireNonNull(pairs, "pairs");
+        Objects.requireNonNull(embedded, "embedded");
+        List<String> names = Arrays.asList(embedded.schema().fieldNames());
+        requireFeatures(names);
+        Dataset<Row> f = embedded.filter(col(embeddingColumn).isNotNull().and(col(ImageEmbeddings.FINGERPRINT).isNotNull()))
+                .select(col(idColumn).cast("string").as("fid"), col(embeddingColumn).as("e"),
+                        col(ImageEmbeddings.TURNED_EMBEDDING).as("t"), col(ImageEmbeddings.FINGERPRINT).as("fp"));
+        Dataset<Row> fa = f.toDF("fa", "ea", "ta", "fpa");
+        Dataset<Row> fb = f.toDF("fb", "eb", "tb", "fpb");
+        Dataset<Row> joined = pairs.join(fa, col("id_a").equalTo(col("fa"))).join(fb, col("id_b").equalTo(col("fb")))
+                .select("id_a", "id_b", "similarity", "ea", "ta", "fpa", "eb", "tb", "fpb");
+        return joined.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
+            List<Row> out = new ArrayList<>();
+            while (rows.hasNext()) {
+                Row r = rows.next();
+                dev.imgsim.CopyFeatures a = new dev.imgsim.CopyFeatures(floats(r.getList(3)), floats(r.getList(4)),
+                        (byte[]) r.get(5));
+                dev.imgsim.CopyFeatures b = new dev.imgsim.CopyFeatures(floats(r.getList(6)), floats(r.getList(7)),
+                        (byte[]) r.get(8));
+                dev.imgsim.Match m = dev.imgsim.ImageSimilarity.verify(a, b);
+                out.add(RowFactory.create(r.getString(0), r.getString(1), r.getDouble(2), m.isCopy(), m.band().name(),
+                        m.confidence(), m.transform().name(), m.verification()));
+            }
+            return out.iterator();
+        }, Encoders.row(VERIFIED));
     }
 
     private static final StructType PAIRS = DataTypes.createStructType(Arrays.asList(
@@ -328,6 +419,7 @@ public final class ImageDuplicates implements Serializable {
         private String idColumn = "path";
         private String embeddingColumn = ImageEmbeddings.EMBEDDING;
         private int bands = 24;
+        private boolean verifyCopies;
         private int bitsPerBand;
         private double bucketLength = 0.05;
         private int hashTables = 4;
@@ -432,6 +524,20 @@ public final class ImageDuplicates implements Serializable {
          */
         public Builder seed(long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /**
+         * Verify each candidate pair (found by either image's view at {@link #minSimilarity(double)},
+         * so set it low, e.g. 0.7, to reach cropped and padded copies) and return only verified
+         * copies, with columns {@code copy, band, confidence, transform, verification}: the same
+         * decision as {@code imgsim dupes}. Needs {@code ImageEmbeddings.builder().copyFeatures(true)}.
+         *
+         * @param verify true to verify (default false: pairs by cosine alone)
+         * @return this builder
+         */
+        public Builder verifyCopies(boolean verify) {
+            this.verifyCopies = verify;
             return this;
         }
 

@@ -17,6 +17,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
+import dev.imgsim.CopyFeatures;
 import dev.imgsim.ImageSimilarity;
 import dev.imgsim.ImageSimilarityException;
 import dev.imgsim.ModelLoadException;
@@ -58,6 +59,10 @@ public final class ImageEmbeddings implements Serializable {
     public static final String EMBEDDING = "embedding";
     /** Name of the column with the error ({@code string}, null when the image was embedded). */
     public static final String ERROR = "error";
+    /** With {@link Builder#copyFeatures(boolean)}: the embedding of the image turned 90 degrees (array of float). */
+    public static final String TURNED_EMBEDDING = "turned_embedding";
+    /** With {@link Builder#copyFeatures(boolean)}: the copy fingerprint (binary, {@code CopyFeatures.FINGERPRINT_BYTES}). */
+    public static final String FINGERPRINT = "fingerprint";
 
     /** @serial model path or shipped file name; null for the bundled model */
     private final String model;
@@ -71,6 +76,8 @@ public final class ImageEmbeddings implements Serializable {
     private final long maxPixels;
     /** @serial whether the content column stays in the output */
     private final boolean keepContent;
+    /** @serial whether the copy features (turned embedding, fingerprint) are added */
+    private final boolean copyFeatures;
 
     private ImageEmbeddings(Builder b) {
         this.model = b.model;
@@ -79,6 +86,7 @@ public final class ImageEmbeddings implements Serializable {
         this.threadsPerTask = b.threadsPerTask;
         this.maxPixels = b.maxPixels;
         this.keepContent = b.keepContent;
+        this.copyFeatures = b.copyFeatures;
     }
 
     /** @return settings with every default: bundled model, columns {@code content} and {@code path} */
@@ -88,7 +96,8 @@ public final class ImageEmbeddings implements Serializable {
 
     /**
      * The output schema for an input schema: the input's columns (without the content column
-     * unless {@link Builder#keepContent(boolean)}), then {@code embedding} and {@code error}.
+     * unless {@link Builder#keepContent(boolean)}), then {@code embedding} and {@code error} (and with
+     * {@link Builder#copyFeatures(boolean)}, {@code turned_embedding} and {@code fingerprint}).
      *
      * @param input the input dataset's schema
      * @return the output schema
@@ -99,7 +108,8 @@ public final class ImageEmbeddings implements Serializable {
         binaryColumn(input);
         List<StructField> fields = new ArrayList<>();
         for (StructField f : input.fields()) {
-            if (f.name().equals(EMBEDDING) || f.name().equals(ERROR)) {
+            if (f.name().equals(EMBEDDING) || f.name().equals(ERROR) || (copyFeatures
+                    && (f.name().equals(TURNED_EMBEDDING) || f.name().equals(FINGERPRINT)))) {
                 throw new IllegalArgumentException("the input already has a column named '" + f.name()
                         + "'; rename or drop it before embedding");
             }
@@ -109,6 +119,10 @@ public final class ImageEmbeddings implements Serializable {
         }
         fields.add(DataTypes.createStructField(EMBEDDING, DataTypes.createArrayType(DataTypes.FloatType, false), true));
         fields.add(DataTypes.createStructField(ERROR, DataTypes.StringType, true));
+        if (copyFeatures) {
+            fields.add(DataTypes.createStructField(TURNED_EMBEDDING, DataTypes.createArrayType(DataTypes.FloatType, false), true));
+            fields.add(DataTypes.createStructField(FINGERPRINT, DataTypes.BinaryType, true));
+        }
         return DataTypes.createStructType(fields);
     }
 
@@ -182,6 +196,8 @@ public final class ImageEmbeddings implements Serializable {
                         sim = settings.model();
                     }
                     float[] embedding = null;
+                    float[] turned = null;
+                    byte[] fingerprint = null;
                     String error = null;
                     Object name = id >= 0 ? r.get(id) : null;
                     byte[] bytes = r.isNullAt(content) ? null : (byte[]) r.get(content);
@@ -189,7 +205,14 @@ public final class ImageEmbeddings implements Serializable {
                         error = "no image: column '" + settings.contentColumn + "' is null";
                     } else {
                         try {
-                            embedding = sim.embed(bytes, name == null ? null : name.toString());
+                            if (settings.copyFeatures) {
+                                CopyFeatures f = sim.analyze(bytes, name == null ? null : name.toString());
+                                embedding = f.embedding();
+                                turned = f.turnedEmbedding();
+                                fingerprint = f.fingerprint();
+                            } else {
+                                embedding = sim.embed(bytes, name == null ? null : name.toString());
+                            }
                         } catch (ModelLoadException e) {
                             throw e;
                         } catch (ImageSimilarityException e) {
@@ -197,7 +220,7 @@ public final class ImageEmbeddings implements Serializable {
                         }
                     }
                     int n = settings.keepContent ? width : width - 1;
-                    Object[] values = new Object[n + 2];
+                    Object[] values = new Object[n + (settings.copyFeatures ? 4 : 2)];
                     for (int i = 0, j = 0; i < width; i++) {
                         if (settings.keepContent || i != content) {
                             values[j++] = r.get(i);
@@ -205,6 +228,10 @@ public final class ImageEmbeddings implements Serializable {
                     }
                     values[n] = embedding;
                     values[n + 1] = error;
+                    if (settings.copyFeatures) {
+                        values[n + 2] = turned;
+                        values[n + 3] = fingerprint;
+                    }
                     return RowFactory.create(values);
                 }
             };
@@ -219,6 +246,7 @@ public final class ImageEmbeddings implements Serializable {
         private int threadsPerTask;
         private long maxPixels;
         private boolean keepContent;
+        private boolean copyFeatures;
 
         private Builder() {
         }
@@ -289,6 +317,17 @@ public final class ImageEmbeddings implements Serializable {
          */
         public Builder keepContent(boolean keep) {
             this.keepContent = keep;
+            return this;
+        }
+
+        /**
+         * @param add also analyse each image for copy detection: adds {@code turned_embedding} and
+         *     {@code fingerprint} (about 4 KB per image), which {@link ImageDuplicates.Builder#verifyCopies(boolean)}
+         *     needs (default false)
+         * @return this builder
+         */
+        public Builder copyFeatures(boolean add) {
+            this.copyFeatures = add;
             return this;
         }
 

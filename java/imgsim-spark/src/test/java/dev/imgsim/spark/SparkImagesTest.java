@@ -150,6 +150,56 @@ public class SparkImagesTest {
     }
 
     @Test
+    public void verifiedCopiesAreTheLibrarysDecisionAndTurnedCopiesAreFound() throws IOException {
+        Path dir = tmp.newFolder("copies").toPath();
+        Path samples = Paths.get(System.getProperty("imgsim.root", ".")).resolve("samples");
+        for (String name : new String[] {"astronaut.jpg", "chelsea.jpg", "chelsea-cropped-brighter.jpg", "coffee.jpg",
+            "rocket.jpg"}) {
+            Files.copy(samples.resolve(name), dir.resolve(name));
+        }
+        // the astronaut turned 90 degrees: far from the original by cosine, found through the turned view
+        BufferedImage a = ImageIO.read(samples.resolve("astronaut.jpg").toFile());
+        BufferedImage turned = new BufferedImage(a.getHeight(), a.getWidth(), BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < a.getHeight(); y++) {
+            for (int x = 0; x < a.getWidth(); x++) {
+                turned.setRGB(y, a.getWidth() - 1 - x, a.getRGB(x, y));
+            }
+        }
+        ImageIO.write(turned, "png", dir.resolve("astronaut-turned.png").toFile());
+        Dataset<Row> features = ImageEmbeddings.builder().copyFeatures(true).build()
+                .transform(spark.read().format("binaryFile").load(dir.toString())).cache();
+        List<Row> copies = ImageDuplicates.builder().minSimilarity(0.5).method(ImageDuplicates.Method.EXACT).verifyCopies(true)
+                .build().find(features).collectAsList();
+        Map<String, Row> found = new HashMap<>();
+        for (Row p : copies) {
+            String x = p.getString(0).substring(p.getString(0).lastIndexOf('/') + 1);
+            String y = p.getString(1).substring(p.getString(1).lastIndexOf('/') + 1);
+            found.put(x.compareTo(y) < 0 ? x + "|" + y : y + "|" + x, p);
+            assertTrue(p.toString(), p.getBoolean(p.fieldIndex("copy")));
+        }
+        assertEquals(copies.toString(), new HashSet<>(Arrays.asList("astronaut-turned.png|astronaut.jpg",
+                "chelsea-cropped-brighter.jpg|chelsea.jpg")), found.keySet());
+        // each verdict is the single-JVM library's for the same two files
+        for (Map.Entry<String, Row> e : found.entrySet()) {
+            String[] names = e.getKey().split("\\|");
+            dev.imgsim.Match m = sim.compare(dir.resolve(names[0]), dir.resolve(names[1]));
+            Row p = e.getValue();
+            assertEquals(e.getKey(), m.band().name(), p.getString(p.fieldIndex("band")));
+            assertEquals(e.getKey(), m.confidence(), p.getDouble(p.fieldIndex("confidence")), 1e-6);
+        }
+        assertTrue("the turn is named: " + found, found.get("astronaut-turned.png|astronaut.jpg").getString(
+                found.get("astronaut-turned.png|astronaut.jpg").fieldIndex("transform")).startsWith("TURN_"));
+        try {
+            ImageDuplicates.builder().verifyCopies(true).build().find(ImageEmbeddings.builder().build().transform(
+                    spark.read().format("binaryFile").load(dir.toString())));
+            org.junit.Assert.fail("verified without features");
+        } catch (IllegalArgumentException expected) {
+            assertTrue(expected.getMessage(), expected.getMessage().contains("copyFeatures(true)"));
+        }
+        features.unpersist();
+    }
+
+    @Test
     public void bitsPerBandFollowTheThreshold() {
         assertEquals(16, ImageDuplicates.bitsFor(0.95, 24));
         assertTrue(ImageDuplicates.bitsFor(0.9, 24) < ImageDuplicates.bitsFor(0.95, 24));
