@@ -38,6 +38,12 @@ import dev.imgsim.index.VectorIndex;
  * changed: a vector field of another dimension (another model) is refused with
  * {@link ElasticsearchIndexException} before any document is sent.
  *
+ * <p><b>Resumable loads</b>: every document carries a checksum of its vector, fields (and text);
+ * each bulk request is preceded by one {@code mget} of its ids, and documents already in the
+ * cluster with the same checksum are skipped. A load killed half-way is simply run again: it
+ * writes what is missing or changed, and {@link ElasticsearchIndexBuilder#progress} reports
+ * processed / written / skipped after each request.
+ *
  * <p><b>Results</b> are imgsim-index's {@link Hit}, as from the embedded index: Elasticsearch
  * scores {@code dot_product} as (1 + cos) / 2, and {@code Hit.similarity()} gives the cosine back.
  *
@@ -120,7 +126,8 @@ public final class ElasticsearchImageIndex implements AutoCloseable {
      * Every vector of a request is checked before the request is sent.
      *
      * @param vectors id to vector; the values are L2-normalised here
-     * @return the number of documents written
+     * @return the documents of this load now in the index: written, or found there unchanged (a load
+     *     run again after a crash skips what it already wrote; see {@link ElasticsearchIndexBuilder#progress})
      * @throws IllegalArgumentException if a vector's size is not the index's dimension
      * @throws ElasticsearchBulkException if the cluster rejected documents: each is named, the
      *     others were written
@@ -141,7 +148,8 @@ public final class ElasticsearchImageIndex implements AutoCloseable {
      * refreshes; the same as {@code bulkLoad(index.vectors())}.
      *
      * @param index an open index whose dimension is this index's
-     * @return the number of documents written
+     * @return the documents of this load now in the index: written, or found there unchanged (a load
+     *     run again after a crash skips what it already wrote; see {@link ElasticsearchIndexBuilder#progress})
      * @throws IllegalArgumentException if the dimensions differ (checked before anything is sent)
      */
     public long bulkLoad(ImageIndex index) {
@@ -153,7 +161,8 @@ public final class ElasticsearchImageIndex implements AutoCloseable {
      * refreshes.
      *
      * @param index an open index whose dimension is this index's
-     * @return the number of documents written
+     * @return the documents of this load now in the index: written, or found there unchanged (a load
+     *     run again after a crash skips what it already wrote; see {@link ElasticsearchIndexBuilder#progress})
      * @throws IllegalArgumentException if the dimensions differ (checked before anything is sent)
      * @throws ElasticsearchBulkException if the cluster rejected documents (each is named)
      */
@@ -177,7 +186,8 @@ public final class ElasticsearchImageIndex implements AutoCloseable {
      *
      * @param parquet a Parquet file, a folder of them (as Spark writes) or a glob
      * @param idColumn the column to use as the document id ({@code path} for EmbedImagesJob's output)
-     * @return the number of documents written
+     * @return the documents of this load now in the index: written, or found there unchanged (a load
+     *     run again after a crash skips what it already wrote; see {@link ElasticsearchIndexBuilder#progress})
      * @throws IllegalStateException if DuckDB's JDBC driver is not on the classpath
      * @throws IllegalArgumentException if the files cannot be read or a vector has another dimension
      */

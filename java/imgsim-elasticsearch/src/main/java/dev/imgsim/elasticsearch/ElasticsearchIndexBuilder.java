@@ -34,6 +34,7 @@ public abstract class ElasticsearchIndexBuilder<B extends ElasticsearchIndexBuil
     int replicas;
     int bulkSize = 500;
     Duration timeout = Duration.ofSeconds(60);
+    dev.imgsim.index.LoadListener listener;
 
     ElasticsearchIndexBuilder(String url, String name) {
         this.url = Objects.requireNonNull(url, "url");
@@ -164,6 +165,15 @@ public abstract class ElasticsearchIndexBuilder<B extends ElasticsearchIndexBuil
         return self();
     }
 
+    /**
+     * @param listener hears each load's progress (processed, written, skipped as already there)
+     * @return this builder
+     */
+    public B progress(dev.imgsim.index.LoadListener listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
+        return self();
+    }
+
     /** Connects (or takes the given client), then creates the index or checks the existing one. */
     EsStore connect(String body, String textField) {
         if (dimension == 0) {
@@ -190,6 +200,7 @@ public abstract class ElasticsearchIndexBuilder<B extends ElasticsearchIndexBuil
         }
         try {
             EsStore store = new EsStore(c, own, url, name, dimension, type, numCandidates, oversample, bulkSize);
+            store.listener = listener;
             store.createOrCheck(body, textField);
             return store;
         } catch (RuntimeException e) {

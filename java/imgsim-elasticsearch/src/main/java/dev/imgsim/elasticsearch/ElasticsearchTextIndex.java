@@ -117,7 +117,8 @@ public final class ElasticsearchTextIndex implements AutoCloseable {
      * Embeds and bulk-loads texts (in order), then refreshes.
      *
      * @param texts id to text
-     * @return the number of documents written
+     * @return the documents of this load now in the index: written, or found there unchanged (a load
+     *     run again after a crash skips what it already wrote; see {@link ElasticsearchIndexBuilder#progress})
      * @throws ElasticsearchBulkException if the cluster rejected documents (each is named, the
      *     others were written)
      */

@@ -38,6 +38,8 @@ final class EsStore implements AutoCloseable {
     static final String VECTOR_FIELD = "embedding";
     static final String FIELDS = "fields";
     static final String TEXT_FIELD = "text";
+    /** A digest of what a document holds: a load run again skips documents already there with the same one. */
+    static final String CHECKSUM = "checksum";
 
     final ElasticsearchClient client;
     private final RestClient own;
@@ -48,6 +50,7 @@ final class EsStore implements AutoCloseable {
     private final int numCandidates;
     private final double oversample;
     final int bulkSize;
+    dev.imgsim.index.LoadListener listener;
 
     EsStore(ElasticsearchClient client, RestClient own, String url, String name, int dimension, VectorIndexType type,
             int numCandidates, double oversample, int bulkSize) {
@@ -76,8 +79,8 @@ final class EsStore implements AutoCloseable {
         return String.format(Locale.ROOT, "{\"settings\":{\"index\":{\"number_of_shards\":%d,\"number_of_replicas\":%d}},"
                 + "\"mappings\":{\"dynamic_templates\":[{\"stored_fields\":{\"path_match\":\"%s.*\",\"mapping\":{\"type\":\"keyword\"}}}],"
                 + "\"properties\":{%s\"%s\":{\"type\":\"dense_vector\",\"dims\":%d,\"index\":true,\"similarity\":\"dot_product\","
-                + "\"index_options\":%s},\"%s\":{\"type\":\"object\"}}}}",
-                shards, replicas, FIELDS, text, VECTOR_FIELD, dimension, options, FIELDS);
+                + "\"index_options\":%s},\"%s\":{\"type\":\"object\"},\"%s\":{\"type\":\"keyword\",\"index\":false}}}}",
+                shards, replicas, FIELDS, text, VECTOR_FIELD, dimension, options, FIELDS, CHECKSUM);
     }
 
     void createOrCheck(String body, String textField) {
@@ -136,12 +139,14 @@ final class EsStore implements AutoCloseable {
         final float[] unit;
         final Map<String, String> fields;
         final String text;
+        final String checksum;
 
         Doc(String id, float[] unit, Map<String, String> fields, String text) {
             this.id = id;
             this.unit = unit;
             this.fields = fields;
             this.text = text;
+            this.checksum = dev.imgsim.index.DocumentChecksum.of(unit, fields, text);
         }
     }
 
@@ -170,6 +175,8 @@ final class EsStore implements AutoCloseable {
         private final List<Doc> batch = new ArrayList<>(bulkSize);
         private final Map<String, String> failures = new LinkedHashMap<>();
         private long written;
+        private long skipped;
+        private long processed;
 
         void add(Doc d) {
             batch.add(d);
@@ -182,11 +189,20 @@ final class EsStore implements AutoCloseable {
             if (batch.isEmpty()) {
                 return;
             }
+            processed += batch.size();
+            List<Doc> send = unchanged(batch);
+            skipped += batch.size() - send.size();
+            if (send.isEmpty()) {
+                batch.clear();
+                report();
+                return;
+            }
             BulkRequest.Builder req = new BulkRequest.Builder().index(name);
-            for (Doc d : batch) {
+            for (Doc d : send) {
                 Map<String, Object> body = new HashMap<>();
                 body.put(VECTOR_FIELD, d.unit);
                 body.put(FIELDS, d.fields);
+                body.put(CHECKSUM, d.checksum);
                 if (d.text != null) {
                     body.put(TEXT_FIELD, d.text);
                 }
@@ -202,11 +218,44 @@ final class EsStore implements AutoCloseable {
                     }
                 }
             }
-            written += batch.size() - failed;
+            written += send.size() - failed;
             batch.clear();
+            report();
         }
 
-        /** Sends what is left, refreshes, and returns the count or reports every rejected document. */
+        private void report() {
+            if (listener != null) {
+                listener.progress(processed, written, skipped);
+            }
+        }
+
+        /** The documents of a batch not already in the cluster with the same checksum (one mget). */
+        private List<Doc> unchanged(List<Doc> docs) {
+            List<String> ids = new ArrayList<>(docs.size());
+            for (Doc d : docs) {
+                ids.add(d.id);
+            }
+            co.elastic.clients.elasticsearch.core.MgetResponse<JsonNode> r = call("look up documents of",
+                    () -> client.mget(m -> m.index(name).ids(ids).sourceIncludes(CHECKSUM), JsonNode.class));
+            Map<String, String> stored = new java.util.HashMap<>();
+            for (co.elastic.clients.elasticsearch.core.mget.MultiGetResponseItem<JsonNode> item : r.docs()) {
+                if (item.isResult() && item.result().found() && item.result().source() != null) {
+                    stored.put(item.result().id(), item.result().source().path(CHECKSUM).asText());
+                }
+            }
+            List<Doc> send = new ArrayList<>();
+            for (Doc d : docs) {
+                if (!d.checksum.equals(stored.get(d.id))) {
+                    send.add(d);
+                }
+            }
+            return send;
+        }
+
+        /**
+         * Sends what is left, refreshes, and returns the documents now in the cluster from this
+         * load (written or found there unchanged), or reports every rejected document.
+         */
         long finish() {
             flush();
             refresh();
@@ -216,7 +265,7 @@ final class EsStore implements AutoCloseable {
                         + " of index '" + name + "' (" + written + " written), e.g. '" + first.getKey() + "': " + first.getValue()
                         + "; failures() lists each", written, failures);
             }
-            return written;
+            return written + skipped;
         }
     }
 

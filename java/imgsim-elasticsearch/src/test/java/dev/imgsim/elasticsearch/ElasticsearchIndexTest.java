@@ -168,6 +168,21 @@ public class ElasticsearchIndexTest {
             assertTrue(top.get(0).id(), top.get(0).id().endsWith("/chelsea.jpg"));
             assertEquals(1.0, top.get(0).similarity(), 1e-3);
             assertTrue(top.get(1).id(), top.get(1).id().endsWith("/chelsea-cropped-brighter.jpg"));
+            // the same files without Spark's _SUCCESS marker: a job that did not finish is refused
+            Path unfinished = tmp.newFolder("unfinished.parquet").toPath();
+            try (java.util.stream.Stream<Path> files = Files.list(parquet)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    if (!f.getFileName().toString().equals("_SUCCESS")) {
+                        Files.copy(f, unfinished.resolve(f.getFileName()));
+                    }
+                }
+            }
+            try {
+                es.bulkLoadParquet(unfinished.toString(), "path");
+                fail("an unfinished job's output was loaded");
+            } catch (IllegalArgumentException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains("_SUCCESS"));
+            }
             es.deleteIndex();
         }
     }
@@ -232,6 +247,59 @@ public class ElasticsearchIndexTest {
                 fail("no bad document in this load: " + e.failures());
             }
             assertEquals(13, es.count());
+            es.deleteIndex();
+        }
+    }
+
+    @Test
+    public void aLoadRunAgainAfterACrashSkipsWhatItWroteAndRewritesWhatChanged() {
+        Map<String, float[]> docs = new LinkedHashMap<>();
+        Random rnd = new Random(3);
+        for (int i = 0; i < 45; i++) {
+            float[] v = new float[8];
+            for (int j = 0; j < 8; j++) {
+                v[j] = (float) rnd.nextGaussian();
+            }
+            docs.put("d-" + i, v);
+        }
+        List<long[]> progress = new ArrayList<>();
+        try (ElasticsearchImageIndex es = ElasticsearchImageIndex.builder(node.url(), "resume").dimension(8).bulkSize(10)
+                .progress((p, w, sk) -> progress.add(new long[] {p, w, sk})).open()) {
+            java.util.Iterator<Map.Entry<String, float[]>> all = docs.entrySet().iterator();
+            int[] n = {0};
+            java.util.Iterator<Map.Entry<String, float[]>> dying = new java.util.Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return all.hasNext();
+                }
+
+                @Override
+                public Map.Entry<String, float[]> next() {
+                    if (++n[0] > 25) {
+                        throw new IllegalStateException("the loading process died");
+                    }
+                    return all.next();
+                }
+            };
+            try {
+                es.bulkLoad(dying);
+                fail("the load went on");
+            } catch (IllegalStateException expected) {
+                // as if the process had crashed after its second bulk request
+            }
+            es.refresh();
+            assertEquals("two full requests of 10 reached the cluster", 20, es.count());
+            docs.get("d-3")[0] += 2; // changed since the first load
+            progress.clear();
+            assertEquals(45, es.bulkLoad(docs.entrySet().iterator()));
+            long[] last = progress.get(progress.size() - 1);
+            assertEquals("processed", 45, last[0]);
+            assertEquals("written: the 25 missing and the changed one", 26, last[1]);
+            assertEquals("skipped: already there, unchanged", 19, last[2]);
+            assertEquals("each document once", 45, es.count());
+            List<Hit> top = es.search(docs.get("d-3"), 1);
+            assertEquals("d-3", top.get(0).id());
+            assertEquals("the changed vector was rewritten", 1.0, top.get(0).similarity(), 1e-4);
             es.deleteIndex();
         }
     }

@@ -24,17 +24,25 @@ public final class ParquetVectors {
      * Calls {@code sink} with each row's id and vector, in file order; rows with a null embedding
      * (images that failed) are skipped.
      *
-     * @param parquet a Parquet file, a folder of them (as Spark writes) or a glob ({@code dir/*.parquet})
+     * @param parquet a Parquet file, a folder of them (as Spark writes: it must hold Spark's
+     *     {@code _SUCCESS} marker, so the output of a job that crashed half-way is never taken as
+     *     complete) or a glob ({@code dir/*.parquet})
      * @param idColumn the column to use as the id ({@code path} for EmbedImagesJob's output)
      * @param sink receives (id, vector)
      * @return the number of rows passed to {@code sink}
      * @throws IllegalStateException if DuckDB's JDBC driver is not on the classpath
-     * @throws IllegalArgumentException if the files cannot be read or lack the columns
+     * @throws IllegalArgumentException if the files cannot be read or lack the columns, or a
+     *     folder has no {@code _SUCCESS} marker (an unfinished Spark job)
      */
     public static long forEach(String parquet, String idColumn, BiConsumer<String, float[]> sink) {
         Objects.requireNonNull(parquet, "parquet");
         Objects.requireNonNull(idColumn, "idColumn");
         Objects.requireNonNull(sink, "sink");
+        if (Files.isDirectory(Paths.get(parquet)) && !Files.exists(Paths.get(parquet, "_SUCCESS"))) {
+            throw new IllegalArgumentException("the Parquet folder " + parquet + " has no _SUCCESS marker: the Spark job"
+                    + " that wrote it did not finish (or is still running); run it again, or load its files by a glob"
+                    + " if you know they are complete");
+        }
         String files = Files.isDirectory(Paths.get(parquet)) ? parquet + "/*.parquet" : parquet;
         String sql = "SELECT CAST(\"" + idColumn.replace("\"", "\"\"") + "\" AS VARCHAR), embedding FROM read_parquet('"
                 + files.replace("'", "''") + "') WHERE embedding IS NOT NULL";

@@ -36,7 +36,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.imgsim.ImageSimilarity;
 import dev.imgsim.Vectors;
+import dev.imgsim.index.DocumentChecksum;
 import dev.imgsim.index.ImageIndex;
+import dev.imgsim.index.LoadListener;
 import dev.imgsim.index.ParquetVectors;
 import dev.imgsim.index.VectorIndex;
 
@@ -72,6 +74,8 @@ public final class OpenSearchImageIndex implements AutoCloseable {
     public static final String VECTOR_FIELD = "embedding";
     /** Stored fields go under this object field ({@code fields.<name>}). */
     public static final String FIELDS = "fields";
+    /** Each document's {@link DocumentChecksum}: a load run again skips documents already there unchanged. */
+    public static final String CHECKSUM = "checksum";
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -83,6 +87,7 @@ public final class OpenSearchImageIndex implements AutoCloseable {
     private final ImageSimilarity model;
     private final int efSearch;
     private final int bulkSize;
+    private final LoadListener listener;
 
     private OpenSearchImageIndex(Builder b, OpenSearchClient client, OpenSearchTransport own, int dimension) {
         this.client = client;
@@ -93,6 +98,7 @@ public final class OpenSearchImageIndex implements AutoCloseable {
         this.model = b.model;
         this.efSearch = b.efSearch;
         this.bulkSize = b.bulkSize;
+        this.listener = b.listener;
     }
 
     /**
@@ -122,8 +128,9 @@ public final class OpenSearchImageIndex implements AutoCloseable {
         return String.format(Locale.ROOT, "{\"settings\":{\"index\":{\"knn\":true,\"number_of_shards\":%d,"
                 + "\"number_of_replicas\":%d}},\"mappings\":{\"properties\":{\"%s\":{\"type\":\"knn_vector\","
                 + "\"dimension\":%d,\"method\":{\"name\":\"hnsw\",\"engine\":\"lucene\",\"space_type\":\"cosinesimil\","
-                + "\"parameters\":{\"m\":%d,\"ef_construction\":%d}}},\"%s\":{\"type\":\"object\",\"enabled\":false}}}}",
-                shards, replicas, VECTOR_FIELD, dimension, m, efConstruction, FIELDS);
+                + "\"parameters\":{\"m\":%d,\"ef_construction\":%d}}},\"%s\":{\"type\":\"object\",\"enabled\":false},"
+                + "\"%s\":{\"type\":\"keyword\",\"index\":false}}}}",
+                shards, replicas, VECTOR_FIELD, dimension, m, efConstruction, FIELDS, CHECKSUM);
     }
 
     /**
@@ -168,7 +175,9 @@ public final class OpenSearchImageIndex implements AutoCloseable {
      * @throws IllegalArgumentException if the vector's size is not the index's dimension
      */
     public void add(String id, float[] embedding, Map<String, String> fields) {
-        bulk(Collections.singletonList(entry(id, embedding, fields)), 1);
+        Load load = new Load();
+        load.add(entry(id, embedding, fields));
+        load.finish(false);
     }
 
     /**
@@ -176,25 +185,20 @@ public final class OpenSearchImageIndex implements AutoCloseable {
      * Every vector of a request is checked before the request is sent.
      *
      * @param vectors id to vector; the values are L2-normalised here
-     * @return the number of documents written
+     * @return the documents of this load now in the index: written, or found there unchanged (a
+     *     load run again after a crash skips what it already wrote)
      * @throws IllegalArgumentException if a vector's size is not the index's dimension
-     * @throws OpenSearchIndexException if the cluster rejects a document or cannot be reached
+     * @throws OpenSearchBulkException if the cluster rejected documents: each is named, the others were written
+     * @throws OpenSearchIndexException if the cluster cannot be reached
      */
     public long bulkLoad(Iterator<Map.Entry<String, float[]>> vectors) {
         Objects.requireNonNull(vectors, "vectors");
-        List<Object[]> batch = new ArrayList<>(bulkSize);
-        long n = 0;
+        Load load = new Load();
         while (vectors.hasNext()) {
             Map.Entry<String, float[]> e = vectors.next();
-            batch.add(entry(e.getKey(), e.getValue(), Collections.emptyMap()));
-            if (batch.size() == bulkSize) {
-                n += bulk(batch, batch.size());
-                batch.clear();
-            }
+            load.add(entry(e.getKey(), e.getValue(), Collections.emptyMap()));
         }
-        n += bulk(batch, batch.size());
-        refresh();
-        return n;
+        return load.finish(true);
     }
 
     /**
@@ -223,18 +227,9 @@ public final class OpenSearchImageIndex implements AutoCloseable {
             throw new IllegalArgumentException("the local index " + index.directory() + " holds vectors of dimension "
                     + index.dimension() + ", the OpenSearch index '" + name + "' at " + url + " " + dimension);
         }
-        List<Object[]> batch = new ArrayList<>(bulkSize);
-        long[] n = {0};
-        index.forEach((id, v, fields) -> {
-            batch.add(entry(id, v, fields));
-            if (batch.size() == bulkSize) {
-                n[0] += bulk(batch, batch.size());
-                batch.clear();
-            }
-        });
-        n[0] += bulk(batch, batch.size());
-        refresh();
-        return n[0];
+        Load load = new Load();
+        index.forEach((id, v, fields) -> load.add(entry(id, v, fields)));
+        return load.finish(true);
     }
 
     /**
@@ -250,18 +245,9 @@ public final class OpenSearchImageIndex implements AutoCloseable {
      * @throws IllegalArgumentException if the files cannot be read or a vector has another dimension
      */
     public long bulkLoadParquet(String parquet, String idColumn) {
-        List<Object[]> batch = new ArrayList<>(bulkSize);
-        long[] n = {0};
-        ParquetVectors.forEach(parquet, idColumn, (id, v) -> {
-            batch.add(entry(id, v, Collections.emptyMap()));
-            if (batch.size() == bulkSize) {
-                n[0] += bulk(batch, batch.size());
-                batch.clear();
-            }
-        });
-        n[0] += bulk(batch, batch.size());
-        refresh();
-        return n[0];
+        Load load = new Load();
+        ParquetVectors.forEach(parquet, idColumn, (id, v) -> load.add(entry(id, v, Collections.emptyMap())));
+        return load.finish(true);
     }
 
     private Object[] entry(String id, float[] v, Map<String, String> fields) {
@@ -271,30 +257,100 @@ public final class OpenSearchImageIndex implements AutoCloseable {
             throw new IllegalArgumentException("the embedding of '" + id + "' has " + v.length
                     + " values; the OpenSearch index '" + name + "' at " + url + " holds vectors of dimension " + dimension);
         }
-        return new Object[] {id, Vectors.normalise(v), fields == null ? Collections.emptyMap() : fields};
+        float[] unit = Vectors.normalise(v);
+        Map<String, String> f = fields == null ? Collections.<String, String>emptyMap() : fields;
+        return new Object[] {id, unit, f, DocumentChecksum.of(unit, f, null)};
     }
 
-    private long bulk(List<Object[]> batch, int size) {
-        if (size == 0) {
-            return 0;
-        }
-        BulkRequest.Builder req = new BulkRequest.Builder().index(name);
-        for (Object[] e : batch) {
-            Map<String, Object> doc = new HashMap<>();
-            doc.put(VECTOR_FIELD, e[1]);
-            doc.put(FIELDS, e[2]);
-            req.operations(op -> op.index(i -> i.id((String) e[0]).document(doc)));
-        }
-        BulkResponse r = call("bulk-load into", () -> client.bulk(req.build()));
-        if (r.errors()) {
-            for (BulkResponseItem item : r.items()) {
-                if (item.error() != null) {
-                    throw new OpenSearchIndexException("OpenSearch at " + url + " rejected document '" + item.id()
-                            + "' of index '" + name + "': " + item.error().type() + ": " + item.error().reason());
-                }
+    /**
+     * A bulk load in batches of {@link Builder#bulkSize(int)}: documents already in the index with
+     * the same checksum are skipped (one mget per batch), rejected documents are collected (id and
+     * reason) and reported together by {@link #finish}, after the rest were written.
+     */
+    private final class Load {
+        private final List<Object[]> batch = new ArrayList<>(bulkSize);
+        private final Map<String, String> failures = new LinkedHashMap<>();
+        private long written;
+        private long skipped;
+        private long processed;
+
+        void add(Object[] e) {
+            batch.add(e);
+            if (batch.size() >= bulkSize) {
+                flush();
             }
         }
-        return size;
+
+        private void flush() {
+            if (batch.isEmpty()) {
+                return;
+            }
+            processed += batch.size();
+            List<Object[]> send = changed(batch);
+            skipped += batch.size() - send.size();
+            if (!send.isEmpty()) {
+                BulkRequest.Builder req = new BulkRequest.Builder().index(name);
+                for (Object[] e : send) {
+                    Map<String, Object> doc = new HashMap<>();
+                    doc.put(VECTOR_FIELD, e[1]);
+                    doc.put(FIELDS, e[2]);
+                    doc.put(CHECKSUM, e[3]);
+                    req.operations(op -> op.index(i -> i.id((String) e[0]).document(doc)));
+                }
+                BulkResponse r = call("bulk-load into", () -> client.bulk(req.build()));
+                int failed = 0;
+                if (r.errors()) {
+                    for (BulkResponseItem item : r.items()) {
+                        if (item.error() != null) {
+                            failures.put(item.id(), item.error().type() + ": " + item.error().reason());
+                            failed++;
+                        }
+                    }
+                }
+                written += send.size() - failed;
+            }
+            batch.clear();
+            if (listener != null) {
+                listener.progress(processed, written, skipped);
+            }
+        }
+
+        private List<Object[]> changed(List<Object[]> docs) {
+            List<String> ids = new ArrayList<>(docs.size());
+            for (Object[] e : docs) {
+                ids.add((String) e[0]);
+            }
+            org.opensearch.client.opensearch.core.MgetResponse<JsonNode> r = call("look up documents of",
+                    () -> client.mget(m -> m.index(name).ids(ids).sourceIncludes(CHECKSUM), JsonNode.class));
+            Map<String, String> stored = new HashMap<>();
+            for (org.opensearch.client.opensearch.core.mget.MultiGetResponseItem<JsonNode> item : r.docs()) {
+                if (item.isResult() && item.result().found() && item.result().source() != null) {
+                    stored.put(item.result().id(), item.result().source().path(CHECKSUM).asText());
+                }
+            }
+            List<Object[]> send = new ArrayList<>();
+            for (Object[] e : docs) {
+                if (!e[3].equals(stored.get((String) e[0]))) {
+                    send.add(e);
+                }
+            }
+            return send;
+        }
+
+        /** Sends the rest, refreshes if asked, returns written + skipped or names every rejected document. */
+        long finish(boolean refresh) {
+            flush();
+            if (refresh) {
+                refresh();
+            }
+            if (!failures.isEmpty()) {
+                Map.Entry<String, String> first = failures.entrySet().iterator().next();
+                throw new OpenSearchBulkException("OpenSearch at " + url + " rejected " + failures.size() + " document(s) of"
+                        + " index '" + name + "' (" + written + " written), e.g. '" + first.getKey() + "': " + first.getValue()
+                        + "; failures() lists each", written, failures);
+            }
+            return written + skipped;
+        }
     }
 
     /** Makes what was added visible to search. */
@@ -405,6 +461,16 @@ public final class OpenSearchImageIndex implements AutoCloseable {
         private int replicas;
         private int bulkSize = 500;
         private java.time.Duration timeout = java.time.Duration.ofSeconds(60);
+        private LoadListener listener;
+
+        /**
+         * @param listener hears each load's progress (processed, written, skipped as already there)
+         * @return this builder
+         */
+        public Builder progress(LoadListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
 
         private Builder(String url, String name) {
             this.url = Objects.requireNonNull(url, "url");

@@ -153,6 +153,59 @@ public class OpenSearchImageIndexTest {
     }
 
     @Test
+    public void aLoadRunAgainAfterACrashSkipsWhatItWroteAndRewritesWhatChanged() {
+        Map<String, float[]> docs = new LinkedHashMap<>();
+        Random rnd = new Random(3);
+        for (int i = 0; i < 45; i++) {
+            float[] v = new float[8];
+            for (int j = 0; j < 8; j++) {
+                v[j] = (float) rnd.nextGaussian();
+            }
+            docs.put("d-" + i, v);
+        }
+        List<long[]> progress = new ArrayList<>();
+        try (OpenSearchImageIndex os = OpenSearchImageIndex.builder(node.url(), "resume").dimension(8).bulkSize(10)
+                .progress((p, w, sk) -> progress.add(new long[] {p, w, sk})).open()) {
+            java.util.Iterator<Map.Entry<String, float[]>> all = docs.entrySet().iterator();
+            int[] n = {0};
+            java.util.Iterator<Map.Entry<String, float[]>> dying = new java.util.Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return all.hasNext();
+                }
+
+                @Override
+                public Map.Entry<String, float[]> next() {
+                    if (++n[0] > 25) {
+                        throw new IllegalStateException("the loading process died");
+                    }
+                    return all.next();
+                }
+            };
+            try {
+                os.bulkLoad(dying);
+                fail("the load went on");
+            } catch (IllegalStateException expected) {
+                // as if the process had crashed after its second bulk request
+            }
+            os.refresh();
+            assertEquals("two full requests of 10 reached the cluster", 20, os.count());
+            docs.get("d-3")[0] += 2;
+            progress.clear();
+            assertEquals(45, os.bulkLoad(docs.entrySet().iterator()));
+            long[] last = progress.get(progress.size() - 1);
+            assertEquals(45, last[0]);
+            assertEquals("written: the 25 missing and the changed one", 26, last[1]);
+            assertEquals("skipped: already there, unchanged", 19, last[2]);
+            assertEquals("each document once", 45, os.count());
+            List<Hit> top = os.search(docs.get("d-3"), 1);
+            assertEquals("d-3", top.get(0).id());
+            assertEquals(1.0, top.get(0).similarity(), 1e-4);
+            os.deleteIndex();
+        }
+    }
+
+    @Test
     public void anUnreachableClusterIsNamed() {
         try {
             OpenSearchImageIndex.builder("http://127.0.0.1:1", "photos").dimension(4).open().close();

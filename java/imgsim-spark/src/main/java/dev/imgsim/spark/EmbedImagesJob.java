@@ -141,6 +141,11 @@ public final class EmbedImagesJob {
             b.model(a.model);
         }
         Dataset<Row> embedded = b.build().transform(files);
+        // the v1 committer moves task outputs into place only when the whole job commits, and writes
+        // _SUCCESS last: a crashed job leaves nothing a reader takes as complete (readers of imgsim
+        // refuse a folder without _SUCCESS)
+        spark.sparkContext().hadoopConfiguration().set("mapreduce.fileoutputcommitter.algorithm.version", "1");
+        spark.sparkContext().hadoopConfiguration().set("mapreduce.fileoutputcommitter.marksuccessfuljobs", "true");
         embedded.write().mode(SaveMode.ErrorIfExists).parquet(a.output);
         Dataset<Row> written = spark.read().parquet(a.output);
         Summary s = new Summary();
