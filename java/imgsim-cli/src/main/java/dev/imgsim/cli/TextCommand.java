@@ -102,8 +102,19 @@ final class TextCommand implements Runnable {
             try (TextEmbedder text = open(); TextIndex idx = TextIndex.open(index, text)) {
                 idx.addAll(ids, texts);
                 idx.commit();
-                out().printf(Locale.ROOT, "indexed %d text%s into %s (%d in the index) in %.1f s%s%n", ids.size(),
+                int chunked = 0;
+                long windows = 0;
+                for (String t : texts) {
+                    int n = idx.chunkCount(t);
+                    if (n > 1) {
+                        chunked++;
+                        windows += n;
+                    }
+                }
+                out().printf(Locale.ROOT, "indexed %d text%s into %s (%d in the index) in %.1f s%s%s%n", ids.size(),
                         ids.size() == 1 ? "" : "s", index, idx.size(), (System.nanoTime() - start) / 1e9,
+                        chunked == 0 ? "" : "; " + chunked + " long text" + (chunked == 1 ? " was" : "s were") + " split into "
+                                + windows + " windows (nothing truncated)",
                         bad == 0 ? "" : "; " + bad + " bad line" + (bad == 1 ? "" : "s") + " skipped");
             }
             out().flush();

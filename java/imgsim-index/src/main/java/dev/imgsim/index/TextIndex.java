@@ -35,6 +35,13 @@ import dev.imgsim.Vectors;
  * Documents added before hybrid search (no words indexed) are found by meaning only: add them
  * again to search their words.
  *
+ * <p><b>Long documents</b> are split into overlapping windows of words ({@link Chunking}, by default
+ * 128 words overlapping by 32), each embedded and indexed as a child entry, so nothing beyond the
+ * model's window is lost; a document scores by its best window, every hit is a document (its id,
+ * never a window's), and a chunked document's hit carries {@value #CHUNK_START} and
+ * {@value #CHUNK_END} (character offsets of the window that matched) and {@value #CHUNK_COUNT}.
+ * {@link #size()} counts documents.
+ *
  * <p>Only vectors, ids, the analysed words and the fields a caller passes are stored; the texts
  * themselves are not.
  */
@@ -47,9 +54,19 @@ public final class TextIndex implements AutoCloseable {
     /** The fusion of {@link #search(String, int)}, chosen by measurement (docs/TEXT.md). */
     public static final Fusion DEFAULT_FUSION = Fusion.linear(0.5);
 
+    /** Hit field of a chunked document: where the matching window starts (character offset). */
+    public static final String CHUNK_START = "chunk.start";
+    /** Hit field of a chunked document: where the matching window ends (character offset, exclusive). */
+    public static final String CHUNK_END = "chunk.end";
+    /** Hit field of a chunked document: how many windows it was split into. */
+    public static final String CHUNK_COUNT = "chunk.count";
+    /** Between a document's id and its window's number in a child entry's id (never in a hit). */
+    static final String CHUNK_SEP = "\u001Fchunk";
+
     private final VectorIndex index;
     private final TextEncoder text;
     private final Analyzer analyzer;
+    private Chunking chunking = Chunking.DEFAULT;
     /** Whether {@link #close()} closes the analyzer (the default one; never the caller's). */
     private final boolean ownsAnalyzer;
 
@@ -162,15 +179,62 @@ public final class TextIndex implements AutoCloseable {
         Objects.requireNonNull(id, "id");
         Objects.requireNonNull(document, "document");
         Objects.requireNonNull(fields, "fields");
-        float[] e = text.embed(document);
-        put(id, e, document, fields);
+        List<Chunking.Span> spans = chunking.split(document);
+        List<String> parts = new ArrayList<>(spans.size());
+        for (Chunking.Span sp : spans) {
+            parts.add(document.substring(sp.start, sp.end));
+        }
+        float[][] e = spans.size() == 1 ? new float[][] {text.embed(document)} : text.embedAll(parts);
+        put(id, e, spans, parts, fields);
     }
 
-    private void put(String id, float[] embedding, String document, Map<String, String> fields) {
+    /**
+     * Sets how documents added from now on are split (default {@link Chunking#DEFAULT}).
+     *
+     * @param chunking the windows, or {@link Chunking#NONE}
+     * @return this index
+     */
+    public TextIndex chunking(Chunking chunking) {
+        this.chunking = Objects.requireNonNull(chunking, "chunking");
+        return this;
+    }
+
+    /**
+     * @param document a text
+     * @return how many entries it becomes under this index's chunking (1 when it is not split)
+     */
+    public int chunkCount(String document) {
+        return chunking.split(Objects.requireNonNull(document, "document")).size();
+    }
+
+    /** Writes a document's entries (one per window) and removes windows left from an older version. */
+    private void put(String id, float[][] embeddings, List<Chunking.Span> spans, List<String> parts, Map<String, String> fields) {
+        if (id.contains(CHUNK_SEP)) {
+            throw new IllegalArgumentException("a document id must not contain U+001F followed by 'chunk': " + id);
+        }
         index.write(() -> {
-            index.put(id, embedding, fields, null, TextSearch.field(analyzer, document));
+            int n = spans.size();
+            for (int c = 0; c < n; c++) {
+                Map<String, String> f = fields;
+                if (n > 1) {
+                    f = new java.util.LinkedHashMap<>(fields);
+                    f.put(CHUNK_START, Integer.toString(spans.get(c).start));
+                    f.put(CHUNK_END, Integer.toString(spans.get(c).end));
+                    f.put(CHUNK_COUNT, Integer.toString(n));
+                }
+                index.put(c == 0 ? id : id + CHUNK_SEP + c, embeddings[c], f, null, TextSearch.field(analyzer, parts.get(c)));
+            }
+            for (int c = n; index.remove(id + CHUNK_SEP + c); c++) {
+                // a longer earlier version of the document: its extra windows go
+            }
             return null;
         });
+    }
+
+    /** The document an entry belongs to. */
+    static String documentOf(String entryId) {
+        int at = entryId.indexOf(CHUNK_SEP);
+        return at < 0 ? entryId : entryId.substring(0, at);
     }
 
     /**
@@ -186,10 +250,25 @@ public final class TextIndex implements AutoCloseable {
         }
         for (int start = 0; start < ids.size(); start += ADD_BATCH) {
             int end = Math.min(ids.size(), start + ADD_BATCH);
-            float[][] e = text.embedAll(new ArrayList<>(documents.subList(start, end)));
+            // every window of every document of this batch, embedded together
+            List<List<Chunking.Span>> spans = new ArrayList<>();
+            List<String> parts = new ArrayList<>();
             for (int i = start; i < end; i++) {
-                put(Objects.requireNonNull(ids.get(i), "ids[" + i + "]"), e[i - start], documents.get(i),
+                String doc = Objects.requireNonNull(documents.get(i), "documents[" + i + "]");
+                List<Chunking.Span> sp = chunking.split(doc);
+                spans.add(sp);
+                for (Chunking.Span x : sp) {
+                    parts.add(doc.substring(x.start, x.end));
+                }
+            }
+            float[][] e = text.embedAll(parts);
+            int at = 0;
+            for (int i = start; i < end; i++) {
+                List<Chunking.Span> sp = spans.get(i - start);
+                float[][] mine = java.util.Arrays.copyOfRange(e, at, at + sp.size());
+                put(Objects.requireNonNull(ids.get(i), "ids[" + i + "]"), mine, sp, parts.subList(at, at + sp.size()),
                         Collections.<String, String>emptyMap());
+                at += sp.size();
             }
         }
     }
@@ -234,13 +313,41 @@ public final class TextIndex implements AutoCloseable {
         VectorIndex.checkK(k);
         float[] q = text.embed(query);
         if (mode == SearchMode.DENSE) {
-            return index.search(q, k);
+            return denseDocuments(q, k);
         }
         int n = Math.max(k, fusion.depth);
-        List<Hit> dense = mode == SearchMode.HYBRID ? index.search(q, n) : Collections.<Hit>emptyList();
+        List<Hit> dense = mode == SearchMode.HYBRID ? denseDocuments(q, n) : Collections.<Hit>emptyList();
         float[] unit = Vectors.normalise(q);
-        return index.read(s -> TextSearch.hits(s, unit, dense, TextSearch.bm25(s, analyzer, query, n),
+        // BM25 over windows: more entries than documents, best window per document kept
+        return index.read(s -> TextSearch.hits(s, unit, dense, TextSearch.bm25(s, analyzer, query, 3 * n + 10),
                 mode == SearchMode.HYBRID ? fusion : null, k));
+    }
+
+    /** The {@code k} documents nearest by meaning: windows searched, each document's best kept. */
+    private List<Hit> denseDocuments(float[] q, int k) {
+        long entries = index.size();
+        for (int n = 3 * k + 10; ; n *= 4) {
+            List<Hit> out = collapse(index.search(q, (int) Math.min(n, Math.max(1, Math.min(entries, 10_000)))), k);
+            if (out.size() >= k || n >= entries || n >= 10_000) {
+                return out;
+            }
+        }
+    }
+
+    /** Entries to documents: the first (best) entry of each document, under the document's id. */
+    static List<Hit> collapse(List<Hit> entries, int k) {
+        List<Hit> out = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (Hit h : entries) {
+            String doc = documentOf(h.id());
+            if (seen.add(doc)) {
+                out.add(doc.equals(h.id()) ? h : Hit.of(doc, h.similarity(), h.fields()));
+                if (out.size() == k) {
+                    break;
+                }
+            }
+        }
+        return out;
     }
 
     /**
@@ -251,7 +358,7 @@ public final class TextIndex implements AutoCloseable {
      */
     public List<Hit> searchAbove(String query, double minSimilarity) {
         Objects.requireNonNull(query, "query");
-        return index.searchAbove(text.embed(query), minSimilarity);
+        return collapse(index.searchAbove(text.embed(query), minSimilarity), Integer.MAX_VALUE);
     }
 
     /**
@@ -261,7 +368,13 @@ public final class TextIndex implements AutoCloseable {
      * @return whether it was there
      */
     public boolean remove(String id) {
-        return index.remove(id);
+        return index.write(() -> {
+            boolean had = index.remove(id);
+            for (int c = 1; index.remove(id + CHUNK_SEP + c); c++) {
+                // its windows
+            }
+            return had;
+        });
     }
 
     /**
@@ -277,7 +390,8 @@ public final class TextIndex implements AutoCloseable {
      * @return their number
      */
     public long size() {
-        return index.size();
+        return index.size() - index.read(s -> (long) s.count(new org.apache.lucene.search.WildcardQuery(
+                new org.apache.lucene.index.Term(IndexSchema.ID, "*" + CHUNK_SEP + "*"))));
     }
 
     /**

@@ -80,9 +80,11 @@ final class TextSearch {
         Map<String, Integer> docOf = new HashMap<>();
         List<Map.Entry<String, Double>> bm25 = new ArrayList<>(words.length);
         for (ScoreDoc d : words) {
-            String id = s.storedFields().document(d.doc, Set.of(IndexSchema.ID)).get(IndexSchema.ID);
-            docOf.put(id, d.doc);
-            bm25.add(new AbstractMap.SimpleImmutableEntry<>(id, (double) d.score));
+            // a window of a chunked document counts for its document, once: its best window
+            String id = TextIndex.documentOf(s.storedFields().document(d.doc, Set.of(IndexSchema.ID)).get(IndexSchema.ID));
+            if (docOf.putIfAbsent(id, d.doc) == null) {
+                bm25.add(new AbstractMap.SimpleImmutableEntry<>(id, (double) d.score));
+            }
         }
         List<Map.Entry<String, Double>> order;
         if (fusion == null) {
@@ -106,6 +108,9 @@ final class TextSearch {
                 int doc = docOf.get(id);
                 Document d = s.storedFields().document(doc);
                 h = StoredVectors.hit(d, Vectors.cosineOfUnit(unitQuery, StoredVectors.vector(s, doc)));
+                if (!h.id().equals(id)) {
+                    h = Hit.of(id, h.similarity(), h.fields());
+                }
             }
             out.add(h);
         }
