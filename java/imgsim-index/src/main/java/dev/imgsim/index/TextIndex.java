@@ -318,15 +318,15 @@ public final class TextIndex implements AutoCloseable {
         int n = Math.max(k, fusion.depth);
         List<Hit> dense = mode == SearchMode.HYBRID ? denseDocuments(q, n) : Collections.<Hit>emptyList();
         float[] unit = Vectors.normalise(q);
-        // BM25 over windows: more entries than documents, best window per document kept
-        return index.read(s -> TextSearch.hits(s, unit, dense, TextSearch.bm25(s, analyzer, query, 3 * n + 10),
+        // BM25 over windows (a few more entries than documents asked for; best window per document kept)
+        return index.read(s -> TextSearch.hits(s, unit, dense, TextSearch.bm25(s, analyzer, query, n + 10),
                 mode == SearchMode.HYBRID ? fusion : null, k));
     }
 
     /** The {@code k} documents nearest by meaning: windows searched, each document's best kept. */
     private List<Hit> denseDocuments(float[] q, int k) {
         long entries = index.size();
-        for (int n = 3 * k + 10; ; n *= 4) {
+        for (int n = 2 * k + 10; ; n *= 4) {
             List<Hit> out = collapse(index.search(q, (int) Math.min(n, Math.max(1, Math.min(entries, 10_000)))), k);
             if (out.size() >= k || n >= entries || n >= 10_000) {
                 return out;
