@@ -67,7 +67,7 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
     List<Path> references = new ArrayList<>();
 
     @Option(names = "--format-order", paramLabel = "LIST", split = ",", description = "Formats for best-format, best first"
-            + " (default: dng,cr2,cr3,nef,arw,orf,rw2,raf,heic,heif,avif,jxl,png,tif,tiff,bmp,webp,jpg,jpeg,jfif,gif).")
+            + " (default: " + KeepPolicy.DEFAULT_FORMAT_ORDER_SPEC + ").")
     List<String> formatOrder;
 
     @Option(names = "--action", paramLabel = "ACTION", description = "What to do with the files not kept: move (--to DIR),"
@@ -142,6 +142,7 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
         shown = decided(shown);
         PrintWriter out = out();
         ActionPlan plan = plan(shown, stamps);
+        int code = act(plan); // before printing, so each action's status is what happened
         if (json) {
             Json j = new Json().open('[');
             for (int i = 0; i < shown.size(); i++) {
@@ -174,7 +175,7 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
             HtmlReport.write(html, index, String.format(Locale.ROOT, "cosine similarity &ge; %.3f", threshold), size, sections);
             err().println("imgsim: wrote " + html);
         }
-        return act(plan);
+        return code;
     }
 
     private int copies() throws Exception {
@@ -191,6 +192,7 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
         shown = decided(shown);
         PrintWriter out = out();
         ActionPlan plan = plan(shown, stamps);
+        int code = act(plan); // before printing, so each action's status is what happened
         if (json) {
             Json j = new Json().open('[');
             for (int i = 0; i < shown.size(); i++) {
@@ -240,7 +242,7 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
             HtmlReport.write(html, index, "verified copies", size, sections);
             err().println("imgsim: wrote " + html);
         }
-        return act(plan);
+        return code;
     }
 
     /**
@@ -390,9 +392,10 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
             if (s.target() != null) {
                 j.raw(", ").field("to", Json.string(s.target().toString()));
             }
-            j.raw(", ").field("status", Json.string(s.skip() != null ? "skipped" : apply ? "applied" : "planned"));
-            if (s.skip() != null) {
-                j.raw(", ").field("reason", Json.string(s.skip()));
+            j.raw(", ").field("status", Json.string(s.skip() != null ? "skipped" : s.failure() != null ? "failed"
+                    : s.applied() ? "applied" : "planned"));
+            if (s.skip() != null || s.failure() != null) {
+                j.raw(", ").field("reason", Json.string(s.skip() != null ? s.skip() : s.failure()));
             }
             j.close('}');
             first = false;
@@ -415,8 +418,10 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
             }
             if (s.skip() != null) {
                 out.println("  leave " + s.file() + ": " + s.skip());
+            } else if (s.failure() != null) {
+                out.println("  failed " + s.file() + ": " + s.failure());
             } else {
-                out.println("  " + (apply ? "" : "would ") + s.action().cliName() + " " + s.file()
+                out.println("  " + (s.applied() ? "" : "would ") + s.action().cliName() + " " + s.file()
                         + (s.target() == null ? "" : (s.action() == Action.MOVE || s.action() == Action.TRASH ? " -> "
                                 : " (original kept at ") + s.target() + (s.action() == Action.MOVE || s.action() == Action.TRASH
                                 ? "" : ")")));

@@ -44,6 +44,9 @@ public final class ActionPlan {
         final String skip;
         final long size;
         final String sha256;
+        /** Set by {@link ActionPlan#apply}: carried out, or why it failed. */
+        private boolean applied;
+        private String failure;
 
         Step(int group, Path file, Path keeper, Action action, Path target, String skip, long size, String sha256) {
             this.group = group;
@@ -84,6 +87,16 @@ public final class ActionPlan {
         /** @return why the file is left alone, or null when the step will run */
         public String skip() {
             return skip;
+        }
+
+        /** @return whether {@link ActionPlan#apply} carried the step out */
+        public boolean applied() {
+            return applied;
+        }
+
+        /** @return why {@link ActionPlan#apply} could not carry it out (rolled back), or null */
+        public String failure() {
+            return failure;
         }
     }
 
@@ -363,6 +376,7 @@ public final class ActionPlan {
             seq++;
             String reason = recheck(s);
             if (reason != null) {
+                s.failure = reason;
                 report.failures.add(s.file + ": " + reason);
                 continue;
             }
@@ -382,6 +396,7 @@ public final class ActionPlan {
                 run(s, delayMs);
             } catch (IOException | RuntimeException e) {
                 String rolledBack = rollBack(s);
+                s.failure = e + rolledBack;
                 report.failures.add(s.file + ": " + e + rolledBack);
                 JsonObject failed = new JsonObject();
                 failed.addProperty("op", "failed");
@@ -394,6 +409,7 @@ public final class ActionPlan {
             done.addProperty("op", "done");
             done.addProperty("seq", seq);
             journal.write(done);
+            s.applied = true;
             report.done++;
         }
         return report;

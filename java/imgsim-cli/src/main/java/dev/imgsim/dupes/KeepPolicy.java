@@ -1,6 +1,5 @@
 package dev.imgsim.dupes;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -58,10 +57,13 @@ public final class KeepPolicy {
         }
     }
 
+    /** {@link #DEFAULT_FORMAT_ORDER} as the command line writes it. */
+    public static final String DEFAULT_FORMAT_ORDER_SPEC =
+            "dng,cr2,cr3,nef,arw,orf,rw2,raf,heic,heif,avif,jxl,png,tif,tiff,bmp,webp,jpg,jpeg,jfif,gif";
+
     /** Camera RAW, then the modern and lossless formats, then lossy ones. */
-    public static final List<String> DEFAULT_FORMAT_ORDER = Collections.unmodifiableList(Arrays.asList("dng", "cr2", "cr3",
-            "nef", "arw", "orf", "rw2", "raf", "heic", "heif", "avif", "jxl", "png", "tif", "tiff", "bmp", "webp", "jpg",
-            "jpeg", "jfif", "gif"));
+    public static final List<String> DEFAULT_FORMAT_ORDER = Collections.unmodifiableList(
+            Arrays.asList(DEFAULT_FORMAT_ORDER_SPEC.split(",")));
 
     /** The policy when none is given: most pixels, then most metadata, then oldest. */
     public static final KeepPolicy DEFAULT = parse("largest,richest-metadata,oldest");
@@ -228,15 +230,6 @@ public final class KeepPolicy {
             default:
                 return f.date().toString();
         }
-    }
-
-    /** Reads facts for many files, naming the one that fails. */
-    static List<FileFacts> readAll(List<Path> files) throws IOException {
-        List<FileFacts> out = new ArrayList<>();
-        for (Path p : files) {
-            out.add(FileFacts.read(p));
-        }
-        return out;
     }
 
     @Override

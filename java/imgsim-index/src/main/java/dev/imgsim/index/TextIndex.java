@@ -66,7 +66,7 @@ public final class TextIndex implements AutoCloseable {
     private final VectorIndex index;
     private final TextEncoder text;
     private final Analyzer analyzer;
-    private Chunking chunking = Chunking.DEFAULT;
+    private volatile Chunking chunking = Chunking.DEFAULT;
     /** Whether {@link #close()} closes the analyzer (the default one; never the caller's). */
     private final boolean ownsAnalyzer;
 

@@ -6,7 +6,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,10 +19,7 @@ import org.opensearch.client.json.jackson.JacksonJsonpMapper;
 import org.opensearch.client.opensearch.OpenSearchClient;
 import org.opensearch.client.opensearch._types.OpenSearchException;
 import org.opensearch.client.opensearch._types.Refresh;
-import org.opensearch.client.opensearch.core.BulkRequest;
-import org.opensearch.client.opensearch.core.BulkResponse;
 import org.opensearch.client.opensearch.core.SearchResponse;
-import org.opensearch.client.opensearch.core.bulk.BulkResponseItem;
 import org.opensearch.client.opensearch.core.search.Hit;
 import org.opensearch.client.opensearch.generic.Body;
 import org.opensearch.client.opensearch.generic.Requests;
@@ -175,7 +171,7 @@ public final class OpenSearchImageIndex implements AutoCloseable {
      * @throws IllegalArgumentException if the vector's size is not the index's dimension
      */
     public void add(String id, float[] embedding, Map<String, String> fields) {
-        Load load = new Load();
+        OpenSearchLoad load = newLoad();
         load.add(entry(id, embedding, fields));
         load.finish(false);
     }
@@ -193,7 +189,7 @@ public final class OpenSearchImageIndex implements AutoCloseable {
      */
     public long bulkLoad(Iterator<Map.Entry<String, float[]>> vectors) {
         Objects.requireNonNull(vectors, "vectors");
-        Load load = new Load();
+        OpenSearchLoad load = newLoad();
         while (vectors.hasNext()) {
             Map.Entry<String, float[]> e = vectors.next();
             load.add(entry(e.getKey(), e.getValue(), Collections.emptyMap()));
@@ -227,7 +223,7 @@ public final class OpenSearchImageIndex implements AutoCloseable {
             throw new IllegalArgumentException("the local index " + index.directory() + " holds vectors of dimension "
                     + index.dimension() + ", the OpenSearch index '" + name + "' at " + url + " " + dimension);
         }
-        Load load = new Load();
+        OpenSearchLoad load = newLoad();
         index.forEach((id, v, fields) -> load.add(entry(id, v, fields)));
         return load.finish(true);
     }
@@ -245,7 +241,7 @@ public final class OpenSearchImageIndex implements AutoCloseable {
      * @throws IllegalArgumentException if the files cannot be read or a vector has another dimension
      */
     public long bulkLoadParquet(String parquet, String idColumn) {
-        Load load = new Load();
+        OpenSearchLoad load = newLoad();
         ParquetVectors.forEach(parquet, idColumn, (id, v) -> load.add(entry(id, v, Collections.emptyMap())));
         return load.finish(true);
     }
@@ -262,95 +258,8 @@ public final class OpenSearchImageIndex implements AutoCloseable {
         return new Object[] {id, unit, f, DocumentChecksum.of(unit, f, null)};
     }
 
-    /**
-     * A bulk load in batches of {@link Builder#bulkSize(int)}: documents already in the index with
-     * the same checksum are skipped (one mget per batch), rejected documents are collected (id and
-     * reason) and reported together by {@link #finish}, after the rest were written.
-     */
-    private final class Load {
-        private final List<Object[]> batch = new ArrayList<>(bulkSize);
-        private final Map<String, String> failures = new LinkedHashMap<>();
-        private long written;
-        private long skipped;
-        private long processed;
-
-        void add(Object[] e) {
-            batch.add(e);
-            if (batch.size() >= bulkSize) {
-                flush();
-            }
-        }
-
-        private void flush() {
-            if (batch.isEmpty()) {
-                return;
-            }
-            processed += batch.size();
-            List<Object[]> send = changed(batch);
-            skipped += batch.size() - send.size();
-            if (!send.isEmpty()) {
-                BulkRequest.Builder req = new BulkRequest.Builder().index(name);
-                for (Object[] e : send) {
-                    Map<String, Object> doc = new HashMap<>();
-                    doc.put(VECTOR_FIELD, e[1]);
-                    doc.put(FIELDS, e[2]);
-                    doc.put(CHECKSUM, e[3]);
-                    req.operations(op -> op.index(i -> i.id((String) e[0]).document(doc)));
-                }
-                BulkResponse r = call("bulk-load into", () -> client.bulk(req.build()));
-                int failed = 0;
-                if (r.errors()) {
-                    for (BulkResponseItem item : r.items()) {
-                        if (item.error() != null) {
-                            failures.put(item.id(), item.error().type() + ": " + item.error().reason());
-                            failed++;
-                        }
-                    }
-                }
-                written += send.size() - failed;
-            }
-            batch.clear();
-            if (listener != null) {
-                listener.progress(processed, written, skipped);
-            }
-        }
-
-        private List<Object[]> changed(List<Object[]> docs) {
-            List<String> ids = new ArrayList<>(docs.size());
-            for (Object[] e : docs) {
-                ids.add((String) e[0]);
-            }
-            org.opensearch.client.opensearch.core.MgetResponse<JsonNode> r = call("look up documents of",
-                    () -> client.mget(m -> m.index(name).ids(ids).sourceIncludes(CHECKSUM), JsonNode.class));
-            Map<String, String> stored = new HashMap<>();
-            for (org.opensearch.client.opensearch.core.mget.MultiGetResponseItem<JsonNode> item : r.docs()) {
-                if (item.isResult() && item.result().found() && item.result().source() != null) {
-                    stored.put(item.result().id(), item.result().source().path(CHECKSUM).asText());
-                }
-            }
-            List<Object[]> send = new ArrayList<>();
-            for (Object[] e : docs) {
-                if (!e[3].equals(stored.get((String) e[0]))) {
-                    send.add(e);
-                }
-            }
-            return send;
-        }
-
-        /** Sends the rest, refreshes if asked, returns written + skipped or names every rejected document. */
-        long finish(boolean refresh) {
-            flush();
-            if (refresh) {
-                refresh();
-            }
-            if (!failures.isEmpty()) {
-                Map.Entry<String, String> first = failures.entrySet().iterator().next();
-                throw new OpenSearchBulkException("OpenSearch at " + url + " rejected " + failures.size() + " document(s) of"
-                        + " index '" + name + "' (" + written + " written), e.g. '" + first.getKey() + "': " + first.getValue()
-                        + "; failures() lists each", written, failures);
-            }
-            return written + skipped;
-        }
+    private OpenSearchLoad newLoad() {
+        return new OpenSearchLoad(client, url, name, bulkSize, listener, this::refresh);
     }
 
     /** Makes what was added visible to search. */
@@ -427,7 +336,7 @@ public final class OpenSearchImageIndex implements AutoCloseable {
     }
 
     @FunctionalInterface
-    private interface Call<T> {
+    interface Call<T> {
         T run() throws IOException;
     }
 
@@ -435,7 +344,7 @@ public final class OpenSearchImageIndex implements AutoCloseable {
         return call(url, name, what, c);
     }
 
-    private static <T> T call(String url, String name, String what, Call<T> c) {
+    static <T> T call(String url, String name, String what, Call<T> c) {
         try {
             return c.run();
         } catch (OpenSearchException e) {
