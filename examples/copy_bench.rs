@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use imgsim::copies::{self, Fingerprint, Verdict};
+use imgsim::keypoints::{self, Features as Local};
 use imgsim::model::{Model, Options};
 
 const K: usize = 10; // candidate pairs per query (what a k-NN index returns), as invariance_bench.py
@@ -93,9 +94,64 @@ fn load_features(model: &Model, root: &Path, files: &[String], cache: &Path) -> 
     out
 }
 
+/// Local features of each file (decoded as `Model::analyze_file` decodes), cached in `cache`.
+fn load_local(root: &Path, files: &[String], cache: &Path) -> Vec<Local> {
+    if let Ok(buf) = std::fs::read(cache) {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i + 4 <= buf.len() {
+            let n = u32::from_le_bytes(buf[i..i + 4].try_into().unwrap()) as usize;
+            out.push(Local::from_bytes(&buf[i + 4..i + 4 + n]).unwrap());
+            i += 4 + n;
+        }
+        if out.len() == files.len() {
+            return out;
+        }
+    }
+    let t0 = Instant::now();
+    let next = AtomicUsize::new(0);
+    let mut out: Vec<Option<Local>> = (0..files.len()).map(|_| None).collect();
+    let chunks: Vec<Vec<(usize, Local)>> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= files.len() {
+                            break;
+                        }
+                        let img = imgsim::decode::decode_file_for(&root.join(&files[i]), 100_000_000, Some((224, 224))).unwrap();
+                        let g = copies::grey_of(&img.data);
+                        mine.push((i, Local::from_grey(&g, img.width, img.height)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for c in chunks {
+        for (i, f) in c {
+            out[i] = Some(f);
+        }
+    }
+    let out: Vec<Local> = out.into_iter().map(|f| f.unwrap()).collect();
+    let mut buf = Vec::new();
+    for f in &out {
+        let mut b = Vec::new();
+        f.to_bytes(&mut b);
+        buf.extend_from_slice(&(b.len() as u32).to_le_bytes());
+        buf.extend_from_slice(&b);
+    }
+    std::fs::write(cache, buf).unwrap();
+    eprintln!("local features of {} images in {:.0} s", files.len(), t0.elapsed().as_secs_f64());
+    out
+}
+
 /// The library's ranking (dev.imgsim.CopyCalibration.defaults(), ImageIndex.searchCopies): a pair
-/// verified as a copy ranks by its margin over the threshold, above every pair that is not, which
-/// ranks by its embedding cosine. The rule's numbers are CopyCalibration's (keep them in step).
+/// verified as a copy ranks by its confidence, above every pair that is not, which ranks by its
+/// embedding cosine. The rule's numbers are CopyCalibration's (keep them in step).
 fn decision_key(v: &Verdict, cos: f32) -> f32 {
     let threshold = match v.alignment {
         copies::Alignment::None => f32::INFINITY,
@@ -104,7 +160,9 @@ fn decision_key(v: &Verdict, cos: f32) -> f32 {
         _ => 0.93 + 0.03 * (1.0 / v.area.max(0.01)).ln(),
     };
     if v.score >= threshold {
-        2.0 + (v.score - threshold)
+        2.0 + 1.0 / (1.0 + (-(1.46 + 28.0 * (v.score - threshold))).exp())
+    } else if cos >= 0.6 && (v.local.inliers >= 120 && v.local.support >= 0.5 || v.local.inliers >= 80 && v.local.support >= 0.7) {
+        2.0 + 1.0 / (1.0 + (-(2.2 + 0.05 * (v.local.inliers as f32 - 120.0))).exp())
     } else {
         cos
     }
@@ -164,6 +222,15 @@ fn main() {
             }
         }
     }
+    // the local features (fingerprint version 2) cached on their own: the cached fingerprints may be version 1
+    let (mut db, mut qs) = (db, qs);
+    let db_local = load_local(&bench, &db_files, &bench.join(format!("copy-local-db{}.bin", db_files.len())));
+    let q_local = load_local(&bench, &q_files, &bench.join(format!("copy-local-q{}.bin", q_files.len())));
+    for (f, l) in db.iter_mut().zip(db_local).chain(qs.iter_mut().zip(q_local)) {
+        if !f.fp.flat {
+            f.fp.local = l;
+        }
+    }
     db_files.truncate(db.len());
     let no = originals.len();
     let edits: Vec<String> = man["edits"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()).collect();
@@ -176,6 +243,7 @@ fn main() {
     let mut ver_rank1 = vec![false; qs.len()];
     let mut verify_ns = Vec::new(); // with the part search
     let mut whole_ns = Vec::new(); // whole pictures only
+    let mut local_ns = Vec::new(); // local features
     let stride: usize = arg(&args, "--stride").map(|v| v.parse().unwrap()).unwrap_or(1);
     for (qi, q) in qs.iter().enumerate() {
         if qi % stride != 0 {
@@ -198,10 +266,13 @@ fn main() {
             let t = Instant::now();
             let v: Verdict = copies::verify(&db[j].fp, &q.fp, rank < PARTS);
             if rank < PARTS { &mut verify_ns } else { &mut whole_ns }.push(t.elapsed().as_nanos() as f64);
+            let t = Instant::now();
+            let lm = keypoints::verify(&db[j].fp.local, &q.fp.local);
+            local_ns.push(t.elapsed().as_nanos() as f64);
             if let Some(w) = dump.as_mut() {
                 writeln!(
                     w,
-                    "{qi}\t{j}\t{}\t{}\t{s:.4}\t{:.4}\t{:.4}\t{}\t{:?}\t{:.3}\t{:.3}",
+                    "{qi}\t{j}\t{}\t{}\t{s:.4}\t{:.4}\t{:.4}\t{}\t{:?}\t{:.3}\t{:.3}\t{}\t{:.3}\t{:.3}\t{:.3}\t{}\t{:.3}\t{:.3}\t{}",
                     is_true(j) as u8,
                     edits.iter().position(|e| e == queries[qi]["edit"].as_str().unwrap()).unwrap(),
                     v.score,
@@ -209,7 +280,15 @@ fn main() {
                     v.transform,
                     v.alignment,
                     v.area,
-                    v.aspect_mismatch
+                    v.aspect_mismatch,
+                    lm.inliers,
+                    lm.support,
+                    lm.rotation,
+                    lm.scale,
+                    lm.mirrored as u8,
+                    lm.a_in_b,
+                    lm.b_covered,
+                    rank
                 )
                 .unwrap();
             }
@@ -226,6 +305,8 @@ fn main() {
     }
     verify_ns.sort_by(|a, b| a.total_cmp(b));
     whole_ns.sort_by(|a, b| a.total_cmp(b));
+    local_ns.sort_by(|a, b| a.total_cmp(b));
+    eprintln!("local verification median {:.0} us, p99 {:.0} us", local_ns[local_ns.len() / 2] / 1e3, local_ns[local_ns.len() * 99 / 100] / 1e3);
     let (cos99, cos_thr) = recall_at(&cos_cands, qs.len(), 0.99);
     let (ver99, ver_thr) = recall_at(&ver_cands, qs.len(), 0.99);
     let (ver999, ver_thr3) = recall_at(&ver_cands, qs.len(), 0.999);

@@ -6,6 +6,7 @@ pub mod checksum;
 pub mod copies;
 pub mod decode;
 pub mod error;
+pub mod keypoints;
 mod jni;
 pub mod model;
 pub mod pixels;

@@ -69,19 +69,37 @@ natives! { class "dev_imgsim_internal_Native" as "Native", list native_copies_co
         finish(env, m, r, &out)
     }
 
-    /// Verifies `b` against `a`: `[score, whole, transform, alignment, area, aspectMismatch]`,
-    /// alignment 0 none, 1 whole, 2 a inside b, 3 b inside a. `parts` != 0 also searches each
-    /// picture inside the other.
-    fn verify<'l>(env, a: JByteArray<'l>, b: JByteArray<'l>, parts: jint) -> JFloatArray<'l> {
+    /// Verifies `b` against `a`: `[score, whole, transform, alignment, area, aspectMismatch,
+    /// inliers, support, localTransform, aInB, bCovered, scale]` (the last six from the local features),
+    /// alignment 0 none, 1 whole, 2 a inside b, 3 b inside a. `flags`: 1 also searches each
+    /// picture inside the other, 2 matches the local features.
+    fn verify<'l>(env, a: JByteArray<'l>, b: JByteArray<'l>, flags: jint) -> JFloatArray<'l> {
         let a = Fingerprint::from_bytes(&bytes(env, &a, "fingerprint a")?)?;
         let b = Fingerprint::from_bytes(&bytes(env, &b, "fingerprint b")?)?;
-        let v = copies::verify(&a, &b, parts != 0);
+        let v = copies::verify_with(&a, &b, flags & 1 != 0, flags & 2 != 0);
         let alignment = match v.alignment {
             Alignment::None => 0.0,
             Alignment::Whole => 1.0,
             Alignment::AInB => 2.0,
             Alignment::BInA => 3.0,
         };
-        float_array(env, &[v.score, v.whole, v.transform as f32, alignment, v.area, v.aspect_mismatch])
+        let l = &v.local;
+        float_array(
+            env,
+            &[
+                v.score,
+                v.whole,
+                v.transform as f32,
+                alignment,
+                v.area,
+                v.aspect_mismatch,
+                l.inliers as f32,
+                l.support,
+                l.dihedral() as f32,
+                l.a_in_b,
+                l.b_covered,
+                l.scale,
+            ],
+        )
     }
 }

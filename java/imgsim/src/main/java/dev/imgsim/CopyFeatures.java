@@ -5,14 +5,17 @@ import java.util.Objects;
 
 /**
  * What copy detection keeps of one image: its embedding, the embedding of the image turned by
- * 90 degrees (a turned copy's embedding is close to it) and a 4,102-byte grey fingerprint of its
- * content, from which {@link ImageSimilarity#verify(CopyFeatures, CopyFeatures)} decides whether
+ * 90 degrees (a turned copy's embedding is close to it) and a fingerprint of its content (a
+ * 64x64 grey grid and up to 192 local features with binary descriptors: 4,108 to 11,404 bytes;
+ * 4,102 bytes, grid only, from version 1), from which {@link ImageSimilarity#verify(CopyFeatures, CopyFeatures)} decides whether
  * two images are copies without their files. Made by {@link ImageSimilarity#analyze(java.nio.file.Path)};
  * immutable; the arrays handed out are copies.
  */
 public final class CopyFeatures {
-    /** Size in bytes of a {@link #fingerprint()}. */
-    public static final int FINGERPRINT_BYTES = 4102;
+    /** Smallest size in bytes of a {@link #fingerprint()} (a version-1 fingerprint: the grey grid only). */
+    public static final int MIN_FINGERPRINT_BYTES = 4102;
+    /** Largest size in bytes of a {@link #fingerprint()} (the grid and 192 local features). */
+    public static final int MAX_FINGERPRINT_BYTES = 4102 + 6 + 192 * 38;
 
     private final float[] embedding;
     private final float[] turnedEmbedding;
@@ -32,8 +35,9 @@ public final class CopyFeatures {
             throw new IllegalArgumentException("embeddings must have the same, non-zero length: " + embedding.length
                     + " vs " + turnedEmbedding.length);
         }
-        if (fingerprint.length != FINGERPRINT_BYTES) {
-            throw new IllegalArgumentException("a copy fingerprint has " + FINGERPRINT_BYTES + " bytes, not " + fingerprint.length);
+        if (fingerprint.length < MIN_FINGERPRINT_BYTES || fingerprint.length > MAX_FINGERPRINT_BYTES) {
+            throw new IllegalArgumentException("a copy fingerprint has " + MIN_FINGERPRINT_BYTES + " to " + MAX_FINGERPRINT_BYTES
+                    + " bytes, not " + fingerprint.length);
         }
         this.embedding = embedding.clone();
         this.turnedEmbedding = turnedEmbedding.clone();
@@ -55,7 +59,10 @@ public final class CopyFeatures {
         return turnedEmbedding.clone();
     }
 
-    /** @return the content fingerprint ({@link #FINGERPRINT_BYTES} bytes): store it to verify later */
+    /**
+     * @return the content fingerprint ({@link #MIN_FINGERPRINT_BYTES} to {@link #MAX_FINGERPRINT_BYTES}
+     *         bytes): store it to verify later
+     */
     public byte[] fingerprint() {
         return fingerprint.clone();
     }

@@ -32,9 +32,10 @@ public final class Match {
     private final Transform transform;
     private final Alignment alignment;
     private final double area;
+    private final int inliers;
 
     Match(double similarity, double verification, double confidence, Band band, Transform transform, Alignment alignment,
-            double area) {
+            double area, int inliers) {
         this.similarity = similarity;
         this.verification = verification;
         this.confidence = confidence;
@@ -42,9 +43,13 @@ public final class Match {
         this.transform = Objects.requireNonNull(transform);
         this.alignment = Objects.requireNonNull(alignment);
         this.area = area;
+        this.inliers = inliers;
     }
 
-    /** Verifies b against a: the embedding similarity, then the fingerprints (parts searched when needed). */
+    /**
+     * Verifies b against a: the embedding similarity, then the fingerprints (local features matched
+     * when the embeddings are close enough, parts searched when needed).
+     */
     static Match verify(CopyFeatures a, CopyFeatures b, CopyCalibration cal, boolean parts) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(b, "b");
@@ -53,9 +58,10 @@ public final class Match {
                     + b.embeddingUnsafe().length + " values");
         }
         double sim = a.similarity(b);
-        float[] v = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), 0);
+        int local = sim >= cal.localFloor() ? Native.VERIFY_LOCAL : 0;
+        float[] v = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), local);
         if (parts && !cal.isCopy(sim, v) && sim >= cal.partsFloor()) {
-            v = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), 1);
+            v = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), local | Native.VERIFY_PARTS);
         }
         return cal.decide(sim, v);
     }
@@ -66,11 +72,20 @@ public final class Match {
     }
 
     /**
-     * @return the content correlation of the best alignment found, in [-1, 1] (-1 when none was
-     *         possible): the evidence behind {@link #isCopy()}
+     * @return the content correlation of the best alignment of the grey grids, in [-1, 1] (-1 when
+     *         none was possible): with {@link #inliers()}, the evidence behind {@link #isCopy()}
      */
     public double verification() {
         return verification;
+    }
+
+    /**
+     * @return how many local features of the two pictures matched under one geometric map (a
+     *         turn by any angle, scale, shift, mild perspective): 0 when not matched (fingerprints
+     *         without local features, embeddings far apart); copies have tens to hundreds
+     */
+    public int inliers() {
+        return inliers;
     }
 
     /** @return whether the second image is a copy of the first ({@link Band#isCopy()}) */
@@ -126,7 +141,8 @@ public final class Match {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "Match[%s, similarity %.4f, verification %.4f, confidence %.3f, %s, %s, area %.2f]",
-                band, similarity, verification, confidence, transform, alignment, area);
+        return String.format(Locale.ROOT,
+                "Match[%s, similarity %.4f, verification %.4f, inliers %d, confidence %.3f, %s, %s, area %.2f]",
+                band, similarity, verification, inliers, confidence, transform, alignment, area);
     }
 }

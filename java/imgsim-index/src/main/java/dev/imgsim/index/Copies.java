@@ -69,16 +69,17 @@ final class Copies {
         }
         BytesRef r = dv.binaryValue();
         float[] v = StoredVectors.vector(s, doc);
-        if (r.length != 4 * v.length + CopyFeatures.FINGERPRINT_BYTES) {
+        int n = r.length - 4 * v.length;
+        if (n < CopyFeatures.MIN_FINGERPRINT_BYTES || n > CopyFeatures.MAX_FINGERPRINT_BYTES) {
             throw new IOException("document " + doc + " has copy features of " + r.length + " bytes, expected "
-                    + (4 * v.length + CopyFeatures.FINGERPRINT_BYTES));
+                    + (4 * v.length + CopyFeatures.MIN_FINGERPRINT_BYTES) + " to " + (4 * v.length + CopyFeatures.MAX_FINGERPRINT_BYTES));
         }
         ByteBuffer b = ByteBuffer.wrap(r.bytes, r.offset, r.length).order(ByteOrder.LITTLE_ENDIAN);
         float[] t = new float[v.length];
         for (int i = 0; i < t.length; i++) {
             t[i] = b.getFloat();
         }
-        byte[] fp = new byte[CopyFeatures.FINGERPRINT_BYTES];
+        byte[] fp = new byte[n];
         b.get(fp);
         return new CopyFeatures(v, t, fp);
     }

@@ -61,7 +61,7 @@ public final class ImageEmbeddings implements Serializable {
     public static final String ERROR = "error";
     /** With {@link Builder#copyFeatures(boolean)}: the embedding of the image turned 90 degrees (array of float). */
     public static final String TURNED_EMBEDDING = "turned_embedding";
-    /** With {@link Builder#copyFeatures(boolean)}: the copy fingerprint (binary, {@code CopyFeatures.FINGERPRINT_BYTES}). */
+    /** With {@link Builder#copyFeatures(boolean)}: the copy fingerprint (binary, {@code CopyFeatures.MIN_FINGERPRINT_BYTES} to {@code MAX_FINGERPRINT_BYTES}). */
     public static final String FINGERPRINT = "fingerprint";
 
     /** @serial model path or shipped file name; null for the bundled model */

@@ -80,11 +80,18 @@ public final class Native {
 
     /** Indexes into {@link #verify}'s result. */
     public static final int VERDICT_SCORE = 0, VERDICT_WHOLE = 1, VERDICT_TRANSFORM = 2, VERDICT_ALIGNMENT = 3,
-            VERDICT_AREA = 4, VERDICT_ASPECT_MISMATCH = 5;
+            VERDICT_AREA = 4, VERDICT_ASPECT_MISMATCH = 5,
+            // local features: matches agreeing on one map, their share of the overlap's features,
+            // the nearest turn/mirror, the share of a inside b, of b covered by a, the scale a -> b
+            VERDICT_INLIERS = 6, VERDICT_SUPPORT = 7, VERDICT_LOCAL_TRANSFORM = 8, VERDICT_A_IN_B = 9,
+            VERDICT_B_COVERED = 10, VERDICT_SCALE = 11;
+
+    /** {@link #verify} flags: search each picture inside the other; match the local features. */
+    public static final int VERIFY_PARTS = 1, VERIFY_LOCAL = 2;
 
     /**
      * Verifies fingerprint b against a; the floats at {@code VERDICT_*}; alignment 0 none, 1 whole,
-     * 2 a inside b, 3 b inside a. {@code parts} != 0 also searches each picture inside the other.
+     * 2 a inside b, 3 b inside a. {@code flags}: {@code VERIFY_*} or'ed.
      */
-    public static native float[] verify(byte[] a, byte[] b, int parts);
+    public static native float[] verify(byte[] a, byte[] b, int flags);
 }
