@@ -23,10 +23,46 @@ CHOSEN = (0.95, 0.93, 0.03)
 
 
 def load(path):
-    rows = [r for r in (line.rstrip('\n').split('\t') for line in open(path)) if len(r) == 11 and r[10]]
+    rows = [r for r in (line.rstrip('\n').split('\t') for line in open(path)) if len(r) >= 11 and r[10]]
     col = lambda i, f: np.array([f(r[i]) for r in rows])  # noqa: E731
-    return dict(q=col(0, int), true=col(2, int) == 1, cos=col(4, float), score=col(5, float),
-                whole=col(8, str) == 'Whole', area=col(9, float), aspect=col(10, float))
+    p = dict(q=col(0, int), true=col(2, int) == 1, edit=col(3, int), cos=col(4, float), score=col(5, float),
+             whole=col(8, str) == 'Whole', area=col(9, float), aspect=col(10, float))
+    if rows and len(rows[0]) >= 13:  # copy_bench since the local features: inliers, support
+        p.update(inliers=col(11, float), support=col(12, float))
+    return p
+
+
+# the local-feature rules of CopyCalibration: (inliers, support) pairs, at embedding cosine >= LOCAL_FLOOR
+LOCAL_RULES = [(120, 0.5), (80, 0.7)]
+LOCAL_FLOOR = 0.6
+
+
+def local_copy(p):
+    ok = np.zeros(len(p['q']), bool)
+    for n, s in LOCAL_RULES:
+        ok |= (p['inliers'] >= n) & (p['support'] >= s)
+    return ok & (p['cos'] >= LOCAL_FLOOR)
+
+
+def local_report(p, grids):
+    """Pair precision and recall of the grids' rule alone and with the local features, per edit."""
+    queries = len(np.unique(p['q']))
+
+    def ev(sel):
+        tp = (sel & p['true']).sum()
+        return tp / max(1, sel.sum()), len(np.unique(p['q'][sel & p['true']])) / queries, sel.sum() - tp
+    both = grids | local_copy(p)
+    print('\n| decision | pair precision | recall | false pairs |\n|---|---|---|---|')
+    for name, sel in [('grids alone', grids), ('grids + local features (CopyCalibration.defaults())', both),
+                      ('local features alone', local_copy(p))]:
+        pr, rc, fp = ev(sel)
+        print(f'| {name} | {pr:.3f} | {rc:.3f} | {fp} |')
+    print('\n| edit index | recall, grids | + local |\n|---|---|---|')
+    for e in np.unique(p['edit']):
+        m = p['edit'] == e
+        n = len(np.unique(p['q'][m]))
+        print(f"| {e} | {len(np.unique(p['q'][m & grids & p['true']])) / n:.3f} | "
+              f"{len(np.unique(p['q'][m & both & p['true']])) / n:.3f} |")
 
 
 def decide(p, w, part, slope):
@@ -101,6 +137,8 @@ def main():
         print(f'  [{lo:+.2f}, {hi:+.2f}): {s.sum():5d} pairs, {p["true"][s].mean() if s.sum() else float("nan"):.3f} true')
     tp_part = ~p['whole'] & p['true'] & (m >= 0)
     print('embedding cosine of verified true part pairs, percentiles 1/5/10:', np.percentile(p['cos'][tp_part], [1, 5, 10]))
+    if 'inliers' in p:
+        local_report(p, m >= 0)
 
 
 if __name__ == '__main__':

@@ -28,6 +28,8 @@ public final class CopyCalibration {
      * SLOPE_BELOW under it: fitted on the benchmark's verified pairs (python/copy_calibration.py).
      */
     private final double slope;
+    /** Grid decisions need an embedding cosine of at least this (local-feature decisions their own LOCAL_FLOOR). */
+    private final double gridFloor;
     /** Log-odds of a copy at the threshold: 0.81 of the benchmark's pairs just above it were copies. */
     private static final double OFFSET = 1.46;
     private static final double SLOPE_BELOW = 40;
@@ -50,20 +52,35 @@ public final class CopyCalibration {
     /** A local match covering this share of both pictures is a whole-picture match. */
     private static final double WHOLE_COVER = 0.9;
     // fitted with python/copy_calibration.py on examples/copy_bench.rs's verified pairs (docs/QUALITY.md)
-    private static final CopyCalibration DEFAULTS = new CopyCalibration(0.95, 0.93, 0.03, 0.75, 0.60, 28);
+    private static final CopyCalibration DEFAULTS = new CopyCalibration(0.95, 0.93, 0.03, 0.75, 0.60, 28, -1);
+    // the best rule of python/copy_calibration.py's strict search at pair precision 0.99 (docs/QUALITY.md)
+    private static final CopyCalibration STRICT = new CopyCalibration(0.97, 0.99, 0, 0.75, 0.60, 28, 0.9);
 
-    private CopyCalibration(double whole, double part, double partSlope, double similar, double partsFloor, double slope) {
+    private CopyCalibration(double whole, double part, double partSlope, double similar, double partsFloor, double slope,
+            double gridFloor) {
         this.whole = whole;
         this.part = part;
         this.partSlope = partSlope;
         this.similar = similar;
         this.partsFloor = partsFloor;
         this.slope = slope;
+        this.gridFloor = gridFloor;
     }
 
     /** @return the calibration fitted on the invariance benchmark */
     public static CopyCalibration defaults() {
         return DEFAULTS;
+    }
+
+    /**
+     * A calibration for when a wrong "copy" costs more than a missed one (deleting files): on the
+     * invariance benchmark its pairs were 99 % copies, against 91 % for {@link #defaults()}, and
+     * it found about two thirds as many of the copies (docs/QUALITY.md, "Copy detection"). Grey
+     * grids must correlate more (whole 0.97, parts 0.99) at an embedding cosine of 0.9 or more;
+     * the local-feature rules are those of the defaults.
+     */
+    public static CopyCalibration strict() {
+        return STRICT;
     }
 
     /**
@@ -89,7 +106,7 @@ public final class CopyCalibration {
         double q = Math.nextUp(s[i]);
         double raise = Math.max(0, q - DEFAULTS.whole);
         return new CopyCalibration(DEFAULTS.whole + raise, DEFAULTS.part + raise, DEFAULTS.partSlope, DEFAULTS.similar,
-                DEFAULTS.partsFloor, DEFAULTS.slope);
+                DEFAULTS.partsFloor, DEFAULTS.slope, DEFAULTS.gridFloor);
     }
 
     /**
@@ -151,9 +168,9 @@ public final class CopyCalibration {
         return n >= LOCAL_INLIERS && support >= LOCAL_SUPPORT || n >= LOCAL_INLIERS_DENSE && support >= LOCAL_SUPPORT_DENSE;
     }
 
-    private double threshold(float[] v) {
+    private double threshold(double similarity, float[] v) {
         int alignment = (int) v[Native.VERDICT_ALIGNMENT];
-        if (alignment == 0) {
+        if (alignment == 0 || similarity < gridFloor) {
             return Double.POSITIVE_INFINITY;
         }
         if (alignment == 1) {
@@ -163,12 +180,12 @@ public final class CopyCalibration {
     }
 
     boolean isCopy(double similarity, float[] v) {
-        return v[Native.VERDICT_SCORE] >= threshold(v) || localCopy(similarity, v);
+        return v[Native.VERDICT_SCORE] >= threshold(similarity, v) || localCopy(similarity, v);
     }
 
     Match decide(double similarity, float[] v) {
         double score = v[Native.VERDICT_SCORE];
-        double t = threshold(v);
+        double t = threshold(similarity, v);
         int alignment = (int) v[Native.VERDICT_ALIGNMENT];
         int inliers = v.length > Native.VERDICT_INLIERS ? (int) v[Native.VERDICT_INLIERS] : 0;
         double conf = Double.isInfinite(t) ? 0

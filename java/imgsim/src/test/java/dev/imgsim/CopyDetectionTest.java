@@ -165,6 +165,15 @@ public class CopyDetectionTest {
     }
 
     @Test
+    public void theStrictCalibrationKeepsClearCopiesAndDropsWeakerEvidence() {
+        CopyFeatures a = sim.analyze(cat);
+        assertTrue(CopyCalibration.strict().verify(a, sim.analyze(turned(cat, 1, false))).isCopy());
+        assertTrue(CopyCalibration.strict().verify(a, sim.analyze(rotated(cat, 5, 1.0))).isCopy());
+        assertFalse(CopyCalibration.strict().verify(a, sim.analyze(coffee)).isCopy());
+        assertTrue(CopyCalibration.strict().toString().contains("whole >= 0.970"));
+    }
+
+    @Test
     public void differentPicturesAreNotCopies() {
         Match m = sim.compare(cat, coffee);
         assertFalse(m.toString(), m.isCopy());
