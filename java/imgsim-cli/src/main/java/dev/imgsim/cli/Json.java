@@ -102,6 +102,7 @@ final class Json {
                 .field("confidence", number(m.confidence())).raw(", ")
                 .field("transform", string(m.transform().name().toLowerCase(Locale.ROOT))).raw(", ")
                 .field("verification", number(m.verification())).raw(", ")
+                .field("inliers", Integer.toString(m.inliers())).raw(", ")
                 .field("alignment", string(m.alignment().name().toLowerCase(Locale.ROOT))).raw(", ")
                 .field("area", number(m.area())).raw(", ")
                 .field("description", string(m.describe()));
