@@ -83,6 +83,8 @@ public final class OpenSearchImageIndex implements AutoCloseable {
     private final ImageSimilarity model;
     private final int efSearch;
     private final int bulkSize;
+    private final java.time.Duration retryFor;
+    private volatile long lastLoadRetries;
     private final LoadListener listener;
 
     private OpenSearchImageIndex(Builder b, OpenSearchClient client, OpenSearchTransport own, int dimension) {
@@ -94,13 +96,16 @@ public final class OpenSearchImageIndex implements AutoCloseable {
         this.model = b.model;
         this.efSearch = b.efSearch;
         this.bulkSize = b.bulkSize;
+        this.retryFor = b.retryFor;
         this.listener = b.listener;
     }
 
     /**
      * Settings for an index at {@code url}.
      *
-     * @param url the cluster's HTTP address, e.g. {@code http://localhost:9200}
+     * @param url the cluster's HTTP address, e.g. {@code http://localhost:9200}, or several nodes'
+     *        separated by commas ({@code http://a:9200,http://b:9200}): a request a node cannot
+     *        answer goes to the next, and bulk loads retry with backoff while the cluster recovers
      * @param indexName the index (lower case, as OpenSearch requires)
      * @return a builder
      */
@@ -259,7 +264,12 @@ public final class OpenSearchImageIndex implements AutoCloseable {
     }
 
     private OpenSearchLoad newLoad() {
-        return new OpenSearchLoad(client, url, name, bulkSize, listener, this::refresh);
+        return new OpenSearchLoad(client, url, name, bulkSize, retryFor, listener, this::refresh, n -> lastLoadRetries = n);
+    }
+
+    /** Requests the last load sent again (a node down, HTTP 429 or 503): for tests and logs. */
+    long lastLoadRetries() {
+        return lastLoadRetries;
     }
 
     /** Makes what was added visible to search. */
@@ -370,7 +380,24 @@ public final class OpenSearchImageIndex implements AutoCloseable {
         private int replicas;
         private int bulkSize = 500;
         private java.time.Duration timeout = java.time.Duration.ofSeconds(60);
+        private java.time.Duration retryFor = java.time.Duration.ofMinutes(2);
         private LoadListener listener;
+
+        /**
+         * How long a bulk load keeps retrying what the cluster could not take (no node reachable,
+         * HTTP 429 "too many requests", 503 while shards recover), with backoff from 100 ms to
+         * 5 s; documents rejected for other reasons fail at once. Default 2 minutes.
+         *
+         * @param duration zero to never retry
+         * @return this builder
+         */
+        public Builder retryFor(java.time.Duration duration) {
+            if (duration == null || duration.isNegative()) {
+                throw new IllegalArgumentException("retryFor must be zero or positive: " + duration);
+            }
+            this.retryFor = duration;
+            return this;
+        }
 
         /**
          * @param listener hears each load's progress (processed, written, skipped as already there)
@@ -509,18 +536,21 @@ public final class OpenSearchImageIndex implements AutoCloseable {
             OpenSearchTransport own = null;
             OpenSearchClient c = client;
             if (c == null) {
-                URI u;
-                try {
-                    u = URI.create(url);
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("not a URL: " + url, e);
+                List<HttpHost> hosts = new ArrayList<>();
+                for (String one : url.split(",")) {
+                    URI u;
+                    try {
+                        u = URI.create(one.trim());
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("not a URL: " + one, e);
+                    }
+                    if (u.getHost() == null || u.getScheme() == null) {
+                        throw new IllegalArgumentException("not an http(s) URL with a host: " + one);
+                    }
+                    hosts.add(new HttpHost(u.getScheme(), u.getHost(), u.getPort() > 0 ? u.getPort() : 9200));
                 }
-                if (u.getHost() == null || u.getScheme() == null) {
-                    throw new IllegalArgumentException("not an http(s) URL with a host: " + url);
-                }
-                int port = u.getPort() > 0 ? u.getPort() : 9200;
                 long ms = timeout.toMillis();
-                own = ApacheHttpClient5TransportBuilder.builder(new HttpHost(u.getScheme(), u.getHost(), port))
+                own = ApacheHttpClient5TransportBuilder.builder(hosts.toArray(new HttpHost[0]))
                         .setMapper(new JacksonJsonpMapper())
                         .setRequestConfigCallback(rc -> rc.setResponseTimeout(org.apache.hc.core5.util.Timeout.ofMilliseconds(ms)))
                         .build();

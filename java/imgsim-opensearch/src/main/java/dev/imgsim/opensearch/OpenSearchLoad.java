@@ -1,5 +1,7 @@
 package dev.imgsim.opensearch;
 
+import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -7,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.opensearch.client.opensearch.OpenSearchClient;
+import org.opensearch.client.opensearch._types.OpenSearchException;
 import org.opensearch.client.opensearch.core.BulkRequest;
 import org.opensearch.client.opensearch.core.BulkResponse;
 import org.opensearch.client.opensearch.core.bulk.BulkResponseItem;
@@ -19,7 +22,9 @@ import dev.imgsim.index.LoadListener;
  * One bulk load of an {@link OpenSearchImageIndex}, in batches of its bulk size: documents already
  * in the index with the same checksum are skipped (one mget per batch), rejected documents are
  * collected (id and reason) and reported together by {@link #finish}, after the rest were written.
- * Entries are {@code {id, unit vector, fields, checksum}}.
+ * What the cluster could not take for now (no node reachable, a document answered 429 or 503) is
+ * sent again with backoff until {@code retryFor} has passed: documents are indexed by id, so a
+ * request sent twice writes each document once. Entries are {@code {id, unit vector, fields, checksum}}.
  */
 final class OpenSearchLoad {
     private final OpenSearchClient client;
@@ -33,15 +38,66 @@ final class OpenSearchLoad {
     private long written;
     private long skipped;
     private long processed;
+    private final long retryNanos;
+    private final java.util.function.LongConsumer retriesOut;
+    private long retries;
+    private static final long FIRST_BACKOFF_MS = 100;
+    private static final long MAX_BACKOFF_MS = 5000;
 
-    OpenSearchLoad(OpenSearchClient client, String url, String name, int bulkSize, LoadListener listener, Runnable refresh) {
+    OpenSearchLoad(OpenSearchClient client, String url, String name, int bulkSize, Duration retryFor, LoadListener listener,
+            Runnable refresh, java.util.function.LongConsumer retriesOut) {
         this.client = client;
         this.url = url;
         this.name = name;
         this.bulkSize = bulkSize;
+        this.retryNanos = retryFor.toNanos();
         this.listener = listener;
         this.refresh = refresh;
+        this.retriesOut = retriesOut;
         this.batch = new ArrayList<>(bulkSize);
+    }
+
+    /** A request that may fail for now. */
+    private interface Attempt<T> {
+        T run() throws IOException;
+    }
+
+    private static boolean transientStatus(int status) {
+        return status == 429 || status == 502 || status == 503 || status == 504;
+    }
+
+    /** Runs {@code a}, retrying with backoff while the cluster cannot answer; then as OpenSearchImageIndex.call. */
+    private <T> T retrying(String what, Attempt<T> a) {
+        long deadline = System.nanoTime() + retryNanos;
+        long backoff = FIRST_BACKOFF_MS;
+        while (true) {
+            try {
+                return a.run();
+            } catch (IOException | OpenSearchException e) {
+                boolean again = e instanceof IOException || transientStatus(((OpenSearchException) e).status());
+                if (!again || System.nanoTime() + backoff * 1_000_000 > deadline) {
+                    return OpenSearchImageIndex.call(url, name, what, () -> {
+                        if (e instanceof IOException) {
+                            throw (IOException) e;
+                        }
+                        throw (OpenSearchException) e;
+                    });
+                }
+            }
+            backoff = pause(backoff);
+        }
+    }
+
+    private long pause(long backoff) {
+        retries++;
+        retriesOut.accept(retries);
+        try {
+            Thread.sleep(backoff);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new OpenSearchIndexException("interrupted while waiting to retry a bulk load into '" + name + "'", null);
+        }
+        return Math.min(MAX_BACKOFF_MS, backoff * 2);
     }
 
     void add(Object[] e) {
@@ -56,9 +112,11 @@ final class OpenSearchLoad {
             return;
         }
         processed += batch.size();
-        List<Object[]> send = changed(batch);
+        List<Object[]> send = retrying("look up documents of", () -> changed(batch));
         skipped += batch.size() - send.size();
-        if (!send.isEmpty()) {
+        long deadline = System.nanoTime() + retryNanos;
+        long backoff = FIRST_BACKOFF_MS;
+        while (!send.isEmpty()) {
             BulkRequest.Builder req = new BulkRequest.Builder().index(name);
             for (Object[] e : send) {
                 Map<String, Object> doc = new HashMap<>();
@@ -67,17 +125,25 @@ final class OpenSearchLoad {
                 doc.put(OpenSearchImageIndex.CHECKSUM, e[3]);
                 req.operations(op -> op.index(i -> i.id((String) e[0]).document(doc)));
             }
-            BulkResponse r = OpenSearchImageIndex.call(url, name, "bulk-load into", () -> client.bulk(req.build()));
-            int failed = 0;
-            if (r.errors()) {
-                for (BulkResponseItem item : r.items()) {
-                    if (item.error() != null) {
-                        failures.put(item.id(), item.error().type() + ": " + item.error().reason());
-                        failed++;
-                    }
+            BulkRequest request = req.build();
+            BulkResponse r = retrying("bulk-load into", () -> client.bulk(request));
+            List<Object[]> again = new ArrayList<>();
+            boolean late = System.nanoTime() + backoff * 1_000_000 > deadline;
+            List<BulkResponseItem> items = r.items();
+            for (int i = 0; i < items.size(); i++) {
+                BulkResponseItem item = items.get(i);
+                if (item.error() == null) {
+                    written++;
+                } else if (transientStatus(item.status()) && !late) {
+                    again.add(send.get(i));
+                } else {
+                    failures.put(item.id(), item.error().type() + ": " + item.error().reason());
                 }
             }
-            written += send.size() - failed;
+            send = again;
+            if (!send.isEmpty()) {
+                backoff = pause(backoff);
+            }
         }
         batch.clear();
         if (listener != null) {

@@ -49,27 +49,38 @@ public final class EmbeddedOpenSearch implements AutoCloseable {
      * @return the running node
      * @throws Exception if it cannot start
      */
-    @SuppressWarnings("unchecked")
     public static EmbeddedOpenSearch start(Path home) throws Exception {
         delete(home);
-        Files.createDirectories(home);
         Settings settings = Settings.builder()
-                .put("path.home", home.toString())
                 .put("node.name", "imgsim-test")
                 .put("cluster.name", "imgsim-test-" + ProcessHandle.current().pid())
-                .put("network.host", "127.0.0.1")
                 .put("http.port", "19200-19299")
                 .put("transport.port", "19300-19399")
                 .put("discovery.type", "single-node")
+                .build();
+        EmbeddedOpenSearch n = start(home, settings);
+        n.node.client().admin().cluster().prepareHealth().setWaitForGreenStatus().get();
+        return n;
+    }
+
+    /**
+     * Starts a node with {@code settings} (name, cluster, ports, discovery) and its data under
+     * {@code home}, kept if there (a restarted node), without waiting for the cluster's health.
+     */
+    @SuppressWarnings("unchecked")
+    static EmbeddedOpenSearch start(Path home, Settings settings) throws Exception {
+        Files.createDirectories(home);
+        Settings all = Settings.builder()
+                .put("path.home", home.toString())
+                .put("network.host", "127.0.0.1")
                 .put("cluster.routing.allocation.disk.threshold_enabled", false)
+                .put(settings)
                 .build();
         Class<? extends Plugin> knn = (Class<? extends Plugin>) Class.forName("org.opensearch.knn.plugin.KNNPlugin");
-        Node node = new TestNode(settings, Arrays.asList(Netty4Plugin.class, knn));
+        Node node = new TestNode(all, Arrays.asList(Netty4Plugin.class, knn));
         node.start();
         TransportAddress http = node.injector().getInstance(HttpServerTransport.class).boundAddress().publishAddress();
-        String url = "http://127.0.0.1:" + http.getPort();
-        node.client().admin().cluster().prepareHealth().setWaitForGreenStatus().get();
-        return new EmbeddedOpenSearch(node, home, url);
+        return new EmbeddedOpenSearch(node, home, "http://127.0.0.1:" + http.getPort());
     }
 
     /** Starts a node under {@code imgsim.test.nodeHome} (the build sets it) or a temporary folder. */
