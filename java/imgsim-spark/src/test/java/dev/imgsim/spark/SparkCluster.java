@@ -46,7 +46,8 @@ final class SparkCluster implements AutoCloseable {
         Files.createDirectories(sparkHome.resolve("conf"));
         for (String entry : classPath()) {
             Path p = Paths.get(entry);
-            if (entry.endsWith(".jar") && Files.isRegularFile(p)) {
+            // imgsim's own jars stay out: applications bring them (spark-submit's application jar)
+            if (entry.endsWith(".jar") && Files.isRegularFile(p) && !p.getFileName().toString().startsWith("imgsim")) {
                 Path link = jars.resolve(p.getFileName());
                 if (!Files.exists(link)) {
                     Files.createSymbolicLink(link, p.toAbsolutePath());
@@ -69,12 +70,16 @@ final class SparkCluster implements AutoCloseable {
         return "spark://127.0.0.1:" + masterPort;
     }
 
-    /** The class path entries that are not jars (build output folders): executors get them as extraClassPath. */
+    /**
+     * The class path entries that are not in {@code $SPARK_HOME/jars}: build output folders and
+     * imgsim's jars; executors of a driver in this JVM get them as extraClassPath.
+     */
     static String folders() {
         List<String> out = new ArrayList<>();
         for (String entry : classPath()) {
-            if (!entry.endsWith(".jar") && new File(entry).isDirectory()) {
-                out.add(new File(entry).getAbsolutePath());
+            File f = new File(entry);
+            if (!entry.endsWith(".jar") && f.isDirectory() || entry.endsWith(".jar") && f.getName().startsWith("imgsim")) {
+                out.add(f.getAbsolutePath());
             }
         }
         return String.join(File.pathSeparator, out);
@@ -99,6 +104,39 @@ final class SparkCluster implements AutoCloseable {
         pb.environment().put("SPARK_SCALA_VERSION", "2.12");
         pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
         return pb.start();
+    }
+
+    /**
+     * Runs {@code spark-submit} as the script does ({@code org.apache.spark.deploy.SparkSubmit} on
+     * {@code $SPARK_HOME/jars}), in client mode against this cluster; waits for it to end.
+     *
+     * @return its exit code; its output is in the log "submit"
+     */
+    int submit(String mainClass, Path appJar, List<String> conf, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(JVM_OPTIONS);
+        cmd.add("-Xmx768m");
+        cmd.add("-Djava.io.tmpdir=" + Files.createDirectories(dir.resolve("tmp-submit")));
+        cmd.add("-cp");
+        cmd.add(sparkHome.resolve("jars") + File.separator + "*");
+        cmd.add("org.apache.spark.deploy.SparkSubmit");
+        cmd.addAll(Arrays.asList("--master", masterUrl(), "--deploy-mode", "client", "--class", mainClass));
+        for (String c : conf) {
+            cmd.add("--conf");
+            cmd.add(c);
+        }
+        cmd.add(appJar.toString());
+        cmd.addAll(Arrays.asList(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("submit.log").toFile());
+        pb.environment().put("SPARK_HOME", sparkHome.toString());
+        pb.environment().put("SPARK_SCALA_VERSION", "2.12");
+        Process p = pb.start();
+        if (!p.waitFor(10, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            return -1;
+        }
+        return p.exitValue();
     }
 
     /** The log of a process of the cluster ("master", "worker-0", ...). */

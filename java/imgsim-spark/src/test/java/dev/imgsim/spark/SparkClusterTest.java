@@ -164,6 +164,28 @@ public class SparkClusterTest {
             spark.stop();
         }
         try (SparkCluster cluster = new SparkCluster(tmp.newFolder("cluster").toPath(), 2, 1, "1g")) {
+            // spark-submit of the all-jar (what users ship): executors get imgsim, its native library
+            // and model from that jar alone
+            String allJar = System.getProperty("imgsim.allJar");
+            if (allJar != null) {
+                Path submitted = tmp.getRoot().toPath().resolve("submitted.parquet");
+                long t0 = System.nanoTime();
+                int code = cluster.submit("dev.imgsim.spark.EmbedImagesJob", Paths.get(allJar),
+                        Arrays.asList("spark.cores.max=2", "spark.executor.cores=1", "spark.executor.memory=768m",
+                                "spark.driver.host=127.0.0.1", "spark.ui.enabled=false"),
+                        "--input", images.toString(), "--output", submitted.toString(), "--partitions", Integer.toString(PARTITIONS));
+                double took = (System.nanoTime() - t0) / 1e9;
+                assertEquals("spark-submit failed:\n" + cluster.log("submit"), 0, code);
+                SparkSession reader = session("local[1]");
+                try {
+                    check(reader, submitted, "spark-submit");
+                } finally {
+                    reader.stop();
+                }
+                note(String.format(Locale.ROOT, "spark-submit --master spark://... of %s (client mode, 2 workers x 1 core): %.1f s"
+                        + " including the JVMs' start and the model's load on each executor; output equal to embed(Path), every"
+                        + " input once", Paths.get(allJar).getFileName(), took));
+            }
             spark = session(cluster.masterUrl());
             try {
                 AtomicInteger done = new AtomicInteger();
