@@ -36,6 +36,34 @@ fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
 }
 
+/// `f(0..n)` on two threads, in order.
+fn par_map<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let next = AtomicUsize::new(0);
+    let chunks: Vec<Vec<(usize, T)>> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= n {
+                            break;
+                        }
+                        mine.push((i, f(i)));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut out: Vec<Option<T>> = (0..n).map(|_| None).collect();
+    for (i, v) in chunks.into_iter().flatten() {
+        out[i] = Some(v);
+    }
+    out.into_iter().map(|v| v.unwrap()).collect()
+}
+
 fn load_features(model: &Model, root: &Path, files: &[String], cache: &Path) -> Vec<Features> {
     let dim = model.embedding_size;
     if let Ok(mut f) = std::fs::File::open(cache) {
@@ -52,37 +80,14 @@ fn load_features(model: &Model, root: &Path, files: &[String], cache: &Path) -> 
                 .collect();
         }
     }
-    let next = AtomicUsize::new(0);
     let t0 = Instant::now();
-    let mut out: Vec<Option<Features>> = (0..files.len()).map(|_| None).collect();
-    let chunks: Vec<Vec<(usize, Features)>> = std::thread::scope(|s| {
-        let hs: Vec<_> = (0..2)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= files.len() {
-                            break;
-                        }
-                        if i % 1000 == 0 {
-                            eprintln!("{i}/{} ({:.0} s)", files.len(), t0.elapsed().as_secs_f64());
-                        }
-                        let (emb, fp) = model.analyze_file(&root.join(&files[i])).unwrap();
-                        mine.push((i, Features { emb, fp }));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        hs.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    for c in chunks {
-        for (i, f) in c {
-            out[i] = Some(f);
+    let out: Vec<Features> = par_map(files.len(), |i| {
+        if i % 1000 == 0 {
+            eprintln!("{i}/{} ({:.0} s)", files.len(), t0.elapsed().as_secs_f64());
         }
-    }
-    let out: Vec<Features> = out.into_iter().map(|f| f.unwrap()).collect();
+        let (emb, fp) = model.analyze_file(&root.join(&files[i])).unwrap();
+        Features { emb, fp }
+    });
     let mut w = std::io::BufWriter::new(std::fs::File::create(cache).unwrap());
     for f in &out {
         for v in &f.emb {
@@ -109,34 +114,10 @@ fn load_local(root: &Path, files: &[String], cache: &Path) -> Vec<Local> {
         }
     }
     let t0 = Instant::now();
-    let next = AtomicUsize::new(0);
-    let mut out: Vec<Option<Local>> = (0..files.len()).map(|_| None).collect();
-    let chunks: Vec<Vec<(usize, Local)>> = std::thread::scope(|s| {
-        let hs: Vec<_> = (0..2)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= files.len() {
-                            break;
-                        }
-                        let img = imgsim::decode::decode_file_for(&root.join(&files[i]), 100_000_000, Some((224, 224))).unwrap();
-                        let g = copies::grey_of(&img.data);
-                        mine.push((i, Local::from_grey(&g, img.width, img.height)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    let out: Vec<Local> = par_map(files.len(), |i| {
+        let img = imgsim::decode::decode_file_for(&root.join(&files[i]), 100_000_000, Some((224, 224))).unwrap();
+        Local::from_grey(&copies::grey_of(&img.data), img.width, img.height)
     });
-    for c in chunks {
-        for (i, f) in c {
-            out[i] = Some(f);
-        }
-    }
-    let out: Vec<Local> = out.into_iter().map(|f| f.unwrap()).collect();
     let mut buf = Vec::new();
     for f in &out {
         let mut b = Vec::new();

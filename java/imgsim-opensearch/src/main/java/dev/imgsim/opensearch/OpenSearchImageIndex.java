@@ -2,7 +2,6 @@ package dev.imgsim.opensearch;
 
 import java.io.IOException;
 import java.io.StringReader;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,9 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
-import org.apache.hc.core5.http.HttpHost;
 import org.opensearch.client.json.JsonData;
-import org.opensearch.client.json.jackson.JacksonJsonpMapper;
 import org.opensearch.client.opensearch.OpenSearchClient;
 import org.opensearch.client.opensearch._types.OpenSearchException;
 import org.opensearch.client.opensearch._types.Refresh;
@@ -25,7 +22,6 @@ import org.opensearch.client.opensearch.generic.Body;
 import org.opensearch.client.opensearch.generic.Requests;
 import org.opensearch.client.opensearch.generic.Response;
 import org.opensearch.client.transport.OpenSearchTransport;
-import org.opensearch.client.transport.httpclient5.ApacheHttpClient5TransportBuilder;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -384,11 +380,8 @@ public final class OpenSearchImageIndex implements AutoCloseable {
         private LoadListener listener;
 
         /**
-         * How long a bulk load keeps retrying what the cluster could not take (no node reachable,
-         * HTTP 429 "too many requests", 503 while shards recover), with backoff from 100 ms to
-         * 5 s; documents rejected for other reasons fail at once. Default 2 minutes.
-         *
-         * @param duration zero to never retry
+         * @param duration how long a bulk load retries what the cluster cannot take for now (no node reachable,
+         *        HTTP 429, 502-504), backing off from 100 ms to 5 s; zero never; default 2 minutes
          * @return this builder
          */
         public Builder retryFor(java.time.Duration duration) {
@@ -536,24 +529,7 @@ public final class OpenSearchImageIndex implements AutoCloseable {
             OpenSearchTransport own = null;
             OpenSearchClient c = client;
             if (c == null) {
-                List<HttpHost> hosts = new ArrayList<>();
-                for (String one : url.split(",")) {
-                    URI u;
-                    try {
-                        u = URI.create(one.trim());
-                    } catch (IllegalArgumentException e) {
-                        throw new IllegalArgumentException("not a URL: " + one, e);
-                    }
-                    if (u.getHost() == null || u.getScheme() == null) {
-                        throw new IllegalArgumentException("not an http(s) URL with a host: " + one);
-                    }
-                    hosts.add(new HttpHost(u.getScheme(), u.getHost(), u.getPort() > 0 ? u.getPort() : 9200));
-                }
-                long ms = timeout.toMillis();
-                own = ApacheHttpClient5TransportBuilder.builder(hosts.toArray(new HttpHost[0]))
-                        .setMapper(new JacksonJsonpMapper())
-                        .setRequestConfigCallback(rc -> rc.setResponseTimeout(org.apache.hc.core5.util.Timeout.ofMilliseconds(ms)))
-                        .build();
+                own = OpenSearchLoad.transport(url, timeout);
                 c = new OpenSearchClient(own);
             }
             try {

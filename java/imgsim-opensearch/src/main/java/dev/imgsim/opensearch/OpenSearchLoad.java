@@ -1,6 +1,7 @@
 package dev.imgsim.opensearch;
 
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,18 +9,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.util.Timeout;
+import org.opensearch.client.json.jackson.JacksonJsonpMapper;
 import org.opensearch.client.opensearch.OpenSearchClient;
 import org.opensearch.client.opensearch._types.OpenSearchException;
 import org.opensearch.client.opensearch.core.BulkRequest;
 import org.opensearch.client.opensearch.core.BulkResponse;
 import org.opensearch.client.opensearch.core.bulk.BulkResponseItem;
+import org.opensearch.client.transport.OpenSearchTransport;
+import org.opensearch.client.transport.httpclient5.ApacheHttpClient5TransportBuilder;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.imgsim.index.LoadListener;
 
 /**
- * One bulk load of an {@link OpenSearchImageIndex}, in batches of its bulk size: documents already
+ * How an {@link OpenSearchImageIndex} talks to its cluster: its plain HTTP transport to one or
+ * several nodes, and one bulk load, in batches of its bulk size: documents already
  * in the index with the same checksum are skipped (one mget per batch), rejected documents are
  * collected (id and reason) and reported together by {@link #finish}, after the rest were written.
  * What the cluster could not take for now (no node reachable, a document answered 429 or 503) is
@@ -149,6 +156,28 @@ final class OpenSearchLoad {
         if (listener != null) {
             listener.progress(processed, written, skipped);
         }
+    }
+
+    /** A plain HTTP transport to the comma-separated node URLs (the client fails over between them). */
+    static OpenSearchTransport transport(String urls, Duration timeout) {
+        List<HttpHost> hosts = new ArrayList<>();
+        for (String one : urls.split(",")) {
+            URI u;
+            try {
+                u = URI.create(one.trim());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("not a URL: " + one, e);
+            }
+            if (u.getHost() == null || u.getScheme() == null) {
+                throw new IllegalArgumentException("not an http(s) URL with a host: " + one);
+            }
+            hosts.add(new HttpHost(u.getScheme(), u.getHost(), u.getPort() > 0 ? u.getPort() : 9200));
+        }
+        long ms = timeout.toMillis();
+        return ApacheHttpClient5TransportBuilder.builder(hosts.toArray(new HttpHost[0]))
+                .setMapper(new JacksonJsonpMapper())
+                .setRequestConfigCallback(rc -> rc.setResponseTimeout(Timeout.ofMilliseconds(ms)))
+                .build();
     }
 
     private List<Object[]> changed(List<Object[]> docs) {
