@@ -61,7 +61,10 @@ public final class Match {
         int local = sim >= cal.localFloor() ? Native.VERIFY_LOCAL : 0;
         float[] v = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), local);
         if (parts && !cal.isCopy(sim, v) && sim >= cal.partsFloor()) {
-            v = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), local | Native.VERIFY_PARTS);
+            // the part search alone: the local features' slots are the first call's
+            float[] withParts = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), Native.VERIFY_PARTS);
+            System.arraycopy(v, Native.VERDICT_INLIERS, withParts, Native.VERDICT_INLIERS, v.length - Native.VERDICT_INLIERS);
+            v = withParts;
         }
         return cal.decide(sim, v);
     }
