@@ -69,6 +69,12 @@ pub fn decode_bytes_for(bytes: &[u8], what: &str, max_pixels: u64, target: Optio
 }
 
 fn decode_any(bytes: &[u8], what: &str, max_pixels: u64, target: Option<(usize, usize)>) -> Result<Rgb8> {
+    if let Some(kind) = crate::heif::sniff(bytes) {
+        return crate::heif::decode(bytes, kind, what, max_pixels);
+    }
+    if let Some(img) = crate::raw::decode(bytes, what, max_pixels, target)? {
+        return Ok(img);
+    }
     if let Some(target) = target {
         if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
             if let Some(img) = decode_jpeg_turbo(bytes, what, max_pixels, target)? {
@@ -121,7 +127,7 @@ pub fn decode_jpeg_turbo(bytes: &[u8], what: &str, max_pixels: u64, (tw, th): (u
 }
 
 /// The EXIF orientation of a JPEG, from its APP1 segment; `NoTransforms` when there is none.
-fn exif_orientation(jpeg: &[u8]) -> Orientation {
+pub(crate) fn exif_orientation(jpeg: &[u8]) -> Orientation {
     let mut at = 2; // after SOI
     while at + 4 <= jpeg.len() && jpeg[at] == 0xFF {
         let marker = jpeg[at + 1];
@@ -178,7 +184,7 @@ pub fn decode_jpeg_scaled(
 }
 
 /// The pixel limit, checked against the size a file's header declares (before decoding).
-fn check_declared(what: &str, w: u64, h: u64, max_pixels: u64) -> Result<()> {
+pub(crate) fn check_declared(what: &str, w: u64, h: u64, max_pixels: u64) -> Result<()> {
     let pixels = w.saturating_mul(h);
     if pixels > max_pixels {
         return Err(Error::ImageTooLarge(format!(
@@ -193,7 +199,7 @@ fn swaps_sides(o: Orientation) -> bool {
 }
 
 /// Turns stored pixels upright by the file's EXIF orientation.
-fn orient(img: Rgb8, o: Orientation) -> Rgb8 {
+pub(crate) fn orient(img: Rgb8, o: Orientation) -> Rgb8 {
     if o == Orientation::NoTransforms || img.data.len() != img.width * img.height * 3 {
         return img;
     }
@@ -209,11 +215,11 @@ fn orient(img: Rgb8, o: Orientation) -> Rgb8 {
 
 /// Decodes an image held in memory; `what` names it in error messages.
 pub fn decode_bytes(bytes: &[u8], what: &str, max_pixels: u64) -> Result<Rgb8> {
-    decode_reader(Cursor::new(bytes), what, max_pixels)
+    decode_any(bytes, what, max_pixels, None)
 }
 
 /// The names of the formats `decode_*` reads, for error messages.
-pub const FORMATS: &str = "JPEG, PNG, BMP, GIF, WebP, TIFF, JPEG XL";
+pub const FORMATS: &str = "JPEG, PNG, BMP, GIF, WebP, TIFF, JPEG XL, HEIC/HEIF, AVIF, camera RAW previews (DNG, CR2, NEF, ARW, ...)";
 
 /// A JPEG XL codestream (`FF 0A`) or container (`00 00 00 0C 'JXL ' 0D 0A 87 0A`)?
 fn is_jxl(head: &[u8]) -> bool {

@@ -2,16 +2,19 @@
 //! ONNX image-embedding model and runs it with ONNX Runtime. The Java package `dev.imgsim`
 //! calls it through `jni/`; everything else is plain Rust, testable without a JVM.
 
+mod av1;
 pub mod checksum;
 pub mod copies;
 pub mod decode;
 pub mod error;
+pub mod heif;
 pub mod keypoints;
 mod jni;
 pub mod model;
 pub mod pixels;
 pub mod pool;
 pub mod preprocess;
+pub mod raw;
 pub mod runtime;
 pub mod text;
 

@@ -2,7 +2,8 @@ package dev.imgsim;
 
 /**
  * An image file is missing, unreadable, empty, truncated, corrupt, or in an unsupported format
- * (supported: JPEG, PNG, BMP, GIF, WebP, TIFF, JPEG XL).
+ * (supported: JPEG, PNG, BMP, GIF, WebP, TIFF, JPEG XL, HEIC/HEIF, AVIF, and camera RAW files through
+ * their embedded JPEG preview: DNG, CR2, NEF, ARW, RAF and other TIFF-based ones; not CR3).
  */
 public class ImageDecodeException extends ImageSimilarityException {
     private static final long serialVersionUID = 1L;

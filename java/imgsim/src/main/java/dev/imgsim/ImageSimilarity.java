@@ -187,7 +187,9 @@ public final class ImageSimilarity implements AutoCloseable {
     }
 
     /**
-     * Decodes an image file natively (JPEG, PNG, BMP, GIF, WebP, TIFF, JPEG XL) and embeds it. The result equals
+     * Decodes an image file natively (JPEG, PNG, BMP, GIF, WebP, TIFF, JPEG XL, HEIC/HEIF, AVIF, and camera RAW
+     * files through their embedded JPEG preview: DNG, CR2, NEF, ARW, RAF and other TIFF-based ones) and embeds
+     * it, upright by its EXIF (or RAW, or HEIF) orientation. The result equals
      * {@code embed(ImageIO.read(file))} up to decoder differences (none for PNG).
      *
      * @param imageFile the file

@@ -18,7 +18,7 @@ final class Files2 {
 
     /** File names the native decoder reads (it sniffs the content, so the name is only a filter). */
     static final java.util.regex.Pattern IMAGE_NAME = java.util.regex.Pattern.compile(
-            ".*\\.(jpe?g|jfif|png|bmp|gif|webp|tiff?|jxl)$", java.util.regex.Pattern.CASE_INSENSITIVE);
+            ".*\\.(jpe?g|jfif|png|bmp|gif|webp|tiff?|jxl|heic|heif|hif|avif|dng|cr2|nef|nrw|arw|srf|sr2|pef|srw|orf|rw2|raf|3fr|erf|kdc|mos|mef|iiq|rwl)$", java.util.regex.Pattern.CASE_INSENSITIVE);
 
     /**
      * Regular files under {@code dir}, recursively, sorted; hidden files and folders (".name") are

@@ -19,7 +19,9 @@ import picocli.CommandLine.Parameters;
 /** {@code imgsim index DIR --index IDX}: embeds every file under DIR into the index. */
 @Command(name = "index", mixinStandardHelpOptions = true,
         description = {"Adds the images under DIR (recursively; hidden files and folders left out; files not named"
-            + " .jpg, .jpeg, .jfif, .png, .bmp, .gif, .webp, .tif, .tiff or .jxl listed as ignored unless --all-files) to the index IDX,"
+            + " like an image (.jpg, .jpeg, .jfif, .png, .bmp, .gif, .webp, .tif, .tiff, .jxl, .heic, .heif, .hif, .avif, or camera RAW:"
+            + " .dng, .cr2, .nef, .nrw, .arw, .srf, .sr2, .pef, .srw, .orf, .rw2, .raf, .3fr, .erf, .kdc, .mos, .mef, .iiq, .rwl)"
+            + " listed as ignored unless --all-files) to the index IDX,"
             + " creating it if needed. Files already indexed with the same size and modification time are skipped,"
             + " so an interrupted run can simply be repeated. Files that are not images are reported and the rest go on."})
 final class IndexCommand extends ModelCommand implements Callable<Integer> {
