@@ -23,6 +23,10 @@ pub struct Rgb {
     pub bits: u32,
 }
 
+/// Whether this build decodes AV1 (linux-x86_64).
+#[allow(dead_code)] // read by the tests
+pub const BUILT: bool = cfg!(all(target_arch = "x86_64", target_os = "linux"));
+
 #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
 pub fn decode(_av1: &[u8], _max_pixels: u64) -> Result<Rgb, String> {
     Err("AVIF decoding is built for linux-x86_64 only in this version of imgsim".into())

@@ -230,18 +230,20 @@ fn decode_reader<R: BufRead + Seek>(mut reader: R, what: &str, max_pixels: u64) 
     let bad = |e: &dyn std::fmt::Display| Error::Decode(format!("cannot decode image {what}: {e}"));
     if is_jxl(reader.fill_buf().map_err(|e| bad(&e))?) {
         let decoder = jxl_oxide::integration::JxlDecoder::new(reader).map_err(|e| bad(&e))?;
-        return decode_with(decoder, what, max_pixels);
+        // jxl-oxide renders through f32 planes (3 channels, 4 bytes, and a copy): 24 bytes a pixel
+        return decode_with(decoder, what, max_pixels, 24);
     }
     let reader = ImageReader::new(reader).with_guessed_format().map_err(|e| bad(&e))?;
     if reader.format().is_none() {
         return Err(Error::Decode(format!("{what} is not an image in a supported format ({FORMATS}) or is empty")));
     }
-    decode_with(reader.into_decoder().map_err(|e| bad(&e))?, what, max_pixels)
+    decode_with(reader.into_decoder().map_err(|e| bad(&e))?, what, max_pixels, 4)
 }
 
-/// Checks the declared size against the limit before decoding, bounds the decoder's memory, and
+/// Checks the declared size against the limit before decoding, bounds the decoder's memory (the
+/// decoded image twice, `work_per_pixel` bytes a pixel of working memory, 64 MiB), and
 /// applies the EXIF orientation.
-fn decode_with<D: ImageDecoder>(mut decoder: D, what: &str, max_pixels: u64) -> Result<Rgb8> {
+fn decode_with<D: ImageDecoder>(mut decoder: D, what: &str, max_pixels: u64, work_per_pixel: u64) -> Result<Rgb8> {
     let bad = |e: &dyn std::fmt::Display| Error::Decode(format!("cannot decode image {what}: {e}"));
     let (w, h) = decoder.dimensions();
     let pixels = w as u64 * h as u64;
@@ -251,7 +253,7 @@ fn decode_with<D: ImageDecoder>(mut decoder: D, what: &str, max_pixels: u64) -> 
     }
     // Room for the decoded image in its own format plus our RGB copy, with decoder headroom.
     let mut limits = Limits::default();
-    limits.max_alloc = Some(decoder.total_bytes().saturating_mul(2).saturating_add(pixels * 4 + (64 << 20)));
+    limits.max_alloc = Some(decoder.total_bytes().saturating_mul(2).saturating_add(pixels * work_per_pixel + (64 << 20)));
     decoder.set_limits(limits).map_err(|e| bad(&e))?;
     // a damaged EXIF block is no reason to refuse the pixels: keep them as stored
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
