@@ -1,6 +1,7 @@
 """The duplicate actions at scale (issue 25): 10,000 images with 1,000 planted copies.
 
-    python python/dupes_scale.py SRC_DIR WORK_DIR IMGSIM [N] [COPIES]
+    python python/dupes_scale.py SRC_DIR WORK_DIR IMGSIM [N] [COPIES] [-- DUPES_OPTION...]
+    python python/dupes_scale.py --again WORK_DIR IMGSIM [-- DUPES_OPTION...]   # same images and index
 
 Takes N images from SRC_DIR (default 10,000; the copy benchmark's distractors serve: photos,
 drawings, documents, screenshots, icons, science figures), writes them under WORK_DIR/images/
@@ -87,27 +88,42 @@ def run(cmd):
 
 
 def main():
-    src, work, imgsim = sys.argv[1], sys.argv[2], sys.argv[3]
-    n = int(sys.argv[4]) if len(sys.argv) > 4 else 10000
-    copies = int(sys.argv[5]) if len(sys.argv) > 5 else 1000
-    rng = random.Random(25)
-    if os.path.exists(work):
-        shutil.rmtree(work)
+    args = sys.argv[1:]
+    extra_options = args[args.index('--') + 1:] if '--' in args else []
+    args = args[:args.index('--')] if '--' in args else args
+    again = args[0] == '--again'
+    if again:
+        work, imgsim = args[1], args[2]
+    else:
+        src, work, imgsim = args[0], args[1], args[2]
     images, idx, moved = (os.path.join(work, d) for d in ('images', 'idx', 'moved'))
-    os.makedirs(images)
-    placed, planted = plant(src, images, n, copies, rng)
+    if again:
+        planted = json.load(open(os.path.join(work, 'planted.json')))
+        placed = [r for r in manifest(images) if not os.path.basename(r).startswith('copy-')]
+        if os.path.exists(moved):
+            shutil.rmtree(moved)
+    else:
+        n = int(args[3]) if len(args) > 3 else 10000
+        copies = int(args[4]) if len(args) > 4 else 1000
+        if os.path.exists(work):
+            shutil.rmtree(work)
+        os.makedirs(images)
+        placed, planted = plant(src, images, n, copies, random.Random(25))
+        json.dump(planted, open(os.path.join(work, 'planted.json'), 'w'))
     before = manifest(images)
     print(f'{len(placed)} images, {len(planted)} planted copies ({len(before)} files)')
 
-    p, t = run([imgsim, 'index', images, '--index', idx])
-    print(f'index: exit {p.returncode}, {t:.0f} s ({len(before) / t:.0f} files/s)')
-    if p.returncode != 0:
-        print(p.stdout[-2000:], p.stderr[-2000:])
-        sys.exit(1)
-    journal = os.path.join(work, 'journal.jsonl')
+    if not again:
+        p, t = run([imgsim, 'index', images, '--index', idx])
+        print(f'index: exit {p.returncode}, {t:.0f} s ({len(before) / t:.0f} files/s)')
+        if p.returncode != 0:
+            print(p.stdout[-2000:], p.stderr[-2000:])
+            sys.exit(1)
+    journal = os.path.join(work, f'journal-{int(time.time())}.jsonl')
     ref = os.path.join(images, 'reference')
+    print('dupes options:', ' '.join(['--keep', 'largest'] + extra_options))
     p, t = run([imgsim, 'dupes', '--index', idx, '--keep', 'largest', '--reference', ref,
-                '--action', 'move', '--to', moved, '--apply', '--journal', journal])
+                '--action', 'move', '--to', moved, '--apply', '--journal', journal] + extra_options)
     print(f'dupes --apply: exit {p.returncode}, {t:.0f} s')
     if p.returncode not in (0, 1):
         print(p.stdout[-2000:], p.stderr[-2000:])
@@ -126,6 +142,13 @@ def main():
     print(f'other files moved: {len(extra)} (originals of planted copies: {len(originals_gone)}, '
           f'reference files: {len(extra_ref)}); files changed in place: {len(changed)}; '
           f'moved files not found below --to: {len(lost)}')
+    def kind(rel):  # the benchmark's file names end in -photo, -drawing, -document, ...
+        stem = os.path.splitext(os.path.basename(rel))[0]
+        return stem.rsplit('-', 1)[-1] if '-' in stem else '?'
+    by_kind = lambda rels: dict(sorted(__import__('collections').Counter(kind(r) for r in rels).items()))
+    print('other files moved, by kind:', by_kind(extra))
+    print('planted copies not moved, by kind of original:', by_kind([planted[c] for c in planted_kept]))
+    print('images by kind:', by_kind(placed))
     for r in extra[:20]:
         print('  also moved:', r)
     for c in planted_kept[:20]:
@@ -136,9 +159,9 @@ def main():
     same = restored == before
     print(f'undo: exit {p.returncode}, {t:.0f} s; every file back byte for byte: {same} '
           f'({sum(1 for r in before if restored.get(r) == before[r])} of {len(before)})')
-    json.dump({'images': len(placed), 'planted': len(planted), 'planted_moved': len(planted_gone),
+    json.dump({'options': extra_options, 'images': len(placed), 'planted': len(planted), 'planted_moved': len(planted_gone),
                'other_moved': len(extra), 'reference_moved': len(extra_ref), 'originals_moved': len(originals_gone),
-               'lost': len(lost), 'undo_identical': same}, open(os.path.join(work, 'result.json'), 'w'), indent=1)
+               'lost': len(lost), 'undo_identical': same}, open(os.path.join(work, f'result-{int(time.time())}.json'), 'w'), indent=1)
 
 
 if __name__ == '__main__':
