@@ -147,13 +147,17 @@ public class ReliabilityTest {
         ImageIO.write(TestImages.picture(300, 200, 3), "jpg", jpg.toFile());
         byte[] bytes = Files.readAllBytes(jpg);
         Files.write(jpg, Arrays.copyOf(bytes, bytes.length / 2));
-        // an AVIF header (ISO-BMFF 'ftyp' box, brand avif): recognised, not decoded yet
+        // an AVIF header (ISO-BMFF 'ftyp' box, brand avif) and nothing after it: recognised as AVIF, cut short
         Path avif = tmp.newFile("t.avif").toPath();
         Files.write(avif, new byte[] {0, 0, 0, 0x1C, 'f', 't', 'y', 'p', 'a', 'v', 'i', 'f', 0, 0, 0, 0, 'a', 'v', 'i', 'f', 'm', 'i',
             'f', '1', 'm', 'i', 'a', 'f', 0, 0, 0, 0});
         try (ImageSimilarity s = ImageSimilarity.create(testModel("tiny"))) {
             expect(ImageDecodeException.class, () -> s.embed(jpg));
-            assertMessage(ImageDecodeException.class, () -> s.embed(avif), "not supported");
+            assertMessage(ImageDecodeException.class, () -> s.embed(avif), "AVIF");
+            // a Photoshop file: no decoder, and the message lists the formats there are
+            Path psd = tmp.newFile("t.psd").toPath();
+            Files.write(psd, new byte[] {'8', 'B', 'P', 'S', 0, 1, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 64, 0, 0, 0, 64, 0, 8, 0, 3});
+            assertMessage(ImageDecodeException.class, () -> s.embed(psd), "supported format");
         }
     }
 
