@@ -17,5 +17,6 @@ pub mod preprocess;
 pub mod raw;
 pub mod runtime;
 pub mod text;
+pub mod text_config;
 
 pub use error::{Error, Result};

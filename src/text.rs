@@ -2,11 +2,17 @@
 //! `tokenizer.json`), batches padded to their longest text, inference through the session pool
 //! ([`crate::pool`]), and texts longer than the model's limit truncated or split into windows.
 //!
-//! The model contract (what `python/text_model.py` exports): int64 inputs `input_ids` and
-//! `attention_mask` (and optionally `token_type_ids`, fed zeros), shape `[batch, sequence]`; one
-//! float output `[batch, D]` that is already pooled and L2-normalised in the graph (metadata
-//! `imgsim.pooling`, `imgsim.normalized`). Its metadata also gives `imgsim.max_tokens` and
-//! `imgsim.tokenizer_sha256`, which must match the tokenizer supplied.
+//! The model contract: int64 inputs `input_ids` and `attention_mask` (and optionally
+//! `token_type_ids`, fed zeros), shape `[batch, sequence]`, and either
+//! - one float output `[batch, D]`, pooled in the graph (what `python/text_model.py` exports:
+//!   metadata `imgsim.pooling`, `imgsim.normalized`), or
+//! - token embeddings `[batch, sequence, D]` (any sentence-transformers / Hugging Face export:
+//!   output `last_hidden_state` or `token_embeddings`), pooled here as the model's own
+//!   configuration says ([`crate::text_config`]: mean, CLS, last token or max).
+//!
+//! Embeddings are always returned L2-normalised (cosines are unchanged by it). Metadata
+//! `imgsim.max_tokens` and `imgsim.tokenizer_sha256` (which must match the tokenizer supplied),
+//! `imgsim.query_prefix` and `imgsim.document_prefix` are read when present.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Instant;
@@ -17,6 +23,7 @@ use tokenizers::{Tokenizer, TruncationParams};
 
 use crate::error::{Error, Result};
 use crate::pool::SessionPool;
+use crate::text_config::{ModelConfig, Pooling};
 
 /// What happens to a text longer than the token limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,11 +45,14 @@ pub struct TextOptions {
     pub overflow: Overflow,
     /// Texts per inference in `embed_all`.
     pub batch_size: usize,
+    /// What the model's folder says (sentence-transformers configuration) or the caller chose;
+    /// it overrides the model's metadata.
+    pub config: ModelConfig,
 }
 
 impl Default for TextOptions {
     fn default() -> Self {
-        TextOptions { intra_threads: 0, pool_size: 1, max_tokens: 0, overflow: Overflow::Truncate, batch_size: 32 }
+        TextOptions { intra_threads: 0, pool_size: 1, max_tokens: 0, overflow: Overflow::Truncate, batch_size: 32, config: ModelConfig::default() }
     }
 }
 
@@ -62,6 +72,13 @@ pub struct TextModel {
     attention_mask: String,
     token_type_ids: Option<String>,
     output: String,
+    /// How token embeddings become one; `None`: the graph pools.
+    pub pooling: Option<Pooling>,
+    /// Whether the output still needs L2 normalisation.
+    normalize: bool,
+    /// What to put before a query and before a document (e5, bge); `None`: nothing.
+    pub query_prefix: Option<String>,
+    pub document_prefix: Option<String>,
     /// The model's `metadata_props`, sorted by key.
     pub metadata: Vec<(String, String)>,
 }
@@ -78,6 +95,8 @@ pub mod keys {
     /// "padded" (default): texts may share a run, padded to the longest; "single": one text per
     /// run, for models whose result for a text would depend on its batch (dynamic quantisation).
     pub const BATCHING: &str = "imgsim.batching";
+    pub const QUERY_PREFIX: &str = "imgsim.query_prefix";
+    pub const DOCUMENT_PREFIX: &str = "imgsim.document_prefix";
 }
 
 impl TextModel {
@@ -101,15 +120,6 @@ impl TextModel {
                 return Err(Error::Model(format!("the model {what} is an {kind} model (metadata {}), not a text model", keys::KIND)));
             }
         }
-        if meta(keys::POOLING).is_none() || meta(keys::NORMALIZED) != Some("true") {
-            return Err(Error::Model(format!(
-                "the model {what} does not declare pooling and L2 normalisation in its graph (metadata {} and {}={}); \
-                 export it with python/text_model.py",
-                keys::POOLING,
-                keys::NORMALIZED,
-                "true"
-            )));
-        }
         if let Some(expected) = meta(keys::TOKENIZER_SHA256) {
             let actual = crate::checksum::sha256_hex(tokenizer_json);
             if !expected.eq_ignore_ascii_case(&actual) {
@@ -125,9 +135,11 @@ impl TextModel {
                 return Err(Error::Model(format!("metadata {} of {what} is {other:?}; expected \"padded\" or \"single\"", keys::BATCHING)))
             }
         };
-        let model_max: usize = match meta(keys::MAX_TOKENS) {
-            Some(v) => v.trim().parse().map_err(|_| Error::Model(format!("metadata {} of {what} is {v:?}, not a number", keys::MAX_TOKENS)))?,
-            None => 512,
+        let config = &options.config;
+        let model_max: usize = match (config.max_tokens, meta(keys::MAX_TOKENS)) {
+            (Some(n), _) => n,
+            (None, Some(v)) => v.trim().parse().map_err(|_| Error::Model(format!("metadata {} of {what} is {v:?}, not a number", keys::MAX_TOKENS)))?,
+            (None, None) => config.tokenizer_max_tokens.unwrap_or(512),
         };
         if model_max < 3 {
             return Err(Error::Model(format!("metadata {} of {what} is {model_max}; at least 3 tokens are needed", keys::MAX_TOKENS)));
@@ -196,10 +208,57 @@ impl TextModel {
             return Err(Error::Model(format!("the text model {what} has an input {other} this library cannot fill")));
         }
         let outputs = session.outputs();
-        if outputs.len() != 1 {
-            return Err(Error::Model(format!("the text model {what} has {} outputs; it must have one, [batch, D]", outputs.len())));
-        }
-        let output = outputs[0].name().to_string();
+        let chosen = if outputs.len() == 1 {
+            Some(&outputs[0])
+        } else {
+            ["sentence_embedding", "last_hidden_state", "token_embeddings"]
+                .iter()
+                .find_map(|n| outputs.iter().find(|o| o.name() == *n))
+        };
+        let Some(chosen) = chosen else {
+            let names: Vec<&str> = outputs.iter().map(|o| o.name()).collect();
+            return Err(Error::Model(format!(
+                "the text model {what} has outputs {}; expected one output, or one named sentence_embedding, \
+                 last_hidden_state or token_embeddings",
+                names.join(", ")
+            )));
+        };
+        let output = chosen.name().to_string();
+        let rank = match chosen.dtype() {
+            ValueType::Tensor { ty: TensorElementType::Float32, shape, .. } if shape.len() == 2 || shape.len() == 3 => shape.len(),
+            other => {
+                return Err(Error::Model(format!(
+                    "output {output} of {what} is {other}; a text model returns float [batch, D] or token embeddings [batch, sequence, D]"
+                )))
+            }
+        };
+        let meta_pooling = match meta(keys::POOLING) {
+            None => None,
+            Some(p) => Some(Pooling::parse(p).ok_or_else(|| {
+                Error::Model(format!("metadata {} of {what} is {p:?}; expected mean, cls, lasttoken or max", keys::POOLING))
+            })?),
+        };
+        let (pooling, normalize) = if rank == 2 {
+            if config.pooling_chosen {
+                return Err(Error::InvalidArgument(format!(
+                    "the text model {what} pools in its graph (output {output} is [batch, D]); a pooling cannot be chosen for it"
+                )));
+            }
+            (None, meta(keys::NORMALIZED) != Some("true"))
+        } else {
+            let p = config.pooling.or(meta_pooling).ok_or_else(|| {
+                Error::Model(format!(
+                    "the text model {what} returns token embeddings (output {output} is [batch, sequence, D]) and does not say how \
+                     to pool them: give its sentence-transformers folder (1_Pooling/config.json), choose a pooling, or set \
+                     metadata {}",
+                    keys::POOLING
+                ))
+            })?;
+            (Some(p), true)
+        };
+        let prefix = |chosen: &Option<String>, key: &str| chosen.clone().or_else(|| meta(key).map(str::to_string)).filter(|p| !p.is_empty());
+        let query_prefix = prefix(&config.query_prefix, keys::QUERY_PREFIX);
+        let document_prefix = prefix(&config.document_prefix, keys::DOCUMENT_PREFIX);
         sessions.give(session);
         // counted from construction: `Drop` (which decrements) also runs if the probe below fails
         LIVE_TEXT_MODELS.fetch_add(1, Ordering::Relaxed);
@@ -216,6 +275,10 @@ impl TextModel {
             attention_mask,
             token_type_ids,
             output,
+            pooling,
+            normalize,
+            query_prefix,
+            document_prefix,
             metadata,
         };
         let probe = m.embed_all(&["probe"]).map_err(|e| match e {
@@ -359,15 +422,39 @@ impl TextModel {
         let (shape, data) = outputs[self.output.as_str()]
             .try_extract_tensor::<f32>()
             .map_err(|e| Error::Model(format!("output {} is not a float tensor: {e}", self.output)))?;
-        if shape.len() != 2 || shape[0] != n as i64 || shape[1] <= 0 {
+        let want = if self.pooling.is_some() { 3 } else { 2 };
+        let d = shape.last().copied().unwrap_or(0);
+        if shape.len() != want || shape[0] != n as i64 || d <= 0 || (want == 3 && shape[1] != len as i64) {
             return Err(Error::Model(format!(
-                "output {} has shape {:?} for a batch of {n}; a text model must return pooled embeddings [N, D]",
+                "output {} has shape {:?} for {n} texts of {len} tokens; expected {}",
                 self.output,
-                &shape[..]
+                &shape[..],
+                if want == 3 { format!("[{n}, {len}, D]") } else { format!("[{n}, D]") }
             )));
         }
-        let d = shape[1] as usize;
-        Ok(data.chunks_exact(d).map(|c| c.to_vec()).collect())
+        let d = d as usize;
+        let mut out: Vec<Vec<f32>> = match self.pooling {
+            None => data.chunks_exact(d).map(|c| c.to_vec()).collect(),
+            Some(p) => data
+                .chunks_exact(len * d)
+                .zip(mask.chunks_exact(len))
+                .map(|(rows, m)| {
+                    let mut v = vec![0f32; d];
+                    // windows are left-aligned: the real tokens come first
+                    p.pool(rows, d, m.iter().filter(|&&x| x != 0).count(), &mut v);
+                    v
+                })
+                .collect(),
+        };
+        if self.normalize {
+            for v in &mut out {
+                let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                if norm > 0.0 {
+                    v.iter_mut().for_each(|x| *x /= norm);
+                }
+            }
+        }
+        Ok(out)
     }
 
     pub fn sessions_created(&self) -> usize {

@@ -7,7 +7,7 @@ use jni::objects::{JIntArray, JObject, JObjectArray, JString};
 use jni::sys::{jint, jlong};
 
 use super::contract::natives;
-use super::{bytes, float_rows, int_array, string, ModelInfo, R};
+use super::{bytes, float_rows, int_array, string, string_array, ModelInfo, R};
 use crate::error::Error;
 use crate::text::{Overflow, TextModel, TextOptions, LIVE_TEXT_MODELS};
 
@@ -26,10 +26,15 @@ fn utf8(b: &[u8]) -> R<&str> {
 
 natives! { class "dev_imgsim_internal_TextNative" as "TextNative", list text_contract;
     /// Opens a text model; `chunk_overlap` < 0 truncates long texts, >= 0 splits them into windows
-    /// overlapping by that many tokens.
-    fn open<'l>(env, model: JByteArray<'l>, tokenizer: JByteArray<'l>, what: JString<'l>, intra_threads: jint,
-            pool_size: jint, max_tokens: jint, chunk_overlap: jint, batch_size: jint) -> jlong {
+    /// overlapping by that many tokens; `config` (may be null) is the JSON object
+    /// `text_config::from_sentence_transformers` reads.
+    fn open<'l>(env, model: JByteArray<'l>, tokenizer: JByteArray<'l>, what: JString<'l>, config: JString<'l>,
+            intra_threads: jint, pool_size: jint, max_tokens: jint, chunk_overlap: jint, batch_size: jint) -> jlong {
         let what = string(env, &what)?.unwrap_or_else(|| "(text model)".into());
+        let config = match string(env, &config)? {
+            Some(json) => crate::text_config::from_sentence_transformers(&json, &what)?,
+            None => Default::default(),
+        };
         let options = TextOptions {
             intra_threads: usize::try_from(intra_threads).unwrap_or(0),
             pool_size: usize::try_from(pool_size).unwrap_or(1).max(1),
@@ -39,6 +44,7 @@ natives! { class "dev_imgsim_internal_TextNative" as "TextNative", list text_con
                 Err(_) => Overflow::Truncate,
             },
             batch_size: usize::try_from(batch_size).unwrap_or(1).max(1),
+            config,
         };
         let m = TextModel::from_bytes(bytes(env, &model, "model")?, &bytes(env, &tokenizer, "tokenizer")?, &what, options)?;
         Ok(Box::into_raw(Box::new(m)) as jlong)
@@ -66,6 +72,18 @@ natives! { class "dev_imgsim_internal_TextNative" as "TextNative", list text_con
             metadata: &m.metadata,
         }
         .to_java(env)
+    }
+
+    /// `[pooling, query prefix, document prefix]` as resolved at `open`: pooling "" when the graph
+    /// pools, a prefix "" when there is none.
+    fn settings<'l>(env, h: jlong) -> JObjectArray<'l> as "[Ljava/lang/String;" {
+        let m = text_model(h)?;
+        let items = [
+            m.pooling.map(|p| p.name()).unwrap_or(""),
+            m.query_prefix.as_deref().unwrap_or(""),
+            m.document_prefix.as_deref().unwrap_or(""),
+        ];
+        string_array(env, &items)
     }
 
     /// Native text models alive in this process (for leak tests).

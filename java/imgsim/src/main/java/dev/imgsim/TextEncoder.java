@@ -14,6 +14,26 @@ public interface TextEncoder {
     /** @return the embeddings of {@code texts}, in order */
     float[][] embedAll(List<String> texts);
 
+    /**
+     * The embedding of a search query: {@link #embed} after the model's query prefix, for models
+     * trained with one (e5: {@code "query: "}); by default {@link #embed}.
+     * @param query the query
+     * @return its embedding
+     */
+    default float[] embedQuery(String query) {
+        return embed(query);
+    }
+
+    /**
+     * The embeddings of documents to search among: {@link #embedAll} after the model's document
+     * prefix, for models trained with one (e5: {@code "passage: "}); by default {@link #embedAll}.
+     * @param documents the documents
+     * @return their embeddings, in order
+     */
+    default float[][] embedDocuments(List<String> documents) {
+        return embedAll(documents);
+    }
+
     /** @return the number of values in an embedding */
     int embeddingSize();
 

@@ -184,7 +184,7 @@ public final class TextIndex implements AutoCloseable {
         for (Chunking.Span sp : spans) {
             parts.add(document.substring(sp.start, sp.end));
         }
-        float[][] e = spans.size() == 1 ? new float[][] {text.embed(document)} : text.embedAll(parts);
+        float[][] e = text.embedDocuments(parts);
         put(id, e, spans, parts, fields);
     }
 
@@ -261,7 +261,7 @@ public final class TextIndex implements AutoCloseable {
                     parts.add(doc.substring(x.start, x.end));
                 }
             }
-            float[][] e = text.embedAll(parts);
+            float[][] e = text.embedDocuments(parts);
             int at = 0;
             for (int i = start; i < end; i++) {
                 List<Chunking.Span> sp = spans.get(i - start);
@@ -311,7 +311,7 @@ public final class TextIndex implements AutoCloseable {
     private List<Hit> search(String query, int k, SearchMode mode, Fusion fusion) {
         Objects.requireNonNull(query, "query");
         VectorIndex.checkK(k);
-        float[] q = text.embed(query);
+        float[] q = text.embedQuery(query);
         if (mode == SearchMode.DENSE) {
             return denseDocuments(q, k);
         }
@@ -358,7 +358,7 @@ public final class TextIndex implements AutoCloseable {
      */
     public List<Hit> searchAbove(String query, double minSimilarity) {
         Objects.requireNonNull(query, "query");
-        return collapse(index.searchAbove(text.embed(query), minSimilarity), Integer.MAX_VALUE);
+        return collapse(index.searchAbove(text.embedQuery(query), minSimilarity), Integer.MAX_VALUE);
     }
 
     /**

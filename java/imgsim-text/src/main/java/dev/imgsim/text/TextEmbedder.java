@@ -42,6 +42,14 @@ import dev.imgsim.internal.TextNative;
  * }
  * }</pre>
  *
+ * <p><b>Other models:</b> {@link #create(Path)} also takes a sentence-transformers or Hugging Face
+ * ONNX export ({@code model.onnx} or {@code onnx/model.onnx}, {@code tokenizer.json}) and reads
+ * its pooling ({@code 1_Pooling/config.json}: mean, CLS, last token, max), its token limit
+ * ({@code sentence_bert_config.json}, or {@code tokenizer_config.json}'s {@code model_max_length}) and its prompts ({@code config_sentence_transformers.json},
+ * e.g. e5's {@code "query: "} and {@code "passage: "}); {@link #embedQuery} and
+ * {@link #embedDocuments} put those prefixes before the text ({@code dev.imgsim.index.TextIndex}
+ * uses them), {@link #embed} embeds the text as given. Embeddings are always L2-normalised.
+ *
  * <p><b>Texts:</b> any Java string gives a defined result: the empty string and whitespace embed
  * like sentence-transformers does (the special tokens only); a lone surrogate is encoded as
  * {@code ?}; NUL characters are text like any other. A text longer than {@link #maxTokens()}
@@ -84,29 +92,43 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
     private final String modelName;
     private final Path modelFile;
     private final ModelDigest digest;
+    private final Pooling pooling;
+    private final String queryPrefix;
+    private final String documentPrefix;
 
     private TextEmbedder(Builder b) {
         NativeLoader.ensureRuntime();
         byte[] model;
         byte[] tokenizer;
+        String config = null;
         if (b.model == null) {
             model = NativeHandle.resource(TextEmbedder.class, BUNDLED_MODEL_RESOURCE, "imgsim-text");
             tokenizer = NativeHandle.resource(TextEmbedder.class, BUNDLED_TOKENIZER_RESOURCE, "imgsim-text");
             modelName = "(bundled " + BUNDLED_MODEL_RESOURCE + ")";
             modelFile = null;
+            if (b.pooling != null) {
+                config = "{\"pooling_mode\": \"" + b.pooling.nativeName + "\"}";
+            }
         } else {
-            Path onnx = onnxFile(b.model);
-            Path tok = onnx.toAbsolutePath().getParent().resolve("tokenizer.json");
+            Path onnx = onnxFile(b.model).toAbsolutePath();
+            // beside the model, or one folder up (a Hugging Face export keeps it in onnx/)
+            Path home = onnx.getParent();
+            Path up = home.getParent();
+            if (!Files.isRegularFile(home.resolve("tokenizer.json")) && up != null && Files.isRegularFile(up.resolve("tokenizer.json"))) {
+                home = up;
+            }
+            Path tok = home.resolve("tokenizer.json");
             if (!Files.isRegularFile(tok)) {
-                throw new ModelLoadException("the text model " + onnx.toAbsolutePath() + " needs its tokenizer.json beside it: "
-                        + tok + " does not exist");
+                throw new ModelLoadException("the text model " + onnx + " needs its tokenizer.json beside it (or one folder up): "
+                        + onnx.getParent().resolve("tokenizer.json") + " does not exist");
             }
             model = read(onnx);
             tokenizer = read(tok);
+            config = sentenceTransformersConfig(home, b.pooling);
             modelName = onnx.toAbsolutePath().toString();
             modelFile = onnx.toAbsolutePath();
         }
-        long h = TextNative.open(model, tokenizer, modelName, b.sessions.intraOpThreads, b.sessions.poolSize, b.maxTokens,
+        long h = TextNative.open(model, tokenizer, modelName, config, b.sessions.intraOpThreads, b.sessions.poolSize, b.maxTokens,
                 b.truncation == Truncation.CHUNK ? b.chunkOverlap : -1, b.batchSize);
         if (h == 0) {
             throw new ModelLoadException("the text model " + modelName + " could not be opened");
@@ -115,18 +137,51 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
         this.embeddingSize = info.embeddingSize;
         this.maxTokens = info.maxTokens;
         this.metadata = info.metadata;
+        String[] settings;
+        try {
+            settings = TextNative.settings(h);
+        } catch (RuntimeException | Error e) {
+            TextNative.close(h);
+            throw e;
+        }
+        this.pooling = Pooling.ofNative(settings[0]);
+        this.queryPrefix = b.queryPrefix != null ? b.queryPrefix : settings[1];
+        this.documentPrefix = b.documentPrefix != null ? b.documentPrefix : settings[2];
         Path file = modelFile;
         this.digest = new ModelDigest(() -> file == null ? NativeHandle.resource(TextEmbedder.class, BUNDLED_MODEL_RESOURCE, "imgsim-text") : read(file));
         this.handle = new NativeHandle(this, h, TextNative::close, "TextEmbedder");
     }
 
-    /** The {@code .onnx} file named, or the one in the folder named. */
+    /**
+     * The JSON object the native side reads: the sentence-transformers configuration files in
+     * {@code dir} (each null when absent) and the pooling chosen (absent when not chosen).
+     */
+    private static String sentenceTransformersConfig(Path dir, Pooling chosen) {
+        StringBuilder json = new StringBuilder("{");
+        String[][] files = {{"pooling", "1_Pooling/config.json"}, {"sentence_transformers", "config_sentence_transformers.json"},
+            {"sentence_bert", "sentence_bert_config.json"}, {"tokenizer_config", "tokenizer_config.json"}};
+        for (String[] f : files) {
+            Path p = dir.resolve(f[1]);
+            String content = Files.isRegularFile(p) ? new String(read(p), StandardCharsets.UTF_8).trim() : "null";
+            json.append('"').append(f[0]).append("\": ").append(content.isEmpty() ? "null" : content).append(", ");
+        }
+        if (chosen != null) {
+            json.append("\"pooling_mode\": \"").append(chosen.nativeName).append("\", ");
+        }
+        json.setLength(json.length() - 2);
+        return json.append('}').toString();
+    }
+
+    /** The {@code .onnx} file named, or the one in the folder named (or in its {@code onnx/} folder). */
     private static Path onnxFile(Path p) {
         if (Files.isRegularFile(p)) {
             return p;
         }
         if (!Files.isDirectory(p)) {
             throw new ModelLoadException("the text model " + p.toAbsolutePath() + " does not exist");
+        }
+        if (Files.isDirectory(p.resolve("onnx")) && !hasOnnx(p)) {
+            return onnxFile(p.resolve("onnx"));
         }
         List<Path> found = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(p, "*.onnx")) {
@@ -147,6 +202,14 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
                 : " holds " + found.size() + " .onnx files " + found + "; name the file, or call one model.onnx"));
     }
 
+    private static boolean hasOnnx(Path dir) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.onnx")) {
+            return ds.iterator().hasNext();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static byte[] read(Path p) {
         try {
             return Files.readAllBytes(p);
@@ -165,9 +228,11 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
     }
 
     /**
-     * A model exported by {@code python/text_model.py}: its {@code .onnx} file, or a folder that
-     * holds it; {@code tokenizer.json} must lie beside it (its SHA-256 is checked against the model's
-     * metadata).
+     * A model exported by {@code python/text_model.py} (its {@code .onnx} file, or a folder that
+     * holds it; {@code tokenizer.json} beside it, its SHA-256 checked against the model's metadata),
+     * or a sentence-transformers / Hugging Face ONNX export: a folder with {@code model.onnx} or
+     * {@code onnx/model.onnx}, {@code tokenizer.json} and the sentence-transformers configuration
+     * ({@code 1_Pooling/config.json} says how to pool token embeddings).
      * @param modelDirOrFile the {@code .onnx} file, or a folder holding one
      * @return an open embedder; close it when done
      * @throws ModelLoadException if the model or its tokenizer is missing or unusable
@@ -228,6 +293,67 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
         }
         byte[] bytes = all.toByteArray();
         return handle.call(this, texts, h -> TextNative.embedAll(h, bytes, lengths));
+    }
+
+    /**
+     * The embedding of a search query: the text after the model's query prefix
+     * ({@link #queryPrefix()}, e.g. e5's {@code "query: "}); the same as {@link #embed} for models
+     * without one.
+     * @param query the query
+     * @return the embedding
+     */
+    @Override
+    public float[] embedQuery(String query) {
+        Objects.requireNonNull(query, "query");
+        return embed(queryPrefix + query);
+    }
+
+    /**
+     * The embeddings of documents to search among: each text after the model's document prefix
+     * ({@link #documentPrefix()}, e.g. e5's {@code "passage: "}); the same as {@link #embedAll}
+     * for models without one.
+     * @param documents the documents (none null)
+     * @return one embedding per document, in order
+     */
+    @Override
+    public float[][] embedDocuments(List<String> documents) {
+        Objects.requireNonNull(documents, "documents");
+        if (documentPrefix.isEmpty()) {
+            return embedAll(documents);
+        }
+        List<String> prefixed = new ArrayList<>(documents.size());
+        for (int i = 0; i < documents.size(); i++) {
+            prefixed.add(documentPrefix + Objects.requireNonNull(documents.get(i), "documents[" + i + "]"));
+        }
+        return embedAll(prefixed);
+    }
+
+    /**
+     * What {@link #embedQuery} puts before a query: from {@link Builder#queryPrefix(String)}, else
+     * the model's sentence-transformers prompt {@code "query"} or metadata {@code imgsim.query_prefix}.
+     * @return the prefix, {@code ""} for none
+     */
+    public String queryPrefix() {
+        return queryPrefix;
+    }
+
+    /**
+     * What {@link #embedDocuments} puts before a document: from {@link Builder#documentPrefix(String)},
+     * else the model's prompt {@code "document"} (or {@code "passage"}, {@code "corpus"}) or metadata
+     * {@code imgsim.document_prefix}.
+     * @return the prefix, {@code ""} for none
+     */
+    public String documentPrefix() {
+        return documentPrefix;
+    }
+
+    /**
+     * How this model's token embeddings become one embedding ({@link Pooling#IN_MODEL} when its
+     * graph pools, as the bundled model's does).
+     * @return the pooling
+     */
+    public Pooling pooling() {
+        return pooling;
     }
 
     /**
@@ -320,8 +446,47 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
         private Truncation truncation = Truncation.TRUNCATE;
         private int chunkOverlap = 32;
         private int batchSize = 32;
+        private Pooling pooling;
+        private String queryPrefix;
+        private String documentPrefix;
 
         private Builder() {}
+
+        /**
+         * How to pool a model that returns token embeddings, instead of what its
+         * {@code 1_Pooling/config.json} says. A model that pools in its graph refuses a choice:
+         * {@link #build()} throws {@link IllegalArgumentException}.
+         * @param pooling mean, CLS, last token or max
+         * @return this builder
+         */
+        public Builder pooling(Pooling pooling) {
+            Objects.requireNonNull(pooling, "pooling");
+            if (pooling == Pooling.IN_MODEL) {
+                throw new IllegalArgumentException("Pooling.IN_MODEL cannot be chosen: it is what a model that pools in its graph reports");
+            }
+            this.pooling = pooling;
+            return this;
+        }
+
+        /**
+         * What {@link TextEmbedder#embedQuery} puts before a query, instead of the model's own prompt.
+         * @param prefix the prefix; {@code ""} for none
+         * @return this builder
+         */
+        public Builder queryPrefix(String prefix) {
+            this.queryPrefix = Objects.requireNonNull(prefix, "prefix");
+            return this;
+        }
+
+        /**
+         * What {@link TextEmbedder#embedDocuments} puts before a document, instead of the model's own prompt.
+         * @param prefix the prefix; {@code ""} for none
+         * @return this builder
+         */
+        public Builder documentPrefix(String prefix) {
+            this.documentPrefix = Objects.requireNonNull(prefix, "prefix");
+            return this;
+        }
 
         /**
          * A model file or folder instead of the bundled one (see {@link TextEmbedder#create(Path)}).

@@ -18,10 +18,19 @@ public final class TextNative {
     /**
      * Opens a text model from its ONNX bytes and its {@code tokenizer.json}; {@code chunkOverlap}
      * &lt; 0 truncates long texts, &gt;= 0 splits them into windows overlapping by that many tokens;
-     * {@code maxTokens} 0 = the model's limit. Returns a handle.
+     * {@code maxTokens} 0 = the model's limit; {@code config} (may be null) is a JSON object
+     * {@code {"pooling": ..., "sentence_transformers": ..., "sentence_bert": ..., "pooling_mode": ...}}
+     * holding a sentence-transformers folder's configuration files and the caller's pooling.
+     * Returns a handle.
      */
-    public static native long open(byte[] model, byte[] tokenizer, String what, int intraThreads, int poolSize,
-            int maxTokens, int chunkOverlap, int batchSize);
+    public static native long open(byte[] model, byte[] tokenizer, String what, String config, int intraThreads,
+            int poolSize, int maxTokens, int chunkOverlap, int batchSize);
+
+    /**
+     * {@code [pooling, query prefix, document prefix]} as resolved when the model was opened:
+     * pooling {@code ""} when the model pools in its graph, {@code ""} for no prefix.
+     */
+    public static native String[] settings(long handle);
 
     /** Frees a handle; the caller guarantees no call is using it. */
     public static native void close(long handle);
