@@ -80,4 +80,78 @@ final class HybridBench {
         return out;
     }
 
+    /**
+     * Query latency of each search mode at each corpus size, one thread, embedding included
+     * ({@code --only latency}; docs/TEXT.md). The corpus is Debian's long descriptions (all of
+     * them, about 60,000); past that, each description again with its sentences in reverse order
+     * (a different text with the same words), until the size is reached. Queries: synopses of
+     * packages in the corpus.
+     */
+    static Map<String, Object> latency(int[] sizes, int queries) throws Exception {
+        List<String[]> all = TextBench.debian();
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (int n : sizes) {
+            List<String> ids = new ArrayList<>();
+            List<String> docs = new ArrayList<>();
+            for (String[] p : TextBench.spread(all, n)) {
+                ids.add(p[0]);
+                docs.add(p[2]);
+            }
+            for (int i = 0; ids.size() < n; i++) {
+                String[] p = all.get(i % all.size());
+                String[] sentences = p[2].split("(?<=[.!?])\\s+");
+                java.util.Collections.reverse(java.util.Arrays.asList(sentences));
+                ids.add(p[0] + "#" + (i / all.size() + 1));
+                docs.add(String.join(" ", sentences));
+            }
+            List<String[]> asked = TextBench.spread(all.subList(0, Math.min(all.size(), n)), queries);
+            Path dir = Files.createTempDirectory("imgsim-textlatency-");
+            try {
+                long t0 = System.nanoTime();
+                try (TextEmbedder text = TextEmbedder.create(); TextIndex idx = TextIndex.open(dir, text)) {
+                    idx.addAll(ids, docs);
+                    idx.commit();
+                    System.out.printf(Locale.ROOT, "%n%d documents (%d entries with windows) indexed in %.0f s%n", idx.size(),
+                            idx.vectors().size(), (System.nanoTime() - t0) / 1e9);
+                }
+                try (TextEmbedder text = TextEmbedder.builder().intraOpThreads(1).sessionPoolSize(1).build();
+                     TextIndex idx = TextIndex.open(dir, text)) {
+                    Map<String, BiFunction<String, Integer, List<Hit>>> modes = new LinkedHashMap<>();
+                    modes.put("embed the query only", (q, k) -> {
+                        text.embedQuery(q);
+                        return null;
+                    });
+                    modes.put("dense", (q, k) -> idx.search(q, k, SearchMode.DENSE));
+                    modes.put("BM25", (q, k) -> idx.search(q, k, SearchMode.BM25));
+                    modes.put("hybrid (default)", (q, k) -> idx.search(q, k));
+                    System.out.println("| mode | k | median ms | p90 ms |");
+                    System.out.println("|---|---|---|---|");
+                    for (int k : new int[] {10, 100}) {
+                        for (Map.Entry<String, BiFunction<String, Integer, List<Hit>>> m : modes.entrySet()) {
+                            for (int w = 0; w < 20; w++) {
+                                m.getValue().apply(asked.get(w % asked.size())[1], k); // warm-up
+                            }
+                            double[] ms = new double[asked.size()];
+                            for (int i = 0; i < ms.length; i++) {
+                                long s = System.nanoTime();
+                                m.getValue().apply(asked.get(i)[1], k);
+                                ms[i] = (System.nanoTime() - s) / 1e6;
+                            }
+                            double[] sorted = ms.clone();
+                            java.util.Arrays.sort(sorted);
+                            String row = String.format(Locale.ROOT, "| %s | %d | %.2f | %.2f |", m.getKey(), k, Stats.median(ms),
+                                    sorted[(int) (0.9 * (sorted.length - 1))]);
+                            System.out.println(row);
+                            out.put(n + " docs, " + m.getKey() + ", k=" + k, row);
+                        }
+                    }
+                }
+            } finally {
+                try (Stream<Path> w = Files.walk(dir)) {
+                    w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+        return out;
+    }
 }

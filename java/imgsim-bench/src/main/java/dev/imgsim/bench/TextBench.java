@@ -57,9 +57,10 @@ import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2Quantize
  * FP32 and INT8 models against Lucene's BM25, and speed against LangChain4j's in-process MiniLM
  * (INT8 and FP32) and the floor (ONNX Runtime on token tensors prepared in advance), in one JVM.
  * {@code --quick}: 2,000 packages and fewer timed calls; {@code --model FILE}: another INT8 model (with
- * {@code tokenizer.json} beside it) for the speed parts; {@code --only quality|speed|separate}
+ * {@code tokenizer.json} beside it) for the speed parts; {@code --only quality|speed|separate|hybrid|latency}
  * ({@code separate}: the short-text speed parts with each contender in a JVM of its own, so that no
- * other contender's ONNX Runtime pool shares the process); {@code --docs N}.
+ * other contender's ONNX Runtime pool shares the process; {@code latency}: query latency per search mode at
+ * {@code --sizes 10000,100000} documents over {@code --queries 500}); {@code --docs N}.
  * Data: {@code java/imgsim-bench/fetch-text-data.sh}.
  */
 public final class TextBench {
@@ -101,7 +102,13 @@ public final class TextBench {
         if (part.equals("all") || part.equals("hybrid")) {
             b.results.put("TextIndex modes, debian " + docs, HybridBench.run(docs));
         }
-        if (part.equals("hybrid")) {
+        if (part.equals("latency")) {
+            // --sizes 10000,100000 --queries 500
+            int[] sizes = Arrays.stream((a.indexOf("--sizes") >= 0 ? a.get(a.indexOf("--sizes") + 1) : "10000,100000").split(","))
+                    .mapToInt(Integer::parseInt).toArray();
+            int queries = a.indexOf("--queries") >= 0 ? Integer.parseInt(a.get(a.indexOf("--queries") + 1)) : 500;
+            b.results.put("TextIndex latency", HybridBench.latency(sizes, queries));
+        } else if (part.equals("hybrid")) {
             // quality of the text index's search modes only
         } else if (part.equals("separate")) {
             b.speedSeparate();

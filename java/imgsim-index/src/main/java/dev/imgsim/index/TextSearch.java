@@ -79,9 +79,12 @@ final class TextSearch {
             throws IOException {
         Map<String, Integer> docOf = new HashMap<>();
         List<Map.Entry<String, Double>> bm25 = new ArrayList<>(words.length);
+        // one reader of stored fields for the whole call (each call of storedFields() starts afresh)
+        org.apache.lucene.index.StoredFields stored = s.storedFields();
+        Set<String> idOnly = Set.of(IndexSchema.ID);
         for (ScoreDoc d : words) {
             // a window of a chunked document counts for its document, once: its best window
-            String id = TextIndex.documentOf(s.storedFields().document(d.doc, Set.of(IndexSchema.ID)).get(IndexSchema.ID));
+            String id = TextIndex.documentOf(stored.document(d.doc, idOnly).get(IndexSchema.ID));
             if (docOf.putIfAbsent(id, d.doc) == null) {
                 bm25.add(new AbstractMap.SimpleImmutableEntry<>(id, (double) d.score));
             }
@@ -106,7 +109,7 @@ final class TextSearch {
             Hit h = denseById.get(id);
             if (h == null) {
                 int doc = docOf.get(id);
-                Document d = s.storedFields().document(doc);
+                Document d = stored.document(doc);
                 h = StoredVectors.hit(d, Vectors.cosineOfUnit(unitQuery, StoredVectors.vector(s, doc)));
                 if (!h.id().equals(id)) {
                     h = Hit.of(id, h.similarity(), h.fields());

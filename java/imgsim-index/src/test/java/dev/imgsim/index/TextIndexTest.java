@@ -159,4 +159,76 @@ public class TextIndexTest {
             assertEquals(idx.search("sourdough bread", 3, SearchMode.DENSE), idx.search("sourdough bread", 3));
         }
     }
+
+    @Test
+    public void aRerankerReordersTheBestHitsByItsScore() throws Exception {
+        java.util.Map<String, String> texts = new java.util.HashMap<>();
+        for (int i = 0; i < IDS.size(); i++) {
+            texts.put(IDS.get(i), DOCS.get(i));
+        }
+        // a stand-in for a cross-encoder: counts the texts' words that start with "b"
+        Reranker bWords = (q, ts) -> ts.stream().mapToDouble(t -> Arrays.stream(t.split("\\W+")).filter(w -> w.startsWith("b")).count())
+                .toArray();
+        try (TextIndex idx = TextIndex.open(tmp.newFolder("rerank").toPath(), text)) {
+            idx.addAll(IDS, DOCS);
+            List<Hit> first = idx.search("connect to a server remotely", 5);
+            assertEquals("ssh", first.get(0).id());
+            List<Hit> again = bWords.rerank("connect to a server remotely", first, h -> h.id().equals("chess") ? null : texts.get(h.id()));
+            assertEquals(5, again.size());
+            assertEquals("bread", again.get(0).id());
+            assertEquals("2.0", again.get(0).fields().get(Reranker.SCORE_FIELD)); // baking, bread
+            assertEquals("chess", again.get(4).id());
+            assertEquals(null, again.get(4).fields().get(Reranker.SCORE_FIELD));
+            Hit ssh = again.stream().filter(h -> h.id().equals("ssh")).findFirst().get();
+            assertEquals(first.get(0).similarity(), ssh.similarity(), 0.0);
+            try {
+                ((Reranker) (q, ts) -> new double[1]).rerank("q", first, h -> texts.get(h.id()));
+                fail("one score for five texts");
+            } catch (IllegalStateException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains("1 scores for 5 texts"));
+            }
+        }
+    }
+
+    @Test
+    public void theIndexEmbedsDocumentsAndQueriesWithTheirOwnPrefixes() throws Exception {
+        List<String> calls = new java.util.ArrayList<>();
+        dev.imgsim.TextEncoder prefixed = new dev.imgsim.TextEncoder() {
+            public float[] embed(String t) {
+                return text.embed(t);
+            }
+
+            public float[][] embedAll(List<String> ts) {
+                return text.embedAll(ts);
+            }
+
+            @Override
+            public float[] embedQuery(String q) {
+                calls.add("query " + q);
+                return text.embed("query: " + q);
+            }
+
+            @Override
+            public float[][] embedDocuments(List<String> ds) {
+                calls.add("documents " + ds.size());
+                return text.embedAll(ds.stream().map(d -> "passage: " + d).collect(java.util.stream.Collectors.toList()));
+            }
+
+            public int embeddingSize() {
+                return text.embeddingSize();
+            }
+
+            public String modelSha256() {
+                return text.modelSha256();
+            }
+        };
+        try (TextIndex idx = TextIndex.open(tmp.newFolder("prefixes").toPath(), prefixed)) {
+            idx.addAll(IDS, DOCS);
+            idx.add("extra", "one more document");
+            assertEquals("bread", idx.search("how to bake a loaf", 1).get(0).id());
+            assertTrue(calls.toString(), calls.contains("query how to bake a loaf"));
+            assertTrue(calls.toString(), calls.contains("documents 1"));
+            assertTrue(calls.toString(), calls.stream().noneMatch(c -> c.startsWith("embed")));
+        }
+    }
 }
