@@ -19,3 +19,27 @@ for name in ('lee.cor', 'similarities0-1.txt'):
 PY
 fi
 ls -l "$OUT/lee"
+# - Parable -> moral (OpenAI evals' parable-to-moral-match, English, 1,632 multiple-choice rows;
+#   the evals wheel is MIT) as .cache/text/parables.tsv: story id, its moral, the story.
+if [ ! -f "$OUT/parables.tsv" ]; then
+  python3 -m pip download -q evals==3.0.1.post1 --no-deps --only-binary=:all: -d "$OUT/wheel"
+  python3 - "$OUT" <<'PY'
+import glob, json, re, sys, zipfile
+out = sys.argv[1]
+z = zipfile.ZipFile(glob.glob(out + '/wheel/evals-*.whl')[0])
+rows, seen = [], set()
+for line in z.read('evals/registry/data/parable-to-moral-match/parable-to-moral-match-en.jsonl').decode('utf-8').splitlines():
+    r = json.loads(line)
+    user = [m['content'] for m in r['input'] if m['role'] == 'user'][0]
+    story, _, options = user.partition('\nWhich moral')
+    answer = re.search(r'answer is:?\s*([A-E])', r['ideal'][0] if isinstance(r['ideal'], list) else r['ideal']).group(1)
+    opts = dict(re.findall(r'([A-E])\) (.*?)(?= [A-E]\) |\n|$)', options))
+    story = ' '.join(story.split())
+    if story in seen or answer not in opts:
+        continue
+    seen.add(story)
+    rows.append(f'story{len(rows)}\t{" ".join(opts[answer].split())}\t{story}')
+open(f'{out}/parables.tsv', 'w').write('\n'.join(rows) + '\n')
+print(f'{len(rows)} parables')
+PY
+fi

@@ -26,16 +26,40 @@ final class HybridBench {
      * queries a TextIndex of the long descriptions; recall@1/@10 and MRR of its own package, and
      * the median latency of a query (embedding included, one thread).
      */
-    static Map<String, Object> run(int n) throws Exception {
+    static Map<String, Object> run(int n, boolean harder) throws Exception {
         List<String[]> pkgs = TextBench.spread(TextBench.debian(), n);
+        String title = String.format(Locale.ROOT, "Debian set%s: %%d synopses query %d long descriptions",
+                harder ? ", each query without its package's name and its 2 rarest words shared with its description" : "", pkgs.size());
+        return run(title, pkgs, harder ? withoutRarestSharedWords(pkgs) : pkgs);
+    }
+
+    /**
+     * Parable to moral (OpenAI evals' parable-to-moral-match, English; fetch-text-data.sh): each
+     * moral queries the stories; right when its own story ranks first. A task of meaning: a moral
+     * shares about a quarter of its content words with its story.
+     */
+    static Map<String, Object> parables() throws Exception {
+        Path tsv = TextBench.ROOT.resolve(".cache/text/parables.tsv");
+        if (!Files.exists(tsv)) {
+            throw new IllegalStateException(tsv + " is missing: run java/imgsim-bench/fetch-text-data.sh");
+        }
+        List<String[]> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(tsv)) {
+            String[] f = line.split("\t", -1);
+            rows.add(new String[] {f[0], f[1], f[2]});
+        }
+        return run("parables: %d morals query " + rows.size() + " stories", rows, rows);
+    }
+
+    /** {@code docs}: {id, -, document}; {@code queries}: {id of its document, query, -}. */
+    private static Map<String, Object> run(String title, List<String[]> docRows, List<String[]> pkgs) throws Exception {
         List<String> ids = new ArrayList<>();
         List<String> docs = new ArrayList<>();
-        for (String[] p : pkgs) {
+        for (String[] p : docRows) {
             ids.add(p[0]);
             docs.add(p[2]);
         }
-        System.out.printf(Locale.ROOT, "%nTextIndex search modes, Debian set: %d synopses query %d long descriptions%n",
-                pkgs.size(), docs.size());
+        System.out.printf(Locale.ROOT, "%nTextIndex search modes, " + title + "%n", pkgs.size());
         Path dir = Files.createTempDirectory("imgsim-textbench-");
         Map<String, Object> out = new LinkedHashMap<>();
         try (TextEmbedder text = TextEmbedder.create();
@@ -54,8 +78,8 @@ final class HybridBench {
                 modes.put("hybrid linear dense " + w, (q, k) -> idx.search(q, k, Fusion.linear(w)));
             }
             modes.put("hybrid default (" + TextIndex.DEFAULT_FUSION + ")", (q, k) -> idx.search(q, k));
-            System.out.println("| mode | recall@1 | recall@10 | MRR | median ms/query |");
-            System.out.println("|---|---|---|---|---|");
+            System.out.println("| mode | recall@1 | recall@10 | MRR | nDCG@10 | median ms/query |");
+            System.out.println("|---|---|---|---|---|---|");
             for (Map.Entry<String, BiFunction<String, Integer, List<Hit>>> m : modes.entrySet()) {
                 int[] ranks = new int[pkgs.size()];
                 double[] ms = new double[pkgs.size()];
@@ -64,7 +88,7 @@ final class HybridBench {
                     List<Hit> hits = m.getValue().apply(pkgs.get(i)[1], 100);
                     ms[i] = (System.nanoTime() - s) / 1e6;
                     for (int r = 0; r < hits.size(); r++) {
-                        if (hits.get(r).id().equals(ids.get(i))) {
+                        if (hits.get(r).id().equals(pkgs.get(i)[0])) {
                             ranks[i] = r + 1;
                             break;
                         }
@@ -75,6 +99,55 @@ final class HybridBench {
         } finally {
             try (Stream<Path> w = Files.walk(dir)) {
                 w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The harder task: meaning has to carry more than shared words. Each synopsis loses the
+     * package's name and the two words it shares with its own description that are rarest in
+     * the corpus (document frequency over all descriptions), the words BM25 leans on; queries left
+     * with fewer than two words are dropped. Returns {name, query, description} rows.
+     */
+    static List<String[]> withoutRarestSharedWords(List<String[]> pkgs) {
+        java.util.Map<String, Integer> df = new java.util.HashMap<>();
+        for (String[] p : pkgs) {
+            for (String w : new java.util.HashSet<>(words(p[2]))) {
+                df.merge(w, 1, Integer::sum);
+            }
+        }
+        List<String[]> out = new ArrayList<>();
+        for (String[] p : pkgs) {
+            java.util.Set<String> inDoc = new java.util.HashSet<>(words(p[2]));
+            List<String> shared = new ArrayList<>();
+            for (String w : new java.util.LinkedHashSet<>(words(p[1]))) {
+                if (inDoc.contains(w)) {
+                    shared.add(w);
+                }
+            }
+            shared.sort(Comparator.comparingInt((String w) -> df.getOrDefault(w, 0)).thenComparing(w -> w));
+            java.util.Set<String> drop = new java.util.HashSet<>(shared.subList(0, Math.min(2, shared.size())));
+            drop.addAll(words(p[0]));
+            List<String> kept = new ArrayList<>();
+            for (String w : p[1].split("\\s+")) {
+                List<String> ws = words(w);
+                if (!ws.isEmpty() && ws.stream().noneMatch(drop::contains)) {
+                    kept.add(w);
+                }
+            }
+            if (kept.size() >= 2) {
+                out.add(new String[] {p[0], String.join(" ", kept), p[2]});
+            }
+        }
+        return out;
+    }
+
+    private static List<String> words(String s) {
+        List<String> out = new ArrayList<>();
+        for (String w : s.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{N}]+")) {
+            if (!w.isEmpty()) {
+                out.add(w);
             }
         }
         return out;

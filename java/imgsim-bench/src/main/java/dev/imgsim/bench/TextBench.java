@@ -57,7 +57,7 @@ import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2Quantize
  * FP32 and INT8 models against Lucene's BM25, and speed against LangChain4j's in-process MiniLM
  * (INT8 and FP32) and the floor (ONNX Runtime on token tensors prepared in advance), in one JVM.
  * {@code --quick}: 2,000 packages and fewer timed calls; {@code --model FILE}: another INT8 model (with
- * {@code tokenizer.json} beside it) for the speed parts; {@code --only quality|speed|separate|hybrid|latency}
+ * {@code tokenizer.json} beside it) for the speed parts; {@code --only quality|speed|separate|hybrid|parables|latency}
  * ({@code separate}: the short-text speed parts with each contender in a JVM of its own, so that no
  * other contender's ONNX Runtime pool shares the process; {@code latency}: query latency per search mode at
  * {@code --sizes 10000,100000} documents over {@code --queries 500}); {@code --docs N}.
@@ -100,9 +100,14 @@ public final class TextBench {
             b.quality(docs);
         }
         if (part.equals("all") || part.equals("hybrid")) {
-            b.results.put("TextIndex modes, debian " + docs, HybridBench.run(docs));
+            b.results.put("TextIndex modes, debian " + docs, HybridBench.run(docs, false));
+            b.results.put("TextIndex modes, debian " + docs + ", queries without their rarest shared words",
+                    HybridBench.run(docs, true));
+            b.results.put("TextIndex modes, parables", HybridBench.parables());
         }
-        if (part.equals("latency")) {
+        if (part.equals("parables")) {
+            b.results.put("TextIndex modes, parables", HybridBench.parables());
+        } else if (part.equals("latency")) {
             // --sizes 10000,100000 --queries 500
             int[] sizes = Arrays.stream((a.indexOf("--sizes") >= 0 ? a.get(a.indexOf("--sizes") + 1) : "10000,100000").split(","))
                     .mapToInt(Integer::parseInt).toArray();
@@ -189,8 +194,8 @@ public final class TextBench {
             System.out.println("(no " + FP32 + ": run python/text_model.py export for the FP32 row)");
         }
         models.put("imgsim INT8 (bundled)", int8::embedAll);
-        System.out.println("| model | recall@1 | recall@10 | MRR | embedding time |");
-        System.out.println("|---|---|---|---|---|");
+        System.out.println("| model | recall@1 | recall@10 | MRR | nDCG@10 | embedding time |");
+        System.out.println("|---|---|---|---|---|---|");
         Map<String, Object> debian = new LinkedHashMap<>();
         for (Map.Entry<String, Function<List<String>, float[][]>> m : models.entrySet()) {
             long t0 = System.nanoTime();
@@ -227,17 +232,20 @@ public final class TextBench {
         double r1 = 0;
         double r10 = 0;
         double mrr = 0;
+        double ndcg = 0;
         for (int r : ranks) {
             r1 += r == 1 ? 1 : 0;
             r10 += r >= 1 && r <= 10 ? 1 : 0; // 0: not found in the list searched
             mrr += r > 0 ? 1.0 / r : 0;
+            ndcg += r >= 1 && r <= 10 ? 1 / (Math.log(r + 1) / Math.log(2)) : 0; // one relevant document per query
         }
         int n = ranks.length;
-        System.out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %s |%n", name, r1 / n, r10 / n, mrr / n, time);
+        System.out.printf(Locale.ROOT, "| %s | %.3f | %.3f | %.3f | %.3f | %s |%n", name, r1 / n, r10 / n, mrr / n, ndcg / n, time);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("recall@1", r1 / n);
         m.put("recall@10", r10 / n);
         m.put("mrr", mrr / n);
+        m.put("ndcg@10", ndcg / n);
         return m;
     }
 
