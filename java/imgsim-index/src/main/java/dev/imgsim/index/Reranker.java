@@ -20,8 +20,7 @@ import java.util.function.Function;
  * List<Hit> best = reranker.rerank(query, index.search(query, 20), hit -> texts.get(hit.id()));
  * }</pre>
  *
- * <p>No cross-encoder ships with imgsim: none with redistributable weights could be obtained
- * from a package registry (docs/TEXT.md). This is the hook one plugs into.
+ * <p>No cross-encoder ships with imgsim yet (docs/TEXT.md): this is the hook one plugs into.
  */
 @FunctionalInterface
 public interface Reranker {
