@@ -133,18 +133,22 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
         if (h == 0) {
             throw new ModelLoadException("the text model " + modelName + " could not be opened");
         }
-        ModelInfo info = TextNative.describe(h);
-        this.embeddingSize = info.embeddingSize;
-        this.maxTokens = info.maxTokens;
-        this.metadata = info.metadata;
+        // the handle is not owned by a NativeHandle yet: free it here if describing it fails
+        ModelInfo info;
         String[] settings;
+        Pooling pool;
         try {
+            info = TextNative.describe(h);
             settings = TextNative.settings(h);
+            pool = Pooling.ofNative(settings[0]);
         } catch (RuntimeException | Error e) {
             TextNative.close(h);
             throw e;
         }
-        this.pooling = Pooling.ofNative(settings[0]);
+        this.embeddingSize = info.embeddingSize;
+        this.maxTokens = info.maxTokens;
+        this.metadata = info.metadata;
+        this.pooling = pool;
         this.queryPrefix = b.queryPrefix != null ? b.queryPrefix : settings[1];
         this.documentPrefix = b.documentPrefix != null ? b.documentPrefix : settings[2];
         Path file = modelFile;
@@ -305,7 +309,7 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
     @Override
     public float[] embedQuery(String query) {
         Objects.requireNonNull(query, "query");
-        return embed(queryPrefix + query);
+        return embed(queryPrefix.isEmpty() ? query : queryPrefix + query);
     }
 
     /**
