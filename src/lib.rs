@@ -15,6 +15,7 @@ pub mod pixels;
 pub mod pool;
 pub mod preprocess;
 pub mod raw;
+pub mod rerank;
 pub mod runtime;
 pub mod text;
 pub mod text_config;

@@ -113,3 +113,53 @@ fn a_tokenizer_that_is_not_the_models_is_refused() {
     let err = load("minilm-l6-v2-int8.onnx", TextOptions { max_tokens: 300, ..Default::default() }).err().expect("refused");
     assert!(err.message().contains("256"), "{err}");
 }
+
+/// The cross-encoder (src/rerank.rs) gives sentence-transformers' own `CrossEncoder` scores
+/// for the pairs of models/fixtures/ce_tiny_golden.json (python/ce_fixture.py): the pair
+/// template, longest-first truncation and the logit, whatever the other pairs of a call.
+#[test]
+fn cross_encoder_reproduces_sentence_transformers() {
+    use imgsim::rerank::{CrossEncoderModel, RerankOptions};
+    if !runtime() {
+        return;
+    }
+    let dir = root().join("models/fixtures/ce-tiny");
+    let g: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("models/fixtures/ce_tiny_golden.json")).unwrap()).unwrap();
+    let max = g["max_length"].as_u64().unwrap() as usize;
+    let m = CrossEncoderModel::from_bytes(
+        std::fs::read(dir.join("model.onnx")).unwrap(),
+        &std::fs::read(dir.join("tokenizer.json")).unwrap(),
+        "ce-tiny",
+        RerankOptions { pool_size: 2, model_max_tokens: Some(max), ..Default::default() },
+    )
+    .unwrap();
+    assert_eq!(m.max_tokens, max);
+    let pairs = g["pairs"].as_array().unwrap();
+    for (i, p) in pairs.iter().enumerate() {
+        let (q, t) = (p[0].as_str().unwrap(), p[1].as_str().unwrap());
+        let want = g["scores"][i].as_f64().unwrap();
+        let got = m.score(q, &[t]).unwrap()[0] as f64;
+        assert!((got - want).abs() <= 1e-3 * want.abs().max(1.0), "pair {i}: {got} vs {want}");
+        assert_eq!(m.token_count(q, t).unwrap() as u64, g["tokens"][i].as_u64().unwrap(), "tokens of pair {i}");
+    }
+    // a call with many texts gives each text's own score
+    let q = pairs[0][0].as_str().unwrap();
+    let texts: Vec<&str> = pairs.iter().filter(|p| p[0].as_str() == Some(q)).map(|p| p[1].as_str().unwrap()).collect();
+    let all = m.score(q, &texts).unwrap();
+    for (i, s) in all.iter().enumerate() {
+        assert!((*s as f64 - g["scores"][i].as_f64().unwrap()).abs() <= 1e-3 * s.abs().max(1.0) as f64);
+    }
+    assert!(m.score(q, &[] as &[&str]).unwrap().is_empty());
+    // a text model is not a cross-encoder: refused by name
+    let st = root().join("models/fixtures/st-tiny");
+    let e = CrossEncoderModel::from_bytes(
+        std::fs::read(st.join("onnx/model.onnx")).unwrap(),
+        &std::fs::read(st.join("tokenizer.json")).unwrap(),
+        "st-tiny",
+        RerankOptions::default(),
+    )
+    .err()
+    .expect("a text embedding model is refused");
+    assert!(e.message().contains("one relevance logit"), "{e}");
+}

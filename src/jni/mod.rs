@@ -270,6 +270,7 @@ natives! { class "dev_imgsim_internal_Native" as "Native", list native_contract;
         let mut lines = native_contract();
         lines.extend(copies::native_copies_contract());
         lines.extend(text::text_contract());
+        lines.extend(rerank::rerank_contract());
         lines.extend(logging::log_contract());
         lines.extend(contract::raster::lines().into_iter().map(|l| format!("raster.{l}")));
         string_array(env, &lines)
@@ -485,4 +486,5 @@ impl ModelInfo<'_> {
 mod contract;
 mod copies;
 mod logging;
+mod rerank;
 mod text;

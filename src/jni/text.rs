@@ -20,8 +20,23 @@ fn text_model<'a>(handle: jlong) -> R<&'a TextModel> {
     Ok(unsafe { &*(handle as *const TextModel) })
 }
 
-fn utf8(b: &[u8]) -> R<&str> {
+pub(super) fn utf8(b: &[u8]) -> R<&str> {
     std::str::from_utf8(b).map_err(|e| Error::InvalidArgument(format!("text is not valid UTF-8: {e}")).into())
+}
+
+/// The texts whose UTF-8 bytes lie one after another in `all`, `lengths[i]` bytes each.
+pub(super) fn split_texts<'a>(env: &mut jni::Env<'_>, all: &'a [u8], lengths: &JIntArray<'_>) -> R<Vec<&'a str>> {
+    let mut lens = vec![0i32; lengths.len(env)?];
+    lengths.get_region(env, 0, &mut lens)?;
+    let mut texts = Vec::with_capacity(lens.len());
+    let mut at = 0usize;
+    for l in lens {
+        let end = usize::try_from(l).ok().and_then(|l| at.checked_add(l)).filter(|&e| e <= all.len());
+        let end = end.ok_or_else(|| Error::InvalidArgument("text lengths do not match the bytes".into()))?;
+        texts.push(utf8(&all[at..end])?);
+        at = end;
+    }
+    Ok(texts)
 }
 
 natives! { class "dev_imgsim_internal_TextNative" as "TextNative", list text_contract;
@@ -95,16 +110,7 @@ natives! { class "dev_imgsim_internal_TextNative" as "TextNative", list text_con
     fn embedAll<'l>(env, h: jlong, utf8_all: JByteArray<'l>, lengths: JIntArray<'l>) -> JObjectArray<'l> as "[[F" {
         let m = text_model(h)?;
         let all = bytes(env, &utf8_all, "texts")?;
-        let mut lens = vec![0i32; lengths.len(env)?];
-        lengths.get_region(env, 0, &mut lens)?;
-        let mut texts = Vec::with_capacity(lens.len());
-        let mut at = 0usize;
-        for l in lens {
-            let end = usize::try_from(l).ok().and_then(|l| at.checked_add(l)).filter(|&e| e <= all.len());
-            let end = end.ok_or_else(|| Error::InvalidArgument("text lengths do not match the bytes".into()))?;
-            texts.push(utf8(&all[at..end])?);
-            at = end;
-        }
+        let texts = split_texts(env, &all, &lengths)?;
         let out = m.embed_all(&texts)?;
         float_rows(env, out.iter().map(Vec::as_slice))
     }

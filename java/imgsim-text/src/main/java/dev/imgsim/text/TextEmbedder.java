@@ -177,7 +177,7 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
     }
 
     /** The {@code .onnx} file named, or the one in the folder named (or in its {@code onnx/} folder). */
-    private static Path onnxFile(Path p) {
+    static Path onnxFile(Path p) {
         if (Files.isRegularFile(p)) {
             return p;
         }
@@ -214,7 +214,7 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
         }
     }
 
-    private static byte[] read(Path p) {
+    static byte[] read(Path p) {
         try {
             return Files.readAllBytes(p);
         } catch (IOException e) {

@@ -19,7 +19,7 @@ import org.junit.Test;
  * descriptor's slots and formats are the same numbers on both sides.
  */
 public class NativeContractTest {
-    private static final Class<?>[] CLASSES = {Native.class, TextNative.class, NativeLog.class};
+    private static final Class<?>[] CLASSES = {Native.class, TextNative.class, RerankNative.class, NativeLog.class};
 
     static String descriptor(Class<?> c) {
         if (c == void.class) {
