@@ -92,11 +92,19 @@ pub mod keys {
     pub const POOLING: &str = "imgsim.pooling";
     pub const NORMALIZED: &str = "imgsim.normalized";
     pub const TOKENIZER_SHA256: &str = "imgsim.tokenizer_sha256";
-    /// "padded" (default): texts may share a run, padded to the longest; "single": one text per
-    /// run, for models whose result for a text would depend on its batch (dynamic quantisation).
+    /// "padded": texts may share a run, padded to the longest; "single": one text per run, for
+    /// models whose result for a text would depend on its batch (dynamic quantisation). Absent:
+    /// "single" when the graph quantises at run time ([`dynamically_quantised`]), else "padded".
     pub const BATCHING: &str = "imgsim.batching";
     pub const QUERY_PREFIX: &str = "imgsim.query_prefix";
     pub const DOCUMENT_PREFIX: &str = "imgsim.document_prefix";
+}
+
+/// Whether the ONNX graph quantises activations at run time (an operator `DynamicQuantizeLinear`,
+/// whose name an ONNX file stores as plain text).
+pub fn dynamically_quantised(model: &[u8]) -> bool {
+    const OP: &[u8] = b"DynamicQuantizeLinear";
+    model.windows(OP.len()).any(|w| w == OP)
 }
 
 impl TextModel {
@@ -112,6 +120,10 @@ impl TextModel {
 
     /// A model from its ONNX bytes and its `tokenizer.json` bytes; `what` names it in errors.
     pub fn from_bytes(model: Vec<u8>, tokenizer_json: &[u8], what: &str, options: TextOptions) -> Result<TextModel> {
+        // a dynamically quantised graph computes one activation scale per batch: batching would
+        // make a text's vector depend on the other texts, so such a model runs one text per
+        // inference unless its metadata says otherwise
+        let dynamic = dynamically_quantised(&model);
         let (mut sessions, session) = SessionPool::new(model, options.intra_threads, options.pool_size, crate::pool::Device::Cpu, what)?;
         let metadata = crate::pool::metadata_of(&session);
         let meta = |k: &str| metadata.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
@@ -129,7 +141,8 @@ impl TextModel {
             }
         }
         let single = match meta(keys::BATCHING) {
-            None | Some("padded") => false,
+            None => dynamic,
+            Some("padded") => false,
             Some("single") => true,
             Some(other) => {
                 return Err(Error::Model(format!("metadata {} of {what} is {other:?}; expected \"padded\" or \"single\"", keys::BATCHING)))

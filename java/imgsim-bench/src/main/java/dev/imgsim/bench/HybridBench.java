@@ -13,13 +13,28 @@ import java.util.stream.Stream;
 
 import dev.imgsim.index.Fusion;
 import dev.imgsim.index.Hit;
+import dev.imgsim.index.Reranker;
 import dev.imgsim.index.SearchMode;
 import dev.imgsim.index.TextIndex;
+import dev.imgsim.text.CrossEncoder;
 import dev.imgsim.text.TextEmbedder;
 
 /** {@code gradle textBench -PbenchArgs="--only hybrid"}: TextIndex's search modes (docs/TEXT.md). */
 final class HybridBench {
     private HybridBench() {}
+
+    /** {@code --embedder DIR}: the embedding model of the index (null: the bundled MiniLM). */
+    static Path embedder;
+    /** {@code --rerank DIR}: a cross-encoder; adds reranked rows on {@link #rerankQueries} queries. */
+    static Path reranker;
+    /** {@code --rerank-queries N}: queries the reranked rows are measured on (a spread subset). */
+    static int rerankQueries = 300;
+    /** Hits the cross-encoder reorders. */
+    static final int RERANK_DEPTH = 20;
+
+    static TextEmbedder openEmbedder() {
+        return embedder == null ? TextEmbedder.create() : TextEmbedder.create(embedder);
+    }
 
     /**
      * The text index's search modes on the Debian set, through the public API: each synopsis
@@ -62,8 +77,9 @@ final class HybridBench {
         System.out.printf(Locale.ROOT, "%nTextIndex search modes, " + title + "%n", pkgs.size());
         Path dir = Files.createTempDirectory("imgsim-textbench-");
         Map<String, Object> out = new LinkedHashMap<>();
-        try (TextEmbedder text = TextEmbedder.create();
+        try (TextEmbedder text = openEmbedder();
              TextIndex idx = TextIndex.open(dir, text)) {
+            System.out.println("embedder: " + text);
             long t0 = System.nanoTime();
             idx.addAll(ids, docs);
             idx.commit();
@@ -96,12 +112,147 @@ final class HybridBench {
                 }
                 out.put(m.getKey(), TextBench.row(m.getKey(), ranks, String.format(Locale.ROOT, "%.2f", Stats.median(ms))));
             }
+            if (reranker != null) {
+                reranked(idx, ids, docs, pkgs, out);
+            }
         } finally {
             try (Stream<Path> w = Files.walk(dir)) {
                 w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
         return out;
+    }
+
+    /**
+     * Reranked rows: on a spread subset of the queries, the default hybrid search and BM25 alone,
+     * each as it is and with its best {@link #RERANK_DEPTH} hits reordered by the cross-encoder
+     * reading the query and each hit's matched window; the median time of the reranking alone.
+     */
+    private static void reranked(TextIndex idx, List<String> ids, List<String> docs, List<String[]> pkgs, Map<String, Object> out) {
+        Map<String, String> docOf = new java.util.HashMap<>();
+        for (int i = 0; i < ids.size(); i++) {
+            docOf.put(ids.get(i), docs.get(i));
+        }
+        List<String[]> asked = TextBench.spread(pkgs, Math.min(rerankQueries, pkgs.size()));
+        System.out.printf(Locale.ROOT, "%nreranking the best %d with %s, on %d of the queries (%d cores)%n", RERANK_DEPTH, reranker,
+                asked.size(), Runtime.getRuntime().availableProcessors());
+        try (CrossEncoder ce = CrossEncoder.create(reranker)) {
+            Reranker r = ce::score;
+            java.util.function.Function<Hit, String> window = h -> {
+                String d = docOf.get(h.id());
+                String a = h.fields().get(TextIndex.CHUNK_START);
+                String b = h.fields().get(TextIndex.CHUNK_END);
+                return a == null || b == null ? d : d.substring(Integer.parseInt(a), Integer.parseInt(b));
+            };
+            Map<String, BiFunction<String, Integer, List<Hit>>> firsts = new LinkedHashMap<>();
+            firsts.put("hybrid default", (q, k) -> idx.search(q, k));
+            firsts.put("BM25", (q, k) -> idx.search(q, k, SearchMode.BM25));
+            System.out.println("| mode | recall@1 | recall@10 | MRR | nDCG@10 | median ms/query (reranking alone) |");
+            System.out.println("|---|---|---|---|---|---|");
+            for (Map.Entry<String, BiFunction<String, Integer, List<Hit>>> f : firsts.entrySet()) {
+                int[] plain = new int[asked.size()];
+                int[] again = new int[asked.size()];
+                double[] ms = new double[asked.size()];
+                for (int i = 0; i < asked.size(); i++) {
+                    String q = asked.get(i)[1];
+                    List<Hit> hits = f.getValue().apply(q, 100);
+                    int cut = Math.min(RERANK_DEPTH, hits.size());
+                    long s = System.nanoTime();
+                    List<Hit> top = r.rerank(q, hits.subList(0, cut), window);
+                    ms[i] = (System.nanoTime() - s) / 1e6;
+                    List<Hit> re = new ArrayList<>(top);
+                    re.addAll(hits.subList(cut, hits.size()));
+                    plain[i] = rankOf(hits, asked.get(i)[0]);
+                    again[i] = rankOf(re, asked.get(i)[0]);
+                }
+                String name = f.getKey() + ", " + asked.size() + " queries";
+                out.put(name, TextBench.row(name, plain, "-"));
+                out.put(name + ", reranked top " + RERANK_DEPTH, TextBench.row(name + ", reranked top " + RERANK_DEPTH, again,
+                        String.format(Locale.ROOT, "%.1f", Stats.median(ms))));
+            }
+        }
+    }
+
+    /**
+     * {@code --only models}: the fetched models (fetch-text-models.sh) through the library against
+     * what plain onnxruntime + tokenizers compute in Python ({@code python/check_fetched_models.py}):
+     * the largest difference of a reranker score, the smallest cosine of a bge-small embedding, and
+     * the time of one pair and one query on one thread.
+     */
+    static Map<String, Object> checkModels() throws Exception {
+        Path models = TextBench.ROOT.resolve(".cache/models");
+        Path ref = models.resolve("python_reference.json");
+        if (!Files.exists(ref)) {
+            throw new IllegalStateException(ref + " is missing: run java/imgsim-bench/fetch-text-models.sh, then python python/check_fetched_models.py");
+        }
+        com.google.gson.JsonObject g = com.google.gson.JsonParser.parseString(Files.readString(ref)).getAsJsonObject();
+        List<String> queries = new ArrayList<>();
+        g.getAsJsonArray("queries").forEach(e -> queries.add(e.getAsString()));
+        List<String> texts = new ArrayList<>();
+        g.getAsJsonArray("texts").forEach(e -> texts.add(e.getAsString()));
+        Map<String, Object> out = new LinkedHashMap<>();
+        try (CrossEncoder ce = CrossEncoder.builder().model(models.resolve("ms-marco-MiniLM-L-12-v2-int8")).build()) {
+            double worst = 0;
+            for (int q = 0; q < queries.size(); q++) {
+                double[] s = ce.score(queries.get(q), texts);
+                for (int t = 0; t < s.length; t++) {
+                    double want = g.getAsJsonArray("rerank").get(q).getAsJsonArray().get(t).getAsDouble();
+                    worst = Math.max(worst, Math.abs(s[t] - want));
+                }
+            }
+            System.out.printf(Locale.ROOT, "%nms-marco-MiniLM-L-12-v2 INT8 (%s): largest score difference to Python onnxruntime %.2e over %d pairs%n",
+                    ce, worst, queries.size() * texts.size());
+            out.put("reranker max |score - python|", worst);
+        }
+        try (CrossEncoder ce = CrossEncoder.builder().model(models.resolve("ms-marco-MiniLM-L-12-v2-int8")).intraOpThreads(1)
+                .sessionPoolSize(1).build()) {
+            String doc = String.join(" ", java.util.Collections.nCopies(8, "Resize, crop and convert images from the command line."));
+            List<String> one = List.of(doc);
+            for (int w = 0; w < 5; w++) {
+                ce.score("how do I resize a photo", one);
+            }
+            double[] ms = new double[30];
+            for (int i = 0; i < ms.length; i++) {
+                long s = System.nanoTime();
+                ce.score("how do I resize a photo", one);
+                ms[i] = (System.nanoTime() - s) / 1e6;
+            }
+            System.out.printf(Locale.ROOT, "one pair of %d tokens, one thread: median %.1f ms%n", ce.tokenCount("how do I resize a photo", doc),
+                    Stats.median(ms));
+            out.put("reranker ms per pair (one thread)", Stats.median(ms));
+        }
+        try (TextEmbedder bge = TextEmbedder.create(models.resolve("bge-small-en-v1.5-int8"))) {
+            double worst = 1;
+            float[][] d = bge.embedDocuments(texts);
+            for (int i = 0; i < d.length; i++) {
+                worst = Math.min(worst, dev.imgsim.Vectors.cosine(d[i], floats(g.getAsJsonArray("bge_documents").get(i).getAsJsonArray())));
+            }
+            for (int i = 0; i < queries.size(); i++) {
+                worst = Math.min(worst, dev.imgsim.Vectors.cosine(bge.embedQuery(queries.get(i)),
+                        floats(g.getAsJsonArray("bge_queries").get(i).getAsJsonArray())));
+            }
+            System.out.printf(Locale.ROOT, "bge-small-en-v1.5 INT8 (%s, pooling %s, query prefix \"%s\"): smallest cosine to Python onnxruntime %.6f over %d texts%n",
+                    bge, bge.pooling(), bge.queryPrefix(), worst, texts.size() + queries.size());
+            out.put("bge-small min cosine to python", worst);
+        }
+        return out;
+    }
+
+    private static float[] floats(com.google.gson.JsonArray a) {
+        float[] f = new float[a.size()];
+        for (int i = 0; i < f.length; i++) {
+            f[i] = a.get(i).getAsFloat();
+        }
+        return f;
+    }
+
+    private static int rankOf(List<Hit> hits, String id) {
+        for (int r = 0; r < hits.size(); r++) {
+            if (hits.get(r).id().equals(id)) {
+                return r + 1;
+            }
+        }
+        return 0;
     }
 
     /**

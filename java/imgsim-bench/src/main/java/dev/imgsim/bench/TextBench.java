@@ -90,6 +90,15 @@ public final class TextBench {
         if (a.contains("--model")) {
             speedModel = Paths.get(a.get(a.indexOf("--model") + 1)).toAbsolutePath();
         }
+        if (a.contains("--embedder")) {
+            HybridBench.embedder = Paths.get(a.get(a.indexOf("--embedder") + 1)).toAbsolutePath();
+        }
+        if (a.contains("--rerank")) {
+            HybridBench.reranker = Paths.get(a.get(a.indexOf("--rerank") + 1)).toAbsolutePath();
+        }
+        if (a.contains("--rerank-queries")) {
+            HybridBench.rerankQueries = Integer.parseInt(a.get(a.indexOf("--rerank-queries") + 1));
+        }
         int child = a.indexOf("--contender");
         if (child >= 0) {
             b.speedChild(a.get(child + 1));
@@ -105,7 +114,9 @@ public final class TextBench {
                     HybridBench.run(docs, true));
             b.results.put("TextIndex modes, parables", HybridBench.parables());
         }
-        if (part.equals("parables")) {
+        if (part.equals("models")) {
+            b.results.put("fetched models against Python", HybridBench.checkModels());
+        } else if (part.equals("parables")) {
             b.results.put("TextIndex modes, parables", HybridBench.parables());
         } else if (part.equals("latency")) {
             // --sizes 10000,100000 --queries 500
@@ -113,7 +124,7 @@ public final class TextBench {
                     .mapToInt(Integer::parseInt).toArray();
             int queries = a.indexOf("--queries") >= 0 ? Integer.parseInt(a.get(a.indexOf("--queries") + 1)) : 500;
             b.results.put("TextIndex latency", HybridBench.latency(sizes, queries));
-        } else if (part.equals("hybrid")) {
+        } else if (part.equals("hybrid") || part.equals("models")) {
             // quality of the text index's search modes only
         } else if (part.equals("separate")) {
             b.speedSeparate();

@@ -560,9 +560,11 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
          * Texts per inference in {@link TextEmbedder#embedAll} (default 32), for models that may be
          * batched (metadata {@code imgsim.batching=padded}: the FP32 export, or an INT8 model from
          * {@code python/text_model.py quantize --scheme rowwise} or {@code --scheme static},
-         * whose activation scales never mix texts). The bundled INT8 model runs one text per
-         * inference whatever this says: its dynamic quantisation would otherwise make a text's
-         * vector depend on its batch.
+         * whose activation scales never mix texts). The bundled INT8 model, and any model whose
+         * graph quantises activations at run time ({@code DynamicQuantizeLinear}, e.g. an
+         * {@code onnxruntime.quantization.quantize_dynamic} export) without that metadata, runs one
+         * text per inference whatever this says: batching would make a text's vector depend on
+         * its batch.
          * @param texts at least 1
          * @return this builder
          */
