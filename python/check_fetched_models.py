@@ -10,7 +10,7 @@ plain Python way (onnxruntime + Hugging Face `tokenizers`, no imgsim code), for
 Only INT8-to-INT8 checks are possible: no FP32 copy of either model is reachable here. Run it with
 the onnxruntime the library ships (1.26.0, `pip install onnxruntime==1.26.0`): dynamically
 quantised models round activations at run time, and another version's kernels move a score by up
-to ~0.2 (1.32: largest difference 0.16, bge cosine >= 0.9999 when batched alike).
+to ~0.2 (onnxruntime 1.32: largest score difference 0.16 over these pairs).
 """
 import json
 from pathlib import Path
