@@ -12,9 +12,11 @@ import org.apache.lucene.codecs.lucene99.Lucene99HnswScalarQuantizedVectorsForma
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
+import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
+import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.index.IndexableField;
 import org.apache.lucene.index.VectorSimilarityFunction;
 
@@ -26,6 +28,11 @@ final class IndexSchema {
     private IndexSchema() {}
 
     static final String ID = "id";
+    /**
+     * The id again as doc values (entries written since wave 3): read per search hit without
+     * decompressing a block of stored fields. Older segments lack it and are read from stored fields.
+     */
+    static final String ID_VALUES = "_id.dv";
     static final String VECTOR = "vector";
     static final String FIELD_PREFIX = "field.";
     static final String FILE_SIZE = "_file.size";
@@ -118,6 +125,7 @@ final class IndexSchema {
         }
         Document doc = new Document();
         doc.add(new StringField(ID, id, Field.Store.YES));
+        doc.add(new BinaryDocValuesField(ID_VALUES, new BytesRef(id)));
         doc.add(new KnnFloatVectorField(VECTOR, unit, VectorSimilarityFunction.DOT_PRODUCT));
         for (Map.Entry<String, String> f : fields.entrySet()) {
             if (f.getKey() == null || f.getKey().isEmpty() || f.getValue() == null) {

@@ -20,7 +20,10 @@ import java.util.function.Function;
  * List<Hit> best = reranker.rerank(query, index.search(query, 20), hit -> texts.get(hit.id()));
  * }</pre>
  *
- * <p>No cross-encoder ships with imgsim yet (docs/TEXT.md): this is the hook one plugs into.
+ * <p>imgsim-text's {@code dev.imgsim.text.CrossEncoder} runs a cross-encoder in imgsim's native
+ * core and has this interface's {@link #score} signature: {@code Reranker r = crossEncoder::score;}
+ * (no model is bundled: docs/TEXT.md names one and the script that fetches it). Any other scorer
+ * plugs in the same way.
  */
 @FunctionalInterface
 public interface Reranker {

@@ -115,6 +115,78 @@ final class StoredVectors {
         return Collections.unmodifiableList(hits);
     }
 
+    /**
+     * The candidates with their exact cosine to {@code q} as score (vector values only, read in
+     * doc order), best first (ties by doc), at most {@code k}.
+     */
+    static ScoreDoc[] cosines(IndexSearcher s, float[] q, ScoreDoc[] candidates, int k) throws IOException {
+        ScoreDoc[] byDoc = candidates.clone();
+        Arrays.sort(byDoc, Comparator.comparingInt((ScoreDoc d) -> d.doc));
+        List<LeafReaderContext> leaves = s.getIndexReader().leaves();
+        ScoreDoc[] out = new ScoreDoc[byDoc.length];
+        FloatVectorValues v = null;
+        int li = -1;
+        for (int i = 0; i < byDoc.length; i++) {
+            int leaf = ReaderUtil.subIndex(byDoc[i].doc, leaves);
+            if (leaf != li) {
+                li = leaf;
+                v = leaves.get(li).reader().getFloatVectorValues(IndexSchema.VECTOR);
+            }
+            int local = byDoc[i].doc - leaves.get(li).docBase;
+            if (v == null || v.advance(local) != local) {
+                throw new IOException("document " + byDoc[i].doc + " has no vector");
+            }
+            // a ScoreDoc's score is a float: the double cosine is recomputed for the hits returned
+            out[i] = new ScoreDoc(byDoc[i].doc, (float) Vectors.cosineOfUnit(q, v.vectorValue()));
+        }
+        Arrays.sort(out, Comparator.comparingDouble((ScoreDoc d) -> -d.score).thenComparingInt(d -> d.doc));
+        return out.length > k ? Arrays.copyOf(out, k) : out;
+    }
+
+    /**
+     * Entry ids of Lucene docs: from the id doc values where a segment has them, else from stored
+     * fields (segments written before they existed).
+     */
+    static String[] ids(IndexSearcher s, int[] docs) throws IOException {
+        Integer[] order = new Integer[docs.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparingInt(i -> docs[i]));
+        List<LeafReaderContext> leaves = s.getIndexReader().leaves();
+        String[] out = new String[docs.length];
+        StoredFields stored = null;
+        org.apache.lucene.index.BinaryDocValues dv = null;
+        int li = -1;
+        int prevDoc = -1;
+        String prevId = null;
+        for (int i : order) {
+            if (docs[i] == prevDoc) { // the same doc twice: an iterator cannot step back
+                out[i] = prevId;
+                continue;
+            }
+            int leaf = ReaderUtil.subIndex(docs[i], leaves);
+            if (leaf != li) {
+                li = leaf;
+                dv = leaves.get(li).reader().getBinaryDocValues(IndexSchema.ID_VALUES);
+            }
+            int local = docs[i] - leaves.get(li).docBase;
+            if (dv != null && dv.advanceExact(local)) {
+                out[i] = dv.binaryValue().utf8ToString();
+            } else {
+                if (stored == null) {
+                    stored = s.storedFields();
+                }
+                out[i] = stored.document(docs[i], ID_ONLY).get(IndexSchema.ID);
+            }
+            prevDoc = docs[i];
+            prevId = out[i];
+        }
+        return out;
+    }
+
+    private static final java.util.Set<String> ID_ONLY = java.util.Set.of(IndexSchema.ID);
+
     static Hit hit(Document d, double similarity) {
         Map<String, String> fields = new LinkedHashMap<>();
         for (IndexableField f : d.getFields()) {

@@ -311,27 +311,19 @@ public final class TextIndex implements AutoCloseable {
     private List<Hit> search(String query, int k, SearchMode mode, Fusion fusion) {
         Objects.requireNonNull(query, "query");
         VectorIndex.checkK(k);
-        float[] q = text.embedQuery(query);
-        if (mode == SearchMode.DENSE) {
-            return denseDocuments(q, k);
-        }
-        int n = Math.max(k, fusion.depth);
-        List<Hit> dense = mode == SearchMode.HYBRID ? denseDocuments(q, n) : Collections.<Hit>emptyList();
-        float[] unit = Vectors.normalise(q);
-        // BM25 over windows (a few more entries than documents asked for; best window per document kept)
-        return index.read(s -> TextSearch.hits(s, unit, dense, TextSearch.bm25(s, analyzer, query, n + 10),
-                mode == SearchMode.HYBRID ? fusion : null, k));
-    }
-
-    /** The {@code k} documents nearest by meaning: windows searched, each document's best kept. */
-    private List<Hit> denseDocuments(float[] q, int k) {
-        long entries = index.size();
-        for (int n = 2 * k + 10; ; n *= 4) {
-            List<Hit> out = collapse(index.search(q, (int) Math.min(n, Math.max(1, Math.min(entries, 10_000)))), k);
-            if (out.size() >= k || n >= entries || n >= 10_000) {
-                return out;
+        float[] unit = Vectors.normalise(text.embedQuery(query));
+        int n = mode == SearchMode.DENSE ? k : Math.max(k, fusion.depth);
+        // one read: the graph's windows and BM25's, ids from doc values, stored fields only for the k returned
+        return index.read(s -> {
+            List<TextSearch.Found> dense = mode == SearchMode.BM25 ? Collections.<TextSearch.Found>emptyList()
+                    : TextSearch.dense(s, index, unit, n);
+            if (mode == SearchMode.DENSE) {
+                return TextSearch.hits(s, unit, dense, null, null, k);
             }
-        }
+            // BM25 over windows (a few more entries than documents asked for; best window per document kept)
+            return TextSearch.hits(s, unit, dense, TextSearch.bm25(s, analyzer, query, n + 10),
+                    mode == SearchMode.HYBRID ? fusion : null, k);
+        });
     }
 
     /** Entries to documents: the first (best) entry of each document, under the document's id. */

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +14,6 @@ import java.util.Set;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
-import org.apache.lucene.document.Document;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.IndexableField;
 import org.apache.lucene.index.Term;
@@ -66,56 +66,94 @@ final class TextSearch {
         return s.search(b.build(), n).scoreDocs;
     }
 
+    /** A document found by meaning: the Lucene doc of its best window, and that window's cosine. */
+    static final class Found {
+        final String id;
+        final int doc;
+        final double cosine;
+
+        Found(String id, int doc, double cosine) {
+            this.id = id;
+            this.doc = doc;
+            this.cosine = cosine;
+        }
+    }
+
     /**
-     * Hits for BM25's or the fused order: each with its stored fields and its exact cosine to the
-     * query (a {@link Hit#similarity()} keeps its meaning in every mode).
+     * The best {@code n} documents by meaning: the graph's nearest windows, each document's best
+     * kept (asking the graph for more windows while they collapse to fewer than {@code n}).
+     */
+    static List<Found> dense(IndexSearcher s, VectorIndex index, float[] unit, int n) throws IOException {
+        int entries = s.getIndexReader().numDocs();
+        for (int m = 2 * n + 10; ; m *= 4) {
+            ScoreDoc[] c = index.nearest(s, unit, Math.min(m, Math.max(1, Math.min(entries, 10_000))));
+            int[] docs = new int[c.length];
+            for (int i = 0; i < docs.length; i++) {
+                docs[i] = c[i].doc;
+            }
+            String[] ids = StoredVectors.ids(s, docs);
+            List<Found> out = new ArrayList<>();
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < c.length && out.size() < n; i++) {
+                String id = TextIndex.documentOf(ids[i]);
+                if (seen.add(id)) {
+                    out.add(new Found(id, c[i].doc, c[i].score));
+                }
+            }
+            if (out.size() >= n || m >= entries || m >= 10_000) {
+                return out;
+            }
+        }
+    }
+
+    /**
+     * Hits in the dense order ({@code words} null), BM25's ({@code fusion} null) or the fused one:
+     * each with the stored fields of its best window and its exact cosine to the query (a
+     * {@link Hit#similarity()} keeps its meaning in every mode). Stored fields are read for the
+     * hits returned only.
      *
      * @param unitQuery the query's unit embedding
-     * @param dense the dense hits (may be empty), best first
-     * @param words BM25's doc ids and scores, best first
+     * @param dense the documents found by meaning (may be empty), best first
+     * @param words BM25's doc ids and scores, best first; null for the dense order
      * @param fusion null for BM25's order alone
      */
-    static List<Hit> hits(IndexSearcher s, float[] unitQuery, List<Hit> dense, ScoreDoc[] words, Fusion fusion, int k)
+    static List<Hit> hits(IndexSearcher s, float[] unitQuery, List<Found> dense, ScoreDoc[] words, Fusion fusion, int k)
             throws IOException {
         Map<String, Integer> docOf = new HashMap<>();
-        List<Map.Entry<String, Double>> bm25 = new ArrayList<>(words.length);
-        // one reader of stored fields for the whole call (each call of storedFields() starts afresh)
-        org.apache.lucene.index.StoredFields stored = s.storedFields();
-        Set<String> idOnly = Set.of(IndexSchema.ID);
-        for (ScoreDoc d : words) {
-            // a window of a chunked document counts for its document, once: its best window
-            String id = TextIndex.documentOf(stored.document(d.doc, idOnly).get(IndexSchema.ID));
-            if (docOf.putIfAbsent(id, d.doc) == null) {
-                bm25.add(new AbstractMap.SimpleImmutableEntry<>(id, (double) d.score));
-            }
+        List<Map.Entry<String, Double>> byMeaning = new ArrayList<>(dense.size());
+        for (Found f : dense) {
+            docOf.put(f.id, f.doc);
+            byMeaning.add(new AbstractMap.SimpleImmutableEntry<>(f.id, f.cosine));
         }
         List<Map.Entry<String, Double>> order;
-        if (fusion == null) {
-            order = bm25;
+        if (words == null) {
+            order = byMeaning;
         } else {
-            List<Map.Entry<String, Double>> byMeaning = new ArrayList<>(dense.size());
-            for (Hit h : dense) {
-                byMeaning.add(new AbstractMap.SimpleImmutableEntry<>(h.id(), h.similarity()));
+            int[] docs = new int[words.length];
+            for (int i = 0; i < docs.length; i++) {
+                docs[i] = words[i].doc;
             }
-            order = fusion.fuse(byMeaning, bm25);
+            String[] ids = StoredVectors.ids(s, docs);
+            List<Map.Entry<String, Double>> bm25 = new ArrayList<>(words.length);
+            Set<String> seen = new HashSet<>();
+            for (int i = 0; i < words.length; i++) {
+                // a window of a chunked document counts for its document, once: its best window
+                String id = TextIndex.documentOf(ids[i]);
+                if (seen.add(id)) {
+                    docOf.putIfAbsent(id, words[i].doc); // found by meaning too: its best window by meaning stays
+                    bm25.add(new AbstractMap.SimpleImmutableEntry<>(id, (double) words[i].score));
+                }
+            }
+            order = fusion == null ? bm25 : fusion.fuse(byMeaning, bm25);
         }
-        Map<String, Hit> denseById = new HashMap<>();
-        for (Hit h : dense) {
-            denseById.put(h.id(), h);
-        }
+        // one reader of stored fields for the whole call (each call of storedFields() starts afresh)
+        org.apache.lucene.index.StoredFields stored = s.storedFields();
         List<Hit> out = new ArrayList<>(Math.min(k, order.size()));
         for (int i = 0; i < order.size() && out.size() < k; i++) {
             String id = order.get(i).getKey();
-            Hit h = denseById.get(id);
-            if (h == null) {
-                int doc = docOf.get(id);
-                Document d = stored.document(doc);
-                h = StoredVectors.hit(d, Vectors.cosineOfUnit(unitQuery, StoredVectors.vector(s, doc)));
-                if (!h.id().equals(id)) {
-                    h = Hit.of(id, h.similarity(), h.fields());
-                }
-            }
-            out.add(h);
+            int doc = docOf.get(id);
+            Hit h = StoredVectors.hit(stored.document(doc), Vectors.cosineOfUnit(unitQuery, StoredVectors.vector(s, doc)));
+            out.add(h.id().equals(id) ? h : Hit.of(id, h.similarity(), h.fields()));
         }
         return out;
     }

@@ -185,6 +185,20 @@ public final class VectorIndex implements AutoCloseable {
     }
 
     /**
+     * Within one read: the graph's best {@code k} entries for a unit vector, as Lucene doc ids
+     * with their exact cosine (from the vector values, no stored field read), best first; the
+     * same candidates {@link #search(float[], int)} explores.
+     */
+    ScoreDoc[] nearest(IndexSearcher s, float[] unit, int k) throws IOException {
+        int n = Math.max(k, options.searchCandidates);
+        ScoreDoc[] c = s.search(new KnnFloatVectorQuery(IndexSchema.VECTOR, unit, n), n).scoreDocs;
+        if (options.encoding == IndexOptions.Encoding.FLOAT32 && c.length > k) {
+            c = Arrays.copyOf(c, k); // float graph scores rank exactly already
+        }
+        return StoredVectors.cosines(s, unit, c, k);
+    }
+
+    /**
      * The {@code k} entries most similar to a vector by an exact scan of every vector: slower than
      * {@link #search(float[], int)} on large indexes, never misses.
      */
