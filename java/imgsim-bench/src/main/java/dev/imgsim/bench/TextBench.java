@@ -60,8 +60,12 @@ import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2Quantize
  * {@code tokenizer.json} beside it) for the speed parts; {@code --only quality|speed|separate|hybrid|parables|latency}
  * ({@code separate}: the short-text speed parts with each contender in a JVM of its own, so that no
  * other contender's ONNX Runtime pool shares the process; {@code latency}: query latency per search mode at
- * {@code --sizes 10000,100000} documents over {@code --queries 500}); {@code --docs N}.
- * Data: {@code java/imgsim-bench/fetch-text-data.sh}.
+ * {@code --sizes 10000,100000} documents over {@code --queries 500}; {@code models}: the fetched
+ * models through the library against plain onnxruntime in Python); {@code --docs N};
+ * {@code --embedder DIR}: the index's embedding model for {@code hybrid}/{@code parables} (a
+ * sentence-transformers folder, e.g. {@code .cache/models/bge-small-en-v1.5-int8});
+ * {@code --rerank DIR}: adds rows reranked by that cross-encoder on {@code --rerank-queries 300}.
+ * Data: {@code java/imgsim-bench/fetch-text-data.sh}; models: {@code fetch-text-models.sh}.
  */
 public final class TextBench {
     static final Path ROOT = Paths.get("").toAbsolutePath();
