@@ -23,6 +23,7 @@ use tokenizers::{Tokenizer, TruncationParams, TruncationStrategy};
 
 use crate::error::{Error, Result};
 use crate::pool::SessionPool;
+use crate::text::TokenInputs;
 
 /// How a cross-encoder runs.
 #[derive(Clone, Debug, Default)]
@@ -82,29 +83,7 @@ impl CrossEncoderModel {
             .map_err(|e| Error::Model(format!("cannot configure the tokenizer of {what}: {e}")))?;
         tokenizer.with_padding(None);
 
-        let names: Vec<String> = session.inputs().iter().map(|i| i.name().to_string()).collect();
-        for i in session.inputs() {
-            match i.dtype() {
-                ValueType::Tensor { ty: TensorElementType::Int64, shape, .. } if shape.len() == 2 => {}
-                other => {
-                    return Err(Error::Model(format!(
-                        "input {} of {what} is {other}; a cross-encoder takes int64 [batch, sequence] tensors",
-                        i.name()
-                    )))
-                }
-            }
-        }
-        let need = |n: &str| -> Result<String> {
-            names.iter().find(|x| x.as_str() == n).cloned().ok_or_else(|| {
-                Error::Model(format!("the cross-encoder {what} has no input {n}; it has: {}", names.join(", ")))
-            })
-        };
-        let input_ids = need("input_ids")?;
-        let attention_mask = need("attention_mask")?;
-        let token_type_ids = names.iter().find(|x| x.as_str() == "token_type_ids").cloned();
-        if let Some(other) = names.iter().find(|x| !["input_ids", "attention_mask", "token_type_ids"].contains(&x.as_str())) {
-            return Err(Error::Model(format!("the cross-encoder {what} has an input {other} this library cannot fill")));
-        }
+        let TokenInputs { input_ids, attention_mask, token_type_ids } = TokenInputs::of(&session, "cross-encoder", what)?;
         let outputs = session.outputs();
         let chosen = if outputs.len() == 1 { Some(&outputs[0]) } else { outputs.iter().find(|o| o.name() == "logits") };
         let Some(chosen) = chosen else {

@@ -100,6 +100,44 @@ pub mod keys {
     pub const DOCUMENT_PREFIX: &str = "imgsim.document_prefix";
 }
 
+/// The token inputs of a BERT-style model: `input_ids`, `attention_mask` and optionally
+/// `token_type_ids`, int64 `[batch, sequence]`; anything else is refused by name.
+pub(crate) struct TokenInputs {
+    pub input_ids: String,
+    pub attention_mask: String,
+    pub token_type_ids: Option<String>,
+}
+
+impl TokenInputs {
+    /// The inputs of `session`; `kind` ("text model", "cross-encoder") and `what` name it in errors.
+    pub(crate) fn of(session: &Session, kind: &str, what: &str) -> Result<TokenInputs> {
+        let names: Vec<String> = session.inputs().iter().map(|i| i.name().to_string()).collect();
+        for i in session.inputs() {
+            match i.dtype() {
+                ValueType::Tensor { ty: TensorElementType::Int64, shape, .. } if shape.len() == 2 => {}
+                other => {
+                    return Err(Error::Model(format!(
+                        "input {} of {what} is {other}; a {kind} takes int64 [batch, sequence] tensors",
+                        i.name()
+                    )))
+                }
+            }
+        }
+        let need = |n: &str| -> Result<String> {
+            names.iter().find(|x| x.as_str() == n).cloned().ok_or_else(|| {
+                Error::Model(format!("the {kind} {what} has no input {n}; it has: {}", names.join(", ")))
+            })
+        };
+        let input_ids = need("input_ids")?;
+        let attention_mask = need("attention_mask")?;
+        let token_type_ids = names.iter().find(|x| x.as_str() == "token_type_ids").cloned();
+        if let Some(other) = names.iter().find(|x| !["input_ids", "attention_mask", "token_type_ids"].contains(&x.as_str())) {
+            return Err(Error::Model(format!("the {kind} {what} has an input {other} this library cannot fill")));
+        }
+        Ok(TokenInputs { input_ids, attention_mask, token_type_ids })
+    }
+}
+
 /// Whether the ONNX graph quantises activations at run time (an operator `DynamicQuantizeLinear`,
 /// whose name an ONNX file stores as plain text).
 pub fn dynamically_quantised(model: &[u8]) -> bool {
@@ -197,29 +235,7 @@ impl TextModel {
                 Some((t, frame))
             }
         };
-        let names: Vec<String> = session.inputs().iter().map(|i| i.name().to_string()).collect();
-        for i in session.inputs() {
-            match i.dtype() {
-                ValueType::Tensor { ty: TensorElementType::Int64, shape, .. } if shape.len() == 2 => {}
-                other => {
-                    return Err(Error::Model(format!(
-                        "input {} of {what} is {other}; a text model takes int64 [batch, sequence] tensors",
-                        i.name()
-                    )))
-                }
-            }
-        }
-        let need = |n: &str| -> Result<String> {
-            names.iter().find(|x| x.as_str() == n).cloned().ok_or_else(|| {
-                Error::Model(format!("the text model {what} has no input {n}; it has: {}", names.join(", ")))
-            })
-        };
-        let input_ids = need("input_ids")?;
-        let attention_mask = need("attention_mask")?;
-        let token_type_ids = names.iter().find(|x| x.as_str() == "token_type_ids").cloned();
-        if let Some(other) = names.iter().find(|x| !["input_ids", "attention_mask", "token_type_ids"].contains(&x.as_str())) {
-            return Err(Error::Model(format!("the text model {what} has an input {other} this library cannot fill")));
-        }
+        let TokenInputs { input_ids, attention_mask, token_type_ids } = TokenInputs::of(&session, "text model", what)?;
         let outputs = session.outputs();
         let chosen = if outputs.len() == 1 {
             Some(&outputs[0])

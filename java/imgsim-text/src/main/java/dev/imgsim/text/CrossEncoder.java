@@ -1,7 +1,6 @@
 package dev.imgsim.text;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,16 +64,8 @@ public final class CrossEncoder implements AutoCloseable {
             throw new IllegalArgumentException("no cross-encoder model given: call Builder.model(path)");
         }
         Path onnx = TextEmbedder.onnxFile(b.model).toAbsolutePath();
-        Path home = onnx.getParent();
-        Path up = home.getParent();
-        if (!Files.isRegularFile(home.resolve("tokenizer.json")) && up != null && Files.isRegularFile(up.resolve("tokenizer.json"))) {
-            home = up;
-        }
+        Path home = TextEmbedder.tokenizerHome(onnx, "cross-encoder");
         Path tok = home.resolve("tokenizer.json");
-        if (!Files.isRegularFile(tok)) {
-            throw new ModelLoadException("the cross-encoder " + onnx + " needs its tokenizer.json beside it (or one folder up): "
-                    + onnx.getParent().resolve("tokenizer.json") + " does not exist");
-        }
         Path tc = home.resolve("tokenizer_config.json");
         String tokenizerConfig = Files.isRegularFile(tc) ? new String(TextEmbedder.read(tc), StandardCharsets.UTF_8) : null;
         modelName = onnx.toString();

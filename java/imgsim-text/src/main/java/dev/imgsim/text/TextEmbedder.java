@@ -111,19 +111,9 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
             }
         } else {
             Path onnx = onnxFile(b.model).toAbsolutePath();
-            // beside the model, or one folder up (a Hugging Face export keeps it in onnx/)
-            Path home = onnx.getParent();
-            Path up = home.getParent();
-            if (!Files.isRegularFile(home.resolve("tokenizer.json")) && up != null && Files.isRegularFile(up.resolve("tokenizer.json"))) {
-                home = up;
-            }
-            Path tok = home.resolve("tokenizer.json");
-            if (!Files.isRegularFile(tok)) {
-                throw new ModelLoadException("the text model " + onnx + " needs its tokenizer.json beside it (or one folder up): "
-                        + onnx.getParent().resolve("tokenizer.json") + " does not exist");
-            }
+            Path home = tokenizerHome(onnx, "text model");
             model = read(onnx);
-            tokenizer = read(tok);
+            tokenizer = read(home.resolve("tokenizer.json"));
             config = sentenceTransformersConfig(home, b.pooling);
             modelName = onnx.toAbsolutePath().toString();
             modelFile = onnx.toAbsolutePath();
@@ -174,6 +164,23 @@ public final class TextEmbedder implements AutoCloseable, TextEncoder {
         }
         json.setLength(json.length() - 2);
         return json.append('}').toString();
+    }
+
+    /**
+     * The folder holding the model's {@code tokenizer.json} (and its configuration): beside the
+     * model, or one folder up (a Hugging Face export keeps the model in {@code onnx/}).
+     */
+    static Path tokenizerHome(Path onnx, String kind) {
+        Path home = onnx.getParent();
+        Path up = home.getParent();
+        if (!Files.isRegularFile(home.resolve("tokenizer.json")) && up != null && Files.isRegularFile(up.resolve("tokenizer.json"))) {
+            home = up;
+        }
+        if (!Files.isRegularFile(home.resolve("tokenizer.json"))) {
+            throw new ModelLoadException("the " + kind + " " + onnx + " needs its tokenizer.json beside it (or one folder up): "
+                    + onnx.getParent().resolve("tokenizer.json") + " does not exist");
+        }
+        return home;
     }
 
     /** The {@code .onnx} file named, or the one in the folder named (or in its {@code onnx/} folder). */
