@@ -6,13 +6,14 @@
 //!   bash python/fetch_bench.sh && (cd python && python -c 'from imgsim_model import benchset; benchset.prepare()')
 //!   python python/copy_calibration.py --write-copies .cache/data/bench/copies-of-originals.txt
 //!   IMGSIM_ORT=/abs/libonnxruntime.so cargo run --release --example copy_bench -- \
-//!       --copies .cache/data/bench/copies-of-originals.txt [--dump pairs.tsv] [--stride N] [--model M]
+//!       --copies .cache/data/bench/copies-of-originals.txt [--dump pairs.tsv] [--rows rows.tsv] [--stride N] [--model M]
 //!
 //! Features are cached in .cache/data/bench/copy-features-<model>-*.bin (delete them after changing
 //! the fingerprint). Prints recall@1 and recall at precision 0.99 / 0.999 (one global threshold on
 //! the verification score over each query's 10 best candidates, as python/invariance_bench.py does
 //! for cosines) per edit and per kind; --dump writes every verified pair for
-//! python/copy_calibration.py, which fits dev.imgsim.CopyCalibration's defaults.
+//! python/copy_calibration.py (the rules of the first calibration); --rows writes the verdicts as
+//! the library computes them, for python/copy_decision.py, which fits the learned decision.
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -149,6 +150,42 @@ fn decision_key(v: &Verdict, cos: f32) -> f32 {
     }
 }
 
+/// Below this embedding cosine the library neither matches local features nor searches parts.
+const LOCAL_FLOOR: f32 = 0.6;
+
+/// One verdict as the floats dev.imgsim.internal.Native.verify returns (`--rows`, for python/copy_decision.py):
+/// query, database image, true, edit, kind, cosine, parts searched, rank, then the 14 VERDICT_* values.
+#[allow(clippy::too_many_arguments)]
+fn write_row(w: &mut impl Write, qi: usize, j: usize, t: bool, edit: usize, kind: &str, cos: f32, v: &Verdict, parts: bool, rank: usize) {
+    let alignment = match v.alignment {
+        copies::Alignment::None => 0,
+        copies::Alignment::Whole => 1,
+        copies::Alignment::AInB => 2,
+        copies::Alignment::BInA => 3,
+    };
+    let l = &v.local;
+    writeln!(
+        w,
+        "{qi}\t{j}\t{}\t{edit}\t{kind}\t{cos}\t{}\t{rank}\t{}\t{}\t{}\t{alignment}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        t as u8,
+        parts as u8,
+        v.score,
+        v.whole,
+        v.transform,
+        v.area,
+        v.aspect_mismatch,
+        l.inliers,
+        l.support,
+        l.dihedral(),
+        l.a_in_b,
+        l.b_covered,
+        l.scale,
+        v.block_worst,
+        v.block_mean
+    )
+    .unwrap();
+}
+
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
@@ -218,6 +255,7 @@ fn main() {
     let t0 = Instant::now();
     // per query: candidates from the embeddings (best of the two stored views), verified
     let mut dump = arg(&args, "--dump").map(|p| std::io::BufWriter::new(std::fs::File::create(p).unwrap()));
+    let mut rows = arg(&args, "--rows").map(|p| std::io::BufWriter::new(std::fs::File::create(p).unwrap()));
     let mut cos_cands = Vec::new();
     let mut ver_cands = Vec::new();
     let mut cos_rank1 = vec![false; qs.len()];
@@ -272,6 +310,20 @@ fn main() {
                     rank
                 )
                 .unwrap();
+            }
+            if let Some(w) = rows.as_mut() {
+                // the verdicts dev.imgsim.Match.verify computes: whole pictures (local features at
+                // cosine >= 0.6); then, for the nearest, the part search with the same local slots
+                let kind = originals[target]["kind"].as_str().unwrap_or("?");
+                let edit = edits.iter().position(|e| e == queries[qi]["edit"].as_str().unwrap()).unwrap();
+                let local = s >= LOCAL_FLOOR;
+                let vw = copies::verify_with(&db[j].fp, &q.fp, false, local);
+                write_row(w, qi, j, is_true(j), edit, kind, s, &vw, false, rank);
+                if rank < PARTS && local {
+                    let mut vp = copies::verify_with(&db[j].fp, &q.fp, true, false);
+                    vp.local = vw.local;
+                    write_row(w, qi, j, is_true(j), edit, kind, s, &vp, true, rank);
+                }
             }
             scored.push((decision_key(&v, s), j));
         }

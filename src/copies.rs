@@ -86,6 +86,13 @@ pub struct Verdict {
     pub aspect_mismatch: f32,
     /// What the local features found (no inliers when either fingerprint has none).
     pub local: LocalMatch,
+    /// Fine differences of the best whole-picture alignment: the grey grids, each brought to zero
+    /// mean and unit variance, compared in 8x8 blocks of 8x8 cells; the mean absolute difference
+    /// of the worst block and over all blocks (0 when not aligned whole). A look-alike that
+    /// differs in one place (another badge, one more menu line) has one bad block; a copy edited
+    /// as a whole (JPEG, blur, gamma) raises all blocks a little.
+    pub block_worst: f32,
+    pub block_mean: f32,
 }
 
 impl Fingerprint {
@@ -572,6 +579,36 @@ fn subpixel(small: &Side, big: &Side, p: Place) -> Place {
     Place { score: s, fx: r[0] / n, fy: r[1] / n, fw: r[2] / n, fh: r[3] / n, ..p }
 }
 
+/// Side of a block of `block_residual`, in cells of the SIDE x SIDE grid.
+const BLOCK: usize = 8;
+
+/// (worst block, mean over blocks) of the mean absolute difference of two SIDE x SIDE grey grids,
+/// each normalised to zero mean and unit variance; (0, 0) when either is flat.
+fn block_residual(a: &[f32], b: &[f32]) -> (f32, f32) {
+    let norm = |g: &[f32]| -> Option<Vec<f32>> {
+        let n = g.len() as f32;
+        let mean = g.iter().sum::<f32>() / n;
+        let var = g.iter().map(|x| (x - mean) * (x - mean)).sum::<f32>() / n;
+        (var > FLAT_STD * FLAT_STD).then(|| g.iter().map(|x| (x - mean) / var.sqrt()).collect())
+    };
+    let (Some(a), Some(b)) = (norm(a), norm(b)) else { return (0.0, 0.0) };
+    let blocks = SIDE / BLOCK;
+    let (mut worst, mut sum) = (0f32, 0f32);
+    for by in 0..blocks {
+        for bx in 0..blocks {
+            let mut d = 0f32;
+            for y in by * BLOCK..(by + 1) * BLOCK {
+                let row = y * SIDE + bx * BLOCK;
+                d += a[row..row + BLOCK].iter().zip(&b[row..row + BLOCK]).map(|(x, y)| (x - y).abs()).sum::<f32>();
+            }
+            let d = d / (BLOCK * BLOCK) as f32;
+            worst = worst.max(d);
+            sum += d;
+        }
+    }
+    (worst, sum / (blocks * blocks) as f32)
+}
+
 /// Verifies whether `b` is a copy of `a`. `parts`: also search each inside the other (costs
 /// about 4 ms; whole pictures alone about 0.3 ms: examples/copy_bench.rs); the local features
 /// are matched too (about 0.25 ms).
@@ -589,6 +626,8 @@ pub fn verify_with(a: &Fingerprint, b: &Fingerprint, parts: bool, local: bool) -
         area: 0.0,
         aspect_mismatch: 0.0,
         local: LocalMatch::default(),
+        block_worst: 0.0,
+        block_mean: 0.0,
     };
     if a.flat || b.flat {
         return v;
@@ -620,6 +659,9 @@ pub fn verify_with(a: &Fingerprint, b: &Fingerprint, parts: bool, local: bool) -
             v.area = 1.0;
             v.aspect_mismatch = (aspect(t) / b.aspect).ln().abs();
         }
+    }
+    if v.alignment == Alignment::Whole {
+        (v.block_worst, v.block_mean) = block_residual(&transformed(&ga, SIDE, v.transform), &gb);
     }
     if parts {
         let sb = side_of(gb, b.aspect);
@@ -705,6 +747,33 @@ mod tests {
         assert!(v.aspect_mismatch < 0.01);
         let other = Fingerprint::from_rgb(&picture(w, h, 7), w, h).unwrap();
         assert!(verify(&a, &other, true).score < 0.8);
+    }
+
+    #[test]
+    fn a_look_alike_that_differs_in_one_place_has_one_bad_block() {
+        let (w, h) = (160, 160);
+        let img = picture(w, h, 3);
+        let a = Fingerprint::from_rgb(&img, w, h).unwrap();
+        let same = verify(&a, &a, false);
+        assert!(same.block_worst < 1e-3 && same.block_mean < 1e-3, "{same:?}");
+        // a badge painted over one corner (a 30 x 30 square)
+        let mut badge = img.clone();
+        for y in 10..40 {
+            for x in 110..140 {
+                badge[(y * w + x) * 3..(y * w + x) * 3 + 3].copy_from_slice(&[250, 20, 20]);
+            }
+        }
+        let b = Fingerprint::from_rgb(&badge, w, h).unwrap();
+        let v = verify(&a, &b, false);
+        assert_eq!(v.alignment, Alignment::Whole);
+        assert!(v.block_worst > 0.8 && v.block_worst > 5.0 * v.block_mean, "{v:?}");
+        // turned copies are compared after the turn: no bad block
+        let t = turn_rgb(&img, w, h);
+        let c = verify(&a, &Fingerprint::from_rgb(&t, h, w).unwrap(), false);
+        assert_eq!(c.transform, 1);
+        assert!(c.block_worst < 0.3, "{c:?}");
+        // nothing aligned whole: no block figures
+        assert_eq!(block_residual(&vec![5.0; SIDE * SIDE], &a.grey.iter().map(|&x| x as f32).collect::<Vec<_>>()), (0.0, 0.0));
     }
 
     #[test]

@@ -99,6 +99,8 @@ natives! { class "dev_imgsim_internal_Native" as "Native", list native_copies_co
                 l.a_in_b,
                 l.b_covered,
                 l.scale,
+                v.block_worst,
+                v.block_mean,
             ],
         )
     }

@@ -7,106 +7,149 @@ import dev.imgsim.internal.Native;
 
 /**
  * Turns a pair's embedding similarity and content verification into a decision, a band and a
- * confidence. {@link #defaults()} was fitted on the invariance benchmark ({@code docs/QUALITY.md},
- * "Copy detection": the thresholds at which 99 % of the benchmark's verified pairs were true
- * copies); {@link #fromBackground(double[], double)} fits the copy threshold to a collection of
- * your own from the verification scores of pairs that are not copies (e.g. random pairs of an
- * index: {@code imgsim calibrate}). Immutable and thread-safe.
+ * confidence. The decision is learned: gradient-boosted trees over the verification's evidence
+ * (the embeddings' cosine, the grid correlation of the best whole-picture and part alignment,
+ * the area and aspect of the alignment, the local features' inliers, support, coverage and scale)
+ * give the probability that the pair is a copy, fitted on the invariance benchmark's verified
+ * pairs ({@code python/copy_decision.py}; docs/QUALITY.md, "The learned decision"). That
+ * probability is {@link Match#confidence()}; a pair is a copy when it reaches this calibration's
+ * threshold: {@link #defaults()} where 99 % of the benchmark's pairs above it were copies,
+ * {@link #strict()} where 99.9 % were. {@link #fromBackground(double[], double)} raises the
+ * threshold for a collection of your own ({@code imgsim calibrate}). Immutable and thread-safe.
  */
 public final class CopyCalibration {
-    /** Whole pictures: verification at or above this is a copy. */
-    private final double whole;
-    /** Parts: verification at or above {@code part + partSlope * ln(1 / area)} is a copy (smaller parts need more). */
-    private final double part;
-    private final double partSlope;
-    /** Embedding cosine at or above which an unverified pair is {@link Band#SIMILAR}. */
+    /** The probability at or above which a pair is a copy. */
+    private final double copy;
+    /** Embedding cosine at or above which a pair that is not a copy is {@link Band#SIMILAR}. */
     private final double similar;
-    /** Below this cosine, parts are not searched (a crop or a screenshot keeps its embedding above it). */
-    private final double partsFloor;
+    /** Below this cosine, parts are not searched and local features not matched (as on the benchmark the trees were fitted on). */
+    private static final double PARTS_FLOOR = 0.6;
+    /** Evidence too thin to call anything a copy: no alignment and fewer local matches than this. */
+    private static final int MIN_INLIERS_UNALIGNED = 8;
     /**
-     * Confidence = 1 / (1 + exp(-(OFFSET + slope * (v - threshold)))) above the threshold, with
-     * SLOPE_BELOW under it: fitted on the benchmark's verified pairs (python/copy_calibration.py).
+     * Which evidence describes the copy's geometry: the grids when they alone would call it
+     * (whole pictures at 0.95, parts at 0.93 + 0.03 ln(1/area): the hand-set rule before the
+     * trees), else the local features when at least LOCAL_GEOMETRY of them agree.
      */
-    private final double slope;
-    /** Grid decisions need an embedding cosine of at least this (local-feature decisions their own LOCAL_FLOOR). */
-    private final double gridFloor;
-    /** Log-odds of a copy at the threshold: 0.81 of the benchmark's pairs just above it were copies. */
-    private static final double OFFSET = 1.46;
-    private static final double SLOPE_BELOW = 40;
-
-    private static final double MAX_ASPECT_MISMATCH = 0.2;
-    /**
-     * Local features: a pair is a copy with at least LOCAL_INLIERS matches agreeing on one map,
-     * covering LOCAL_SUPPORT of the overlap's features (or LOCAL_INLIERS_DENSE covering
-     * LOCAL_SUPPORT_DENSE), at an embedding cosine of LOCAL_FLOOR or more (below it they are not
-     * matched). Confidence 1 / (1 + exp(-(LOCAL_OFFSET + LOCAL_SLOPE * (inliers - LOCAL_INLIERS)))):
-     * 0.96 of the benchmark's pairs called copies by these rules alone were copies.
-     */
-    private static final int LOCAL_INLIERS = 120;
-    private static final double LOCAL_SUPPORT = 0.5;
-    private static final int LOCAL_INLIERS_DENSE = 80;
-    private static final double LOCAL_SUPPORT_DENSE = 0.7;
-    private static final double LOCAL_FLOOR = 0.6;
-    private static final double LOCAL_OFFSET = 2.2;
-    private static final double LOCAL_SLOPE = 0.05;
+    private static final int LOCAL_GEOMETRY = 20;
+    /** A pair below the copy threshold with at least this probability is SIMILAR whatever its cosine. */
+    private static final double UNSURE = 0.5;
     /** A local match covering this share of both pictures is a whole-picture match. */
     private static final double WHOLE_COVER = 0.9;
-    // fitted with python/copy_calibration.py on examples/copy_bench.rs's verified pairs (docs/QUALITY.md)
-    private static final CopyCalibration DEFAULTS = new CopyCalibration(0.95, 0.93, 0.03, 0.75, 0.60, 28, -1);
-    // the best rule of python/copy_calibration.py's strict search at pair precision 0.99 (docs/QUALITY.md)
-    private static final CopyCalibration STRICT = new CopyCalibration(0.97, 0.99, 0, 0.75, 0.60, 28, 0.9);
 
-    private CopyCalibration(double whole, double part, double partSlope, double similar, double partsFloor, double slope,
-            double gridFloor) {
-        this.whole = whole;
-        this.part = part;
-        this.partSlope = partSlope;
+    private static final CopyCalibration DEFAULTS = new CopyCalibration(CopyTrees.shipped().threshold("copy"), 0.75);
+    private static final CopyCalibration STRICT = new CopyCalibration(CopyTrees.shipped().threshold("strict"), 0.75);
+
+    private CopyCalibration(double copy, double similar) {
+        this.copy = copy;
         this.similar = similar;
-        this.partsFloor = partsFloor;
-        this.slope = slope;
-        this.gridFloor = gridFloor;
     }
 
-    /** @return the calibration fitted on the invariance benchmark */
+    /** @return the calibration fitted on the invariance benchmark: pair precision 0.99 there */
     public static CopyCalibration defaults() {
         return DEFAULTS;
     }
 
     /**
-     * A calibration for when a wrong "copy" costs more than a missed one (deleting files): on the
-     * invariance benchmark its pairs were 99 % copies, against 91 % for {@link #defaults()}, and
-     * it found about two thirds as many of the copies (docs/QUALITY.md, "Copy detection"). Grey
-     * grids must correlate more (whole 0.97, parts 0.99) at an embedding cosine of 0.9 or more;
-     * the local-feature rules are those of the defaults.
+     * A calibration for when a wrong "copy" costs more than a missed one (deleting files): the
+     * threshold at which 99.9 % of the benchmark's pairs were copies (docs/QUALITY.md, "The learned
+     * decision": it finds fewer of the copies than {@link #defaults()}).
      */
     public static CopyCalibration strict() {
         return STRICT;
     }
 
     /**
-     * A calibration for your own collection: the copy thresholds are raised (never lowered) so
-     * that at most {@code falsePositiveRate} of the given non-copy pairs would be called copies.
+     * A calibration for your own collection: the copy threshold is raised (never lowered) so that
+     * at most {@code falsePositiveRate} of the given non-copy pairs would be called copies.
      *
-     * @param backgroundScores {@link Match#verification()} of pairs known or assumed not to be
-     *        copies (random pairs of a collection are, almost always)
+     * @param backgroundConfidences {@link Match#confidence()} of pairs known or assumed not to be
+     *        copies (e.g. each image's nearest neighbours in a collection without copies, or pairs
+     *        a person marked "not a duplicate")
      * @param falsePositiveRate e.g. 0.001
-     * @throws IllegalArgumentException if there are fewer than 100 scores or the rate is not in (0, 1)
+     * @throws IllegalArgumentException if there are fewer than 100 values, one is not in [0, 1], or the rate is not in (0, 1)
      */
-    public static CopyCalibration fromBackground(double[] backgroundScores, double falsePositiveRate) {
-        if (backgroundScores == null || backgroundScores.length < 100) {
-            throw new IllegalArgumentException("need at least 100 background scores, got "
-                    + (backgroundScores == null ? 0 : backgroundScores.length));
+    public static CopyCalibration fromBackground(double[] backgroundConfidences, double falsePositiveRate) {
+        if (backgroundConfidences == null || backgroundConfidences.length < 100) {
+            throw new IllegalArgumentException("need at least 100 background confidences, got "
+                    + (backgroundConfidences == null ? 0 : backgroundConfidences.length));
         }
         if (!(falsePositiveRate > 0 && falsePositiveRate < 1)) {
             throw new IllegalArgumentException("falsePositiveRate must be in (0, 1): " + falsePositiveRate);
         }
-        double[] s = backgroundScores.clone();
+        double[] s = backgroundConfidences.clone();
+        for (double v : s) {
+            if (!(v >= 0 && v <= 1)) {
+                throw new IllegalArgumentException("a confidence must be in [0, 1]: " + v);
+            }
+        }
         Arrays.sort(s);
-        int i = (int) Math.min(s.length - 1, Math.ceil(s.length * (1 - falsePositiveRate)));
-        double q = Math.nextUp(s[i]);
-        double raise = Math.max(0, q - DEFAULTS.whole);
-        return new CopyCalibration(DEFAULTS.whole + raise, DEFAULTS.part + raise, DEFAULTS.partSlope, DEFAULTS.similar,
-                DEFAULTS.partsFloor, DEFAULTS.slope, DEFAULTS.gridFloor);
+        // at most floor(n * rate) of the scores may reach the threshold
+        int allowed = (int) Math.floor(s.length * falsePositiveRate);
+        double q = Math.nextUp(s[s.length - 1 - allowed]);
+        return new CopyCalibration(Math.min(1, Math.max(DEFAULTS.copy, q)), DEFAULTS.similar);
+    }
+
+    /**
+     * A calibration fitted to pairs you labelled (e.g. from your own collection, a few dozen of
+     * each kind): the lowest labelled copy's confidence at which at least {@code precision} of the
+     * labelled pairs at or above it are copies ({@code imgsim calibrate}); when none is, a threshold
+     * above every pair labelled not a copy (and not below the default's). Unlike
+     * {@link #fromBackground(double[], double)} it may lower the threshold below the default when
+     * your pairs allow it.
+     *
+     * @param copies {@link Match#confidence()} of pairs that are copies
+     * @param notCopies {@link Match#confidence()} of pairs that are not (look-alikes matter most)
+     * @param precision e.g. 0.99
+     * @throws IllegalArgumentException if either array is empty, a value is not in [0, 1], or precision is not in (0, 1]
+     */
+    public static CopyCalibration fromLabelled(double[] copies, double[] notCopies, double precision) {
+        if (copies == null || notCopies == null || copies.length == 0 || notCopies.length == 0) {
+            throw new IllegalArgumentException("need at least one labelled pair of each kind (copies and not copies)");
+        }
+        if (!(precision > 0 && precision <= 1)) {
+            throw new IllegalArgumentException("precision must be in (0, 1]: " + precision);
+        }
+        double[][] all = new double[copies.length + notCopies.length][];
+        for (int i = 0; i < all.length; i++) {
+            double v = i < copies.length ? copies[i] : notCopies[i - copies.length];
+            if (!(v >= 0 && v <= 1)) {
+                throw new IllegalArgumentException("a confidence must be in [0, 1]: " + v);
+            }
+            all[i] = new double[] {v, i < copies.length ? 1 : 0};
+        }
+        // highest first; the threshold is the lowest labelled copy's confidence at which the pairs at
+        // or above it keep the precision (no lower: nothing below the copies was labelled a copy)
+        Arrays.sort(all, (x, y) -> Double.compare(y[0], x[0]));
+        double best = Math.nextUp(Arrays.stream(notCopies).max().getAsDouble());
+        boolean found = false;
+        int tp = 0;
+        for (int i = 0; i < all.length; i++) {
+            tp += (int) all[i][1];
+            boolean lastOfValue = i + 1 == all.length || all[i + 1][0] < all[i][0];
+            if (lastOfValue && all[i][1] == 1 && tp >= precision * (i + 1)) {
+                best = all[i][0];
+                found = true;
+            }
+        }
+        if (!found) {
+            // no copy keeps the precision: above every pair labelled not a copy
+            best = Math.max(best, DEFAULTS.copy);
+        }
+        return withThreshold(Math.min(1, best));
+    }
+
+    /**
+     * The shipped decision with a copy threshold of your choosing (e.g. what {@code imgsim
+     * calibrate} printed): a pair is a copy when its {@link Match#confidence()} reaches it.
+     *
+     * @throws IllegalArgumentException if the threshold is not in [0, 1]
+     */
+    public static CopyCalibration withThreshold(double probability) {
+        if (!(probability >= 0 && probability <= 1)) {
+            throw new IllegalArgumentException("a copy threshold is a probability in [0, 1]: " + probability);
+        }
+        return new CopyCalibration(probability, DEFAULTS.similar);
     }
 
     /**
@@ -120,7 +163,8 @@ public final class CopyCalibration {
     /**
      * Like {@link #verify(CopyFeatures, CopyFeatures)}; {@code searchParts} false compares whole
      * pictures only (microseconds instead of milliseconds: crops, padding and screenshots are
-     * then not found). For bulk work that searches parts only for the most likely pairs.
+     * then found only by their local features). For bulk work that searches parts only for the
+     * most likely pairs.
      */
     public Match verify(CopyFeatures a, CopyFeatures b, boolean searchParts) {
         return Match.verify(a, b, this, searchParts);
@@ -136,14 +180,9 @@ public final class CopyCalibration {
                 Match.Alignment.NONE, 0, 0);
     }
 
-    /** @return the verification score at or above which two whole pictures are copies */
-    public double wholeThreshold() {
-        return whole;
-    }
-
-    /** @return the verification score at or above which a part covering {@code area} of the other picture is a copy */
-    public double partThreshold(double area) {
-        return part + partSlope * Math.log(1 / Math.max(area, 0.01));
+    /** @return the probability ({@link Match#confidence()}) at or above which a pair is a copy */
+    public double copyThreshold() {
+        return copy;
     }
 
     /** @return the embedding cosine at or above which a pair that is not a copy is {@link Band#SIMILAR} */
@@ -152,62 +191,47 @@ public final class CopyCalibration {
     }
 
     double partsFloor() {
-        return partsFloor;
+        return PARTS_FLOOR;
     }
 
     double localFloor() {
-        return LOCAL_FLOOR;
+        return PARTS_FLOOR;
     }
 
-    private static boolean localCopy(double similarity, float[] v) {
-        if (v.length <= Native.VERDICT_SCALE || similarity < LOCAL_FLOOR) {
-            return false;
-        }
-        float n = v[Native.VERDICT_INLIERS];
-        float support = v[Native.VERDICT_SUPPORT];
-        return n >= LOCAL_INLIERS && support >= LOCAL_SUPPORT || n >= LOCAL_INLIERS_DENSE && support >= LOCAL_SUPPORT_DENSE;
-    }
-
-    private double threshold(double similarity, float[] v) {
+    /** The hand-set grid rule (before the trees), kept to say which evidence describes a copy's geometry. */
+    private static boolean gridsAlone(float[] v) {
         int alignment = (int) v[Native.VERDICT_ALIGNMENT];
-        if (alignment == 0 || similarity < gridFloor) {
-            return Double.POSITIVE_INFINITY;
-        }
-        if (alignment == 1) {
-            return v[Native.VERDICT_ASPECT_MISMATCH] > MAX_ASPECT_MISMATCH ? Double.POSITIVE_INFINITY : whole;
-        }
-        return partThreshold(v[Native.VERDICT_AREA]);
-    }
-
-    boolean isCopy(double similarity, float[] v) {
-        return v[Native.VERDICT_SCORE] >= threshold(similarity, v) || localCopy(similarity, v);
-    }
-
-    Match decide(double similarity, float[] v) {
         double score = v[Native.VERDICT_SCORE];
-        double t = threshold(similarity, v);
+        if (alignment == 1) {
+            return v[Native.VERDICT_ASPECT_MISMATCH] <= 0.2 && score >= 0.95;
+        }
+        return alignment > 1 && score >= 0.93 + 0.03 * Math.log(1 / Math.max(v[Native.VERDICT_AREA], 0.01));
+    }
+
+    /** The decision on a verdict; {@code parts}: whether the part search ran for it. */
+    Match decide(double similarity, float[] v, boolean parts) {
+        double score = v[Native.VERDICT_SCORE];
         int alignment = (int) v[Native.VERDICT_ALIGNMENT];
         int inliers = v.length > Native.VERDICT_INLIERS ? (int) v[Native.VERDICT_INLIERS] : 0;
-        double conf = Double.isInfinite(t) ? 0
-                : 1 / (1 + Math.exp(-(OFFSET + (score >= t ? slope : SLOPE_BELOW) * (score - t))));
-        if (score < t && localCopy(similarity, v)) {
-            return decideLocal(similarity, score, v, inliers);
+        boolean nothing = alignment == 0 && inliers < MIN_INLIERS_UNALIGNED || !Double.isFinite(similarity);
+        double p = nothing ? 0 : CopyTrees.shipped().probability(CopyTrees.features(similarity, v, parts));
+        if (p < copy) {
+            // not a copy: similar when the embeddings are close or the evidence leans to a copy
+            Band band = similarity >= similar || p >= UNSURE ? Band.SIMILAR : Band.DIFFERENT;
+            return new Match(similarity, score, p, band, Transform.NONE,
+                    Match.Alignment.values()[Math.max(0, Math.min(3, alignment))], v[Native.VERDICT_AREA], inliers);
         }
-        Band band;
-        if (score >= t) {
-            boolean exact = alignment == 1 && v[Native.VERDICT_TRANSFORM] == 0 && score >= 0.99 && similarity >= 0.98;
-            band = exact ? Band.EXACT_COPY : Band.EDITED_COPY;
-        } else {
-            band = similarity >= similar ? Band.SIMILAR : Band.DIFFERENT;
+        if (!gridsAlone(v) && inliers >= LOCAL_GEOMETRY && v.length > Native.VERDICT_SCALE) {
+            return local(similarity, score, p, v, inliers);
         }
-        Transform tr = band.isCopy() ? Transform.of((int) v[Native.VERDICT_TRANSFORM]) : Transform.NONE;
+        boolean exact = alignment == 1 && v[Native.VERDICT_TRANSFORM] == 0 && score >= 0.99 && similarity >= 0.98;
         Match.Alignment al = Match.Alignment.values()[Math.max(0, Math.min(3, alignment))];
-        return new Match(similarity, score, conf, band, tr, al, v[Native.VERDICT_AREA], inliers);
+        return new Match(similarity, score, p, exact ? Band.EXACT_COPY : Band.EDITED_COPY,
+                Transform.of((int) v[Native.VERDICT_TRANSFORM]), al, v[Native.VERDICT_AREA], inliers);
     }
 
-    /** A copy found by the local features alone (turned by an odd angle, in perspective, captioned, pasted). */
-    private static Match decideLocal(double similarity, double score, float[] v, int inliers) {
-        double conf = 1 / (1 + Math.exp(-(LOCAL_OFFSET + LOCAL_SLOPE * (inliers - LOCAL_INLIERS))));
+    /** A copy whose geometry the local features describe (turned by an odd angle, in perspective, captioned, pasted). */
+    private static Match local(double similarity, double score, double p, float[] v, int inliers) {
         double aInB = v[Native.VERDICT_A_IN_B];
         double bCovered = v[Native.VERDICT_B_COVERED];
         Match.Alignment al;
@@ -223,14 +247,13 @@ public final class CopyCalibration {
             al = Match.Alignment.FIRST_INSIDE_SECOND;
             area = bCovered;
         }
-        return new Match(similarity, score, conf, Band.EDITED_COPY, Transform.of((int) v[Native.VERDICT_LOCAL_TRANSFORM]), al,
+        return new Match(similarity, score, p, Band.EDITED_COPY, Transform.of((int) v[Native.VERDICT_LOCAL_TRANSFORM]), al,
                 area, inliers);
     }
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "CopyCalibration[whole >= %.3f, part >= %.3f + %.3f ln(1/area), local >= %d inliers"
-                + " with support >= %.2f or %d with %.2f, similar >= %.3f]", whole, part, partSlope, LOCAL_INLIERS, LOCAL_SUPPORT,
-                LOCAL_INLIERS_DENSE, LOCAL_SUPPORT_DENSE, similar);
+        return String.format(Locale.ROOT, "CopyCalibration[learned decision (%d trees): copy at probability >= %.4f, similar >= %.3f]",
+                CopyTrees.shipped().trees(), copy, similar);
     }
 }

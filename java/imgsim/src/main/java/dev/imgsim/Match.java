@@ -60,13 +60,16 @@ public final class Match {
         double sim = a.similarity(b);
         int local = sim >= cal.localFloor() ? Native.VERIFY_LOCAL : 0;
         float[] v = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), local);
-        if (parts && !cal.isCopy(sim, v) && sim >= cal.partsFloor()) {
-            // the part search alone: the local features' slots are the first call's
-            float[] withParts = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), Native.VERIFY_PARTS);
-            System.arraycopy(v, Native.VERDICT_INLIERS, withParts, Native.VERDICT_INLIERS, v.length - Native.VERDICT_INLIERS);
-            v = withParts;
+        Match whole = cal.decide(sim, v, false);
+        if (!parts || whole.isCopy() || sim < cal.partsFloor()) {
+            return whole;
         }
-        return cal.decide(sim, v);
+        // the part search alone: the local features' slots are the first call's
+        float[] withParts = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), Native.VERIFY_PARTS);
+        System.arraycopy(v, Native.VERDICT_INLIERS, withParts, Native.VERDICT_INLIERS, v.length - Native.VERDICT_INLIERS);
+        Match part = cal.decide(sim, withParts, true);
+        // the pair's probability is the larger of the two verdicts' (as python/copy_decision.py scores it)
+        return part.confidence() > whole.confidence() ? part : whole;
     }
 
     /** @return the embeddings' cosine (the better of image-to-image and image-to-turned-image), in [-1, 1] */
@@ -97,8 +100,10 @@ public final class Match {
     }
 
     /**
-     * @return the estimated probability that the pair is a copy, in [0, 1], calibrated on the
-     *         invariance benchmark ({@code docs/QUALITY.md}, "Copy detection")
+     * @return the estimated probability that the pair is a copy, in [0, 1], from the learned
+     *         decision: among the invariance benchmark's verified pairs (judged by trees fitted
+     *         without them), about this share of the pairs at a given confidence were copies
+     *         ({@code docs/QUALITY.md}, "The learned decision"); 0 for unverified pairs
      */
     public double confidence() {
         return confidence;

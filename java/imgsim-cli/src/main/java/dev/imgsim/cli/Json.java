@@ -85,12 +85,19 @@ final class Json {
             Json j = new Json().open('[');
             for (int i = 0; i < hits.size(); i++) {
                 j.raw(i == 0 ? "" : ", ").open('{').field("id", string(hits.get(i).id())).raw(", ")
-                        .field("similarity", number(hits.get(i).similarity())).close('}');
+                        .field("similarity", number(hits.get(i).similarity()));
+                String rerank = hits.get(i).fields().get(dev.imgsim.index.Reranker.SCORE_FIELD);
+                if (rerank != null) {
+                    j.raw(", ").field("rerank", number(Double.parseDouble(rerank)));
+                }
+                j.close('}');
             }
             out.println(j.close(']'));
         } else {
             for (dev.imgsim.index.Hit h : hits) {
-                out.printf(java.util.Locale.ROOT, "%.4f  %s%n", h.similarity(), h.id());
+                String rerank = h.fields().get(dev.imgsim.index.Reranker.SCORE_FIELD);
+                out.printf(java.util.Locale.ROOT, "%.4f  %s%s%n", h.similarity(), h.id(),
+                        rerank == null ? "" : String.format(java.util.Locale.ROOT, "  (rerank %.4f)", Double.parseDouble(rerank)));
             }
         }
     }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 @Command(name = "imgsim", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Find images by what they show: index a folder, search it, find duplicates; search texts by meaning.",
         subcommands = {IndexCommand.class, SearchCommand.class, CheckCommand.class, DupesCommand.class, UndoCommand.class,
-            DecisionsCommand.class, CompareCommand.class,
+            DecisionsCommand.class, CompareCommand.class, CalibrateCommand.class,
             MatrixCommand.class, EmbedCommand.class, TextCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 some inputs failed, 2 usage or fatal error."})
 public final class Main implements Runnable {

@@ -38,6 +38,10 @@ final class SearchCommand extends ModelCommand implements Callable<Integer> {
             + " (turned, mirrored, cropped, padded or screenshotted copies included), each with its band, transform and confidence.")
     boolean copies;
 
+    @Option(names = "--copy-threshold", paramLabel = "P", description = "With --copies: call a pair a copy at this"
+            + " confidence or more (what `imgsim calibrate` fitted) instead of the default decision's threshold.")
+    Double copyThreshold;
+
     @Option(names = "--json", description = "Print a JSON list of {\"id\", \"similarity\"} (with --copies also \"copy\", \"band\","
             + " \"confidence\", \"transform\", \"verification\", \"alignment\", \"area\", \"description\").")
     boolean json;
@@ -49,6 +53,10 @@ final class SearchCommand extends ModelCommand implements Callable<Integer> {
         if (copies && exact) {
             throw new IllegalArgumentException("--copies and --exact cannot be combined");
         }
+        if (copyThreshold != null && !copies) {
+            throw new IllegalArgumentException("--copy-threshold needs --copies");
+        }
+        CopyCalibration calibration = copyThreshold == null ? CopyCalibration.defaults() : CopyCalibration.withThreshold(copyThreshold);
         boolean failed = false;
         boolean many = images.size() > 1;
         try (ImageSimilarity sim = model.open(); ImageIndex idx = ImageIndex.openReadOnly(index, sim)) {
@@ -61,7 +69,7 @@ final class SearchCommand extends ModelCommand implements Callable<Integer> {
                     out.print(json ? (i == 0 ? "" : ", ") + "{\"query\": " + Json.string(image.toString()) + ", \"hits\": "
                             : "# " + image + System.lineSeparator());
                 }
-                boolean ok = copies ? searchCopies(out, sim, idx, image) : search(out, sim, idx, image);
+                boolean ok = copies ? searchCopies(out, sim, idx, image, calibration) : search(out, sim, idx, image);
                 failed |= !ok;
                 if (many && json) {
                     out.print(ok ? "}" : "null}");
@@ -85,12 +93,12 @@ final class SearchCommand extends ModelCommand implements Callable<Integer> {
         return true;
     }
 
-    private boolean searchCopies(PrintWriter out, ImageSimilarity sim, ImageIndex idx, Path image) {
+    private boolean searchCopies(PrintWriter out, ImageSimilarity sim, ImageIndex idx, Path image, CopyCalibration calibration) {
         CopyFeatures f = analyzeOrReport(sim, image);
         if (f == null) {
             return false;
         }
-        printCopies(out, idx.searchCopies(f, k, CopyCalibration.defaults()));
+        printCopies(out, idx.searchCopies(f, k, calibration));
         return true;
     }
 

@@ -18,8 +18,10 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 
 import dev.imgsim.index.Hit;
+import dev.imgsim.index.Reranker;
 import dev.imgsim.index.SearchMode;
 import dev.imgsim.index.TextIndex;
+import dev.imgsim.text.CrossEncoder;
 import dev.imgsim.text.TextEmbedder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -100,6 +102,7 @@ final class TextCommand implements Runnable {
                 throw new IllegalArgumentException(file + " is not UTF-8 text");
             }
             try (TextEmbedder text = open(); TextIndex idx = TextIndex.open(index, text)) {
+                idx.storingText(true); // what `text search --rerank` reads
                 idx.addAll(ids, texts);
                 idx.commit();
                 int chunked = 0;
@@ -165,12 +168,23 @@ final class TextCommand implements Runnable {
         @Option(names = {"-k", "--top"}, paramLabel = "K", defaultValue = "10", description = "How many hits (default: ${DEFAULT-VALUE}).")
         int k;
 
-        @Option(names = "--json", description = "Print a JSON list of {\"id\", \"similarity\"}.")
+        @Option(names = "--json", description = "Print a JSON list of {\"id\", \"similarity\"} (with --rerank also \"rerank\","
+                + " the cross-encoder's score).")
         boolean json;
 
         @Option(names = "--mode", paramLabel = "MODE", defaultValue = "hybrid",
                 description = "hybrid (meaning and words, fused), dense (meaning) or bm25 (words); default: ${DEFAULT-VALUE}.")
         String mode;
+
+        @Option(names = "--rerank", paramLabel = "MODEL_DIR", description = "Rerank the best --rerank-depth hits with this"
+                + " cross-encoder (a folder with an ONNX model and tokenizer.json, e.g. what"
+                + " java/imgsim-bench/fetch-text-models.sh fetches); hits then carry \"rerank.score\". Needs an index built by"
+                + " `imgsim text index`, which stores the texts.")
+        Path rerank;
+
+        @Option(names = "--rerank-depth", paramLabel = "N", defaultValue = "20",
+                description = "How many first-stage hits the cross-encoder reorders (default: ${DEFAULT-VALUE}; at least K).")
+        int depth;
 
         @Override
         public Integer call() {
@@ -183,8 +197,24 @@ final class TextCommand implements Runnable {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--mode must be hybrid, dense or bm25, got '" + mode + "'");
             }
+            if (rerank != null && depth < 1) {
+                throw new IllegalArgumentException("--rerank-depth must be at least 1, got " + depth);
+            }
+            if (rerank == null && spec.commandLine().getParseResult().hasMatchedOption("--rerank-depth")) {
+                throw new IllegalArgumentException("--rerank-depth needs --rerank");
+            }
             try (TextEmbedder text = open(); TextIndex idx = TextIndex.openReadOnly(index, text)) {
-                List<Hit> hits = idx.search(query, k, m);
+                List<Hit> hits = idx.search(query, rerank == null ? k : Math.max(k, depth), m);
+                if (rerank != null) {
+                    if (hits.stream().anyMatch(h -> h.fields().get(TextIndex.TEXT) == null)) {
+                        throw new IllegalArgumentException(index + " does not store its texts, so its hits cannot be reranked:"
+                                + " build it again with `imgsim text index`");
+                    }
+                    try (CrossEncoder ce = CrossEncoder.create(rerank)) {
+                        hits = ((Reranker) ce::score).rerank(query, hits, h -> h.fields().get(TextIndex.TEXT));
+                    }
+                    hits = hits.subList(0, Math.min(k, hits.size()));
+                }
                 Json.printHits(out(), hits, json);
             }
             out().flush();

@@ -287,7 +287,7 @@ public class CliTest {
         Run bad = imgsim("dupes", "--index", "x", "--threshold", "high");
         assertEquals(2, bad.code);
         assertTrue(bad.err, bad.err.contains("--threshold"));
-        for (String c : new String[] {"index", "search", "check", "dupes", "compare", "matrix", "embed"}) {
+        for (String c : new String[] {"index", "search", "check", "dupes", "compare", "calibrate", "matrix", "embed"}) {
             Run h = imgsim(c, "--help");
             assertEquals(h.toString(), 0, h.code);
             assertTrue(h.out, h.out.startsWith("Usage: imgsim " + c));
@@ -295,6 +295,43 @@ public class CliTest {
         Run top = imgsim("--help");
         assertEquals(0, top.code);
         assertTrue(top.out.contains("Exit codes"));
+    }
+
+    @Test
+    public void calibrateFitsTheCopyThresholdToLabelledPairs() throws Exception {
+        Path pairs = tmp.getRoot().toPath().resolve("pairs.tsv");
+        Files.write(pairs, String.join("\n", "# labelled by hand; paths relative to this file",
+                "copy\tphotos/cat.jpg\tphotos/cat-small.jpg",
+                "different\tphotos/cat.jpg\tphotos/rocket.jpg",
+                "different\t" + photos.resolve("rocket.jpg") + "\t" + photos.resolve("sub/drawing.png"), "").getBytes(StandardCharsets.UTF_8));
+        Run r = imgsim("calibrate", pairs.toString(), "--json");
+        assertEquals(r.toString(), 0, r.code);
+        JsonObject o = json(r).getAsJsonObject();
+        assertEquals(1, o.get("copies").getAsInt());
+        assertEquals(2, o.get("different").getAsInt());
+        assertEquals(r.out, 1.0, o.get("precision").getAsDouble(), 0);
+        assertEquals(r.out, 1.0, o.get("recall").getAsDouble(), 0);
+        double t = o.get("threshold").getAsDouble();
+        JsonArray ps = o.getAsJsonArray("pairs");
+        assertEquals(3, ps.size());
+        assertTrue(r.out, ps.get(0).getAsJsonObject().get("confidence").getAsDouble() >= t);
+        assertTrue(r.out, ps.get(1).getAsJsonObject().get("confidence").getAsDouble() < t);
+        Run text = imgsim("calibrate", pairs.toString());
+        assertTrue(text.out, text.out.contains("3 labelled pairs: 1 copies, 2 different") && text.out.contains("--copy-threshold"));
+        // a fitted threshold is accepted where copies are decided; nonsense is a usage error
+        Path idx = tmp.getRoot().toPath().resolve("idx-calibrated");
+        imgsim("index", photos.toString(), "--index", idx.toString());
+        Run d = imgsim("dupes", "--index", idx.toString(), "--copy-threshold", Double.toString(t), "--json");
+        assertEquals(d.toString(), 0, d.code);
+        assertEquals(d.out, 1, json(d).getAsJsonArray().size());
+        Run never = imgsim("dupes", "--index", idx.toString(), "--copy-threshold", "1", "--json");
+        assertEquals(never.out, 0, json(never).getAsJsonArray().size());
+        assertEquals(2, imgsim("dupes", "--index", idx.toString(), "--copy-threshold", "1.5").code);
+        assertEquals(2, imgsim("dupes", "--index", idx.toString(), "--copy-threshold", "0.9", "--strict").code);
+        Files.write(pairs, "copy\tphotos/cat.jpg\n".getBytes(StandardCharsets.UTF_8));
+        Run bad = imgsim("calibrate", pairs.toString());
+        assertEquals(bad.toString(), 2, bad.code);
+        assertTrue(bad.err, bad.err.contains("line 1"));
     }
 
     @Test
@@ -346,6 +383,17 @@ public class CliTest {
         assertEquals(1, json(words).getAsJsonArray().size());
         assertEquals(3, json(imgsim("text", "search", "sourdough", "--index", idx.toString(), "-k", "3", "--mode", "dense",
                 "--json")).getAsJsonArray().size());
+        // reranked by a cross-encoder (the seeded tiny test model: its order is its own, not the first stage's)
+        Run rr = imgsim("text", "search", "log in to a server remotely", "--index", idx.toString(), "-k", "2", "--rerank",
+                root.resolve("models/fixtures/ce-tiny").toString(), "--rerank-depth", "3", "--json");
+        assertEquals(rr.toString(), 0, rr.code);
+        JsonArray reranked = json(rr).getAsJsonArray();
+        assertEquals(2, reranked.size());
+        double first = reranked.get(0).getAsJsonObject().get("rerank").getAsDouble();
+        assertTrue(rr.out, first >= reranked.get(1).getAsJsonObject().get("rerank").getAsDouble());
+        Run noDepth = imgsim("text", "search", "x", "--index", idx.toString(), "--rerank-depth", "5");
+        assertEquals(noDepth.toString(), 2, noDepth.code);
+        assertTrue(noDepth.err, noDepth.err.contains("--rerank-depth needs --rerank"));
         Run badMode = imgsim("text", "search", "x", "--index", idx.toString(), "--mode", "fuzzy");
         assertEquals(badMode.toString(), 2, badMode.code);
         assertTrue(badMode.err, badMode.err.contains("--mode must be hybrid, dense or bm25"));

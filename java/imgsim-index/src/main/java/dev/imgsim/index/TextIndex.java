@@ -60,6 +60,11 @@ public final class TextIndex implements AutoCloseable {
     public static final String CHUNK_END = "chunk.end";
     /** Hit field of a chunked document: how many windows it was split into. */
     public static final String CHUNK_COUNT = "chunk.count";
+    /**
+     * The field an entry's own text (the whole document, or its window when split) is stored in
+     * when {@link #storingText(boolean)} is on: what a {@link Reranker} reads.
+     */
+    public static final String TEXT = "text";
     /** Between a document's id and its window's number in a child entry's id (never in a hit). */
     static final String CHUNK_SEP = "\u001Fchunk";
 
@@ -67,6 +72,7 @@ public final class TextIndex implements AutoCloseable {
     private final TextEncoder text;
     private final Analyzer analyzer;
     private volatile Chunking chunking = Chunking.DEFAULT;
+    private volatile boolean storeText;
     /** Whether {@link #close()} closes the analyzer (the default one; never the caller's). */
     private final boolean ownsAnalyzer;
 
@@ -200,6 +206,20 @@ public final class TextIndex implements AutoCloseable {
     }
 
     /**
+     * Whether documents added from now on also store their text (each window its own) in field
+     * {@link #TEXT}, so hits carry what a {@link Reranker} needs: {@code reranker.rerank(query,
+     * hits, h -> h.fields().get(TextIndex.TEXT))}. Off by default (the index then holds only the
+     * vectors and the words' postings); {@code imgsim text index} turns it on.
+     *
+     * @param store whether to store the texts
+     * @return this index
+     */
+    public TextIndex storingText(boolean store) {
+        this.storeText = store;
+        return this;
+    }
+
+    /**
      * @param document a text
      * @return how many entries it becomes under this index's chunking (1 when it is not split)
      */
@@ -216,11 +236,16 @@ public final class TextIndex implements AutoCloseable {
             int n = spans.size();
             for (int c = 0; c < n; c++) {
                 Map<String, String> f = fields;
-                if (n > 1) {
+                if (n > 1 || storeText) {
                     f = new java.util.LinkedHashMap<>(fields);
+                }
+                if (n > 1) {
                     f.put(CHUNK_START, Integer.toString(spans.get(c).start));
                     f.put(CHUNK_END, Integer.toString(spans.get(c).end));
                     f.put(CHUNK_COUNT, Integer.toString(n));
+                }
+                if (storeText) {
+                    f.put(TEXT, parts.get(c));
                 }
                 index.put(c == 0 ? id : id + CHUNK_SEP + c, embeddings[c], f, null, TextSearch.field(analyzer, parts.get(c)));
             }

@@ -191,6 +191,33 @@ public class TextIndexTest {
     }
 
     @Test
+    public void storedTextsAreWhatARerankerReads() throws Exception {
+        try (TextIndex idx = TextIndex.open(tmp.newFolder("stored").toPath(), text)) {
+            idx.add("plain", "Secure shell client for remote login.");
+            assertEquals(null, idx.search("remote login", 1).get(0).fields().get(TextIndex.TEXT));
+            idx.storingText(true);
+            idx.addAll(IDS, DOCS);
+            for (Hit h : idx.search("connect to a server remotely", 5)) {
+                if (!h.id().equals("plain")) {
+                    assertEquals(DOCS.get(IDS.indexOf(h.id())), h.fields().get(TextIndex.TEXT));
+                }
+            }
+            // a long document: each window stores its own text, the span its offsets name
+            StringBuilder longDoc = new StringBuilder();
+            for (int i = 0; i < 600; i++) {
+                longDoc.append("word").append(i).append(i == 590 ? " lighthouse keeper" : "").append(' ');
+            }
+            idx.add("long", longDoc.toString());
+            Hit h = idx.search("lighthouse keeper", 1).get(0);
+            assertEquals("long", h.id());
+            String window = h.fields().get(TextIndex.TEXT);
+            assertEquals(longDoc.substring(Integer.parseInt(h.fields().get(TextIndex.CHUNK_START)),
+                    Integer.parseInt(h.fields().get(TextIndex.CHUNK_END))), window);
+            assertTrue(window, window.contains("lighthouse keeper"));
+        }
+    }
+
+    @Test
     public void theIndexEmbedsDocumentsAndQueriesWithTheirOwnPrefixes() throws Exception {
         List<String> calls = new java.util.ArrayList<>();
         dev.imgsim.TextEncoder prefixed = new dev.imgsim.TextEncoder() {

@@ -84,7 +84,9 @@ public final class Native {
             // local features: matches agreeing on one map, their share of the overlap's features,
             // the nearest turn/mirror, the share of a inside b, of b covered by a, the scale a -> b
             VERDICT_INLIERS = 6, VERDICT_SUPPORT = 7, VERDICT_LOCAL_TRANSFORM = 8, VERDICT_A_IN_B = 9,
-            VERDICT_B_COVERED = 10, VERDICT_SCALE = 11;
+            VERDICT_B_COVERED = 10, VERDICT_SCALE = 11,
+            // fine differences of the whole-picture alignment: the worst 8x8 block's and the mean block's difference
+            VERDICT_BLOCK_WORST = 12, VERDICT_BLOCK_MEAN = 13;
 
     /** {@link #verify} flags: search each picture inside the other; match the local features. */
     public static final int VERIFY_PARTS = 1, VERIFY_LOCAL = 2;
