@@ -195,8 +195,11 @@ def main():
     ap.add_argument('--write', help='the trees for the Java library')
     ap.add_argument('--golden', help='rows with the fitted probability, for the Java test')
     ap.add_argument('--quick', action='store_true', help='no nested evaluation')
+    ap.add_argument('--without', default='', help='features (names, comma-separated) the trees may not use')
     a = ap.parse_args()
     d = load(a.rows)
+    for name in filter(None, a.without.split(',')):
+        d['X'][:, FEATURES.index(name)] = 0  # a constant: no tree splits on it, whatever the library passes
     print(f"{len(np.unique(d['q']))} queries, {len(np.unique(d['pair']))} verified pairs, {len(d['q'])} verdicts\n")
     print('| decision | pair precision | recall | wrong pairs | recall@1 | recall at precision 0.99 | at 0.999 |')
     print('|---|---|---|---|---|---|---|')

@@ -7,99 +7,167 @@ import dev.imgsim.internal.Native;
 
 /**
  * Turns a pair's embedding similarity and content verification into a decision, a band and a
- * confidence. The decision is learned: gradient-boosted trees over the verification's evidence
- * (the embeddings' cosine, the grid correlation of the best whole-picture and part alignment,
- * the area and aspect of the alignment, the local features' inliers, support, coverage and scale)
- * give the probability that the pair is a copy, fitted on the invariance benchmark's verified
- * pairs ({@code python/copy_decision.py}; docs/QUALITY.md, "The learned decision"). That
- * probability is {@link Match#confidence()}; a pair is a copy when it reaches this calibration's
- * threshold: {@link #defaults()} where 99 % of the benchmark's pairs above it were copies,
- * {@link #strict()} where 99.9 % were. {@link #fromBackground(double[], double)} raises the
- * threshold for a collection of your own ({@code imgsim calibrate}). Immutable and thread-safe.
+ * confidence. Two kinds:
+ * <ul>
+ * <li>{@link #defaults()} and {@link #strict()}: rules fitted on the invariance benchmark
+ * ({@code docs/QUALITY.md}, "Copy detection"): the grid score of the best alignment against a
+ * threshold (whole pictures, or parts by their area), or enough agreeing local features;
+ * {@link #fromBackground(double[], double)} raises their thresholds for a collection of your own;</li>
+ * <li>{@link #learned()}: gradient-boosted trees over all of that evidence give the probability
+ * that the pair is a copy ({@link Match#confidence()}); more precise and finding more on the
+ * benchmark it was fitted on, but it found fewer of the planted copies of a 10,000-image
+ * collection than the rules did ({@code docs/QUALITY.md}, "The learned decision"), so it is not the
+ * default; fit its threshold to pairs you labelled with {@link #fromLabelled(double[], double[], double)}
+ * ({@code imgsim calibrate}) or set it with {@link #withThreshold(double)}.</li>
+ * </ul>
+ * Immutable and thread-safe.
  */
 public final class CopyCalibration {
-    /** The probability at or above which a pair is a copy. */
-    private final double copy;
-    /** Embedding cosine at or above which a pair that is not a copy is {@link Band#SIMILAR}. */
+    /** Whole pictures: verification at or above this is a copy. */
+    private final double whole;
+    /** Parts: verification at or above {@code part + partSlope * ln(1 / area)} is a copy (smaller parts need more). */
+    private final double part;
+    private final double partSlope;
+    /** Embedding cosine at or above which an unverified pair is {@link Band#SIMILAR}. */
     private final double similar;
-    /** Below this cosine, parts are not searched and local features not matched (as on the benchmark the trees were fitted on). */
-    private static final double PARTS_FLOOR = 0.6;
-    /** Evidence too thin to call anything a copy: no alignment and fewer local matches than this. */
-    private static final int MIN_INLIERS_UNALIGNED = 8;
+    /** Below this cosine, parts are not searched (a crop or a screenshot keeps its embedding above it). */
+    private final double partsFloor;
     /**
-     * Which evidence describes the copy's geometry: the grids when they alone would call it
-     * (whole pictures at 0.95, parts at 0.93 + 0.03 ln(1/area): the hand-set rule before the
-     * trees), else the local features when at least LOCAL_GEOMETRY of them agree.
+     * Confidence = 1 / (1 + exp(-(OFFSET + slope * (v - threshold)))) above the threshold, with
+     * SLOPE_BELOW under it: fitted on the benchmark's verified pairs (python/copy_calibration.py).
      */
-    private static final int LOCAL_GEOMETRY = 20;
-    /** A pair below the copy threshold with at least this probability is SIMILAR whatever its cosine. */
-    private static final double UNSURE = 0.5;
+    private final double slope;
+    /** Grid decisions need an embedding cosine of at least this (local-feature decisions their own LOCAL_FLOOR). */
+    private final double gridFloor;
+    /** Log-odds of a copy at the threshold: 0.81 of the benchmark's pairs just above it were copies. */
+    private static final double OFFSET = 1.46;
+    private static final double SLOPE_BELOW = 40;
+
+    private static final double MAX_ASPECT_MISMATCH = 0.2;
+    /**
+     * Local features: a pair is a copy with at least LOCAL_INLIERS matches agreeing on one map,
+     * covering LOCAL_SUPPORT of the overlap's features (or LOCAL_INLIERS_DENSE covering
+     * LOCAL_SUPPORT_DENSE), at an embedding cosine of LOCAL_FLOOR or more (below it they are not
+     * matched). Confidence 1 / (1 + exp(-(LOCAL_OFFSET + LOCAL_SLOPE * (inliers - LOCAL_INLIERS)))):
+     * 0.96 of the benchmark's pairs called copies by these rules alone were copies.
+     */
+    private static final int LOCAL_INLIERS = 120;
+    private static final double LOCAL_SUPPORT = 0.5;
+    private static final int LOCAL_INLIERS_DENSE = 80;
+    private static final double LOCAL_SUPPORT_DENSE = 0.7;
+    private static final double LOCAL_FLOOR = 0.6;
+    private static final double LOCAL_OFFSET = 2.2;
+    private static final double LOCAL_SLOPE = 0.05;
     /** A local match covering this share of both pictures is a whole-picture match. */
     private static final double WHOLE_COVER = 0.9;
+    /** Learned decisions: a pair is a copy at or above this probability. */
+    private final boolean learned;
+    private final double copy;
+    /** Learned decisions: evidence too thin to call anything a copy: no alignment and fewer local matches than this. */
+    private static final int MIN_INLIERS_UNALIGNED = 8;
+    /**
+     * Learned decisions: which evidence describes the copy's geometry: the grids when the rules
+     * would call it on them alone, else the local features when at least LOCAL_GEOMETRY agree.
+     */
+    private static final int LOCAL_GEOMETRY = 20;
+    /** Learned decisions: a pair below the threshold with at least this probability is SIMILAR whatever its cosine. */
+    private static final double UNSURE = 0.5;
+    // fitted with python/copy_calibration.py on examples/copy_bench.rs's verified pairs (docs/QUALITY.md)
+    private static final CopyCalibration DEFAULTS = new CopyCalibration(0.95, 0.93, 0.03, 0.75, 0.60, 28, -1);
+    // the best rule of python/copy_calibration.py's strict search at pair precision 0.99 (docs/QUALITY.md)
+    private static final CopyCalibration STRICT = new CopyCalibration(0.97, 0.99, 0, 0.75, 0.60, 28, 0.9);
+    // python/copy_decision.py: the threshold at which 95 % of the benchmark's out-of-fold pairs were copies
+    private static final CopyCalibration LEARNED = new CopyCalibration(CopyTrees.shipped().threshold("copy"));
 
-    private static final CopyCalibration DEFAULTS = new CopyCalibration(CopyTrees.shipped().threshold("copy"), 0.75);
-    private static final CopyCalibration STRICT = new CopyCalibration(CopyTrees.shipped().threshold("strict"), 0.75);
-
-    private CopyCalibration(double copy, double similar) {
-        this.copy = copy;
+    private CopyCalibration(double whole, double part, double partSlope, double similar, double partsFloor, double slope,
+            double gridFloor) {
+        this.whole = whole;
+        this.part = part;
+        this.partSlope = partSlope;
         this.similar = similar;
+        this.partsFloor = partsFloor;
+        this.slope = slope;
+        this.gridFloor = gridFloor;
+        this.learned = false;
+        this.copy = Double.NaN;
     }
 
-    /** @return the calibration fitted on the invariance benchmark: pair precision 0.99 there */
+    /** A learned decision with this probability threshold. */
+    private CopyCalibration(double copy) {
+        this.whole = Double.NaN;
+        this.part = Double.NaN;
+        this.partSlope = Double.NaN;
+        this.similar = 0.75;
+        this.partsFloor = 0.60;
+        this.slope = Double.NaN;
+        this.gridFloor = -1;
+        this.learned = true;
+        this.copy = copy;
+    }
+
+    /** @return the calibration fitted on the invariance benchmark */
     public static CopyCalibration defaults() {
         return DEFAULTS;
     }
 
     /**
-     * A calibration for when a wrong "copy" costs more than a missed one (deleting files): the
-     * threshold at which 99.9 % of the benchmark's pairs were copies (docs/QUALITY.md, "The learned
-     * decision": it finds fewer of the copies than {@link #defaults()}).
+     * A calibration for when a wrong "copy" costs more than a missed one (deleting files): on the
+     * invariance benchmark its pairs were 99 % copies, against 91 % for {@link #defaults()}, and
+     * it found about two thirds as many of the copies (docs/QUALITY.md, "Copy detection"). Grey
+     * grids must correlate more (whole 0.97, parts 0.99) at an embedding cosine of 0.9 or more;
+     * the local-feature rules are those of the defaults.
      */
     public static CopyCalibration strict() {
         return STRICT;
     }
 
     /**
-     * A calibration for your own collection: the copy threshold is raised (never lowered) so that
-     * at most {@code falsePositiveRate} of the given non-copy pairs would be called copies.
-     *
-     * @param backgroundConfidences {@link Match#confidence()} of pairs known or assumed not to be
-     *        copies (e.g. each image's nearest neighbours in a collection without copies, or pairs
-     *        a person marked "not a duplicate")
-     * @param falsePositiveRate e.g. 0.001
-     * @throws IllegalArgumentException if there are fewer than 100 values, one is not in [0, 1], or the rate is not in (0, 1)
+     * The learned decision (gradient-boosted trees, docs/QUALITY.md "The learned decision"): a copy
+     * at the probability where 95 % of the benchmark's pairs were copies. Its
+     * {@link Match#confidence()} is that probability. Not the default: on planted copies outside
+     * the benchmark it found fewer than {@link #defaults()}; fit its threshold to your own pairs
+     * ({@link #fromLabelled(double[], double[], double)}, {@code imgsim calibrate}).
      */
-    public static CopyCalibration fromBackground(double[] backgroundConfidences, double falsePositiveRate) {
-        if (backgroundConfidences == null || backgroundConfidences.length < 100) {
-            throw new IllegalArgumentException("need at least 100 background confidences, got "
-                    + (backgroundConfidences == null ? 0 : backgroundConfidences.length));
+    public static CopyCalibration learned() {
+        return LEARNED;
+    }
+
+    /**
+     * A calibration for your own collection: the copy thresholds are raised (never lowered) so
+     * that at most {@code falsePositiveRate} of the given non-copy pairs would be called copies.
+     *
+     * @param backgroundScores {@link Match#verification()} of pairs known or assumed not to be
+     *        copies (random pairs of a collection are, almost always)
+     * @param falsePositiveRate e.g. 0.001
+     * @throws IllegalArgumentException if there are fewer than 100 scores or the rate is not in (0, 1)
+     */
+    public static CopyCalibration fromBackground(double[] backgroundScores, double falsePositiveRate) {
+        if (backgroundScores == null || backgroundScores.length < 100) {
+            throw new IllegalArgumentException("need at least 100 background scores, got "
+                    + (backgroundScores == null ? 0 : backgroundScores.length));
         }
         if (!(falsePositiveRate > 0 && falsePositiveRate < 1)) {
             throw new IllegalArgumentException("falsePositiveRate must be in (0, 1): " + falsePositiveRate);
         }
-        double[] s = backgroundConfidences.clone();
-        for (double v : s) {
-            if (!(v >= 0 && v <= 1)) {
-                throw new IllegalArgumentException("a confidence must be in [0, 1]: " + v);
-            }
-        }
+        double[] s = backgroundScores.clone();
         Arrays.sort(s);
-        // at most floor(n * rate) of the scores may reach the threshold
-        int allowed = (int) Math.floor(s.length * falsePositiveRate);
-        double q = Math.nextUp(s[s.length - 1 - allowed]);
-        return new CopyCalibration(Math.min(1, Math.max(DEFAULTS.copy, q)), DEFAULTS.similar);
+        int i = (int) Math.min(s.length - 1, Math.ceil(s.length * (1 - falsePositiveRate)));
+        double q = Math.nextUp(s[i]);
+        double raise = Math.max(0, q - DEFAULTS.whole);
+        return new CopyCalibration(DEFAULTS.whole + raise, DEFAULTS.part + raise, DEFAULTS.partSlope, DEFAULTS.similar,
+                DEFAULTS.partsFloor, DEFAULTS.slope, DEFAULTS.gridFloor);
     }
 
     /**
-     * A calibration fitted to pairs you labelled (e.g. from your own collection, a few dozen of
-     * each kind): the lowest labelled copy's confidence at which at least {@code precision} of the
+     * A learned decision fitted to pairs you labelled (e.g. from your own collection, a few dozen
+     * of each kind): the lowest labelled copy's confidence at which at least {@code precision} of the
      * labelled pairs at or above it are copies ({@code imgsim calibrate}); when none is, a threshold
      * above every pair labelled not a copy (and not below the default's). Unlike
      * {@link #fromBackground(double[], double)} it may lower the threshold below the default when
      * your pairs allow it.
      *
-     * @param copies {@link Match#confidence()} of pairs that are copies
-     * @param notCopies {@link Match#confidence()} of pairs that are not (look-alikes matter most)
+     * @param copies {@link Match#confidence()} under {@link #learned()} of pairs that are copies
+     * @param notCopies the same of pairs that are not (look-alikes matter most)
      * @param precision e.g. 0.99
      * @throws IllegalArgumentException if either array is empty, a value is not in [0, 1], or precision is not in (0, 1]
      */
@@ -134,13 +202,13 @@ public final class CopyCalibration {
         }
         if (!found) {
             // no copy keeps the precision: above every pair labelled not a copy
-            best = Math.max(best, DEFAULTS.copy);
+            best = Math.max(best, LEARNED.copy);
         }
         return withThreshold(Math.min(1, best));
     }
 
     /**
-     * The shipped decision with a copy threshold of your choosing (e.g. what {@code imgsim
+     * The learned decision with a copy threshold of your choosing (e.g. what {@code imgsim
      * calibrate} printed): a pair is a copy when its {@link Match#confidence()} reaches it.
      *
      * @throws IllegalArgumentException if the threshold is not in [0, 1]
@@ -149,7 +217,7 @@ public final class CopyCalibration {
         if (!(probability >= 0 && probability <= 1)) {
             throw new IllegalArgumentException("a copy threshold is a probability in [0, 1]: " + probability);
         }
-        return new CopyCalibration(probability, DEFAULTS.similar);
+        return new CopyCalibration(probability);
     }
 
     /**
@@ -163,8 +231,7 @@ public final class CopyCalibration {
     /**
      * Like {@link #verify(CopyFeatures, CopyFeatures)}; {@code searchParts} false compares whole
      * pictures only (microseconds instead of milliseconds: crops, padding and screenshots are
-     * then found only by their local features). For bulk work that searches parts only for the
-     * most likely pairs.
+     * then not found). For bulk work that searches parts only for the most likely pairs.
      */
     public Match verify(CopyFeatures a, CopyFeatures b, boolean searchParts) {
         return Match.verify(a, b, this, searchParts);
@@ -180,9 +247,24 @@ public final class CopyCalibration {
                 Match.Alignment.NONE, 0, 0);
     }
 
-    /** @return the probability ({@link Match#confidence()}) at or above which a pair is a copy */
+    /** @return whether this is a learned decision ({@link #learned()}, {@link #withThreshold(double)}) */
+    public boolean isLearned() {
+        return learned;
+    }
+
+    /** @return the probability ({@link Match#confidence()}) at or above which a pair is a copy; NaN for the rules */
     public double copyThreshold() {
         return copy;
+    }
+
+    /** @return the grid score at or above which two whole pictures are copies (NaN for a learned decision) */
+    public double wholeThreshold() {
+        return learned ? Double.NaN : whole;
+    }
+
+    /** @return the grid score at or above which a part covering {@code area} of the other picture is a copy (NaN for a learned decision) */
+    public double partThreshold(double area) {
+        return learned ? Double.NaN : part + partSlope * Math.log(1 / Math.max(area, 0.01));
     }
 
     /** @return the embedding cosine at or above which a pair that is not a copy is {@link Band#SIMILAR} */
@@ -191,25 +273,102 @@ public final class CopyCalibration {
     }
 
     double partsFloor() {
-        return PARTS_FLOOR;
+        return partsFloor;
     }
 
     double localFloor() {
-        return PARTS_FLOOR;
-    }
-
-    /** The hand-set grid rule (before the trees), kept to say which evidence describes a copy's geometry. */
-    private static boolean gridsAlone(float[] v) {
-        int alignment = (int) v[Native.VERDICT_ALIGNMENT];
-        double score = v[Native.VERDICT_SCORE];
-        if (alignment == 1) {
-            return v[Native.VERDICT_ASPECT_MISMATCH] <= 0.2 && score >= 0.95;
-        }
-        return alignment > 1 && score >= 0.93 + 0.03 * Math.log(1 / Math.max(v[Native.VERDICT_AREA], 0.01));
+        return LOCAL_FLOOR;
     }
 
     /** The decision on a verdict; {@code parts}: whether the part search ran for it. */
     Match decide(double similarity, float[] v, boolean parts) {
+        return learned ? decideLearned(similarity, v, parts) : decideRules(similarity, v);
+    }
+
+    /** Of a pair's whole-picture decision and its decision with the part search, the one that stands. */
+    Match withParts(Match whole, Match part) {
+        // the rules decide on the verdict with parts (its score is the better of the two alignments);
+        // a learned decision keeps the more probable (as python/copy_decision.py scores a pair)
+        return !learned || part.confidence() > whole.confidence() ? part : whole;
+    }
+
+    /** The rules' grid rule alone. */
+    private static boolean gridsAlone(float[] v) {
+        int alignment = (int) v[Native.VERDICT_ALIGNMENT];
+        double score = v[Native.VERDICT_SCORE];
+        if (alignment == 1) {
+            return v[Native.VERDICT_ASPECT_MISMATCH] <= MAX_ASPECT_MISMATCH && score >= DEFAULTS.whole;
+        }
+        return alignment > 1 && score >= DEFAULTS.partThreshold(v[Native.VERDICT_AREA]);
+    }
+
+    private static boolean localCopy(double similarity, float[] v) {
+        if (v.length <= Native.VERDICT_SCALE || similarity < LOCAL_FLOOR) {
+            return false;
+        }
+        float n = v[Native.VERDICT_INLIERS];
+        float support = v[Native.VERDICT_SUPPORT];
+        return n >= LOCAL_INLIERS && support >= LOCAL_SUPPORT || n >= LOCAL_INLIERS_DENSE && support >= LOCAL_SUPPORT_DENSE;
+    }
+
+    private double ruleThreshold(double similarity, float[] v) {
+        int alignment = (int) v[Native.VERDICT_ALIGNMENT];
+        if (alignment == 0 || similarity < gridFloor) {
+            return Double.POSITIVE_INFINITY;
+        }
+        if (alignment == 1) {
+            return v[Native.VERDICT_ASPECT_MISMATCH] > MAX_ASPECT_MISMATCH ? Double.POSITIVE_INFINITY : whole;
+        }
+        return partThreshold(v[Native.VERDICT_AREA]);
+    }
+
+
+    private Match decideRules(double similarity, float[] v) {
+        double score = v[Native.VERDICT_SCORE];
+        double t = ruleThreshold(similarity, v);
+        int alignment = (int) v[Native.VERDICT_ALIGNMENT];
+        int inliers = v.length > Native.VERDICT_INLIERS ? (int) v[Native.VERDICT_INLIERS] : 0;
+        double conf = Double.isInfinite(t) ? 0
+                : 1 / (1 + Math.exp(-(OFFSET + (score >= t ? slope : SLOPE_BELOW) * (score - t))));
+        if (score < t && localCopy(similarity, v)) {
+            return decideLocal(similarity, score, v, inliers);
+        }
+        Band band;
+        if (score >= t) {
+            boolean exact = alignment == 1 && v[Native.VERDICT_TRANSFORM] == 0 && score >= 0.99 && similarity >= 0.98;
+            band = exact ? Band.EXACT_COPY : Band.EDITED_COPY;
+        } else {
+            band = similarity >= similar ? Band.SIMILAR : Band.DIFFERENT;
+        }
+        Transform tr = band.isCopy() ? Transform.of((int) v[Native.VERDICT_TRANSFORM]) : Transform.NONE;
+        Match.Alignment al = Match.Alignment.values()[Math.max(0, Math.min(3, alignment))];
+        return new Match(similarity, score, conf, band, tr, al, v[Native.VERDICT_AREA], inliers);
+    }
+
+    /** A copy found by the local features alone (turned by an odd angle, in perspective, captioned, pasted). */
+    private static Match decideLocal(double similarity, double score, float[] v, int inliers) {
+        double conf = 1 / (1 + Math.exp(-(LOCAL_OFFSET + LOCAL_SLOPE * (inliers - LOCAL_INLIERS))));
+        double aInB = v[Native.VERDICT_A_IN_B];
+        double bCovered = v[Native.VERDICT_B_COVERED];
+        Match.Alignment al;
+        double area;
+        if (aInB >= WHOLE_COVER && bCovered >= WHOLE_COVER) {
+            al = Match.Alignment.WHOLE;
+            area = 1;
+        } else if (bCovered >= aInB) {
+            // b lies (mostly) inside a: a crop; area = the share of a it shows
+            al = Match.Alignment.SECOND_INSIDE_FIRST;
+            area = aInB;
+        } else {
+            al = Match.Alignment.FIRST_INSIDE_SECOND;
+            area = bCovered;
+        }
+        return new Match(similarity, score, conf, Band.EDITED_COPY, Transform.of((int) v[Native.VERDICT_LOCAL_TRANSFORM]), al,
+                area, inliers);
+    }
+
+    /** The learned decision on a verdict; {@code parts}: whether the part search ran for it. */
+    private Match decideLearned(double similarity, float[] v, boolean parts) {
         double score = v[Native.VERDICT_SCORE];
         int alignment = (int) v[Native.VERDICT_ALIGNMENT];
         int inliers = v.length > Native.VERDICT_INLIERS ? (int) v[Native.VERDICT_INLIERS] : 0;
@@ -222,7 +381,7 @@ public final class CopyCalibration {
                     Match.Alignment.values()[Math.max(0, Math.min(3, alignment))], v[Native.VERDICT_AREA], inliers);
         }
         if (!gridsAlone(v) && inliers >= LOCAL_GEOMETRY && v.length > Native.VERDICT_SCALE) {
-            return local(similarity, score, p, v, inliers);
+            return localGeometry(similarity, score, p, v, inliers);
         }
         boolean exact = alignment == 1 && v[Native.VERDICT_TRANSFORM] == 0 && score >= 0.99 && similarity >= 0.98;
         Match.Alignment al = Match.Alignment.values()[Math.max(0, Math.min(3, alignment))];
@@ -231,7 +390,7 @@ public final class CopyCalibration {
     }
 
     /** A copy whose geometry the local features describe (turned by an odd angle, in perspective, captioned, pasted). */
-    private static Match local(double similarity, double score, double p, float[] v, int inliers) {
+    private static Match localGeometry(double similarity, double score, double p, float[] v, int inliers) {
         double aInB = v[Native.VERDICT_A_IN_B];
         double bCovered = v[Native.VERDICT_B_COVERED];
         Match.Alignment al;
@@ -253,7 +412,12 @@ public final class CopyCalibration {
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT, "CopyCalibration[learned decision (%d trees): copy at probability >= %.4f, similar >= %.3f]",
-                CopyTrees.shipped().trees(), copy, similar);
+        if (learned) {
+            return String.format(Locale.ROOT, "CopyCalibration[learned decision (%d trees): copy at probability >= %.4f, similar >= %.3f]",
+                    CopyTrees.shipped().trees(), copy, similar);
+        }
+        return String.format(Locale.ROOT, "CopyCalibration[whole >= %.3f, part >= %.3f + %.3f ln(1/area), local >= %d inliers"
+                + " with support >= %.2f or %d with %.2f, similar >= %.3f]", whole, part, partSlope, LOCAL_INLIERS, LOCAL_SUPPORT,
+                LOCAL_INLIERS_DENSE, LOCAL_SUPPORT_DENSE, similar);
     }
 }

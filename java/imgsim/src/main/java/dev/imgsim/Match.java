@@ -68,8 +68,7 @@ public final class Match {
         float[] withParts = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), Native.VERIFY_PARTS);
         System.arraycopy(v, Native.VERDICT_INLIERS, withParts, Native.VERDICT_INLIERS, v.length - Native.VERDICT_INLIERS);
         Match part = cal.decide(sim, withParts, true);
-        // the pair's probability is the larger of the two verdicts' (as python/copy_decision.py scores it)
-        return part.confidence() > whole.confidence() ? part : whole;
+        return cal.withParts(whole, part);
     }
 
     /** @return the embeddings' cosine (the better of image-to-image and image-to-turned-image), in [-1, 1] */

@@ -33,7 +33,7 @@ public class CopyTreesTest {
             double expected = Double.parseDouble(t[CopyTrees.FEATURES]);
             assertEquals(line, expected, CopyTrees.shipped().probability(x), 1e-6);
             checked++;
-            copies += expected >= CopyCalibration.defaults().copyThreshold() ? 1 : 0;
+            copies += expected >= CopyCalibration.learned().copyThreshold() ? 1 : 0;
         }
         assertEquals(40, checked);
         assertTrue("both kinds of pair among the golden rows: " + copies, copies > 5 && copies < 35);

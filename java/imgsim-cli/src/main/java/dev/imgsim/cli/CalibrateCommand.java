@@ -22,9 +22,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code imgsim calibrate PAIRS}: the copy threshold fitted to pairs a person labelled. */
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
-        description = {"Fits the copy decision to your own collection: verifies each labelled pair of PAIRS, then prints the"
-            + " lowest copy threshold at which at least --precision of the labelled pairs at or above it are copies, with"
-            + " the precision and recall there and at the default threshold. Pass it on as"
+        description = {"Fits the learned copy decision (CopyCalibration.learned()) to your own collection: verifies each"
+            + " labelled pair of PAIRS, then prints the lowest copy threshold at which at least --precision of the labelled"
+            + " pairs at or above it are copies, with the precision and recall there and at the learned decision's default"
+            + " threshold. Pass it on as"
             + " `imgsim dupes --copy-threshold T` or `imgsim search --copies --copy-threshold T`"
             + " (CopyCalibration.withThreshold(T) in Java).",
             "PAIRS: one pair a line, tab-separated: `copy`, `different`; then the two image files (relative to PAIRS's"
@@ -71,7 +72,7 @@ final class CalibrateCommand extends ModelCommand implements Callable<Integer> {
                     failed++;
                     continue;
                 }
-                p.match = ImageSimilarity.verify(fa, fb);
+                p.match = CopyCalibration.learned().verify(fa, fb);
             }
         }
         labelled.removeIf(p -> p.match == null);
@@ -82,7 +83,7 @@ final class CalibrateCommand extends ModelCommand implements Callable<Integer> {
                     + " different, got " + copies.length + " and " + different.length);
         }
         CopyCalibration fitted = CopyCalibration.fromLabelled(copies, different, precision);
-        double def = CopyCalibration.defaults().copyThreshold();
+        double def = CopyCalibration.learned().copyThreshold();
         double[] at = score(copies, different, fitted.copyThreshold());
         double[] atDefault = score(copies, different, def);
         PrintWriter out = out();

@@ -38,8 +38,8 @@ final class SearchCommand extends ModelCommand implements Callable<Integer> {
             + " (turned, mirrored, cropped, padded or screenshotted copies included), each with its band, transform and confidence.")
     boolean copies;
 
-    @Option(names = "--copy-threshold", paramLabel = "P", description = "With --copies: call a pair a copy at this"
-            + " confidence or more (what `imgsim calibrate` fitted) instead of the default decision's threshold.")
+    @Option(names = "--copy-threshold", paramLabel = "P", description = "With --copies: the learned decision with this copy"
+            + " threshold (a confidence, what `imgsim calibrate` fitted) instead of the rules.")
     Double copyThreshold;
 
     @Option(names = "--json", description = "Print a JSON list of {\"id\", \"similarity\"} (with --copies also \"copy\", \"band\","
