@@ -348,23 +348,7 @@ public final class CopyCalibration {
     /** A copy found by the local features alone (turned by an odd angle, in perspective, captioned, pasted). */
     private static Match decideLocal(double similarity, double score, float[] v, int inliers) {
         double conf = 1 / (1 + Math.exp(-(LOCAL_OFFSET + LOCAL_SLOPE * (inliers - LOCAL_INLIERS))));
-        double aInB = v[Native.VERDICT_A_IN_B];
-        double bCovered = v[Native.VERDICT_B_COVERED];
-        Match.Alignment al;
-        double area;
-        if (aInB >= WHOLE_COVER && bCovered >= WHOLE_COVER) {
-            al = Match.Alignment.WHOLE;
-            area = 1;
-        } else if (bCovered >= aInB) {
-            // b lies (mostly) inside a: a crop; area = the share of a it shows
-            al = Match.Alignment.SECOND_INSIDE_FIRST;
-            area = aInB;
-        } else {
-            al = Match.Alignment.FIRST_INSIDE_SECOND;
-            area = bCovered;
-        }
-        return new Match(similarity, score, conf, Band.EDITED_COPY, Transform.of((int) v[Native.VERDICT_LOCAL_TRANSFORM]), al,
-                area, inliers);
+        return localGeometry(similarity, score, conf, v, inliers);
     }
 
     /** The learned decision on a verdict; {@code parts}: whether the part search ran for it. */
