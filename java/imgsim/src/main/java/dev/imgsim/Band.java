@@ -10,7 +10,10 @@ public enum Band {
     EXACT_COPY,
     /** A copy under edits: turned, mirrored, cropped, padded, captioned, recompressed, recoloured... */
     EDITED_COPY,
-    /** Not called a copy, but the embeddings are close (the same subject, style or scene) or the copy evidence is even (confidence >= 0.5). */
+    /**
+     * Not called a copy, but the embeddings are close: the same subject, style or scene (under
+     * {@link CopyCalibration#learned()} also when the copy evidence is even, confidence >= 0.5).
+     */
     SIMILAR,
     /** Neither. */
     DIFFERENT;

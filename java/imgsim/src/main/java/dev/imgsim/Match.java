@@ -99,10 +99,11 @@ public final class Match {
     }
 
     /**
-     * @return the estimated probability that the pair is a copy, in [0, 1], from the learned
-     *         decision: among the invariance benchmark's verified pairs (judged by trees fitted
-     *         without them), about this share of the pairs at a given confidence were copies
-     *         ({@code docs/QUALITY.md}, "The learned decision"); 0 for unverified pairs
+     * @return the estimated probability that the pair is a copy, in [0, 1], calibrated on the
+     *         invariance benchmark: under the rules ({@link CopyCalibration#defaults()}) the share
+     *         of copies the benchmark found at that verification margin ("Copy detection" in
+     *         {@code docs/QUALITY.md}); under {@link CopyCalibration#learned()} the trees'
+     *         probability ("The learned decision"); 0 for unverified pairs
      */
     public double confidence() {
         return confidence;
