@@ -143,7 +143,7 @@ fn decision_key(v: &Verdict, cos: f32) -> f32 {
     };
     if v.score >= threshold {
         2.0 + 1.0 / (1.0 + (-(1.46 + 28.0 * (v.score - threshold))).exp())
-    } else if cos >= 0.6 && (v.local.inliers >= 120 && v.local.support >= 0.5 || v.local.inliers >= 80 && v.local.support >= 0.7) {
+    } else if cos >= LOCAL_FLOOR && (v.local.inliers >= 120 && v.local.support >= 0.5 || v.local.inliers >= 80 && v.local.support >= 0.7) {
         2.0 + 1.0 / (1.0 + (-(2.2 + 0.05 * (v.local.inliers as f32 - 120.0))).exp())
     } else {
         cos

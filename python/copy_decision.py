@@ -17,7 +17,7 @@ copy, on the second (Match.verify), so the pair's probability is the larger of t
 
 Evaluation: the originals are split into 5 folds (all 28 edits of an original in one fold); for
 each fold the trees are fitted on the other four, and the copy threshold is chosen there too (the
-lowest probability at which >= 95 % (defaults) or 99 % (strict) of the inner out-of-fold pairs
+lowest probability at which >= 95 % (learned()) or 99 % of the inner out-of-fold pairs
 above it are copies), so no
 figure below used the pairs it is reported on. "Recall" is the share of queries whose original is
 among the pairs called copies (as python/copy_calibration.py counts it).
@@ -35,7 +35,7 @@ MONOTONIC = [1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, -1, -1, 0]
 LOCAL_FLOOR = 0.6
 PARAMS = dict(max_iter=150, learning_rate=0.08, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0)
 EDITS_PER_ORIGINAL = 28
-# the pair precision on the benchmark at which CopyCalibration.defaults() and strict() call copies
+# the pair precision on the benchmark at which CopyCalibration.learned() calls copies, and a stricter one
 COPY_PRECISION = 0.95
 STRICT_PRECISION = 0.99
 
@@ -210,9 +210,9 @@ def main():
         prob, thr = nested(d, (COPY_PRECISION, STRICT_PRECISION))
         prob = np.where(nothing(d), 0, prob)
         # ranked as ImageIndex.searchCopies ranks: copies first by confidence, the rest by cosine
-        r = report(d, f'learned, threshold for precision {COPY_PRECISION} (defaults)', prob >= thr[COPY_PRECISION],
+        r = report(d, f'learned, threshold for precision {COPY_PRECISION} (learned())', prob >= thr[COPY_PRECISION],
                    np.where(prob >= thr[COPY_PRECISION], 2 + prob, d['cos']))
-        rs = report(d, f'learned, threshold for precision {STRICT_PRECISION} (strict)', prob >= thr[STRICT_PRECISION],
+        rs = report(d, f'learned, threshold for precision {STRICT_PRECISION}', prob >= thr[STRICT_PRECISION],
                     np.where(prob >= thr[STRICT_PRECISION], 2 + prob, d['cos']))
         edits = None
         try:
@@ -221,7 +221,7 @@ def main():
             edits = json.load(open(Path(a.rows).parent / 'manifest.json'))['edits']
         except OSError:
             pass
-        print(f'\n| edit | recall, hand-set | learned (defaults) | learned (strict) | recall@1 learned |\n|---|---|---|---|---|')
+        print(f'\n| edit | recall, hand-set | learned, p 0.95 | learned, p 0.99 | recall@1 learned |\n|---|---|---|---|---|')
         import io
         import contextlib
         with contextlib.redirect_stdout(io.StringIO()):
@@ -229,7 +229,7 @@ def main():
         for e in r['per_edit']:
             print(f"| {edits[e] if edits else e} | {o['per_edit'][e][0]:.3f} | {r['per_edit'][e][0]:.3f} | "
                   f"{rs['per_edit'][e][0]:.3f} | {r['per_edit'][e][1]:.3f} |")
-        print('\n| kind | recall, hand-set (wrong pairs) | learned, defaults (wrong pairs) |\n|---|---|---|')
+        print('\n| kind | recall, hand-set (wrong pairs) | learned, p 0.95 (wrong pairs) |\n|---|---|---|')
         for k in r['per_kind']:
             print(f"| {k} | {o['per_kind'][k][0]:.3f} ({o['per_kind'][k][1]}) | {r['per_kind'][k][0]:.3f} ({r['per_kind'][k][1]}) |")
         # calibration: the share of copies among the out-of-fold pairs per probability band

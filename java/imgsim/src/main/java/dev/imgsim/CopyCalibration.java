@@ -60,8 +60,9 @@ public final class CopyCalibration {
     private static final double LOCAL_SLOPE = 0.05;
     /** A local match covering this share of both pictures is a whole-picture match. */
     private static final double WHOLE_COVER = 0.9;
-    /** Learned decisions: a pair is a copy at or above this probability. */
+    /** Whether this is a learned decision (the trees) rather than the rules. */
     private final boolean learned;
+    /** Learned decisions: a pair is a copy at or above this probability. */
     private final double copy;
     /** Learned decisions: evidence too thin to call anything a copy: no alignment and fewer local matches than this. */
     private static final int MIN_INLIERS_UNALIGNED = 8;
@@ -72,12 +73,19 @@ public final class CopyCalibration {
     private static final int LOCAL_GEOMETRY = 20;
     /** Learned decisions: a pair below the threshold with at least this probability is SIMILAR whatever its cosine. */
     private static final double UNSURE = 0.5;
+    /** Every calibration's {@link #similarThreshold()} and parts floor. */
+    private static final double SIMILAR = 0.75;
+    private static final double PARTS_FLOOR = 0.60;
     // fitted with python/copy_calibration.py on examples/copy_bench.rs's verified pairs (docs/QUALITY.md)
-    private static final CopyCalibration DEFAULTS = new CopyCalibration(0.95, 0.93, 0.03, 0.75, 0.60, 28, -1);
+    private static final CopyCalibration DEFAULTS = new CopyCalibration(0.95, 0.93, 0.03, SIMILAR, PARTS_FLOOR, 28, -1);
     // the best rule of python/copy_calibration.py's strict search at pair precision 0.99 (docs/QUALITY.md)
-    private static final CopyCalibration STRICT = new CopyCalibration(0.97, 0.99, 0, 0.75, 0.60, 28, 0.9);
-    // python/copy_decision.py: the threshold at which 95 % of the benchmark's out-of-fold pairs were copies
-    private static final CopyCalibration LEARNED = new CopyCalibration(CopyTrees.shipped().threshold("copy"));
+    private static final CopyCalibration STRICT = new CopyCalibration(0.97, 0.99, 0, SIMILAR, PARTS_FLOOR, 28, 0.9);
+
+    /** The learned decision, read on first use (the rules never load the trees). */
+    private static final class Learned {
+        // python/copy_decision.py: the threshold at which 95 % of the benchmark's out-of-fold pairs were copies
+        static final CopyCalibration DEFAULT = new CopyCalibration(CopyTrees.shipped().threshold("copy"));
+    }
 
     private CopyCalibration(double whole, double part, double partSlope, double similar, double partsFloor, double slope,
             double gridFloor) {
@@ -97,8 +105,8 @@ public final class CopyCalibration {
         this.whole = Double.NaN;
         this.part = Double.NaN;
         this.partSlope = Double.NaN;
-        this.similar = 0.75;
-        this.partsFloor = 0.60;
+        this.similar = SIMILAR;
+        this.partsFloor = PARTS_FLOOR;
         this.slope = Double.NaN;
         this.gridFloor = -1;
         this.learned = true;
@@ -129,7 +137,7 @@ public final class CopyCalibration {
      * ({@link #fromLabelled(double[], double[], double)}, {@code imgsim calibrate}).
      */
     public static CopyCalibration learned() {
-        return LEARNED;
+        return Learned.DEFAULT;
     }
 
     /**
@@ -202,7 +210,7 @@ public final class CopyCalibration {
         }
         if (!found) {
             // no copy keeps the precision: above every pair labelled not a copy
-            best = Math.max(best, LEARNED.copy);
+            best = Math.max(best, learned().copy);
         }
         return withThreshold(Math.min(1, best));
     }
@@ -322,11 +330,21 @@ public final class CopyCalibration {
         return partThreshold(v[Native.VERDICT_AREA]);
     }
 
+    /** An exact copy: whole pictures, not turned, grids and embeddings all but equal (both kinds of decision). */
+    private static boolean exact(double similarity, float[] v) {
+        return v[Native.VERDICT_ALIGNMENT] == 1 && v[Native.VERDICT_TRANSFORM] == 0 && v[Native.VERDICT_SCORE] >= 0.99
+                && similarity >= 0.98;
+    }
 
+    /** The verdict's alignment code (0 none, 1 whole, 2 a in b, 3 b in a) as a {@link Match.Alignment}. */
+    private static Match.Alignment alignment(float[] v) {
+        return Match.Alignment.values()[Math.max(0, Math.min(3, (int) v[Native.VERDICT_ALIGNMENT]))];
+    }
+
+    /** The rules' decision on a verdict. */
     private Match decideRules(double similarity, float[] v) {
         double score = v[Native.VERDICT_SCORE];
         double t = ruleThreshold(similarity, v);
-        int alignment = (int) v[Native.VERDICT_ALIGNMENT];
         int inliers = v.length > Native.VERDICT_INLIERS ? (int) v[Native.VERDICT_INLIERS] : 0;
         double conf = Double.isInfinite(t) ? 0
                 : 1 / (1 + Math.exp(-(OFFSET + (score >= t ? slope : SLOPE_BELOW) * (score - t))));
@@ -335,14 +353,12 @@ public final class CopyCalibration {
         }
         Band band;
         if (score >= t) {
-            boolean exact = alignment == 1 && v[Native.VERDICT_TRANSFORM] == 0 && score >= 0.99 && similarity >= 0.98;
-            band = exact ? Band.EXACT_COPY : Band.EDITED_COPY;
+            band = exact(similarity, v) ? Band.EXACT_COPY : Band.EDITED_COPY;
         } else {
             band = similarity >= similar ? Band.SIMILAR : Band.DIFFERENT;
         }
         Transform tr = band.isCopy() ? Transform.of((int) v[Native.VERDICT_TRANSFORM]) : Transform.NONE;
-        Match.Alignment al = Match.Alignment.values()[Math.max(0, Math.min(3, alignment))];
-        return new Match(similarity, score, conf, band, tr, al, v[Native.VERDICT_AREA], inliers);
+        return new Match(similarity, score, conf, band, tr, alignment(v), v[Native.VERDICT_AREA], inliers);
     }
 
     /** A copy found by the local features alone (turned by an odd angle, in perspective, captioned, pasted). */
@@ -361,16 +377,13 @@ public final class CopyCalibration {
         if (p < copy) {
             // not a copy: similar when the embeddings are close or the evidence leans to a copy
             Band band = similarity >= similar || p >= UNSURE ? Band.SIMILAR : Band.DIFFERENT;
-            return new Match(similarity, score, p, band, Transform.NONE,
-                    Match.Alignment.values()[Math.max(0, Math.min(3, alignment))], v[Native.VERDICT_AREA], inliers);
+            return new Match(similarity, score, p, band, Transform.NONE, alignment(v), v[Native.VERDICT_AREA], inliers);
         }
         if (!gridsAlone(v) && inliers >= LOCAL_GEOMETRY && v.length > Native.VERDICT_SCALE) {
             return localGeometry(similarity, score, p, v, inliers);
         }
-        boolean exact = alignment == 1 && v[Native.VERDICT_TRANSFORM] == 0 && score >= 0.99 && similarity >= 0.98;
-        Match.Alignment al = Match.Alignment.values()[Math.max(0, Math.min(3, alignment))];
-        return new Match(similarity, score, p, exact ? Band.EXACT_COPY : Band.EDITED_COPY,
-                Transform.of((int) v[Native.VERDICT_TRANSFORM]), al, v[Native.VERDICT_AREA], inliers);
+        return new Match(similarity, score, p, exact(similarity, v) ? Band.EXACT_COPY : Band.EDITED_COPY,
+                Transform.of((int) v[Native.VERDICT_TRANSFORM]), alignment(v), v[Native.VERDICT_AREA], inliers);
     }
 
     /** A copy whose geometry the local features describe (turned by an odd angle, in perspective, captioned, pasted). */

@@ -64,10 +64,16 @@ final class CalibrateCommand extends ModelCommand implements Callable<Integer> {
         List<Labelled> labelled = read(pairs);
         int failed = 0;
         try (ImageSimilarity sim = model.open()) {
+            // each file analysed once; one that cannot be read is reported once (its null kept)
             Map<Path, CopyFeatures> seen = new HashMap<>();
             for (Labelled p : labelled) {
-                CopyFeatures fa = seen.computeIfAbsent(p.a, f -> analyzeOrReport(sim, f));
-                CopyFeatures fb = seen.computeIfAbsent(p.b, f -> analyzeOrReport(sim, f));
+                for (Path f : new Path[] {p.a, p.b}) {
+                    if (!seen.containsKey(f)) {
+                        seen.put(f, analyzeOrReport(sim, f));
+                    }
+                }
+                CopyFeatures fa = seen.get(p.a);
+                CopyFeatures fb = seen.get(p.b);
                 if (fa == null || fb == null) {
                     failed++;
                     continue;
