@@ -94,6 +94,11 @@ final class HybridBench {
                 modes.put("hybrid linear dense " + w, (q, k) -> idx.search(q, k, Fusion.linear(w)));
             }
             modes.put("hybrid default (" + TextIndex.DEFAULT_FUSION + ")", (q, k) -> idx.search(q, k));
+            // the fusion depth at k=10: how deep each method must be read for the first 10 to settle
+            for (int d : new int[] {10, 20, 30, 50, 100}) {
+                modes.put("hybrid default at k=10, depth " + d, (q, k) -> idx.search(q, 10, TextIndex.DEFAULT_FUSION.depth(d)));
+            }
+            modes.put("hybrid default at k=10 (depth " + TextIndex.DEFAULT_FUSION.depthFor(10) + ")", (q, k) -> idx.search(q, 10));
             System.out.println("| mode | recall@1 | recall@10 | MRR | nDCG@10 | median ms/query |");
             System.out.println("|---|---|---|---|---|---|");
             for (Map.Entry<String, BiFunction<String, Integer, List<Hit>>> m : modes.entrySet()) {
@@ -311,32 +316,22 @@ final class HybridBench {
      * (a different text with the same words), until the size is reached. Queries: synopses of
      * packages in the corpus.
      */
+    /** {@code --keep-index DIR}: latency's indexes are kept under DIR and reused by later runs. */
+    static Path keepIndex;
+
     static Map<String, Object> latency(int[] sizes, int queries) throws Exception {
         List<String[]> all = TextBench.debian();
         Map<String, Object> out = new LinkedHashMap<>();
         for (int n : sizes) {
-            List<String> ids = new ArrayList<>();
-            List<String> docs = new ArrayList<>();
-            for (String[] p : TextBench.spread(all, n)) {
-                ids.add(p[0]);
-                docs.add(p[2]);
-            }
-            for (int i = 0; ids.size() < n; i++) {
-                String[] p = all.get(i % all.size());
-                String[] sentences = p[2].split("(?<=[.!?])\\s+");
-                java.util.Collections.reverse(java.util.Arrays.asList(sentences));
-                ids.add(p[0] + "#" + (i / all.size() + 1));
-                docs.add(String.join(" ", sentences));
-            }
             List<String[]> asked = TextBench.spread(all.subList(0, Math.min(all.size(), n)), queries);
-            Path dir = Files.createTempDirectory("imgsim-textlatency-");
+            Path dir = keepIndex == null ? Files.createTempDirectory("imgsim-textlatency-") : keepIndex.resolve("latency-" + n);
             try {
-                long t0 = System.nanoTime();
-                try (TextEmbedder text = TextEmbedder.create(); TextIndex idx = TextIndex.open(dir, text)) {
-                    idx.addAll(ids, docs);
-                    idx.commit();
-                    System.out.printf(Locale.ROOT, "%n%d documents (%d entries with windows) indexed in %.0f s%n", idx.size(),
-                            idx.vectors().size(), (System.nanoTime() - t0) / 1e9);
+                Path done = dir.resolve("imgsim-bench-complete");
+                if (Files.exists(done)) {
+                    System.out.printf(Locale.ROOT, "%nreusing %s%n", dir);
+                } else {
+                    build(dir, all, n);
+                    Files.writeString(done, "built\n");
                 }
                 try (TextEmbedder text = TextEmbedder.builder().intraOpThreads(1).sessionPoolSize(1).build();
                      TextIndex idx = TextIndex.open(dir, text)) {
@@ -347,35 +342,85 @@ final class HybridBench {
                     });
                     modes.put("dense", (q, k) -> idx.search(q, k, SearchMode.DENSE));
                     modes.put("BM25", (q, k) -> idx.search(q, k, SearchMode.BM25));
-                    modes.put("hybrid (default)", (q, k) -> idx.search(q, k));
-                    System.out.println("| mode | k | median ms | p90 ms |");
-                    System.out.println("|---|---|---|---|");
-                    for (int k : new int[] {10, 100}) {
-                        for (Map.Entry<String, BiFunction<String, Integer, List<Hit>>> m : modes.entrySet()) {
-                            for (int w = 0; w < 20; w++) {
-                                m.getValue().apply(asked.get(w % asked.size())[1], k); // warm-up
-                            }
-                            double[] ms = new double[asked.size()];
-                            for (int i = 0; i < ms.length; i++) {
-                                long s = System.nanoTime();
-                                m.getValue().apply(asked.get(i)[1], k);
-                                ms[i] = (System.nanoTime() - s) / 1e6;
-                            }
-                            double[] sorted = ms.clone();
-                            java.util.Arrays.sort(sorted);
-                            String row = String.format(Locale.ROOT, "| %s | %d | %.2f | %.2f |", m.getKey(), k, Stats.median(ms),
-                                    sorted[(int) (0.9 * (sorted.length - 1))]);
-                            System.out.println(row);
-                            out.put(n + " docs, " + m.getKey() + ", k=" + k, row);
-                        }
+                    modes.put("hybrid, fusion depth 100 (before session 9)", (q, k) -> idx.search(q, k, TextIndex.DEFAULT_FUSION.depth(100)));
+                    modes.put("hybrid (default: " + TextIndex.DEFAULT_FUSION + ")", (q, k) -> idx.search(q, k));
+                    measure(n + " docs, " + segments(dir) + " segments", modes, asked, out);
+                    if (segments(dir) > 1) {
+                        long t0 = System.nanoTime();
+                        idx.optimize();
+                        System.out.printf(Locale.ROOT, "%noptimize() to one segment in %.0f s%n", (System.nanoTime() - t0) / 1e9);
+                        measure(n + " docs, optimized, " + segments(dir) + " segment", modes, asked, out);
                     }
                 }
             } finally {
-                try (Stream<Path> w = Files.walk(dir)) {
-                    w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                if (keepIndex == null) {
+                    try (Stream<Path> w = Files.walk(dir)) {
+                        w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                    }
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * {@code n} documents: Debian's long descriptions (spread), then each again with its sentences in
+     * reverse order until there are {@code n}; indexed with the default embedder (both cores).
+     */
+    private static void build(Path dir, List<String[]> all, int n) throws Exception {
+        List<String> ids = new ArrayList<>();
+        List<String> docs = new ArrayList<>();
+        for (String[] p : TextBench.spread(all, n)) {
+            ids.add(p[0]);
+            docs.add(p[2]);
+        }
+        for (int i = 0; ids.size() < n; i++) {
+            String[] p = all.get(i % all.size());
+            String[] sentences = p[2].split("(?<=[.!?])\\s+");
+            java.util.Collections.reverse(java.util.Arrays.asList(sentences));
+            ids.add(p[0] + "#" + (i / all.size() + 1));
+            docs.add(String.join(" ", sentences));
+        }
+        long t0 = System.nanoTime();
+        try (TextEmbedder text = TextEmbedder.create(); TextIndex idx = TextIndex.open(dir, text)) {
+            idx.addAll(ids, docs);
+            idx.commit();
+            System.out.printf(Locale.ROOT, "%n%d documents (%d entries with windows) indexed in %.0f s%n", idx.size(),
+                    idx.vectors().size(), (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    /** Segments of the index at {@code dir} as committed. */
+    private static int segments(Path dir) throws java.io.IOException {
+        try (org.apache.lucene.store.FSDirectory d = org.apache.lucene.store.FSDirectory.open(dir)) {
+            return org.apache.lucene.index.SegmentInfos.readLatestCommit(d).size();
+        }
+    }
+
+    /** Median and p90 ms per query of each mode at k=10 and k=100, one thread, after 20 warm-up queries. */
+    private static void measure(String label, Map<String, BiFunction<String, Integer, List<Hit>>> modes, List<String[]> asked,
+            Map<String, Object> out) {
+        System.out.printf(Locale.ROOT, "%n%s, %d queries, one thread%n", label, asked.size());
+        System.out.println("| mode | k | median ms | p90 ms |");
+        System.out.println("|---|---|---|---|");
+        for (int k : new int[] {10, 100}) {
+            for (Map.Entry<String, BiFunction<String, Integer, List<Hit>>> m : modes.entrySet()) {
+                for (int w = 0; w < 20; w++) {
+                    m.getValue().apply(asked.get(w % asked.size())[1], k); // warm-up
+                }
+                double[] ms = new double[asked.size()];
+                for (int i = 0; i < ms.length; i++) {
+                    long s = System.nanoTime();
+                    m.getValue().apply(asked.get(i)[1], k);
+                    ms[i] = (System.nanoTime() - s) / 1e6;
+                }
+                double[] sorted = ms.clone();
+                java.util.Arrays.sort(sorted);
+                String row = String.format(Locale.ROOT, "| %s | %d | %.2f | %.2f |", m.getKey(), k, Stats.median(ms),
+                        sorted[(int) (0.9 * (sorted.length - 1))]);
+                System.out.println(row);
+                out.put(label + ", " + m.getKey() + ", k=" + k, row);
+            }
+        }
     }
 }

@@ -60,7 +60,8 @@ import dev.langchain4j.model.embedding.onnx.allminilml6v2q.AllMiniLmL6V2Quantize
  * {@code tokenizer.json} beside it) for the speed parts; {@code --only quality|speed|separate|hybrid|parables|latency}
  * ({@code separate}: the short-text speed parts with each contender in a JVM of its own, so that no
  * other contender's ONNX Runtime pool shares the process; {@code latency}: query latency per search mode at
- * {@code --sizes 10000,100000} documents over {@code --queries 500}; {@code models}: the fetched
+ * {@code --sizes 10000,100000} documents over {@code --queries 500} (before and after {@code optimize()};
+ * {@code --keep-index DIR} keeps the indexes and reuses them); {@code models}: the fetched
  * models through the library against plain onnxruntime in Python); {@code --docs N};
  * {@code --embedder DIR}: the index's embedding model for {@code hybrid}/{@code parables} (a
  * sentence-transformers folder, e.g. {@code .cache/models/bge-small-en-v1.5-int8});
@@ -99,6 +100,9 @@ public final class TextBench {
         }
         if (a.contains("--rerank")) {
             HybridBench.reranker = Paths.get(a.get(a.indexOf("--rerank") + 1)).toAbsolutePath();
+        }
+        if (a.contains("--keep-index")) {
+            HybridBench.keepIndex = Paths.get(a.get(a.indexOf("--keep-index") + 1)).toAbsolutePath();
         }
         if (a.contains("--rerank-queries")) {
             HybridBench.rerankQueries = Integer.parseInt(a.get(a.indexOf("--rerank-queries") + 1));

@@ -11,6 +11,7 @@ import java.util.Objects;
 import co.elastic.clients.elasticsearch.ElasticsearchClient;
 import dev.imgsim.TextEncoder;
 import dev.imgsim.Vectors;
+import dev.imgsim.index.Chunking;
 import dev.imgsim.index.Fusion;
 import dev.imgsim.index.Hit;
 import dev.imgsim.index.SearchMode;
@@ -38,6 +39,15 @@ import dev.imgsim.index.TextIndex;
  * the cluster, and queries send only the query's vector ({@link SearchMode#DENSE}, or
  * {@link #search(float[], int)}); BM25 and hybrid need the words and are refused.
  *
+ * <p><b>Long texts</b> are split as {@link TextIndex} splits them ({@link Builder#chunking}, by
+ * default {@link Chunking#DEFAULT}: windows of up to 64 words of whole sentences), each window its
+ * own Elasticsearch document (the first under the text's id, the others under the id, U+001F,
+ * {@code "chunk"} and the window's number, with a top-level {@code window} field; each with a
+ * top-level {@code chunk} object of its offsets and the text's window count); nothing is cut
+ * off at the model's token limit. A text scores by its best window, hits carry the text's id and
+ * the matched window's {@link TextIndex#CHUNK_START} / {@link TextIndex#CHUNK_END} offsets, and
+ * {@link #count()} counts texts.
+ *
  * <p>Every {@link Hit#similarity()} is the embeddings' cosine, in every mode. Thread-safe.
  */
 public final class ElasticsearchTextIndex implements AutoCloseable {
@@ -50,9 +60,11 @@ public final class ElasticsearchTextIndex implements AutoCloseable {
     private final TextEncoder model;
     private final boolean storeText;
     private final Fusion fusion;
+    private final Chunking chunking;
 
     private ElasticsearchTextIndex(EsStore store, Builder b) {
         this.store = store;
+        this.chunking = b.chunking;
         this.model = b.model;
         this.storeText = b.storeText;
         this.fusion = b.fusion;
@@ -100,44 +112,96 @@ public final class ElasticsearchTextIndex implements AutoCloseable {
     }
 
     /**
-     * Adds or replaces one text (visible after {@link #refresh()}).
+     * Adds or replaces one text (visible at once: the load refreshes); windows of an earlier,
+     * longer version of it are deleted.
      *
      * @param id the document id
      * @param text the text: embedded here; sent too unless {@code storeText(false)}
      * @param fields stored with it, returned by search and usable as filters; may be empty
      */
     public void add(String id, String text, Map<String, String> fields) {
+        Objects.requireNonNull(id, "id");
         Objects.requireNonNull(text, "text of " + id);
+        Objects.requireNonNull(fields, "fields of " + id);
         EsStore.Load load = store.new Load();
-        load.add(store.doc(id, model.embed(text), fields, storeText ? text : null));
+        List<Chunking.Span> spans = chunking.split(text);
+        float[][] v = model.embedDocuments(windowTexts(text, spans));
+        for (EsStore.Doc d : windows(id, text, fields, spans, v)) {
+            load.add(d);
+        }
         load.finish();
+    }
+
+    private static List<String> windowTexts(String text, List<Chunking.Span> spans) {
+        List<String> out = new ArrayList<>(spans.size());
+        for (Chunking.Span sp : spans) {
+            out.add(text.substring(sp.start(), sp.end()));
+        }
+        return out;
+    }
+
+    /**
+     * A text's documents: itself whole, or (split) one per window, as {@link TextIndex} stores
+     * them: the first under the text's id, window c under {@code id + U+001F "chunk" + c}, each with
+     * {@link TextIndex#CHUNK_START}, {@link TextIndex#CHUNK_END} and {@link TextIndex#CHUNK_COUNT}.
+     */
+    private List<EsStore.Doc> windows(String id, String text, Map<String, String> fields, List<Chunking.Span> spans,
+            float[][] v) {
+        if (id.contains(EsStore.WINDOW_SEP)) {
+            throw new IllegalArgumentException("a document id must not contain U+001F followed by 'chunk': " + id);
+        }
+        int n = spans.size();
+        List<EsStore.Doc> out = new ArrayList<>(n);
+        for (int c = 0; c < n; c++) {
+            Chunking.Span sp = spans.get(c);
+            String window = n == 1 ? text : text.substring(sp.start(), sp.end());
+            out.add(store.doc(c == 0 ? id : id + EsStore.WINDOW_SEP + c, v[c], fields, storeText ? window : null)
+                    .window(c, n, sp.start(), sp.end()));
+        }
+        return out;
     }
 
     /**
      * Embeds and bulk-loads texts (in order), then refreshes.
      *
      * @param texts id to text
-     * @return the documents of this load now in the index: written, or found there unchanged (a load
-     *     run again after a crash skips what it already wrote; see {@link ElasticsearchIndexBuilder#progress})
-     * @throws ElasticsearchBulkException if the cluster rejected documents (each is named, the
-     *     others were written)
+     * @return the texts of this load now in the index, each with all its windows: written, or found
+     *     there unchanged (a load run again after a crash skips the windows it already wrote; see
+     *     {@link ElasticsearchIndexBuilder#progress}, which counts windows)
+     * @throws ElasticsearchBulkException if the cluster rejected documents (each window is named,
+     *     the others were written)
      */
     public long addAll(Map<String, String> texts) {
         Objects.requireNonNull(texts, "texts");
         EsStore.Load load = store.new Load();
         List<Map.Entry<String, String>> all = new ArrayList<>(texts.entrySet());
-        for (int start = 0; start < all.size(); start += EMBED_BATCH) {
-            List<Map.Entry<String, String>> part = all.subList(start, Math.min(all.size(), start + EMBED_BATCH));
-            List<String> batch = new ArrayList<>(part.size());
-            for (Map.Entry<String, String> e : part) {
-                batch.add(Objects.requireNonNull(e.getValue(), "text of " + e.getKey()));
+        int start = 0;
+        while (start < all.size()) {
+            // texts in order until about EMBED_BATCH windows, embedded together
+            List<List<Chunking.Span>> spans = new ArrayList<>();
+            List<String> batch = new ArrayList<>();
+            int end = start;
+            while (end < all.size() && (end == start || batch.size() < EMBED_BATCH)) {
+                Map.Entry<String, String> e = all.get(end++);
+                String text = Objects.requireNonNull(e.getValue(), "text of " + e.getKey());
+                List<Chunking.Span> sp = chunking.split(text);
+                spans.add(sp);
+                batch.addAll(windowTexts(text, sp));
             }
-            float[][] v = model.embedAll(batch);
-            for (int i = 0; i < part.size(); i++) {
-                load.add(store.doc(part.get(i).getKey(), v[i], Collections.emptyMap(), storeText ? batch.get(i) : null));
+            float[][] v = model.embedDocuments(batch);
+            int at = 0;
+            for (int i = start; i < end; i++) {
+                List<Chunking.Span> sp = spans.get(i - start);
+                float[][] mine = java.util.Arrays.copyOfRange(v, at, at + sp.size());
+                at += sp.size();
+                for (EsStore.Doc d : windows(all.get(i).getKey(), all.get(i).getValue(), Collections.emptyMap(), sp, mine)) {
+                    load.add(d);
+                }
             }
+            start = end;
         }
-        return load.finish();
+        load.finish(); // throws naming each rejected window; otherwise every window of every text is there
+        return all.size();
     }
 
     /** Makes what was added visible to search. */
@@ -195,12 +259,13 @@ public final class ElasticsearchTextIndex implements AutoCloseable {
             throw new IllegalStateException(mode + " search needs the texts in Elasticsearch, and this index was opened"
                     + " with storeText(false): use SearchMode.DENSE");
         }
-        float[] q = Vectors.normalise(model.embed(query));
+        float[] q = Vectors.normalise(model.embedQuery(query));
         if (mode == SearchMode.DENSE) {
-            return hits(store.knn(q, k, filter));
+            return hits(nearest(q, k, filter));
         }
-        int n = Math.max(k, fusion.depth());
-        List<EsStore.Found> words = store.bm25(query, n, filter);
+        int n = fusion.depthFor(k);
+        // BM25 over windows (a few more than documents asked for; each document's best window kept)
+        List<EsStore.Found> words = documents(store.bm25(query, n + 10, filter), n);
         if (mode == SearchMode.BM25) {
             List<Hit> out = new ArrayList<>();
             for (EsStore.Found f : words.subList(0, Math.min(k, words.size()))) {
@@ -208,7 +273,7 @@ public final class ElasticsearchTextIndex implements AutoCloseable {
             }
             return Collections.unmodifiableList(out);
         }
-        List<EsStore.Found> meaning = store.knn(q, n, filter);
+        List<EsStore.Found> meaning = nearest(q, n, filter);
         Map<String, EsStore.Found> byId = new HashMap<>();
         Map<String, Double> cosines = new HashMap<>();
         List<Map.Entry<String, Double>> dense = new ArrayList<>();
@@ -243,7 +308,39 @@ public final class ElasticsearchTextIndex implements AutoCloseable {
     public List<Hit> search(float[] embedding, int k) {
         Objects.requireNonNull(embedding, "embedding");
         ElasticsearchImageIndex.checkK(k);
-        return hits(store.knn(store.doc("(query)", embedding, null, null).unit, k, Collections.emptyMap()));
+        return hits(nearest(store.doc("(query)", embedding, null, null).unit, k, Collections.emptyMap()));
+    }
+
+    /**
+     * The {@code n} documents nearest to a unit vector: the nearest windows, each document's best
+     * kept (asking for more windows while they collapse to fewer than {@code n} documents).
+     */
+    private List<EsStore.Found> nearest(float[] unit, int n, Map<String, String> filter) {
+        for (int m = n; ; m = 4 * m + 10) {
+            int ask = Math.min(m, 10_000);
+            List<EsStore.Found> windows = store.knn(unit, ask, filter);
+            List<EsStore.Found> docs = documents(windows, n);
+            if (docs.size() >= n || windows.size() < ask || ask == 10_000) {
+                return docs;
+            }
+        }
+    }
+
+    /** Windows to documents, in order: each document once, as its first (best) window, under the document's id. */
+    private static List<EsStore.Found> documents(List<EsStore.Found> windows, int n) {
+        List<EsStore.Found> out = new ArrayList<>(Math.min(n, windows.size()));
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (EsStore.Found f : windows) {
+            int at = f.id.indexOf(EsStore.WINDOW_SEP);
+            String doc = at < 0 ? f.id : f.id.substring(0, at);
+            if (seen.add(doc)) {
+                out.add(at < 0 ? f : new EsStore.Found(doc, f.score, f.fields, f.vector));
+                if (out.size() == n) {
+                    break;
+                }
+            }
+        }
+        return out;
     }
 
     private static double cosine(float[] unitQuery, EsStore.Found f) {
@@ -274,6 +371,7 @@ public final class ElasticsearchTextIndex implements AutoCloseable {
         private String analyzer = "english";
         private boolean storeText = true;
         private Fusion fusion = TextIndex.DEFAULT_FUSION;
+        private Chunking chunking = Chunking.DEFAULT;
 
         private Builder(String url, String name) {
             super(url, name);
@@ -315,6 +413,17 @@ public final class ElasticsearchTextIndex implements AutoCloseable {
          */
         public Builder fusion(Fusion fusion) {
             this.fusion = Objects.requireNonNull(fusion, "fusion");
+            return this;
+        }
+
+        /**
+         * @param chunking how texts are split into windows, each its own Elasticsearch document
+         *     (default {@link Chunking#DEFAULT}, as {@link TextIndex}); {@link Chunking#NONE} embeds each
+         *     text whole, and the model then reads only its first {@code maxTokens} tokens
+         * @return this builder
+         */
+        public Builder chunking(Chunking chunking) {
+            this.chunking = Objects.requireNonNull(chunking, "chunking");
             return this;
         }
 

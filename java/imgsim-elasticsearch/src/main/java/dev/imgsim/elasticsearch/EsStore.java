@@ -133,6 +133,17 @@ final class EsStore implements AutoCloseable {
         return record.mappings().properties();
     }
 
+    /** The top-level field of a text document's window 1, 2, ... (absent on a document's first window). */
+    static final String WINDOW = "window";
+    /**
+     * The top-level object of a split text's window: {@code start}, {@code end} (character offsets)
+     * and {@code count} (windows of the text); hits show them as {@code chunk.start}, {@code
+     * chunk.end}, {@code chunk.count}, as {@code TextIndex}'s do.
+     */
+    static final String CHUNK = "chunk";
+    /** Between a document's id and a window's number in the id of its windows 1, 2, ... */
+    static final String WINDOW_SEP = "\u001Fchunk";
+
     /** One document to send: unit vector, stored fields and (text indexes) its text. */
     static final class Doc {
         final String id;
@@ -140,13 +151,38 @@ final class EsStore implements AutoCloseable {
         final Map<String, String> fields;
         final String text;
         final String checksum;
+        /** Window number of a text document's window (0: the first, or the document whole). */
+        final int window;
+        /** How many windows its text has (windows beyond are deleted when the first is written). */
+        final int windows;
+        /** The window's character offsets in its text (a text split into windows), else null. */
+        final int[] span;
 
         Doc(String id, float[] unit, Map<String, String> fields, String text) {
+            this(id, unit, fields, text, 0, 1, null);
+        }
+
+        private Doc(String id, float[] unit, Map<String, String> fields, String text, int window, int windows, int[] span) {
             this.id = id;
             this.unit = unit;
             this.fields = fields;
             this.text = text;
-            this.checksum = dev.imgsim.index.DocumentChecksum.of(unit, fields, text);
+            this.window = window;
+            this.windows = windows;
+            this.span = span;
+            Map<String, String> summed = fields;
+            if (span != null) {
+                summed = new LinkedHashMap<>(fields);
+                summed.put(CHUNK + ".start", Integer.toString(span[0]));
+                summed.put(CHUNK + ".end", Integer.toString(span[1]));
+                summed.put(CHUNK + ".count", Integer.toString(windows));
+            }
+            this.checksum = dev.imgsim.index.DocumentChecksum.of(unit, summed, text);
+        }
+
+        /** This document as window {@code window} of {@code windows} of a text, at {@code start..end}. */
+        Doc window(int window, int windows, int start, int end) {
+            return new Doc(id, unit, fields, text, window, windows, windows > 1 ? new int[] {start, end} : null);
         }
     }
 
@@ -190,7 +226,8 @@ final class EsStore implements AutoCloseable {
                 return;
             }
             processed += batch.size();
-            List<Doc> send = unchanged(batch);
+            Map<String, Integer> before = new HashMap<>();
+            List<Doc> send = unchanged(batch, before);
             skipped += batch.size() - send.size();
             if (send.isEmpty()) {
                 batch.clear();
@@ -206,13 +243,28 @@ final class EsStore implements AutoCloseable {
                 if (d.text != null) {
                     body.put(TEXT_FIELD, d.text);
                 }
+                if (d.window > 0) {
+                    body.put(WINDOW, d.window);
+                }
+                if (d.span != null) {
+                    Map<String, Integer> chunk = new LinkedHashMap<>();
+                    chunk.put("start", d.span[0]);
+                    chunk.put("end", d.span[1]);
+                    chunk.put("count", d.windows);
+                    body.put(CHUNK, chunk);
+                }
                 req.operations(op -> op.index(i -> i.id(d.id).document(body)));
+                // an earlier, longer version of a text document: its windows beyond the new last go
+                for (int c = Math.max(1, d.windows); d.window == 0 && c < before.getOrDefault(d.id, 1); c++) {
+                    String stale = d.id + WINDOW_SEP + c;
+                    req.operations(op -> op.delete(x -> x.id(stale)));
+                }
             }
             BulkResponse r = call("bulk-load into", () -> client.bulk(req.build()));
             int failed = 0;
             if (r.errors()) {
                 for (BulkResponseItem item : r.items()) {
-                    if (item.error() != null) {
+                    if (item.error() != null && !(item.status() == 404 && item.id() != null && item.id().contains(WINDOW_SEP))) {
                         failures.put(item.id(), item.error().type() + ": " + item.error().reason());
                         failed++;
                     }
@@ -229,18 +281,26 @@ final class EsStore implements AutoCloseable {
             }
         }
 
-        /** The documents of a batch not already in the cluster with the same checksum (one mget). */
-        private List<Doc> unchanged(List<Doc> docs) {
+        /**
+         * The documents of a batch not already in the cluster with the same checksum (one mget);
+         * {@code windows} receives, for each first window found, how many windows its stored
+         * version has.
+         */
+        private List<Doc> unchanged(List<Doc> docs, Map<String, Integer> windows) {
             List<String> ids = new ArrayList<>(docs.size());
             for (Doc d : docs) {
                 ids.add(d.id);
             }
             co.elastic.clients.elasticsearch.core.MgetResponse<JsonNode> r = call("look up documents of",
-                    () -> client.mget(m -> m.index(name).ids(ids).sourceIncludes(CHECKSUM), JsonNode.class));
+                    () -> client.mget(m -> m.index(name).ids(ids).sourceIncludes(CHECKSUM, CHUNK), JsonNode.class));
             Map<String, String> stored = new java.util.HashMap<>();
             for (co.elastic.clients.elasticsearch.core.mget.MultiGetResponseItem<JsonNode> item : r.docs()) {
                 if (item.isResult() && item.result().found() && item.result().source() != null) {
                     stored.put(item.result().id(), item.result().source().path(CHECKSUM).asText());
+                    JsonNode count = item.result().source().path(CHUNK).path("count");
+                    if (count.isInt()) {
+                        windows.put(item.result().id(), count.asInt());
+                    }
                 }
             }
             List<Doc> send = new ArrayList<>();
@@ -307,7 +367,7 @@ final class EsStore implements AutoCloseable {
         }
         KnnSearch search = knn.build();
         SearchResponse<JsonNode> r = call("search", () -> client.search(s -> s.index(name).size(k).knn(search)
-                .source(src -> src.filter(f -> f.includes(FIELDS))), JsonNode.class));
+                .source(src -> src.filter(f -> f.includes(FIELDS, CHUNK))), JsonNode.class));
         return found(r, false);
     }
 
@@ -316,7 +376,7 @@ final class EsStore implements AutoCloseable {
         List<Query> filters = filters(filter);
         SearchResponse<JsonNode> r = call("search", () -> client.search(s -> s.index(name).size(n)
                 .query(qq -> qq.bool(b -> b.must(mm -> mm.match(m -> m.field(TEXT_FIELD).query(query))).filter(filters)))
-                .source(src -> src.filter(f -> f.includes(FIELDS, VECTOR_FIELD))), JsonNode.class));
+                .source(src -> src.filter(f -> f.includes(FIELDS, CHUNK, VECTOR_FIELD))), JsonNode.class));
         return found(r, true);
     }
 
@@ -340,6 +400,7 @@ final class EsStore implements AutoCloseable {
             float[] vector = null;
             if (src != null) {
                 src.path(FIELDS).fields().forEachRemaining(f -> fields.put(f.getKey(), f.getValue().asText()));
+                src.path(CHUNK).fields().forEachRemaining(f -> fields.put(CHUNK + "." + f.getKey(), f.getValue().asText()));
                 JsonNode v = src.path(VECTOR_FIELD);
                 if (withVectors && v.isArray()) {
                     vector = new float[v.size()];
@@ -357,8 +418,10 @@ final class EsStore implements AutoCloseable {
         call("refresh", () -> client.indices().refresh(r -> r.index(name)));
     }
 
+    /** Documents in the index: a text document split into windows counts once. */
     long count() {
-        return call("count documents of", () -> client.count(c -> c.index(name)).count());
+        return call("count documents of", () -> client.count(c -> c.index(name)
+                .query(q -> q.bool(b -> b.mustNot(m -> m.exists(e -> e.field(WINDOW)))))).count());
     }
 
     void deleteIndex() {

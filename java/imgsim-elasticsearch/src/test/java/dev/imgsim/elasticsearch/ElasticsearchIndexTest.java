@@ -368,6 +368,83 @@ public class ElasticsearchIndexTest {
         }
     }
 
+    @Test
+    public void longTextsAreSplitIntoWindowsAsTheEmbeddedIndexSplitsThem() throws Exception {
+        String[] office = {
+            "The quarterly report lists the invoices that were paid before the end of the fiscal period.",
+            "Each department submits its budget forecast to the finance office in a spreadsheet.",
+            "The auditors compared the ledger entries with the bank statements line by line.",
+            "Expense claims above the approved limit require a signature from a manager.",
+            "Payroll is processed on the twenty-fifth of every month through the accounting system.",
+        };
+        java.util.Random rnd = new java.util.Random(3);
+        StringBuilder head = new StringBuilder();
+        while (head.toString().split("\\s+").length < 400) {
+            head.append(office[rnd.nextInt(office.length)]).append(' ');
+        }
+        String passage = "During the storm the lighthouse keeper climbed the tower and repaired the cracked lens so that"
+                + " ships could see the beam again before midnight.";
+        String tail = "The tax return was filed together with the annual statement of accounts. ".repeat(20);
+        String longText = head + passage + " " + tail;
+        Map<String, String> docs = new LinkedHashMap<>();
+        docs.put("ledger", longText);
+        docs.put("cats", "Cats are small domesticated carnivorous mammals often kept as pets");
+        docs.put("zstd", "Zstandard is a fast lossless compression algorithm with high compression ratios");
+        try (TextEmbedder text = TextEmbedder.create()) {
+            Path local = tmp.newFolder("text-long").toPath();
+            try (ElasticsearchTextIndex es = ElasticsearchTextIndex.builder(node.url(), "long-docs").model(text).open();
+                    TextIndex embedded = TextIndex.open(local, text)) {
+                int windows = embedded.chunkCount(longText);
+                assertTrue("the long text is split: " + windows, windows > 5);
+                assertEquals("texts, not windows", 3, es.addAll(docs));
+                embedded.addAll(new ArrayList<>(docs.keySet()), new ArrayList<>(docs.values()));
+                assertEquals("count() counts texts", 3, es.count());
+                assertEquals("each window is a document", windows + 2, get("/long-docs/_count").path("count").asInt());
+                for (SearchMode mode : SearchMode.values()) {
+                    String q = mode == SearchMode.DENSE ? "fixing the lamp of a coastal beacon in bad weather"
+                            : "the lighthouse keeper fixed the lamp in a storm";
+                    List<Hit> remote = es.search(q, 3, mode);
+                    List<Hit> here = embedded.search(q, 3, mode);
+                    assertEquals(mode + ": same documents as the embedded index", ids(here), ids(remote));
+                    assertEquals(mode + ": the long text, by its passage", "ledger", remote.get(0).id());
+                    Hit h = remote.get(0);
+                    assertEquals(mode + " cosine of the best window", here.get(0).similarity(), h.similarity(), 1e-3);
+                    assertEquals(mode + ": the matched window", here.get(0).fields().get(TextIndex.CHUNK_START),
+                            h.fields().get(TextIndex.CHUNK_START));
+                    int a = Integer.parseInt(h.fields().get(TextIndex.CHUNK_START));
+                    int b = Integer.parseInt(h.fields().get(TextIndex.CHUNK_END));
+                    assertTrue(mode + ": the window holds the passage", longText.substring(a, b).contains("lighthouse keeper"));
+                    assertEquals(Integer.toString(windows), h.fields().get(TextIndex.CHUNK_COUNT));
+                }
+                // the passage sits after the model's 256 tokens: a text embedded whole never shows it
+                try (ElasticsearchTextIndex whole = ElasticsearchTextIndex.builder(node.url(), "whole-docs").model(text)
+                        .chunking(dev.imgsim.index.Chunking.NONE).open()) {
+                    whole.addAll(docs);
+                    assertEquals(3, get("/whole-docs/_count").path("count").asInt());
+                    Hit h = whole.search("fixing the lamp of a coastal beacon in bad weather", 1, SearchMode.DENSE).get(0);
+                    assertTrue("truncated: the passage is lost (" + h.id() + ")", !h.id().equals("ledger")
+                            || h.similarity() < es.search("fixing the lamp of a coastal beacon in bad weather", 1, SearchMode.DENSE)
+                                    .get(0).similarity() - 0.1);
+                    whole.deleteIndex();
+                }
+                // a shorter version replaces it: the windows beyond its new last are deleted
+                es.add("ledger", head.toString(), java.util.Collections.emptyMap());
+                int now = embedded.chunkCount(head.toString());
+                assertTrue(now > 1 && now < windows);
+                assertEquals(3, es.count());
+                assertEquals("stale windows deleted", now + 2, get("/long-docs/_count").path("count").asInt());
+                es.add("ledger", "A short ledger note.", java.util.Collections.emptyMap());
+                assertEquals("one document left of the text", 3, get("/long-docs/_count").path("count").asInt());
+                assertEquals("ledger", es.search("short ledger note", 1).get(0).id());
+                assertTrue(es.search("short ledger note", 1).get(0).fields().isEmpty());
+                // the long version again: all its windows back
+                assertEquals(3, es.addAll(docs));
+                assertEquals(windows + 2, get("/long-docs/_count").path("count").asInt());
+                es.deleteIndex();
+            }
+        }
+    }
+
     private static List<String> ids(List<Hit> hits) {
         List<String> out = new ArrayList<>();
         for (Hit h : hits) {

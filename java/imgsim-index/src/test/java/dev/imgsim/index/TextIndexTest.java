@@ -141,6 +141,25 @@ public class TextIndexTest {
         }
     }
 
+    @Test
+    public void theFusionDepthFollowsKUnlessSet() {
+        Fusion f = TextIndex.DEFAULT_FUSION;
+        assertEquals(0, f.depth());
+        assertEquals(Fusion.AUTO_DEPTH_FLOOR, f.depthFor(1));
+        assertEquals(Fusion.AUTO_DEPTH_FLOOR, f.depthFor(10));
+        assertEquals(500, f.depthFor(500));
+        assertEquals(100, f.depth(100).depthFor(10));
+        assertEquals(200, f.depth(100).depthFor(200));
+        assertEquals(Fusion.AUTO_DEPTH_FLOOR, f.depth(100).depth(0).depthFor(10));
+        assertTrue(f.toString(), f.toString().contains("depth auto"));
+        try {
+            f.depth(-1);
+            fail("negative depth");
+        } catch (IllegalArgumentException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("-1"));
+        }
+    }
+
     private static java.util.Map.Entry<String, Double> entry(String k, double v) {
         return new java.util.AbstractMap.SimpleImmutableEntry<>(k, v);
     }
