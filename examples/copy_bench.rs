@@ -7,6 +7,7 @@
 //!   python python/copy_calibration.py --write-copies .cache/data/bench/copies-of-originals.txt
 //!   IMGSIM_ORT=/abs/libonnxruntime.so cargo run --release --example copy_bench -- \
 //!       --copies .cache/data/bench/copies-of-originals.txt [--dump pairs.tsv] [--rows rows.tsv] [--stride N] [--model M]
+//!       [--planted .cache/data/bench/planted.tsv --rows planted-rows.tsv]   (python/planted_copies.py)
 //!
 //! Features are cached in .cache/data/bench/copy-features-<model>-*.bin (delete them after changing
 //! the fingerprint). Prints recall@1 and recall at precision 0.99 / 0.999 (one global threshold on
@@ -213,6 +214,86 @@ fn recall_at(cands: &[(f32, bool, usize)], queries: usize, precision: f64) -> (V
     (found, c[last].0)
 }
 
+/// `--planted FILE` (python/planted_copies.py): copies of distractors as queries, each verified
+/// against its 30 nearest database images as the benchmark's queries are; writes `--rows` (query
+/// 1,000,000 + 16 x source + copy number, so python/copy_decision.py keeps a source's copies in
+/// one fold) and prints recall@1 of the embedding and of the hand-set decision.
+#[allow(clippy::too_many_arguments)]
+fn planted(
+    args: &[String],
+    list: &str,
+    bench: &Path,
+    model: &Model,
+    db: &[Features],
+    db_files: &[String],
+    originals: &[serde_json::Value],
+    distractors: &[serde_json::Value],
+    same_as: &HashMap<usize, usize>,
+) {
+    let lines: Vec<Vec<String>> = std::fs::read_to_string(list)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect();
+    let files: Vec<String> = lines.iter().map(|l| l[0].clone()).collect();
+    let tag = format!("planted{}", files.len());
+    let mut qs = load_features(model, bench, &files, &bench.join(format!("copy-features-{tag}.bin")));
+    let local = load_local(bench, &files, &bench.join(format!("copy-local-{tag}.bin")));
+    for (f, l) in qs.iter_mut().zip(local) {
+        if !f.fp.flat {
+            f.fp.local = l;
+        }
+    }
+    let dim = model.embedding_size;
+    let mut rows = std::io::BufWriter::new(std::fs::File::create(arg(args, "--rows").expect("--planted needs --rows FILE")).unwrap());
+    let (mut cos1, mut ver1) = (0usize, 0usize);
+    let mut per_copy = HashMap::new();
+    for (i, q) in qs.iter().enumerate() {
+        let source: usize = lines[i][1].parse().unwrap();
+        let edit: usize = lines[i][2].parse().unwrap();
+        let copy = per_copy.entry(source).or_insert(0usize);
+        let qi = 1_000_000 + 16 * source + *copy;
+        *copy += 1;
+        let kind = distractors[source - originals.len()]["kind"].as_str().unwrap_or("?");
+        // a distractor that is an original turned or mirrored: that original and its other such distractors too
+        let is_true = |j: usize| {
+            j == source || same_as.get(&source).is_some_and(|&o| j == o || same_as.get(&j) == Some(&o))
+        };
+        let qv = &q.emb[..dim];
+        let mut sims: Vec<(f32, usize)> =
+            db.iter().enumerate().map(|(j, d)| (dot(qv, &d.emb[..dim]).max(dot(qv, &d.emb[dim..])), j)).collect();
+        sims.select_nth_unstable_by(POOL, |a, b| b.0.total_cmp(&a.0));
+        sims.truncate(POOL);
+        sims.sort_by(|a, b| b.0.total_cmp(&a.0));
+        cos1 += is_true(sims[0].1) as usize;
+        let mut best = (f32::NEG_INFINITY, 0usize);
+        for (rank, &(s, j)) in sims.iter().enumerate() {
+            let local = s >= LOCAL_FLOOR;
+            let vw = copies::verify_with(&db[j].fp, &q.fp, false, local);
+            write_row(&mut rows, qi, j, is_true(j), edit, kind, s, &vw, false, rank);
+            if rank < PARTS && local {
+                let mut vp = copies::verify_with(&db[j].fp, &q.fp, true, false);
+                vp.local = vw.local;
+                write_row(&mut rows, qi, j, is_true(j), edit, kind, s, &vp, true, rank);
+            }
+            let key = decision_key(&copies::verify(&db[j].fp, &q.fp, rank < PARTS), s);
+            if key > best.0 {
+                best = (key, j);
+            }
+        }
+        ver1 += is_true(best.1) as usize;
+    }
+    println!(
+        "{} planted copies among {} database images ({}): recall@1 embedding {:.3}, hand-set decision {:.3}",
+        qs.len(),
+        db_files.len(),
+        list,
+        cos1 as f64 / qs.len() as f64,
+        ver1 as f64 / qs.len() as f64
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -251,6 +332,10 @@ fn main() {
     }
     db_files.truncate(db.len());
     let no = originals.len();
+    if let Some(p) = arg(&args, "--planted") {
+        planted(&args, &p, &bench, &model, &db, &db_files, &originals, &distractors, &same_as);
+        return;
+    }
     let edits: Vec<String> = man["edits"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()).collect();
     let t0 = Instant::now();
     // per query: candidates from the embeddings (best of the two stored views), verified

@@ -6,8 +6,11 @@ trees for the Java library.
   IMGSIM_ORT=/abs/libonnxruntime.so cargo run --release --example copy_bench -- \\
       --copies .cache/data/bench/copies-of-originals.txt --rows .cache/data/bench/copy-rows.tsv
   pip install scikit-learn==1.9.1   # python/requirements.txt
-  python python/copy_decision.py .cache/data/bench/copy-rows.tsv \\
+  python python/copy_decision.py .cache/data/bench/copy-rows.tsv [--extra planted-rows.tsv] \\
       [--write java/imgsim/src/main/resources/dev/imgsim/copy-decision.txt] [--golden FILE]
+
+--extra: rows of copy_bench --planted (python/planted_copies.py: JPEG/PNG copies of distractors,
+downscaled, mirrored, cropped), fitted together with the benchmark's and reported apart.
 
 Rows (copy_bench --rows): query, database image, true, edit, kind, cosine, parts searched, rank,
 then the 14 VERDICT_* floats of dev.imgsim.internal.Native.verify. A pair has one row for the
@@ -35,6 +38,7 @@ MONOTONIC = [1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, -1, -1, 0]
 LOCAL_FLOOR = 0.6
 PARAMS = dict(max_iter=150, learning_rate=0.08, max_leaf_nodes=15, min_samples_leaf=40, l2_regularization=1.0)
 EDITS_PER_ORIGINAL = 28
+PLANTED = 1_000_000
 # the pair precision on the benchmark at which CopyCalibration.learned() calls copies, and a stricter one
 COPY_PRECISION = 0.95
 STRICT_PRECISION = 0.99
@@ -48,9 +52,19 @@ def load(path):
              cos=f(5), parts=f(6), rank=f(7).astype(int))
     verdict = np.column_stack([f(i) for i in range(8, 22)])
     d['X'] = canonical(np.column_stack([d['cos'], verdict, d['parts']]).astype(np.float64))
-    d['pair'] = d['q'] * 100000 + d['j']
-    d['group'] = d['q'] // EDITS_PER_ORIGINAL
+    d['pair'] = d['q'].astype(np.int64) * 100000 + d['j']
+    # a benchmark query's original, or a planted copy's source (copy_bench --planted numbers its
+    # queries 1,000,000 + 16 x source + copy): all copies of one picture in one fold
+    d['group'] = np.where(d['q'] >= PLANTED, PLANTED + (d['q'] - PLANTED) // 16, d['q'] // EDITS_PER_ORIGINAL)
     return d
+
+
+def concat(a, b):
+    return {k: np.concatenate([a[k], b[k]]) for k in a}
+
+
+def subset(d, mask):
+    return {k: v[mask] for k, v in d.items()}
 
 
 def canonical(X):
@@ -196,8 +210,12 @@ def main():
     ap.add_argument('--golden', help='rows with the fitted probability, for the Java test')
     ap.add_argument('--quick', action='store_true', help='no nested evaluation')
     ap.add_argument('--without', default='', help='features (names, comma-separated) the trees may not use')
+    ap.add_argument('--extra', action='append', default=[],
+                    help='more rows (copy_bench --planted): fitted and evaluated with the others, reported apart')
     a = ap.parse_args()
     d = load(a.rows)
+    for extra in a.extra:
+        d = concat(d, load(extra))
     for name in filter(None, a.without.split(',')):
         d['X'][:, FEATURES.index(name)] = 0  # a constant: no tree splits on it, whatever the library passes
     print(f"{len(np.unique(d['q']))} queries, {len(np.unique(d['pair']))} verified pairs, {len(d['q'])} verdicts\n")
@@ -214,11 +232,27 @@ def main():
                    np.where(prob >= thr[COPY_PRECISION], 2 + prob, d['cos']))
         rs = report(d, f'learned, threshold for precision {STRICT_PRECISION}', prob >= thr[STRICT_PRECISION],
                     np.where(prob >= thr[STRICT_PRECISION], 2 + prob, d['cos']))
+        if a.extra:
+            for part, mask in (('benchmark queries', d['q'] < PLANTED), ('planted copies (--extra)', d['q'] >= PLANTED)):
+                sd, sp, so = subset(d, mask), prob[mask], old[mask]
+                print(f'\n{part}: {len(np.unique(sd["q"]))} queries\n')
+                print('| decision | pair precision | recall | wrong pairs | recall@1 | recall at precision 0.99 | at 0.999 |')
+                print('|---|---|---|---|---|---|---|')
+                report(sd, 'embedding cosine (no decision)', np.zeros(len(sd['q'])), sd['cos'])
+                report(sd, 'hand-set rules (CopyCalibration before)', so, so * 2 + sd['cos'])
+                for p in (COPY_PRECISION, STRICT_PRECISION):
+                    t = thr[p][mask]
+                    report(sd, f'learned, threshold for precision {p}', sp >= t, np.where(sp >= t, 2 + sp, sd['cos']))
         edits = None
         try:
             import json
             from pathlib import Path
             edits = json.load(open(Path(a.rows).parent / 'manifest.json'))['edits']
+            for extra in a.extra:
+                for line in open(Path(extra).parent / 'planted.tsv'):
+                    f = line.rstrip('\n').split('\t')
+                    edits += [None] * (int(f[2]) + 1 - len(edits))
+                    edits[int(f[2])] = f[3]
         except OSError:
             pass
         print(f'\n| edit | recall, hand-set | learned, p 0.95 | learned, p 0.99 | recall@1 learned |\n|---|---|---|---|---|')

@@ -394,6 +394,17 @@ public class CliTest {
         Run noDepth = imgsim("text", "search", "x", "--index", idx.toString(), "--rerank-depth", "5");
         assertEquals(noDepth.toString(), 2, noDepth.code);
         assertTrue(noDepth.err, noDepth.err.contains("--rerank-depth needs --rerank"));
+        // a second load merged into one segment: the index answers as before
+        Path more = tmp.newFile("more.jsonl").toPath();
+        Files.write(more, "{\"id\": \"tea\", \"text\": \"How to brew green tea.\"}\n".getBytes(StandardCharsets.UTF_8));
+        Run opt = imgsim("text", "index", more.toString(), "--index", idx.toString(), "--optimize");
+        assertEquals(opt.toString(), 0, opt.code);
+        assertTrue(opt.out, opt.out.contains("(4 in the index, merged into one segment)"));
+        try (java.util.stream.Stream<Path> files = Files.list(idx)) {
+            assertEquals("one segment", 1, files.filter(f -> f.getFileName().toString().endsWith(".si")).count());
+        }
+        assertEquals("ssh", json(imgsim("text", "search", "log in to a server remotely", "--index", idx.toString(), "-k", "1",
+                "--json")).getAsJsonArray().get(0).getAsJsonObject().get("id").getAsString());
         Run badMode = imgsim("text", "search", "x", "--index", idx.toString(), "--mode", "fuzzy");
         assertEquals(badMode.toString(), 2, badMode.code);
         assertTrue(badMode.err, badMode.err.contains("--mode must be hybrid, dense or bm25"));
