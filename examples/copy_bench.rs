@@ -187,6 +187,16 @@ fn write_row(w: &mut impl Write, qi: usize, j: usize, t: bool, edit: usize, kind
     .unwrap();
 }
 
+/// The POOL database images nearest to a query embedding by the better of their two stored views, nearest first.
+fn candidates(qv: &[f32], db: &[Features], dim: usize) -> Vec<(f32, usize)> {
+    let mut sims: Vec<(f32, usize)> =
+        db.iter().enumerate().map(|(j, d)| (dot(qv, &d.emb[..dim]).max(dot(qv, &d.emb[dim..])), j)).collect();
+    sims.select_nth_unstable_by(POOL, |a, b| b.0.total_cmp(&a.0));
+    sims.truncate(POOL);
+    sims.sort_by(|a, b| b.0.total_cmp(&a.0));
+    sims
+}
+
 fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
@@ -260,12 +270,7 @@ fn planted(
         let is_true = |j: usize| {
             j == source || same_as.get(&source).is_some_and(|&o| j == o || same_as.get(&j) == Some(&o))
         };
-        let qv = &q.emb[..dim];
-        let mut sims: Vec<(f32, usize)> =
-            db.iter().enumerate().map(|(j, d)| (dot(qv, &d.emb[..dim]).max(dot(qv, &d.emb[dim..])), j)).collect();
-        sims.select_nth_unstable_by(POOL, |a, b| b.0.total_cmp(&a.0));
-        sims.truncate(POOL);
-        sims.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let sims = candidates(&q.emb[..dim], db, dim);
         cos1 += is_true(sims[0].1) as usize;
         let mut best = (f32::NEG_INFINITY, 0usize);
         for (rank, &(s, j)) in sims.iter().enumerate() {
@@ -355,12 +360,7 @@ fn main() {
         }
         let target = queries[qi]["original"].as_u64().unwrap() as usize;
         let is_true = |j: usize| j == target || same_as.get(&j) == Some(&target);
-        let qv = &q.emb[..dim];
-        let mut sims: Vec<(f32, usize)> =
-            db.iter().enumerate().map(|(j, d)| (dot(qv, &d.emb[..dim]).max(dot(qv, &d.emb[dim..])), j)).collect();
-        sims.select_nth_unstable_by(POOL, |a, b| b.0.total_cmp(&a.0));
-        sims.truncate(POOL);
-        sims.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let sims = candidates(&q.emb[..dim], &db, dim);
         cos_rank1[qi] = is_true(sims[0].1);
         for &(s, j) in sims.iter().take(K) {
             cos_cands.push((s, is_true(j), qi));

@@ -173,9 +173,9 @@ final class EsStore implements AutoCloseable {
             Map<String, String> summed = fields;
             if (span != null) {
                 summed = new LinkedHashMap<>(fields);
-                summed.put(CHUNK + ".start", Integer.toString(span[0]));
-                summed.put(CHUNK + ".end", Integer.toString(span[1]));
-                summed.put(CHUNK + ".count", Integer.toString(windows));
+                summed.put(dev.imgsim.index.TextIndex.CHUNK_START, Integer.toString(span[0]));
+                summed.put(dev.imgsim.index.TextIndex.CHUNK_END, Integer.toString(span[1]));
+                summed.put(dev.imgsim.index.TextIndex.CHUNK_COUNT, Integer.toString(windows));
             }
             this.checksum = dev.imgsim.index.DocumentChecksum.of(unit, summed, text);
         }
@@ -400,7 +400,12 @@ final class EsStore implements AutoCloseable {
             float[] vector = null;
             if (src != null) {
                 src.path(FIELDS).fields().forEachRemaining(f -> fields.put(f.getKey(), f.getValue().asText()));
-                src.path(CHUNK).fields().forEachRemaining(f -> fields.put(CHUNK + "." + f.getKey(), f.getValue().asText()));
+                JsonNode chunk = src.path(CHUNK);
+                if (chunk.isObject()) { // a window of a split text: its offsets under TextIndex's names
+                    fields.put(dev.imgsim.index.TextIndex.CHUNK_START, chunk.path("start").asText());
+                    fields.put(dev.imgsim.index.TextIndex.CHUNK_END, chunk.path("end").asText());
+                    fields.put(dev.imgsim.index.TextIndex.CHUNK_COUNT, chunk.path("count").asText());
+                }
                 JsonNode v = src.path(VECTOR_FIELD);
                 if (withVectors && v.isArray()) {
                     vector = new float[v.size()];
