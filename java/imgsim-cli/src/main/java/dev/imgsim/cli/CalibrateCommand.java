@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
 /** {@code imgsim calibrate PAIRS}: the copy threshold fitted to pairs a person labelled. */
 @Command(name = "calibrate", mixinStandardHelpOptions = true,
         description = {"Fits the learned copy decision (CopyCalibration.learned()) to your own collection: verifies each"
-            + " labelled pair of PAIRS, then prints the lowest copy threshold at which at least --precision of the labelled"
+            + " labelled pair of PAIRS (both ways round: a copy counts at its lower confidence, a pair labelled different"
+            + " at its higher), then prints the lowest copy threshold at which at least --precision of the labelled"
             + " pairs at or above it are copies, with the precision and recall there and at the learned decision's default"
             + " threshold. Pass it on as"
             + " `imgsim dupes --copy-threshold T` or `imgsim search --copies --copy-threshold T`"
@@ -48,12 +49,24 @@ final class CalibrateCommand extends ModelCommand implements Callable<Integer> {
         final Path a;
         final Path b;
         Match match;
+        /**
+         * The pair's confidence as a threshold must treat it: decided both ways round (the local
+         * features match a few more or fewer points one way: confidences differ by up to about 0.01),
+         * the lower for a copy, the higher for a pair labelled different, so that the fitted
+         * threshold holds whichever picture dupes or search puts first.
+         */
+        double confidence;
 
         Labelled(boolean copy, Path a, Path b) {
             this.copy = copy;
             this.a = a;
             this.b = b;
         }
+    }
+
+    /** A threshold printed with 4 decimals, rounded down: given back, it keeps the pair it was fitted at. */
+    private static double down(double threshold) {
+        return Math.floor(threshold * 1e4) / 1e4;
     }
 
     @Override
@@ -79,11 +92,13 @@ final class CalibrateCommand extends ModelCommand implements Callable<Integer> {
                     continue;
                 }
                 p.match = CopyCalibration.learned().verify(fa, fb);
+                double other = CopyCalibration.learned().verify(fb, fa).confidence();
+                p.confidence = p.copy ? Math.min(p.match.confidence(), other) : Math.max(p.match.confidence(), other);
             }
         }
         labelled.removeIf(p -> p.match == null);
-        double[] copies = labelled.stream().filter(p -> p.copy).mapToDouble(p -> p.match.confidence()).toArray();
-        double[] different = labelled.stream().filter(p -> !p.copy).mapToDouble(p -> p.match.confidence()).toArray();
+        double[] copies = labelled.stream().filter(p -> p.copy).mapToDouble(p -> p.confidence).toArray();
+        double[] different = labelled.stream().filter(p -> !p.copy).mapToDouble(p -> p.confidence).toArray();
         if (copies.length == 0 || different.length == 0) {
             throw new IllegalArgumentException(pairs + ": need at least one readable pair labelled copy and one labelled"
                     + " different, got " + copies.length + " and " + different.length);
@@ -104,7 +119,7 @@ final class CalibrateCommand extends ModelCommand implements Callable<Integer> {
                 Labelled p = labelled.get(i);
                 j.raw(i == 0 ? "" : ", ").open('{').field("label", Json.string(p.copy ? "copy" : "different")).raw(", ")
                         .field("a", Json.string(p.a.toString())).raw(", ").field("b", Json.string(p.b.toString())).raw(", ")
-                        .field("confidence", Json.number(p.match.confidence())).raw(", ")
+                        .field("confidence", Json.number(p.confidence)).raw(", ")
                         .field("band", Json.string(p.match.band().name().toLowerCase(Locale.ROOT))).close('}');
             }
             out.println(j.raw("]").close('}'));
@@ -112,15 +127,15 @@ final class CalibrateCommand extends ModelCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "%d labelled pairs: %d copies, %d different%n", labelled.size(), copies.length, different.length);
             out.printf(Locale.ROOT, "default threshold %.4f: precision %.3f, recall %.3f%n", def, atDefault[0], atDefault[1]);
             out.printf(Locale.ROOT, "fitted threshold  %.4f: precision %.3f, recall %.3f (target precision %.3f)%n",
-                    fitted.copyThreshold(), at[0], at[1], precision);
+                    down(fitted.copyThreshold()), at[0], at[1], precision);
             for (Labelled p : labelled) {
-                boolean called = p.match.confidence() >= fitted.copyThreshold();
+                boolean called = p.confidence >= fitted.copyThreshold();
                 if (called != p.copy) {
                     out.printf(Locale.ROOT, "  %s at the fitted threshold: %s  %s  (confidence %.4f)%n",
-                            p.copy ? "missed copy" : "wrong copy", p.a, p.b, p.match.confidence());
+                            p.copy ? "missed copy" : "wrong copy", p.a, p.b, p.confidence);
                 }
             }
-            out.printf(Locale.ROOT, "use: imgsim dupes --index IDX --copy-threshold %.4f%n", fitted.copyThreshold());
+            out.printf(Locale.ROOT, "use: imgsim dupes --index IDX --copy-threshold %.4f%n", down(fitted.copyThreshold()));
         }
         out.flush();
         return failed > 0 ? Main.SOME_FAILED : 0;
