@@ -132,6 +132,23 @@ fn load_local(root: &Path, files: &[String], cache: &Path) -> Vec<Local> {
     out
 }
 
+/// Chroma grids of each file (decoded as `Model::analyze_file` decodes), cached in `cache`.
+fn load_colour(root: &Path, files: &[String], cache: &Path) -> Vec<Vec<u8>> {
+    if let Ok(buf) = std::fs::read(cache) {
+        if buf.len() == files.len() * imgsim::colour::BYTES {
+            return buf.chunks_exact(imgsim::colour::BYTES).map(|c| c.to_vec()).collect();
+        }
+    }
+    let t0 = Instant::now();
+    let out: Vec<Vec<u8>> = par_map(files.len(), |i| {
+        let img = imgsim::decode::decode_file_for(&root.join(&files[i]), 100_000_000, Some((224, 224))).unwrap();
+        copies::colour_of(&img.data, img.width, img.height)
+    });
+    std::fs::write(cache, out.concat()).unwrap();
+    eprintln!("chroma grids of {} images in {:.0} s", files.len(), t0.elapsed().as_secs_f64());
+    out
+}
+
 /// The library's ranking (dev.imgsim.CopyCalibration.defaults(), ImageIndex.searchCopies): a pair
 /// verified as a copy ranks by its confidence, above every pair that is not, which ranks by its
 /// embedding cosine. The rule's numbers are CopyCalibration's (keep them in step).
@@ -167,7 +184,7 @@ fn write_row(w: &mut impl Write, qi: usize, j: usize, t: bool, edit: usize, kind
     let l = &v.local;
     writeln!(
         w,
-        "{qi}\t{j}\t{}\t{edit}\t{kind}\t{cos}\t{}\t{rank}\t{}\t{}\t{}\t{alignment}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        "{qi}\t{j}\t{}\t{edit}\t{kind}\t{cos}\t{}\t{rank}\t{}\t{}\t{}\t{alignment}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
         t as u8,
         parts as u8,
         v.score,
@@ -182,7 +199,8 @@ fn write_row(w: &mut impl Write, qi: usize, j: usize, t: bool, edit: usize, kind
         l.b_covered,
         l.scale,
         v.block_worst,
-        v.block_mean
+        v.block_mean,
+        v.hue_mismatch
     )
     .unwrap();
 }
@@ -250,10 +268,12 @@ fn planted(
     let tag = format!("planted{}", files.len());
     let mut qs = load_features(model, bench, &files, &bench.join(format!("copy-features-{tag}.bin")));
     let local = load_local(bench, &files, &bench.join(format!("copy-local-{tag}.bin")));
-    for (f, l) in qs.iter_mut().zip(local) {
+    let colour = load_colour(bench, &files, &bench.join(format!("copy-colour-{tag}.bin")));
+    for ((f, l), c) in qs.iter_mut().zip(local).zip(colour) {
         if !f.fp.flat {
             f.fp.local = l;
         }
+        f.fp.colour = c;
     }
     let dim = model.embedding_size;
     let mut rows = std::io::BufWriter::new(std::fs::File::create(arg(args, "--rows").expect("--planted needs --rows FILE")).unwrap());
@@ -330,10 +350,13 @@ fn main() {
     let (mut db, mut qs) = (db, qs);
     let db_local = load_local(&bench, &db_files, &bench.join(format!("copy-local-db{}.bin", db_files.len())));
     let q_local = load_local(&bench, &q_files, &bench.join(format!("copy-local-q{}.bin", q_files.len())));
-    for (f, l) in db.iter_mut().zip(db_local).chain(qs.iter_mut().zip(q_local)) {
+    let db_colour = load_colour(&bench, &db_files, &bench.join(format!("copy-colour-db{}.bin", db_files.len())));
+    let q_colour = load_colour(&bench, &q_files, &bench.join(format!("copy-colour-q{}.bin", q_files.len())));
+    for ((f, l), c) in db.iter_mut().zip(db_local).chain(qs.iter_mut().zip(q_local)).zip(db_colour.into_iter().chain(q_colour)) {
         if !f.fp.flat {
             f.fp.local = l;
         }
+        f.fp.colour = c;
     }
     db_files.truncate(db.len());
     let no = originals.len();

@@ -13,6 +13,7 @@
 //!
 //! Pure Rust, no JNI types: unit-tested here, called from `jni/copies.rs`.
 
+use crate::colour;
 use crate::error::{Error, Result};
 use crate::keypoints::{self, LocalMatch};
 
@@ -25,11 +26,11 @@ const TINY: usize = 16;
 /// Placements from the tiny grid refined on the coarse one.
 const PART_REFINE: usize = 16;
 /// Version 1: the grid alone (BYTES); version 2: the grid, then the local features.
-const VERSION: u8 = 2;
+const VERSION: u8 = 3;
 /// Serialised size of the grid part: version, flags, aspect ratio (f32 LE), SIDE x SIDE grey levels.
 pub const BYTES: usize = 2 + 4 + SIDE * SIDE;
 /// Largest serialised fingerprint (version 2 with all its local features).
-pub const MAX_BYTES: usize = BYTES + keypoints::HEADER_BYTES + keypoints::MAX_POINTS * keypoints::POINT_BYTES;
+pub const MAX_BYTES: usize = BYTES + colour::BYTES + keypoints::HEADER_BYTES + keypoints::MAX_POINTS * keypoints::POINT_BYTES;
 /// Working resolution for trimming (longer side).
 const WORK: usize = 256;
 /// A border row/column is uniform when all but 1 % of its pixels are within this of its colour.
@@ -54,6 +55,8 @@ pub struct Fingerprint {
     pub grey: Vec<u8>,
     /// Local features (none in a version-1 fingerprint).
     pub local: keypoints::Features,
+    /// The chroma grid of the content box (`colour::BYTES`; empty in fingerprints before version 3).
+    pub colour: Vec<u8>,
 }
 
 /// How the two pictures were aligned.
@@ -93,7 +96,14 @@ pub struct Verdict {
     /// as a whole (JPEG, blur, gamma) raises all blocks a little.
     pub block_worst: f32,
     pub block_mean: f32,
+    /// Of the cells coloured in both pictures under the best alignment, the share whose hues
+    /// differ by more than 90 degrees (`colour::hue_mismatch`); -1 when not measured (no grids,
+    /// grey pictures, or an alignment scoring below `HUE_MIN_SCORE`).
+    pub hue_mismatch: f32,
 }
+
+/// The grid score an alignment needs before its cells' colours are compared.
+const HUE_MIN_SCORE: f32 = 0.5;
 
 impl Fingerprint {
     /// Fingerprint of an interleaved RGB8 image (`w * h * 3` bytes).
@@ -101,46 +111,52 @@ impl Fingerprint {
         if w == 0 || h == 0 || rgb.len() != w * h * 3 {
             return Err(Error::InvalidArgument(format!("{} bytes are not a {w}x{h} RGB image", rgb.len())));
         }
-        // grey at a working resolution (area-averaged), keeping the aspect ratio
-        let scale = (WORK as f32 / w.max(h) as f32).min(1.0);
-        let (ww, wh) = (((w as f32 * scale).round() as usize).max(1), ((h as f32 * scale).round() as usize).max(1));
         let grey = grey_of(rgb);
-        let work = resample(&grey, w, h, (0.0, 0.0, w as f32, h as f32), ww, wh);
-        let (x0, y0, x1, y1) = content_box(&work, ww, wh);
-        let (fx, fy) = (w as f32 / ww as f32, h as f32 / wh as f32);
+        let (work, (ww, wh), (x0, y0, x1, y1), (fx, fy)) = work_box(&grey, w, h);
         let aspect = ((x1 - x0) as f32 * fx) / ((y1 - y0) as f32 * fy);
         let grid = resample(&work, ww, wh, (x0 as f32, y0 as f32, x1 as f32, y1 as f32), SIDE, SIDE);
         let mean = grid.iter().sum::<f32>() / grid.len() as f32;
         let std = (grid.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / grid.len() as f32).sqrt();
         let flat = std < FLAT_STD;
+        let colour = chroma_grid(rgb, w, h, (x0 as f32 * fx, y0 as f32 * fy, x1 as f32 * fx, y1 as f32 * fy));
         Ok(Fingerprint {
             aspect,
             flat,
             grey: grid.iter().map(|v| v.round().clamp(0.0, 255.0) as u8).collect(),
             local: if flat { keypoints::Features::default() } else { keypoints::Features::from_grey(&grey, w, h) },
+            colour,
         })
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(BYTES);
-        out.push(VERSION);
+        // a fingerprint read from version 2 bytes (no chroma grid) is written back as version 2
+        out.push(if self.colour.len() == colour::BYTES { VERSION } else { 2 });
         out.push(if self.flat { FLAG_FLAT } else { 0 });
         out.extend_from_slice(&self.aspect.to_le_bytes());
         out.extend_from_slice(&self.grey);
+        if self.colour.len() == colour::BYTES {
+            out.extend_from_slice(&self.colour);
+        }
         self.local.to_bytes(&mut out);
         out
     }
 
-    /// Reads a fingerprint of version 1 (grid only: no local verification) or 2.
+    /// Reads a fingerprint of version 1 (grid only: no local verification), 2 (no chroma grid) or 3.
     pub fn from_bytes(b: &[u8]) -> Result<Fingerprint> {
+        let local_at = match b.first() {
+            Some(3) => BYTES + colour::BYTES,
+            _ => BYTES,
+        };
         let ok = match b.first() {
             Some(1) => b.len() == BYTES,
-            Some(2) => b.len() >= BYTES + keypoints::HEADER_BYTES && b.len() <= MAX_BYTES,
+            Some(2) => b.len() >= BYTES + keypoints::HEADER_BYTES && b.len() <= MAX_BYTES - colour::BYTES,
+            Some(3) => b.len() >= local_at + keypoints::HEADER_BYTES && b.len() <= MAX_BYTES,
             _ => false,
         };
         if !ok {
             return Err(Error::InvalidArgument(format!(
-                "not an imgsim copy fingerprint (version 1 of {BYTES} bytes or {VERSION} of {}-{MAX_BYTES}): got {} bytes{}",
+                "not an imgsim copy fingerprint (version 1 of {BYTES} bytes, 2 or {VERSION} of {}-{MAX_BYTES}): got {} bytes{}",
                 BYTES + keypoints::HEADER_BYTES,
                 b.len(),
                 b.first().map(|v| format!(", version {v}")).unwrap_or_default()
@@ -150,9 +166,35 @@ impl Fingerprint {
         if !(aspect.is_finite() && aspect > 1e-6 && aspect < 1e6) {
             return Err(Error::InvalidArgument(format!("copy fingerprint has a bad aspect ratio {aspect}")));
         }
-        let local = if b[0] == 1 { keypoints::Features::default() } else { keypoints::Features::from_bytes(&b[BYTES..])? };
-        Ok(Fingerprint { aspect, flat: b[1] & FLAG_FLAT != 0, grey: b[6..BYTES].to_vec(), local })
+        let local = if b[0] == 1 { keypoints::Features::default() } else { keypoints::Features::from_bytes(&b[local_at..])? };
+        let colour = b[BYTES..local_at].to_vec();
+        Ok(Fingerprint { aspect, flat: b[1] & FLAG_FLAT != 0, grey: b[6..BYTES].to_vec(), local, colour })
     }
+}
+
+/// The grey image at a working resolution (area-averaged, keeping the aspect ratio), its size,
+/// its content box and the factors from working to full-size pixels.
+#[allow(clippy::type_complexity)]
+fn work_box(grey: &[f32], w: usize, h: usize) -> (Vec<f32>, (usize, usize), (usize, usize, usize, usize), (f32, f32)) {
+    let scale = (WORK as f32 / w.max(h) as f32).min(1.0);
+    let (ww, wh) = (((w as f32 * scale).round() as usize).max(1), ((h as f32 * scale).round() as usize).max(1));
+    let work = resample(grey, w, h, (0.0, 0.0, w as f32, h as f32), ww, wh);
+    let b = content_box(&work, ww, wh);
+    (work, (ww, wh), b, (w as f32 / ww as f32, h as f32 / wh as f32))
+}
+
+/// The chroma grid (`colour::BYTES`) of a full-size box, area-averaged.
+fn chroma_grid(rgb: &[u8], w: usize, h: usize, full_box: (f32, f32, f32, f32)) -> Vec<u8> {
+    let (u, v) = colour::planes(rgb);
+    let cs = colour::SIDE;
+    colour::to_bytes(&resample(&u, w, h, full_box, cs, cs), &resample(&v, w, h, full_box, cs, cs))
+}
+
+/// The chroma grid a fingerprint of this RGB8 image holds, without the rest (for benchmarks that
+/// cache the other parts).
+pub fn colour_of(rgb: &[u8], w: usize, h: usize) -> Vec<u8> {
+    let (_, _, (x0, y0, x1, y1), (fx, fy)) = work_box(&grey_of(rgb), w, h);
+    chroma_grid(rgb, w, h, (x0 as f32 * fx, y0 as f32 * fy, x1 as f32 * fx, y1 as f32 * fy))
 }
 
 /// Grey levels (BT.601 luma) of interleaved RGB8.
@@ -278,7 +320,7 @@ fn halve(g: &[f32], side: usize) -> Vec<f32> {
 }
 
 /// The `side` x `side` grid under transform `t` (see `Verdict::transform`).
-fn transformed(g: &[f32], side: usize, t: u8) -> Vec<f32> {
+pub(crate) fn transformed(g: &[f32], side: usize, t: u8) -> Vec<f32> {
     let mut out = vec![0f32; side * side];
     let n = side - 1;
     for y in 0..side {
@@ -628,6 +670,7 @@ pub fn verify_with(a: &Fingerprint, b: &Fingerprint, parts: bool, local: bool) -
         local: LocalMatch::default(),
         block_worst: 0.0,
         block_mean: 0.0,
+        hue_mismatch: -1.0,
     };
     if a.flat || b.flat {
         return v;
@@ -663,6 +706,7 @@ pub fn verify_with(a: &Fingerprint, b: &Fingerprint, parts: bool, local: bool) -
     if v.alignment == Alignment::Whole {
         (v.block_worst, v.block_mean) = block_residual(&transformed(&ga, SIDE, v.transform), &gb);
     }
+    let mut part: Option<colour::Part> = None;
     if parts {
         let sb = side_of(gb, b.aspect);
         let sides: Vec<Side> = (0..8).map(|t| side_of(transformed(&ga, SIDE, t as u8), aspect(t))).collect();
@@ -675,8 +719,12 @@ pub fn verify_with(a: &Fingerprint, b: &Fingerprint, parts: bool, local: bool) -
                 v.alignment = if p.combo % 2 == 0 { Alignment::AInB } else { Alignment::BInA };
                 v.area = p.fw * p.fh;
                 v.aspect_mismatch = 0.0;
+                part = Some(colour::Part { a_is_small: p.combo % 2 == 0, x: p.fx, y: p.fy, w: p.fw, h: p.fh });
             }
         }
+    }
+    if v.alignment != Alignment::None && v.score >= HUE_MIN_SCORE {
+        v.hue_mismatch = colour::hue_mismatch(&a.colour, &b.colour, v.transform, part);
     }
     v
 }
@@ -715,10 +763,19 @@ mod tests {
     fn bytes_round_trip_and_bad_bytes_are_errors() {
         let f = Fingerprint::from_rgb(&picture(80, 60, 1), 80, 60).unwrap();
         let n = f.to_bytes().len();
-        assert_eq!(n, BYTES + keypoints::HEADER_BYTES + f.local.points.len() * keypoints::POINT_BYTES);
+        assert_eq!(n, BYTES + colour::BYTES + keypoints::HEADER_BYTES + f.local.points.len() * keypoints::POINT_BYTES);
         assert!(n <= MAX_BYTES);
         let back = Fingerprint::from_bytes(&f.to_bytes()).unwrap();
         assert_eq!((back.aspect, back.flat, &back.grey, back.local.points.len()), (f.aspect, f.flat, &f.grey, f.local.points.len()));
+        assert_eq!(back.colour, f.colour);
+        // version 2 (no chroma grid) still reads, and is written back as it was
+        let mut v2 = f.to_bytes()[..BYTES].to_vec();
+        v2[0] = 2;
+        v2.extend_from_slice(&f.to_bytes()[BYTES + colour::BYTES..]);
+        let old = Fingerprint::from_bytes(&v2).unwrap();
+        assert!(old.colour.is_empty() && old.grey == f.grey && old.local.points.len() == f.local.points.len());
+        assert_eq!(old.to_bytes(), v2);
+        assert_eq!(verify(&old, &f, false).hue_mismatch, -1.0, "no evidence from a fingerprint without colour");
         // version 1 (the grid alone) still reads, without local features
         let mut v1 = f.to_bytes()[..BYTES].to_vec();
         v1[0] = 1;
@@ -774,6 +831,34 @@ mod tests {
         assert!(c.block_worst < 0.3, "{c:?}");
         // nothing aligned whole: no block figures
         assert_eq!(block_residual(&vec![5.0; SIDE * SIDE], &a.grey.iter().map(|&x| x as f32).collect::<Vec<_>>()), (0.0, 0.0));
+    }
+
+    #[test]
+    fn a_twin_in_other_colours_is_told_apart_by_its_hues() {
+        let (w, h) = (160, 120);
+        let img = picture(w, h, 4);
+        let a = Fingerprint::from_rgb(&img, w, h).unwrap();
+        // the same grey levels, every colour turned to its opposite (what the grids cannot see)
+        let twin: Vec<u8> = img
+            .chunks_exact(3)
+            .flat_map(|p| {
+                let (r, g, b) = (p[0] as f32, p[1] as f32, p[2] as f32);
+                let y = 0.299 * r + 0.587 * g + 0.114 * b;
+                let (r2, b2) = ((2.0 * y - r).clamp(0.0, 255.0), (2.0 * y - b).clamp(0.0, 255.0));
+                let g2 = ((y - 0.299 * r2 - 0.114 * b2) / 0.587).clamp(0.0, 255.0);
+                [r2 as u8, g2 as u8, b2 as u8]
+            })
+            .collect();
+        let v = verify(&a, &Fingerprint::from_rgb(&twin, w, h).unwrap(), false);
+        assert!(v.score > 0.9 && v.hue_mismatch > 0.8, "{v:?}");
+        // a turned copy, and a crop, keep their hues; a grayscale copy gives no colour evidence
+        let t = verify(&a, &Fingerprint::from_rgb(&turn_rgb(&img, w, h), h, w).unwrap(), false);
+        assert!((0.0..0.05).contains(&t.hue_mismatch), "{t:?}");
+        let c = crop(&img, w, (40, 30, 100, 80));
+        let p = verify(&a, &Fingerprint::from_rgb(&c, 100, 80).unwrap(), true);
+        assert!(p.alignment == Alignment::BInA && (0.0..0.1).contains(&p.hue_mismatch), "{p:?}");
+        let grey: Vec<u8> = grey_of(&img).iter().flat_map(|&g| [g as u8; 3]).collect();
+        assert_eq!(verify(&a, &Fingerprint::from_rgb(&grey, w, h).unwrap(), false).hue_mismatch, -1.0);
     }
 
     #[test]

@@ -72,6 +72,22 @@ pub struct LocalMatch {
 }
 
 impl LocalMatch {
+    /// The same match seen from the other picture: b to a.
+    pub fn inverse(&self) -> LocalMatch {
+        if self.inliers == 0 {
+            return LocalMatch { a_in_b: self.b_covered, b_covered: self.a_in_b, ..*self };
+        }
+        LocalMatch {
+            // the inverse of "mirror, then turn by r" is itself; of "turn by r", a turn by -r
+            rotation: if self.mirrored { self.rotation } else { -self.rotation },
+            scale: 1.0 / self.scale,
+            a_in_b: self.b_covered,
+            b_covered: self.a_in_b,
+            ..*self
+        }
+    }
+
+
     /// The nearest of the eight turns and mirrors, as `copies::Verdict::transform` numbers them
     /// (turn counter-clockwise by 90 * (t % 4) degrees, then mirror when t >= 4).
     pub fn dihedral(&self) -> u8 {
@@ -432,8 +448,26 @@ fn wrap(a: f32) -> f32 {
     if r > std::f32::consts::PI { r - t } else { r }
 }
 
-/// Verifies `b` against `a` with the local features: the best of the direct and the mirrored matching.
+/// Verifies `b` against `a` with the local features: the best of the direct and the mirrored
+/// matching. The matching itself is one-directional (each of the first picture's points looks for
+/// its nearest in the second), so the pair is always matched in one canonical order and the result
+/// turned round when that order is `b`, `a`: a pair's evidence does not depend on which picture
+/// comes first.
 pub fn verify(a: &Features, b: &Features) -> LocalMatch {
+    if canonical_order(b, a) == std::cmp::Ordering::Less {
+        return verify_ordered(b, a).inverse();
+    }
+    verify_ordered(a, b)
+}
+
+/// What orders two pictures' features for matching: their point counts, sizes, then descriptors.
+fn canonical_order(x: &Features, y: &Features) -> std::cmp::Ordering {
+    (x.points.len(), x.width, x.height)
+        .cmp(&(y.points.len(), y.width, y.height))
+        .then_with(|| x.points.iter().map(|p| p.desc).cmp(y.points.iter().map(|p| p.desc)))
+}
+
+fn verify_ordered(a: &Features, b: &Features) -> LocalMatch {
     let direct = verify_one(a, b, false);
     let mirrored = verify_one(a, b, true);
     if mirrored.inliers > direct.inliers { mirrored } else { direct }
@@ -698,6 +732,29 @@ mod tests {
         let o = Features::from_grey(&scene(w, h, 4), w, h);
         let v = verify(&a, &o);
         assert!(v.inliers < 8, "{v:?}");
+    }
+
+    #[test]
+    fn a_pair_matches_the_same_whichever_picture_comes_first() {
+        let (w, h) = (480, 360);
+        let g = scene(w, h, 5);
+        let a = Features::from_grey(&g, w, h);
+        let (cx, cy, cw, ch) = (100, 60, 260, 200);
+        let crop: Vec<f32> = (cy..cy + ch).flat_map(|y| g[y * w + cx..y * w + cx + cw].to_vec()).collect();
+        let small = crate::copies::resample(&crop, cw, ch, (0.0, 0.0, cw as f32, ch as f32), 195, 150);
+        let turned = turn(&small, 195, 150);
+        let mirrored = mirror(&turned, 150, 195);
+        for (b, bw, bh) in [(small.clone(), 195, 150), (turned, 150, 195), (mirrored, 150, 195)] {
+            let b = Features::from_grey(&b, bw, bh);
+            let (ab, ba) = (verify(&a, &b), verify(&b, &a));
+            assert!(ab.inliers > 10, "{ab:?}");
+            assert_eq!((ab.inliers, ab.support, ab.mirrored), (ba.inliers, ba.support, ba.mirrored));
+            assert_eq!((ab.a_in_b, ab.b_covered), (ba.b_covered, ba.a_in_b));
+            assert!((ab.scale * ba.scale - 1.0).abs() < 1e-4, "{ab:?} {ba:?}");
+            // the transforms are each other's inverse: turns by t and 4 - t, mirrors their own
+            let (t, u) = (ab.dihedral(), ba.dihedral());
+            assert_eq!(if t >= 4 { t } else { (4 - t) % 4 }, u, "{ab:?} {ba:?}");
+        }
     }
 
     #[test]

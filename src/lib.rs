@@ -4,6 +4,7 @@
 
 mod av1;
 pub mod checksum;
+pub mod colour;
 pub mod copies;
 pub mod decode;
 pub mod error;

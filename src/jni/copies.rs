@@ -70,7 +70,8 @@ natives! { class "dev_imgsim_internal_Native" as "Native", list native_copies_co
     }
 
     /// Verifies `b` against `a`: `[score, whole, transform, alignment, area, aspectMismatch,
-    /// inliers, support, localTransform, aInB, bCovered, scale]` (the last six from the local features),
+    /// inliers, support, localTransform, aInB, bCovered, scale, blockWorst, blockMean, hueMismatch]` (inliers
+    /// to scale from the local features),
     /// alignment 0 none, 1 whole, 2 a inside b, 3 b inside a. `flags`: 1 also searches each
     /// picture inside the other, 2 matches the local features.
     fn verify<'l>(env, a: JByteArray<'l>, b: JByteArray<'l>, flags: jint) -> JFloatArray<'l> {
@@ -101,6 +102,7 @@ natives! { class "dev_imgsim_internal_Native" as "Native", list native_copies_co
                 l.scale,
                 v.block_worst,
                 v.block_mean,
+                v.hue_mismatch,
             ],
         )
     }

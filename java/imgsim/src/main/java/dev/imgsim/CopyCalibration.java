@@ -58,6 +58,15 @@ public final class CopyCalibration {
     private static final double LOCAL_FLOOR = 0.6;
     private static final double LOCAL_OFFSET = 2.2;
     private static final double LOCAL_SLOPE = 0.05;
+    /**
+     * A pair called a copy by either decision is {@link Band#SIMILAR} instead when at least this
+     * share of the cells coloured in both pictures have hues more than 90 degrees apart
+     * ({@link Match#hueMismatch()}): the same drawing in other colours. Chosen on the invariance
+     * benchmark's and the planted copies' verified pairs ({@code docs/QUALITY.md}, "Colour").
+     */
+    public static final double HUE_MISMATCH_VETO = 0.5;
+    /** The confidence at most of a pair the colour vetoed: the share of copies among such pairs. */
+    private static final double HUE_VETO_CONFIDENCE = 0.1;
     /** A local match covering this share of both pictures is a whole-picture match. */
     private static final double WHOLE_COVER = 0.9;
     /** Whether this is a learned decision (the trees) rather than the rules. */
@@ -290,7 +299,14 @@ public final class CopyCalibration {
 
     /** The decision on a verdict; {@code parts}: whether the part search ran for it. */
     Match decide(double similarity, float[] v, boolean parts) {
-        return learned ? decideLearned(similarity, v, parts) : decideRules(similarity, v);
+        Match m = learned ? decideLearned(similarity, v, parts) : decideRules(similarity, v);
+        double hue = v.length > Native.VERDICT_HUE_MISMATCH ? v[Native.VERDICT_HUE_MISMATCH] : -1;
+        if (m.isCopy() && hue >= HUE_MISMATCH_VETO) {
+            // the same drawing in other colours: a look-alike whatever the grey evidence says
+            return new Match(similarity, m.verification(), Math.min(m.confidence(), HUE_VETO_CONFIDENCE), Band.SIMILAR,
+                    Transform.NONE, m.alignment(), m.area(), m.inliers(), hue);
+        }
+        return m.withHueMismatch(hue);
     }
 
     /** Of a pair's whole-picture decision and its decision with the part search, the one that stands. */

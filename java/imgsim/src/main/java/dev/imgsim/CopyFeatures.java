@@ -14,8 +14,8 @@ import java.util.Objects;
 public final class CopyFeatures {
     /** Smallest size in bytes of a {@link #fingerprint()} (a version-1 fingerprint: the grey grid only). */
     public static final int MIN_FINGERPRINT_BYTES = 4102;
-    /** Largest size in bytes of a {@link #fingerprint()} (the grid and 192 local features). */
-    public static final int MAX_FINGERPRINT_BYTES = 4102 + 6 + 192 * 38;
+    /** Largest size in bytes of a {@link #fingerprint()} (the grid, the chroma grid and 192 local features). */
+    public static final int MAX_FINGERPRINT_BYTES = 4102 + 512 + 6 + 192 * 38;
 
     private final float[] embedding;
     private final float[] turnedEmbedding;

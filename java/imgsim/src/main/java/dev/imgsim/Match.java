@@ -33,9 +33,15 @@ public final class Match {
     private final Alignment alignment;
     private final double area;
     private final int inliers;
+    private final double hueMismatch;
 
     Match(double similarity, double verification, double confidence, Band band, Transform transform, Alignment alignment,
             double area, int inliers) {
+        this(similarity, verification, confidence, band, transform, alignment, area, inliers, -1);
+    }
+
+    Match(double similarity, double verification, double confidence, Band band, Transform transform, Alignment alignment,
+            double area, int inliers, double hueMismatch) {
         this.similarity = similarity;
         this.verification = verification;
         this.confidence = confidence;
@@ -44,6 +50,12 @@ public final class Match {
         this.alignment = Objects.requireNonNull(alignment);
         this.area = area;
         this.inliers = inliers;
+        this.hueMismatch = hueMismatch;
+    }
+
+    /** This decision with the colour evidence measured for it. */
+    Match withHueMismatch(double share) {
+        return new Match(similarity, verification, confidence, band, transform, alignment, area, inliers, share);
     }
 
     /**
@@ -64,9 +76,10 @@ public final class Match {
         if (!parts || whole.isCopy() || sim < cal.partsFloor()) {
             return whole;
         }
-        // the part search alone: the local features' slots are the first call's
+        // the part search alone: the local features' slots are the first call's (the blocks and the
+        // colour are the second call's own: measured on its best alignment)
         float[] withParts = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), Native.VERIFY_PARTS);
-        System.arraycopy(v, Native.VERDICT_INLIERS, withParts, Native.VERDICT_INLIERS, v.length - Native.VERDICT_INLIERS);
+        System.arraycopy(v, Native.VERDICT_INLIERS, withParts, Native.VERDICT_INLIERS, Native.VERDICT_SCALE + 1 - Native.VERDICT_INLIERS);
         Match part = cal.decide(sim, withParts, true);
         return cal.withParts(whole, part);
     }
@@ -91,6 +104,18 @@ public final class Match {
      */
     public int inliers() {
         return inliers;
+    }
+
+    /**
+     * @return of the cells coloured in both pictures once aligned, the share whose hues are more
+     *         than 90 degrees apart, in [0, 1]; -1 when not measured (a picture without colour, a
+     *         grayscale copy, no good alignment, or features stored by a version before 0.3). A
+     *         pair aligned by its grey levels but at or above {@link CopyCalibration#HUE_MISMATCH_VETO}
+     *         here is the same drawing in other colours (a blue and a green puzzle piece, two
+     *         flags of one layout): never a copy, {@link Band#SIMILAR}
+     */
+    public double hueMismatch() {
+        return hueMismatch;
     }
 
     /** @return whether the second image is a copy of the first ({@link Band#isCopy()}) */
@@ -143,6 +168,8 @@ public final class Match {
             if (!how.isEmpty()) {
                 s.append(" (").append(how).append(')');
             }
+        } else if (hueMismatch >= CopyCalibration.HUE_MISMATCH_VETO) {
+            s.append(" (the same shapes in other colours)");
         }
         return s.append(String.format(Locale.ROOT, ", confidence %.3f", confidence)).toString();
     }
@@ -150,7 +177,7 @@ public final class Match {
     @Override
     public String toString() {
         return String.format(Locale.ROOT,
-                "Match[%s, similarity %.4f, verification %.4f, inliers %d, confidence %.3f, %s, %s, area %.2f]",
-                band, similarity, verification, inliers, confidence, transform, alignment, area);
+                "Match[%s, similarity %.4f, verification %.4f, inliers %d, confidence %.3f, %s, %s, area %.2f, hue mismatch %.2f]",
+                band, similarity, verification, inliers, confidence, transform, alignment, area, hueMismatch);
     }
 }

@@ -173,6 +173,61 @@ public class CopyDetectionTest {
         assertTrue(CopyCalibration.strict().toString().contains("whole >= 0.970"));
     }
 
+    /** A clip-art drawing: a shape in {@code fill} with a dark outline and white details, on white. */
+    static BufferedImage clipArt(Color fill) {
+        BufferedImage img = new BufferedImage(300, 260, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(java.awt.RenderingHints.KEY_ANTIALIASING, java.awt.RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, 300, 260);
+        java.awt.geom.Area shape = new java.awt.geom.Area(new java.awt.geom.RoundRectangle2D.Double(50, 60, 170, 150, 30, 30));
+        shape.add(new java.awt.geom.Area(new java.awt.geom.Ellipse2D.Double(105, 20, 60, 60)));
+        shape.add(new java.awt.geom.Area(new java.awt.geom.Ellipse2D.Double(195, 105, 70, 60)));
+        shape.subtract(new java.awt.geom.Area(new java.awt.geom.Ellipse2D.Double(20, 110, 60, 55)));
+        g.setColor(fill);
+        g.fill(shape);
+        g.setColor(new Color(20, 20, 20));
+        g.setStroke(new java.awt.BasicStroke(6));
+        g.draw(shape);
+        g.setColor(Color.WHITE);
+        g.fillOval(90, 95, 40, 25);
+        g.fillRect(140, 150, 50, 12);
+        g.dispose();
+        return img;
+    }
+
+    static BufferedImage grayscale(BufferedImage src) {
+        BufferedImage out = new BufferedImage(src.getWidth(), src.getHeight(), BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < src.getHeight(); y++) {
+            for (int x = 0; x < src.getWidth(); x++) {
+                int p = src.getRGB(x, y);
+                int l = (int) Math.round(0.299 * (p >> 16 & 255) + 0.587 * (p >> 8 & 255) + 0.114 * (p & 255));
+                out.setRGB(x, y, l << 16 | l << 8 | l);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    public void theSameDrawingInOtherColoursIsSimilarNotACopy() {
+        BufferedImage blue = clipArt(new Color(30, 70, 220));
+        BufferedImage green = clipArt(new Color(40, 170, 50));
+        Match twin = sim.compare(blue, green);
+        assertEquals(twin.toString(), Band.SIMILAR, twin.band());
+        // the grey levels align (the outline and the details are the same): only the colour tells them apart
+        assertTrue(twin.toString(), twin.verification() >= 0.9);
+        assertTrue(twin.toString(), twin.hueMismatch() >= CopyCalibration.HUE_MISMATCH_VETO);
+        assertTrue(twin.describe(), twin.describe().contains("other colours"));
+        assertFalse(CopyCalibration.learned().verify(sim.analyze(blue), sim.analyze(green)).isCopy());
+        assertFalse(sim.compare(green, blue).isCopy());
+        // copies keep their hues, or have none to compare: a grayscale copy gives no colour evidence
+        Match grey = sim.compare(blue, grayscale(blue));
+        assertTrue(grey.toString(), grey.isCopy());
+        assertEquals(grey.toString(), -1, grey.hueMismatch(), 0);
+        Match turn = sim.compare(blue, turned(blue, 1, true));
+        assertTrue(turn.toString(), turn.isCopy() && turn.hueMismatch() >= 0 && turn.hueMismatch() < 0.1);
+    }
+
     @Test
     public void differentPicturesAreNotCopies() {
         Match m = sim.compare(cat, coffee);

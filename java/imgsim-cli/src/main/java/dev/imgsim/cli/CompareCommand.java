@@ -25,7 +25,7 @@ final class CompareCommand extends ModelCommand implements Callable<Integer> {
     Path b;
 
     @Option(names = "--json", description = "Print {\"a\", \"b\", \"similarity\", \"copy\", \"band\", \"confidence\", \"transform\","
-            + " \"verification\", \"alignment\", \"area\", \"description\"}.")
+            + " \"verification\", \"alignment\", \"area\", \"hue_mismatch\", \"description\"}.")
     boolean json;
 
     @Override

@@ -99,8 +99,8 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
             + " its not-duplicate verdicts are also remembered in the index.")
     Path decisionsFile;
 
-    @Option(names = "--strict", description = "Call fewer pairs copies, more surely (CopyCalibration.strict(): 99 % of"
-            + " the benchmark's pairs were copies, against 91 % by default, finding about two thirds as many).")
+    @Option(names = "--strict", description = "Call fewer pairs copies, more surely (CopyCalibration.strict(): 99 %% of"
+            + " the benchmark's pairs were copies, against 91 %% by default, finding about two thirds as many).")
     boolean strict;
 
     @Option(names = "--learned", description = "Decide with the learned decision (CopyCalibration.learned(): trees over the"

@@ -112,6 +112,7 @@ final class Json {
                 .field("inliers", Integer.toString(m.inliers())).raw(", ")
                 .field("alignment", string(m.alignment().name().toLowerCase(Locale.ROOT))).raw(", ")
                 .field("area", number(m.area())).raw(", ")
+                .field("hue_mismatch", number(m.hueMismatch())).raw(", ")
                 .field("description", string(m.describe()));
     }
 }

@@ -43,7 +43,7 @@ final class SearchCommand extends ModelCommand implements Callable<Integer> {
     Double copyThreshold;
 
     @Option(names = "--json", description = "Print a JSON list of {\"id\", \"similarity\"} (with --copies also \"copy\", \"band\","
-            + " \"confidence\", \"transform\", \"verification\", \"alignment\", \"area\", \"description\").")
+            + " \"confidence\", \"transform\", \"verification\", \"alignment\", \"area\", \"hue_mismatch\", \"description\").")
     boolean json;
 
     @Override

@@ -1,5 +1,6 @@
 package dev.imgsim.cli;
 
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -287,10 +288,13 @@ public class CliTest {
         Run bad = imgsim("dupes", "--index", "x", "--threshold", "high");
         assertEquals(2, bad.code);
         assertTrue(bad.err, bad.err.contains("--threshold"));
-        for (String c : new String[] {"index", "search", "check", "dupes", "compare", "calibrate", "matrix", "embed"}) {
+        for (String c : new String[] {"index", "search", "check", "dupes", "undo", "decisions", "compare", "calibrate", "matrix",
+                "embed", "text"}) {
             Run h = imgsim(c, "--help");
             assertEquals(h.toString(), 0, h.code);
             assertTrue(h.out, h.out.startsWith("Usage: imgsim " + c));
+            // picocli warns on stderr when a description is not a valid format string (a bare "%")
+            assertFalse(c + ": " + h.err, h.err.contains("WARN"));
         }
         Run top = imgsim("--help");
         assertEquals(0, top.code);
@@ -418,6 +422,7 @@ public class CliTest {
             Run h = imgsim("text", c, "--help");
             assertEquals(h.toString(), 0, h.code);
             assertTrue(h.out, h.out.startsWith("Usage: imgsim text " + c));
+            assertFalse(c + ": " + h.err, h.err.contains("WARN"));
         }
     }
 }

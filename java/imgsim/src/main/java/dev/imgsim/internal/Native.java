@@ -86,7 +86,9 @@ public final class Native {
             VERDICT_INLIERS = 6, VERDICT_SUPPORT = 7, VERDICT_LOCAL_TRANSFORM = 8, VERDICT_A_IN_B = 9,
             VERDICT_B_COVERED = 10, VERDICT_SCALE = 11,
             // fine differences of the whole-picture alignment: the worst 8x8 block's and the mean block's difference
-            VERDICT_BLOCK_WORST = 12, VERDICT_BLOCK_MEAN = 13;
+            VERDICT_BLOCK_WORST = 12, VERDICT_BLOCK_MEAN = 13,
+            // colour: of the cells coloured in both aligned pictures, the share whose hues are > 90 degrees apart (-1: not measured)
+            VERDICT_HUE_MISMATCH = 14;
 
     /** {@link #verify} flags: search each picture inside the other; match the local features. */
     public static final int VERIFY_PARTS = 1, VERIFY_LOCAL = 2;
