@@ -9,8 +9,9 @@
 //!       --copies .cache/data/bench/copies-of-originals.txt [--dump pairs.tsv] [--rows rows.tsv] [--stride N] [--model M]
 //!       [--planted .cache/data/bench/planted.tsv --rows planted-rows.tsv]   (python/planted_copies.py)
 //!
-//! Features are cached in .cache/data/bench/copy-features-<model>-*.bin (delete them after changing
-//! the fingerprint). Prints recall@1 and recall at precision 0.99 / 0.999 (one global threshold on
+//! Features are cached in .cache/data/bench/copy-features-<model>-*.bin (embeddings and grey grids),
+//! copy-local-*.bin (local features) and copy-colour-*.bin (chroma grids); delete them after changing
+//! the fingerprint. Prints recall@1 and recall at precision 0.99 / 0.999 (one global threshold on
 //! the verification score over each query's 10 best candidates, as python/invariance_bench.py does
 //! for cosines) per edit and per kind; --dump writes every verified pair for
 //! python/copy_calibration.py (the rules of the first calibration); --rows writes the verdicts as
@@ -95,7 +96,11 @@ fn load_features(model: &Model, root: &Path, files: &[String], cache: &Path) -> 
         for v in &f.emb {
             w.write_all(&v.to_le_bytes()).unwrap();
         }
-        w.write_all(&f.fp.to_bytes()).unwrap();
+        // the grey grid alone, as a version-1 fingerprint: the local features and the chroma grid
+        // have caches of their own (so this one keeps a fixed size and is found again next time)
+        let mut grid = f.fp.to_bytes()[..copies::BYTES].to_vec();
+        grid[0] = 1;
+        w.write_all(&grid).unwrap();
     }
     eprintln!("features of {} images in {:.0} s", files.len(), t0.elapsed().as_secs_f64());
     out

@@ -51,6 +51,9 @@ def load(path):
     d = dict(q=f(0).astype(int), j=f(1).astype(int), true=f(2) == 1, edit=f(3).astype(int), kind=r[:, 4].astype(str),
              cos=f(5), parts=f(6), rank=f(7).astype(int))
     verdict = np.column_stack([f(i) for i in range(8, 22)])
+    # the colour evidence (VERDICT_HUE_MISMATCH, since fingerprint version 3): not a tree feature,
+    # a veto applied after either decision (CopyCalibration.HUE_MISMATCH_VETO); -1 = not measured
+    d['hue'] = f(22) if r.shape[1] > 22 else np.full(len(r), -1.0)
     d['X'] = canonical(np.column_stack([d['cos'], verdict, d['parts']]).astype(np.float64))
     d['pair'] = d['q'].astype(np.int64) * 100000 + d['j']
     # a benchmark query's original, or a planted copy's source (copy_bench --planted numbers its
@@ -210,6 +213,8 @@ def main():
     ap.add_argument('--golden', help='rows with the fitted probability, for the Java test')
     ap.add_argument('--quick', action='store_true', help='no nested evaluation')
     ap.add_argument('--without', default='', help='features (names, comma-separated) the trees may not use')
+    ap.add_argument('--hue-veto', type=float, default=0.3,
+                    help='CopyCalibration.HUE_MISMATCH_VETO: a pair called a copy whose hue mismatch is at or above it is not one')
     ap.add_argument('--extra', action='append', default=[],
                     help='more rows (copy_bench --planted): fitted and evaluated with the others, reported apart')
     a = ap.parse_args()
@@ -223,10 +228,27 @@ def main():
     print('|---|---|---|---|---|---|---|')
     report(d, 'embedding cosine (no decision)', np.zeros(len(d['q'])), d['cos'])
     old = old_rule(d)
-    report(d, 'hand-set rules (CopyCalibration before)', old, old * 2 + d['cos'])
+    report(d, 'hand-set rules, no colour', old, old * 2 + d['cos'])
+    if (d['hue'] >= 0).any():
+        print('\nThe colour veto on the rules\' copies, by threshold (rows called copies whose hue mismatch is at or above it):\n')
+        print('| veto at | rows vetoed | copies among them | pair precision | recall | wrong pairs |\n|---|---|---|---|---|---|')
+        import io
+        import contextlib
+        for v in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+            vetoed = (old > 0) & (d['hue'] >= v)
+            with contextlib.redirect_stdout(io.StringIO()):
+                o = report(d, '', old * ~vetoed, old * ~vetoed * 2 + d['cos'])
+            print(f"| {v} | {vetoed.sum()} | {d['true'][vetoed].sum()} | {o['precision']:.3f} | {o['recall']:.3f} | {o['wrong']} |")
+        print()
+        print('| decision | pair precision | recall | wrong pairs | recall@1 | recall at precision 0.99 | at 0.999 |')
+        print('|---|---|---|---|---|---|---|')
+        old = old * (d['hue'] < a.hue_veto)
+        report(d, f'hand-set rules with the colour veto at {a.hue_veto}', old, old * 2 + d['cos'])
     if not a.quick:
         prob, thr = nested(d, (COPY_PRECISION, STRICT_PRECISION))
         prob = np.where(nothing(d), 0, prob)
+        # the veto: capped below any threshold (CopyCalibration's HUE_VETO_CONFIDENCE)
+        prob = np.where(d['hue'] >= a.hue_veto, np.minimum(prob, 0.1), prob)
         # ranked as ImageIndex.searchCopies ranks: copies first by confidence, the rest by cosine
         r = report(d, f'learned, threshold for precision {COPY_PRECISION} (learned())', prob >= thr[COPY_PRECISION],
                    np.where(prob >= thr[COPY_PRECISION], 2 + prob, d['cos']))

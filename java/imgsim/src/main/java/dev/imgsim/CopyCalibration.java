@@ -64,7 +64,7 @@ public final class CopyCalibration {
      * ({@link Match#hueMismatch()}): the same drawing in other colours. Chosen on the invariance
      * benchmark's and the planted copies' verified pairs ({@code docs/QUALITY.md}, "Colour").
      */
-    public static final double HUE_MISMATCH_VETO = 0.5;
+    public static final double HUE_MISMATCH_VETO = 0.3;
     /** The confidence at most of a pair the colour vetoed: the share of copies among such pairs. */
     private static final double HUE_VETO_CONFIDENCE = 0.1;
     /** A local match covering this share of both pictures is a whole-picture match. */
