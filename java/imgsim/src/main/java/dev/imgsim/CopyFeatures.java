@@ -6,8 +6,10 @@ import java.util.Objects;
 /**
  * What copy detection keeps of one image: its embedding, the embedding of the image turned by
  * 90 degrees (a turned copy's embedding is close to it) and a fingerprint of its content (a
- * 64x64 grey grid and up to 192 local features with binary descriptors: 4,108 to 11,404 bytes;
- * 4,102 bytes, grid only, from version 1), from which {@link ImageSimilarity#verify(CopyFeatures, CopyFeatures)} decides whether
+ * 64x64 grey grid, a 16x16 chroma grid and up to 192 local features with binary descriptors:
+ * 4,620 to 11,916 bytes; fingerprints of earlier versions still verify: 4,108 to 11,404 bytes
+ * without the chroma grid, from version 2, which gives no colour evidence; 4,102 bytes, grid only,
+ * from version 1), from which {@link ImageSimilarity#verify(CopyFeatures, CopyFeatures)} decides whether
  * two images are copies without their files. Made by {@link ImageSimilarity#analyze(java.nio.file.Path)};
  * immutable; the arrays handed out are copies.
  */
