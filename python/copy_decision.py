@@ -296,6 +296,7 @@ def main():
             print(f'| {lo:.2f}-{min(hi, 1):.2f} | {m.sum()} | {d["true"][first][m].mean() if m.any() else float("nan"):.3f} |')
     if a.write or a.golden:
         prob = np.where(nothing(d), 0, oof(d, np.arange(len(d['q'])), 5))
+        prob = np.where(d['hue'] >= a.hue_veto, np.minimum(prob, 0.1), prob)
         pp, first = pair_prob(d, prob)
         thresholds = {'copy': threshold_at(pp, d['true'][first], COPY_PRECISION), 'strict': threshold_at(pp, d['true'][first], STRICT_PRECISION)}
         print(f"\nthresholds on the out-of-fold pairs: {thresholds}")
