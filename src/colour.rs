@@ -23,17 +23,20 @@ const MIN_CHROMA: f32 = 30.0;
 /// pasted over a coloured spot must not decide alone).
 const MIN_CELLS: usize = 16;
 
-/// The two chroma planes of interleaved RGB8: (B - Y) / 2 and (R - Y) / 2, BT.601 luma.
+/// The chroma of one RGB8 pixel: [(B - Y) / 2, (R - Y) / 2], BT.601 luma.
+#[inline]
+pub fn chroma(p: &[u8]) -> [f32; 2] {
+    let (r, g, b) = (p[0] as f32, p[1] as f32, p[2] as f32);
+    let y = 0.299 * r + 0.587 * g + 0.114 * b;
+    [0.5 * (b - y), 0.5 * (r - y)]
+}
+
+/// The two chroma planes of interleaved RGB8 at full size (`chroma` of every pixel).
 pub fn planes(rgb: &[u8]) -> (Vec<f32>, Vec<f32>) {
-    let n = rgb.len() / 3;
-    let (mut u, mut v) = (Vec::with_capacity(n), Vec::with_capacity(n));
-    for p in rgb.chunks_exact(3) {
-        let (r, g, b) = (p[0] as f32, p[1] as f32, p[2] as f32);
-        let y = 0.299 * r + 0.587 * g + 0.114 * b;
-        u.push(0.5 * (b - y));
-        v.push(0.5 * (r - y));
-    }
-    (u, v)
+    rgb.chunks_exact(3).map(|p| {
+        let [u, v] = chroma(p);
+        (u, v)
+    }).unzip()
 }
 
 /// Serialises the grid: the u plane then the v plane, each value rounded to a signed byte.

@@ -185,9 +185,16 @@ fn work_box(grey: &[f32], w: usize, h: usize) -> (Vec<f32>, (usize, usize), (usi
 
 /// The chroma grid (`colour::BYTES`) of a full-size box, area-averaged.
 fn chroma_grid(rgb: &[u8], w: usize, h: usize, full_box: (f32, f32, f32, f32)) -> Vec<u8> {
-    let (u, v) = colour::planes(rgb);
     let cs = colour::SIDE;
-    colour::to_bytes(&resample(&u, w, h, full_box, cs, cs), &resample(&v, w, h, full_box, cs, cs))
+    // each chroma plane computed a row at a time, as the resampling asks for it
+    let plane = |channel: usize| {
+        resample_lines(w, h, full_box, cs, cs, None, |y, buf| {
+            for (o, p) in buf.iter_mut().zip(rgb[y * w * 3..(y + 1) * w * 3].chunks_exact(3)) {
+                *o = colour::chroma(p)[channel];
+            }
+        })
+    };
+    colour::to_bytes(&plane(0), &plane(1))
 }
 
 /// The chroma grid a fingerprint of this RGB8 image holds, without the rest (for benchmarks that
@@ -279,7 +286,22 @@ fn axis(n: usize, r0: f32, r1: f32, d: usize) -> Vec<(usize, Vec<f32>)> {
 }
 
 /// Resamples the region (x0, y0, x1, y1) of a `w` x `h` grey image to `dw` x `dh`.
-pub(crate) fn resample(src: &[f32], w: usize, h: usize, (x0, y0, x1, y1): (f32, f32, f32, f32), dw: usize, dh: usize) -> Vec<f32> {
+pub(crate) fn resample(src: &[f32], w: usize, h: usize, region: (f32, f32, f32, f32), dw: usize, dh: usize) -> Vec<f32> {
+    resample_lines(w, h, region, dw, dh, Some(src), |_, _| {})
+}
+
+/// `resample` of the plane `src`, or, when it is None, of a plane given line by line: `fill(y,
+/// buffer)` writes row `y` (`w` values). Only the rows the region needs are asked for, so a plane
+/// computed on the fly (the chroma of RGB) never exists at full size.
+fn resample_lines(
+    w: usize,
+    h: usize,
+    (x0, y0, x1, y1): (f32, f32, f32, f32),
+    dw: usize,
+    dh: usize,
+    src: Option<&[f32]>,
+    mut fill: impl FnMut(usize, &mut [f32]),
+) -> Vec<f32> {
     let ax = axis(w, x0, x1, dw);
     let ay = axis(h, y0, y1, dh);
     let ys: Vec<usize> = {
@@ -288,8 +310,15 @@ pub(crate) fn resample(src: &[f32], w: usize, h: usize, (x0, y0, x1, y1): (f32, 
     };
     let lo = ys.first().copied().unwrap_or(0);
     let mut rows = vec![0f32; ys.len() * dw];
+    let mut buffer = vec![0f32; if src.is_some() { 0 } else { w }];
     for (ri, &y) in ys.iter().enumerate() {
-        let line = &src[y * w..(y + 1) * w];
+        let line: &[f32] = match src {
+            Some(s) => &s[y * w..(y + 1) * w],
+            None => {
+                fill(y, &mut buffer);
+                &buffer
+            }
+        };
         for (i, (f, wt)) in ax.iter().enumerate() {
             rows[ri * dw + i] = wt.iter().enumerate().map(|(k, v)| line[f + k] * v).sum();
         }
@@ -831,6 +860,18 @@ mod tests {
         assert!(c.block_worst < 0.3, "{c:?}");
         // nothing aligned whole: no block figures
         assert_eq!(block_residual(&vec![5.0; SIDE * SIDE], &a.grey.iter().map(|&x| x as f32).collect::<Vec<_>>()), (0.0, 0.0));
+    }
+
+    #[test]
+    fn the_chroma_grid_is_the_resampled_chroma_planes_without_them() {
+        let (w, h) = (123, 77);
+        let img = picture(w, h, 5);
+        let (u, v) = colour::planes(&img);
+        let cs = colour::SIDE;
+        for region in [(0.0, 0.0, w as f32, h as f32), (3.5, 2.0, 120.0, 70.5)] {
+            let from_planes = colour::to_bytes(&resample(&u, w, h, region, cs, cs), &resample(&v, w, h, region, cs, cs));
+            assert_eq!(chroma_grid(&img, w, h, region), from_planes);
+        }
     }
 
     #[test]
