@@ -1,0 +1,179 @@
+//! Tests of `copies.rs`: fingerprints, whole and part verification, colour, degenerate images.
+use super::*;
+
+/// A synthetic picture with structure at several scales (w x h RGB).
+fn picture(w: usize, h: usize, seed: u32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(w * h * 3);
+    for y in 0..h {
+        for x in 0..w {
+            let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+            let s = seed as f32;
+            let v = 128.0
+                + 60.0 * ((fx * (3.0 + s) + fy * 2.0) * 6.28).sin()
+                + 40.0 * ((fy * (5.0 + s * 0.7) - fx) * 6.28).cos()
+                + 25.0 * ((fx * fy * (9.0 + s)) * 6.28).sin();
+            let v = v.clamp(0.0, 255.0) as u8;
+            out.extend_from_slice(&[v, v.wrapping_add(x as u8), 255 - v]);
+        }
+    }
+    out
+}
+
+fn crop(rgb: &[u8], w: usize, (x0, y0, cw, ch): (usize, usize, usize, usize)) -> Vec<u8> {
+    let mut out = Vec::with_capacity(cw * ch * 3);
+    for y in y0..y0 + ch {
+        out.extend_from_slice(&rgb[(y * w + x0) * 3..(y * w + x0 + cw) * 3]);
+    }
+    out
+}
+
+#[test]
+fn bytes_round_trip_and_bad_bytes_are_errors() {
+    let f = Fingerprint::from_rgb(&picture(80, 60, 1), 80, 60).unwrap();
+    let n = f.to_bytes().len();
+    assert_eq!(n, BYTES + colour::BYTES + keypoints::HEADER_BYTES + f.local.points.len() * keypoints::POINT_BYTES);
+    assert!(n <= MAX_BYTES);
+    let back = Fingerprint::from_bytes(&f.to_bytes()).unwrap();
+    assert_eq!((back.aspect, back.flat, &back.grey, back.local.points.len()), (f.aspect, f.flat, &f.grey, f.local.points.len()));
+    assert_eq!(back.colour, f.colour);
+    // version 2 (no chroma grid) still reads, and is written back as it was
+    let mut v2 = f.to_bytes()[..BYTES].to_vec();
+    v2[0] = 2;
+    v2.extend_from_slice(&f.to_bytes()[BYTES + colour::BYTES..]);
+    let old = Fingerprint::from_bytes(&v2).unwrap();
+    assert!(old.colour.is_empty() && old.grey == f.grey && old.local.points.len() == f.local.points.len());
+    assert_eq!(old.to_bytes(), v2);
+    assert_eq!(verify(&old, &f, false).hue_mismatch, -1.0, "no evidence from a fingerprint without colour");
+    // version 1 (the grid alone) still reads, without local features
+    let mut v1 = f.to_bytes()[..BYTES].to_vec();
+    v1[0] = 1;
+    let old = Fingerprint::from_bytes(&v1).unwrap();
+    assert!(old.local.points.is_empty() && old.grey == f.grey);
+    assert!(Fingerprint::from_bytes(&f.to_bytes()[..BYTES]).is_err());
+    assert!(Fingerprint::from_bytes(&[1, 2, 3]).is_err());
+    let mut b = f.to_bytes();
+    b[0] = 99;
+    assert!(Fingerprint::from_bytes(&b).is_err());
+}
+
+#[test]
+fn identical_turned_and_mirrored_copies_verify_with_their_transform() {
+    let (w, h) = (120, 80);
+    let img = picture(w, h, 1);
+    let a = Fingerprint::from_rgb(&img, w, h).unwrap();
+    assert!((a.aspect - 1.5).abs() < 0.01);
+    let same = verify(&a, &a, false);
+    assert!(same.score > 0.999 && same.transform == 0 && same.alignment == Alignment::Whole);
+    let t = turn_rgb(&img, w, h);
+    let b = Fingerprint::from_rgb(&t, h, w).unwrap();
+    let v = verify(&a, &b, false);
+    assert!(v.score > 0.98, "{v:?}");
+    assert_eq!(v.transform, 1);
+    assert!(v.aspect_mismatch < 0.01);
+    let other = Fingerprint::from_rgb(&picture(w, h, 7), w, h).unwrap();
+    assert!(verify(&a, &other, true).score < 0.8);
+}
+
+#[test]
+fn a_look_alike_that_differs_in_one_place_has_one_bad_block() {
+    let (w, h) = (160, 160);
+    let img = picture(w, h, 3);
+    let a = Fingerprint::from_rgb(&img, w, h).unwrap();
+    let same = verify(&a, &a, false);
+    assert!(same.block_worst < 1e-3 && same.block_mean < 1e-3, "{same:?}");
+    // a badge painted over one corner (a 30 x 30 square)
+    let mut badge = img.clone();
+    for y in 10..40 {
+        for x in 110..140 {
+            badge[(y * w + x) * 3..(y * w + x) * 3 + 3].copy_from_slice(&[250, 20, 20]);
+        }
+    }
+    let b = Fingerprint::from_rgb(&badge, w, h).unwrap();
+    let v = verify(&a, &b, false);
+    assert_eq!(v.alignment, Alignment::Whole);
+    assert!(v.block_worst > 0.8 && v.block_worst > 5.0 * v.block_mean, "{v:?}");
+    // turned copies are compared after the turn: no bad block
+    let t = turn_rgb(&img, w, h);
+    let c = verify(&a, &Fingerprint::from_rgb(&t, h, w).unwrap(), false);
+    assert_eq!(c.transform, 1);
+    assert!(c.block_worst < 0.3, "{c:?}");
+    // nothing aligned whole: no block figures
+    assert_eq!(block_residual(&vec![5.0; SIDE * SIDE], &a.grey.iter().map(|&x| x as f32).collect::<Vec<_>>()), (0.0, 0.0));
+}
+
+#[test]
+fn the_chroma_grid_is_the_resampled_chroma_planes_without_them() {
+    let (w, h) = (123, 77);
+    let img = picture(w, h, 5);
+    let (u, v) = colour::planes(&img);
+    let cs = colour::SIDE;
+    for region in [(0.0, 0.0, w as f32, h as f32), (3.5, 2.0, 120.0, 70.5)] {
+        let from_planes = colour::to_bytes(&resample(&u, w, h, region, cs, cs), &resample(&v, w, h, region, cs, cs));
+        assert_eq!(chroma_grid(&img, w, h, region), from_planes);
+    }
+}
+
+#[test]
+fn a_twin_in_other_colours_is_told_apart_by_its_hues() {
+    let (w, h) = (160, 120);
+    let img = picture(w, h, 4);
+    let a = Fingerprint::from_rgb(&img, w, h).unwrap();
+    // the same grey levels, every colour turned to its opposite (what the grids cannot see)
+    let twin: Vec<u8> = img
+        .chunks_exact(3)
+        .flat_map(|p| {
+            let (r, g, b) = (p[0] as f32, p[1] as f32, p[2] as f32);
+            let y = 0.299 * r + 0.587 * g + 0.114 * b;
+            let (r2, b2) = ((2.0 * y - r).clamp(0.0, 255.0), (2.0 * y - b).clamp(0.0, 255.0));
+            let g2 = ((y - 0.299 * r2 - 0.114 * b2) / 0.587).clamp(0.0, 255.0);
+            [r2 as u8, g2 as u8, b2 as u8]
+        })
+        .collect();
+    let v = verify(&a, &Fingerprint::from_rgb(&twin, w, h).unwrap(), false);
+    assert!(v.score > 0.9 && v.hue_mismatch > 0.8, "{v:?}");
+    // a turned copy, and a crop, keep their hues; a grayscale copy gives no colour evidence
+    let t = verify(&a, &Fingerprint::from_rgb(&turn_rgb(&img, w, h), h, w).unwrap(), false);
+    assert!((0.0..0.05).contains(&t.hue_mismatch), "{t:?}");
+    let c = crop(&img, w, (40, 30, 100, 80));
+    let p = verify(&a, &Fingerprint::from_rgb(&c, 100, 80).unwrap(), true);
+    assert!(p.alignment == Alignment::BInA && (0.0..0.1).contains(&p.hue_mismatch), "{p:?}");
+    let grey: Vec<u8> = grey_of(&img).iter().flat_map(|&g| [g as u8; 3]).collect();
+    assert_eq!(verify(&a, &Fingerprint::from_rgb(&grey, w, h).unwrap(), false).hue_mismatch, -1.0);
+}
+
+#[test]
+fn a_crop_and_a_padded_copy_are_found_as_parts() {
+    let (w, h) = (200, 160);
+    let img = picture(w, h, 2);
+    let a = Fingerprint::from_rgb(&img, w, h).unwrap();
+    let c = crop(&img, w, (60, 40, 110, 90));
+    let b = Fingerprint::from_rgb(&c, 110, 90).unwrap();
+    let v = verify(&a, &b, true);
+    assert!(v.score > 0.75 && v.alignment == Alignment::BInA, "{v:?}");
+    assert!((v.area - 0.31).abs() < 0.12, "{v:?}");
+    // padded with a uniform border: trimmed back to the picture itself
+    let (pw, ph) = (300, 200);
+    let mut pad = vec![255u8; pw * ph * 3];
+    for y in 0..h {
+        pad[((y + 20) * pw + 50) * 3..((y + 20) * pw + 50 + w) * 3].copy_from_slice(&img[y * w * 3..(y + 1) * w * 3]);
+    }
+    let p = Fingerprint::from_rgb(&pad, pw, ph).unwrap();
+    assert!((p.aspect - a.aspect).abs() < 0.05, "{} vs {}", p.aspect, a.aspect);
+    let whole = verify(&a, &p, false);
+    assert!(whole.score > 0.95, "{whole:?}");
+}
+
+#[test]
+fn degenerate_images_are_defined_and_never_copies() {
+    let blank = Fingerprint::from_rgb(&vec![200u8; 50 * 40 * 3], 50, 40).unwrap();
+    assert!(blank.flat);
+    assert_eq!(verify(&blank, &blank, true).alignment, Alignment::None);
+    let one = Fingerprint::from_rgb(&[1, 2, 3], 1, 1).unwrap();
+    assert!(one.flat);
+    let strip = picture(2000, 1, 3);
+    let s = Fingerprint::from_rgb(&strip, 2000, 1).unwrap();
+    assert!(s.aspect > 1000.0);
+    let a = Fingerprint::from_rgb(&picture(64, 64, 1), 64, 64).unwrap();
+    let _ = verify(&a, &s, true);
+    assert!(Fingerprint::from_rgb(&[0; 5], 1, 1).is_err());
+}
