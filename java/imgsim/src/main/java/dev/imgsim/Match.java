@@ -109,7 +109,7 @@ public final class Match {
     /**
      * @return of the cells coloured in both pictures once aligned, the share whose hues are more
      *         than 90 degrees apart, in [0, 1]; -1 when not measured (a picture without colour, a
-     *         grayscale copy, no good alignment, or features stored by a version before 0.3). A
+     *         grayscale copy, no good alignment, or a fingerprint stored before it had a chroma grid). A
      *         pair aligned by its grey levels but at or above {@link CopyCalibration#HUE_MISMATCH_VETO}
      *         here is the same drawing in other colours (a blue and a green puzzle piece, two
      *         flags of one layout): never a copy, {@link Band#SIMILAR}
