@@ -147,7 +147,7 @@ fn load_colour(root: &Path, files: &[String], cache: &Path) -> Vec<Vec<u8>> {
     let t0 = Instant::now();
     let out: Vec<Vec<u8>> = par_map(files.len(), |i| {
         let img = imgsim::decode::decode_file_for(&root.join(&files[i]), 100_000_000, Some((224, 224))).unwrap();
-        copies::colour_of(&img.data, img.width, img.height)
+        copies::colour_of(&img.data, img.width, img.height).unwrap()
     });
     std::fs::write(cache, out.concat()).unwrap();
     eprintln!("chroma grids of {} images in {:.0} s", files.len(), t0.elapsed().as_secs_f64());

@@ -31,8 +31,10 @@ pub fn chroma(p: &[u8]) -> [f32; 2] {
     [0.5 * (b - y), 0.5 * (r - y)]
 }
 
-/// The two chroma planes of interleaved RGB8 at full size (`chroma` of every pixel).
-pub fn planes(rgb: &[u8]) -> (Vec<f32>, Vec<f32>) {
+/// The two chroma planes of interleaved RGB8 at full size (`chroma` of every pixel): what the
+/// fingerprint's row-at-a-time grid must equal (a test checks it).
+#[cfg(test)]
+pub(crate) fn planes(rgb: &[u8]) -> (Vec<f32>, Vec<f32>) {
     rgb.chunks_exact(3).map(|p| {
         let [u, v] = chroma(p);
         (u, v)

@@ -108,9 +108,7 @@ const HUE_MIN_SCORE: f32 = 0.5;
 impl Fingerprint {
     /// Fingerprint of an interleaved RGB8 image (`w * h * 3` bytes).
     pub fn from_rgb(rgb: &[u8], w: usize, h: usize) -> Result<Fingerprint> {
-        if w == 0 || h == 0 || rgb.len() != w * h * 3 {
-            return Err(Error::InvalidArgument(format!("{} bytes are not a {w}x{h} RGB image", rgb.len())));
-        }
+        check_rgb(rgb, w, h)?;
         let grey = grey_of(rgb);
         let (work, (ww, wh), (x0, y0, x1, y1), (fx, fy)) = work_box(&grey, w, h);
         let aspect = ((x1 - x0) as f32 * fx) / ((y1 - y0) as f32 * fy);
@@ -199,9 +197,18 @@ fn chroma_grid(rgb: &[u8], w: usize, h: usize, full_box: (f32, f32, f32, f32)) -
 
 /// The chroma grid a fingerprint of this RGB8 image holds, without the rest (for benchmarks that
 /// cache the other parts).
-pub fn colour_of(rgb: &[u8], w: usize, h: usize) -> Vec<u8> {
+pub fn colour_of(rgb: &[u8], w: usize, h: usize) -> Result<Vec<u8>> {
+    check_rgb(rgb, w, h)?;
     let (_, _, (x0, y0, x1, y1), (fx, fy)) = work_box(&grey_of(rgb), w, h);
-    chroma_grid(rgb, w, h, (x0 as f32 * fx, y0 as f32 * fy, x1 as f32 * fx, y1 as f32 * fy))
+    Ok(chroma_grid(rgb, w, h, (x0 as f32 * fx, y0 as f32 * fy, x1 as f32 * fx, y1 as f32 * fy)))
+}
+
+/// An error unless `rgb` holds a `w` x `h` RGB8 image with both sides > 0.
+fn check_rgb(rgb: &[u8], w: usize, h: usize) -> Result<()> {
+    if w == 0 || h == 0 || rgb.len() != w * h * 3 {
+        return Err(Error::InvalidArgument(format!("{} bytes are not a {w}x{h} RGB image", rgb.len())));
+    }
+    Ok(())
 }
 
 /// Grey levels (BT.601 luma) of interleaved RGB8.

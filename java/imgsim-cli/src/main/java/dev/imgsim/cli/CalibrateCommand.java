@@ -50,9 +50,9 @@ final class CalibrateCommand extends ModelCommand implements Callable<Integer> {
         final Path b;
         Match match;
         /**
-         * The pair's confidence as a threshold must treat it: decided both ways round (the local
-         * features match a few more or fewer points one way: confidences differ by up to about 0.01),
-         * the lower for a copy, the higher for a pair labelled different, so that the fitted
+         * The pair's confidence as a threshold must treat it: decided both ways round (a safeguard:
+         * since the local features are matched in one canonical order both ways agree), the lower
+         * for a copy, the higher for a pair labelled different, so that the fitted
          * threshold holds whichever picture dupes or search puts first.
          */
         double confidence;
