@@ -13,18 +13,19 @@
 //!
 //! Pure Rust, no JNI types: unit-tested here, called from `jni/copies.rs`.
 
+use std::cell::OnceCell;
+
 use crate::colour;
 use crate::error::{Error, Result};
 use crate::keypoints::{self, LocalMatch};
+use crate::parts::{best_part, side_of, Side};
 
 /// Side of the stored grid.
 pub const SIDE: usize = 64;
 /// Side of the coarse grid the searches run on.
-const COARSE: usize = 32;
+pub(crate) const COARSE: usize = 32;
 /// Side of the grid every placement is first tried on.
-const TINY: usize = 16;
-/// Placements from the tiny grid refined on the coarse one.
-const PART_REFINE: usize = 16;
+pub(crate) const TINY: usize = 16;
 /// Version 1: the grid alone (BYTES); version 2: the grid, then the local features.
 const VERSION: u8 = 3;
 /// Serialised size of the grid part: version, flags, aspect ratio (f32 LE), SIDE x SIDE grey levels.
@@ -37,8 +38,6 @@ const WORK: usize = 256;
 const TRIM_TOLERANCE: f32 = 10.0;
 /// Standard deviation (grey levels) under which a picture is "flat" (blank, one colour).
 const FLAT_STD: f32 = 2.0;
-/// Area fractions at which the smaller picture is searched inside the larger.
-const PART_AREAS: [f32; 9] = [0.9, 0.75, 0.62, 0.5, 0.4, 0.3, 0.22, 0.15, 0.1];
 
 const FLAG_FLAT: u8 = 1;
 /// Gradient magnitude (grey levels per pixel) below which a pixel has no edge.
@@ -343,7 +342,7 @@ fn resample_lines(
 }
 
 /// A `side` x `side` grid averaged over 2x2 blocks (what `resample` does for exactly half the size).
-fn halve(g: &[f32], side: usize) -> Vec<f32> {
+pub(crate) fn halve(g: &[f32], side: usize) -> Vec<f32> {
     let h = side / 2;
     let mut out = vec![0f32; h * h];
     for y in 0..h {
@@ -376,7 +375,7 @@ pub(crate) fn transformed(g: &[f32], side: usize, t: u8) -> Vec<f32> {
 }
 
 /// Dot product with eight lanes (vectorised by the compiler).
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut lanes = [0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
@@ -391,7 +390,7 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// Gradients of a grey `w` x `h` grid, interleaved (d/dx, d/dy) per pixel: central differences,
 /// one-sided at the borders. Copies are compared on gradients, not grey levels: smooth shading
 /// (a vignette, a colour wheel, a blurred background) correlates with almost anything, edges do not.
-fn gradient(g: &[f32], w: usize, h: usize) -> Vec<f32> {
+pub(crate) fn gradient(g: &[f32], w: usize, h: usize) -> Vec<f32> {
     let mut out = vec![0f32; w * h * 2];
     for y in 0..h {
         for x in 0..w {
@@ -411,250 +410,12 @@ fn gradient(g: &[f32], w: usize, h: usize) -> Vec<f32> {
 }
 
 /// Unit-length copy; None when (almost) zero: no edges to compare.
-fn unit(v: &[f32]) -> Option<Vec<f32>> {
+pub(crate) fn unit(v: &[f32]) -> Option<Vec<f32>> {
     let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
     if norm < 0.05 * (v.len() as f32).sqrt() {
         return None;
     }
     Some(v.iter().map(|x| x / norm).collect())
-}
-
-/// Summed-area table of the gradient energy of a `side` x `side` grid ((side + 1)^2 values).
-struct Integral {
-    side: usize,
-    sq: Vec<f64>,
-}
-
-impl Integral {
-    fn new(grad: &[f32], side: usize) -> Integral {
-        let n = side + 1;
-        let mut sq = vec![0f64; n * n];
-        for y in 0..side {
-            let mut rq = 0f64;
-            for x in 0..side {
-                let (dx, dy) = (grad[(y * side + x) * 2] as f64, grad[(y * side + x) * 2 + 1] as f64);
-                rq += dx * dx + dy * dy;
-                sq[(y + 1) * n + x + 1] = sq[y * n + x + 1] + rq;
-            }
-        }
-        Integral { side, sq }
-    }
-
-    /// Gradient energy of the window (ox, oy, tw, th).
-    fn energy(&self, ox: usize, oy: usize, tw: usize, th: usize) -> f32 {
-        let n = self.side + 1;
-        let t = &self.sq;
-        (t[(oy + th) * n + ox + tw] - t[(oy + th) * n + ox] - t[oy * n + ox + tw] + t[oy * n + ox]) as f32
-    }
-}
-
-/// Cosine of a unit template (tw x th gradients) with the gradients of `big` in the window at (ox, oy).
-fn window_ncc(t: &[f32], tw: usize, th: usize, big: &[f32], ii: &Integral, ox: usize, oy: usize) -> f32 {
-    let e = ii.energy(ox, oy, tw, th);
-    if e <= 0.0025 * (tw * th) as f32 {
-        return -1.0;
-    }
-    let bs = ii.side;
-    let mut d = 0f32;
-    for y in 0..th {
-        d += dot(&big[((oy + y) * bs + ox) * 2..((oy + y) * bs + ox + tw) * 2], &t[y * tw * 2..(y + 1) * tw * 2]);
-    }
-    (d / e.sqrt()).clamp(-1.0, 1.0)
-}
-
-struct Side {
-    /// grey levels (templates are resampled from them)
-    fine: Vec<f32>,
-    /// gradients at each level
-    fine_g: Vec<f32>,
-    coarse: Vec<f32>,
-    tiny: Vec<f32>,
-    fine_ii: Integral,
-    coarse_ii: Integral,
-    tiny_ii: Integral,
-    aspect: f32,
-}
-
-/// The pyramid of one (transformed) grey grid, for the part search.
-fn side_of(fine: Vec<f32>, aspect: f32) -> Side {
-    let coarse = halve(&fine, SIDE);
-    let tiny = halve(&coarse, COARSE);
-    let (fine_g, coarse_g, tiny_g) = (gradient(&fine, SIDE, SIDE), gradient(&coarse, COARSE, COARSE), gradient(&tiny, TINY, TINY));
-    Side {
-        fine_ii: Integral::new(&fine_g, SIDE),
-        coarse_ii: Integral::new(&coarse_g, COARSE),
-        tiny_ii: Integral::new(&tiny_g, TINY),
-        fine,
-        fine_g,
-        coarse: coarse_g,
-        tiny: tiny_g,
-        aspect,
-    }
-}
-
-impl Side {
-    fn level(&self, side: usize) -> (&[f32], &Integral) {
-        match side {
-            SIDE => (&self.fine_g, &self.fine_ii),
-            COARSE => (&self.coarse, &self.coarse_ii),
-            _ => (&self.tiny, &self.tiny_ii),
-        }
-    }
-}
-
-/// A placement of the smaller picture in the larger: fractions of the larger's sides.
-#[derive(Clone, Copy, Debug)]
-struct Place {
-    score: f32,
-    /// which (transform, direction) pair it belongs to
-    combo: usize,
-    fw: f32,
-    fh: f32,
-    fx: f32,
-    fy: f32,
-}
-
-/// Best correlation of `small` (resampled to fw x fh of a `side` grid) around the fractional
-/// position (fx, fy) of `big`, within `radius` grid pixels; `radius` None: everywhere.
-fn place(small: &Side, big: &Side, side: usize, p: Place, radius: Option<usize>) -> Option<Place> {
-    let (tw, th) = ((p.fw * side as f32).round() as usize, (p.fh * side as f32).round() as usize);
-    if tw < 4 || th < 4 || tw > side || th > side {
-        return None;
-    }
-    let tmpl = unit(&gradient(&resample(&small.fine, SIDE, SIDE, (0.0, 0.0, SIDE as f32, SIDE as f32), tw, th), tw, th))?;
-    let (grid, ii) = big.level(side);
-    let (x_range, y_range) = match radius {
-        None => (0..=side - tw, 0..=side - th),
-        Some(r) => {
-            let (cx, cy) = ((p.fx * side as f32).round() as usize, (p.fy * side as f32).round() as usize);
-            let (cx, cy) = (cx.min(side - tw), cy.min(side - th));
-            (cx.saturating_sub(r)..=(cx + r).min(side - tw), cy.saturating_sub(r)..=(cy + r).min(side - th))
-        }
-    };
-    let mut best: Option<Place> = None;
-    for oy in y_range {
-        for ox in x_range.clone() {
-            let s = window_ncc(&tmpl, tw, th, grid, ii, ox, oy);
-            if best.map_or(true, |b| s > b.score) {
-                best = Some(Place { score: s, fx: ox as f32 / side as f32, fy: oy as f32 / side as f32, ..p });
-            }
-        }
-    }
-    best
-}
-
-/// Placements of `small` in `big` at every area of PART_AREAS on the tiny grid, the best per area.
-fn tiny_places(small: &Side, big: &Side, combo: usize, out: &mut Vec<Place>) {
-    for &area in &PART_AREAS {
-        let mut fw = (area * small.aspect / big.aspect).sqrt();
-        let mut fh = (area * big.aspect / small.aspect).sqrt();
-        if fw > 1.0 {
-            fh /= fw;
-            fw = 1.0;
-        }
-        if fh > 1.0 {
-            fw /= fh;
-            fh = 1.0;
-        }
-        if fw * fh > 0.97 {
-            continue; // the whole picture: compared already
-        }
-        let start = Place { score: -1.0, combo, fw, fh, fx: 0.0, fy: 0.0 };
-        if let Some(p) = place(small, big, TINY, start, None) {
-            out.push(p);
-        }
-    }
-}
-
-/// Best placement of one picture inside the other over all combos: tiny grid everywhere, the
-/// best few refined on the coarse grid, the best two on the fine grid (position and size).
-fn best_part(combos: &[(&Side, &Side)]) -> Option<Place> {
-    let mut found = Vec::new();
-    for (c, (small, big)) in combos.iter().enumerate() {
-        tiny_places(small, big, c, &mut found);
-    }
-    found.sort_by(|a, b| b.score.total_cmp(&a.score));
-    found.truncate(PART_REFINE);
-    let mut coarse: Vec<Place> = found
-        .iter()
-        .flat_map(|p| [0.9f32, 1.0, 1.1].map(|f| Place { fw: (p.fw * f).min(1.0), fh: (p.fh * f).min(1.0), ..*p }))
-        .filter_map(|p| place(combos[p.combo].0, combos[p.combo].1, COARSE, p, Some(3)))
-        .collect();
-    coarse.sort_by(|a, b| b.score.total_cmp(&a.score));
-    let mut best: Option<Place> = None;
-    for p in coarse.iter().take(2) {
-        let mut here: Option<Place> = None;
-        for f in [0.94f32, 0.97, 1.0, 1.03, 1.06] {
-            let q = Place { fw: (p.fw * f).min(1.0), fh: (p.fh * f).min(1.0), ..*p };
-            if let Some(r) = place(combos[p.combo].0, combos[p.combo].1, SIDE, q, Some(2)) {
-                if here.map_or(true, |b| r.score > b.score) {
-                    here = Some(r);
-                }
-            }
-        }
-        if let Some(r) = here.map(|r| subpixel(combos[r.combo].0, combos[r.combo].1, r)) {
-            if best.map_or(true, |b| r.score > b.score) {
-                best = Some(r);
-            }
-        }
-    }
-    best
-}
-
-/// Sub-pixel refinement of a placement on the fine grid: the larger picture's region is resampled
-/// at fractional coordinates to the compared size and moved / resized by coordinate descent
-/// (steps of 1/2 and 1/4 pixel, 2 % and 1 % of the size).
-fn subpixel(small: &Side, big: &Side, p: Place) -> Place {
-    let n = SIDE as f32;
-    let size = ((p.fw.min(p.fh) * n).round() as usize).clamp(12, 48);
-    let whole = (0.0, 0.0, n, n);
-    let Some(want) = unit(&gradient(&resample(&small.fine, SIDE, SIDE, whole, size, size), size, size)) else { return p };
-    let score = |r: [f32; 4]| -> f32 {
-        let [x, y, w, h] = r;
-        if x < -0.01 || y < -0.01 || x + w > n + 0.01 || y + h > n + 0.01 || w < 4.0 || h < 4.0 {
-            return -1.0;
-        }
-        let region = resample(&big.fine, SIDE, SIDE, (x.max(0.0), y.max(0.0), (x + w).min(n), (y + h).min(n)), size, size);
-        let g = gradient(&region, size, size);
-        let e = g.iter().map(|v| v * v).sum::<f32>();
-        if e <= 0.0025 * (size * size) as f32 {
-            return -1.0;
-        }
-        (dot(&want, &g) / e.sqrt()).clamp(-1.0, 1.0)
-    };
-    let mut r = [p.fx * n, p.fy * n, p.fw * n, p.fh * n];
-    let mut s = score(r);
-    for (step, grow) in [(0.5f32, 0.02f32), (0.25, 0.01)] {
-        for _ in 0..3 {
-            let mut moved = false;
-            for k in 0..4 {
-                for sign in [-1.0f32, 1.0] {
-                    let mut c = r;
-                    if k < 2 {
-                        c[k] += sign * step;
-                    } else {
-                        // grow or shrink about the centre
-                        let d = c[k] * grow * sign;
-                        c[k] += d;
-                        c[k - 2] -= d / 2.0;
-                    }
-                    let cs = score(c);
-                    if cs > s {
-                        s = cs;
-                        r = c;
-                        moved = true;
-                    }
-                }
-            }
-            if !moved {
-                break;
-            }
-        }
-    }
-    if s <= p.score {
-        return p;
-    }
-    Place { score: s, fx: r[0] / n, fy: r[1] / n, fw: r[2] / n, fh: r[3] / n, ..p }
 }
 
 /// Side of a block of `block_residual`, in cells of the SIDE x SIDE grid.
@@ -696,6 +457,79 @@ pub fn verify(a: &Fingerprint, b: &Fingerprint, parts: bool) -> Verdict {
 
 /// `verify`, the local features matched only when `local`.
 pub fn verify_with(a: &Fingerprint, b: &Fingerprint, parts: bool, local: bool) -> Verdict {
+    verify_prepared(&Prepared::new(a), &Prepared::new(b), parts, local)
+}
+
+/// `b[i]` verified as a copy of `a` with `flags[i]` (`parts`: bit 1, `local`: bit 2), one verdict
+/// per pair, each the same as `verify_with` gives; the grids derived from `a` (its eight turns
+/// and mirrors, their gradients and part-search pyramids) are computed once for all pairs.
+pub fn verify_many(a: &Fingerprint, b: &[Fingerprint], flags: &[u32]) -> Vec<Verdict> {
+    let a = Prepared::new(a);
+    b.iter()
+        .zip(flags)
+        .map(|(b, &f)| verify_prepared(&a, &Prepared::new(b), f & 1 != 0, f & 2 != 0))
+        .collect()
+}
+
+/// A fingerprint with the grids the verification derives from it, each computed when first
+/// needed and then kept: comparing one picture with many pays for them once.
+pub struct Prepared<'f> {
+    fp: &'f Fingerprint,
+    grey: Vec<f32>,
+    half: OnceCell<Vec<f32>>,
+    /// per transform: the transformed grid, its coarse and fine unit gradients, its pyramid
+    turned: [OnceCell<Vec<f32>>; 8],
+    coarse: [OnceCell<Option<Vec<f32>>>; 8],
+    fine: [OnceCell<Option<Vec<f32>>>; 8],
+    sides: [OnceCell<Side>; 8],
+}
+
+impl<'f> Prepared<'f> {
+    pub fn new(fp: &'f Fingerprint) -> Prepared<'f> {
+        Prepared {
+            fp,
+            grey: fp.grey.iter().map(|&x| x as f32).collect(),
+            half: OnceCell::new(),
+            turned: Default::default(),
+            coarse: Default::default(),
+            fine: Default::default(),
+            sides: Default::default(),
+        }
+    }
+
+    /// The 64x64 grid under transform `t`.
+    fn turned(&self, t: usize) -> &[f32] {
+        self.turned[t].get_or_init(|| transformed(&self.grey, SIDE, t as u8))
+    }
+
+    /// Unit gradients of the 32x32 grid under `t` (halving commutes with the turns).
+    fn coarse(&self, t: usize) -> Option<&[f32]> {
+        let half = self.half.get_or_init(|| halve(&self.grey, SIDE));
+        self.coarse[t].get_or_init(|| unit(&gradient(&transformed(half, COARSE, t as u8), COARSE, COARSE))).as_deref()
+    }
+
+    /// Unit gradients of the 64x64 grid under `t`.
+    fn fine(&self, t: usize) -> Option<&[f32]> {
+        self.fine[t].get_or_init(|| unit(&gradient(self.turned(t), SIDE, SIDE))).as_deref()
+    }
+
+    /// Width / height of the content box under `t`.
+    fn aspect(&self, t: usize) -> f32 {
+        if t % 2 == 1 {
+            1.0 / self.fp.aspect
+        } else {
+            self.fp.aspect
+        }
+    }
+
+    /// The part search's pyramid of the grid under `t`.
+    fn side(&self, t: usize) -> &Side {
+        self.sides[t].get_or_init(|| side_of(self.turned(t).to_vec(), self.aspect(t)))
+    }
+}
+
+/// `verify_with` on prepared fingerprints.
+fn verify_prepared(a: &Prepared, b: &Prepared, parts: bool, local: bool) -> Verdict {
     let mut v = Verdict {
         score: -1.0,
         whole: -1.0,
@@ -708,26 +542,20 @@ pub fn verify_with(a: &Fingerprint, b: &Fingerprint, parts: bool, local: bool) -
         block_mean: 0.0,
         hue_mismatch: -1.0,
     };
-    if a.flat || b.flat {
+    if a.fp.flat || b.fp.flat {
         return v;
     }
     if local {
-        v.local = keypoints::verify(&a.local, &b.local);
+        v.local = keypoints::verify(&a.fp.local, &b.fp.local);
     }
-    let gb: Vec<f32> = b.grey.iter().map(|&x| x as f32).collect();
-    let ga: Vec<f32> = a.grey.iter().map(|&x| x as f32).collect();
-    let Some(b_c) = unit(&gradient(&halve(&gb, SIDE), COARSE, COARSE)) else { return v };
-    let aspect = |t: usize| if t % 2 == 1 { 1.0 / a.aspect } else { a.aspect };
-    // whole pictures: coarse for all transforms (halving commutes with the turns), fine for the best two
-    let a_half = halve(&ga, SIDE);
-    let mut order: Vec<(f32, usize)> = (0..8)
-        .map(|t| (unit(&gradient(&transformed(&a_half, COARSE, t as u8), COARSE, COARSE)).map(|c| dot(&c, &b_c)).unwrap_or(-1.0), t))
-        .collect();
+    let Some(b_c) = b.coarse(0) else { return v };
+    // whole pictures: coarse for all transforms, fine for the best two
+    let mut order: Vec<(f32, usize)> = (0..8).map(|t| (a.coarse(t).map(|c| dot(c, b_c)).unwrap_or(-1.0), t)).collect();
     order.sort_by(|x, y| y.0.total_cmp(&x.0));
-    let b_f = unit(&gradient(&gb, SIDE, SIDE));
+    let b_f = b.fine(0);
     for &(_, t) in order.iter().take(2) {
-        let s = match (&b_f, unit(&gradient(&transformed(&ga, SIDE, t as u8), SIDE, SIDE))) {
-            (Some(bf), Some(af)) => dot(&af, bf).clamp(-1.0, 1.0),
+        let s = match (b_f, a.fine(t)) {
+            (Some(bf), Some(af)) => dot(af, bf).clamp(-1.0, 1.0),
             _ => -1.0,
         };
         if s > v.whole {
@@ -736,18 +564,17 @@ pub fn verify_with(a: &Fingerprint, b: &Fingerprint, parts: bool, local: bool) -
             v.transform = t as u8;
             v.alignment = Alignment::Whole;
             v.area = 1.0;
-            v.aspect_mismatch = (aspect(t) / b.aspect).ln().abs();
+            v.aspect_mismatch = (a.aspect(t) / b.fp.aspect).ln().abs();
         }
     }
     if v.alignment == Alignment::Whole {
-        (v.block_worst, v.block_mean) = block_residual(&transformed(&ga, SIDE, v.transform), &gb);
+        (v.block_worst, v.block_mean) = block_residual(a.turned(v.transform as usize), &b.grey);
     }
     let mut part: Option<colour::Part> = None;
     if parts {
-        let sb = side_of(gb, b.aspect);
-        let sides: Vec<Side> = (0..8).map(|t| side_of(transformed(&ga, SIDE, t as u8), aspect(t))).collect();
+        let sb = b.side(0);
         // combos 2t: a (turned by t) inside b; 2t + 1: b inside a (turned by t)
-        let combos: Vec<(&Side, &Side)> = sides.iter().flat_map(|sa| [(sa, &sb), (&sb, sa)]).collect();
+        let combos: Vec<(&Side, &Side)> = (0..8).flat_map(|t| [(a.side(t), sb), (sb, a.side(t))]).collect();
         if let Some(p) = best_part(&combos) {
             if p.score > v.score {
                 v.score = p.score;
@@ -760,7 +587,7 @@ pub fn verify_with(a: &Fingerprint, b: &Fingerprint, parts: bool, local: bool) -
         }
     }
     if v.alignment != Alignment::None && v.score >= HUE_MIN_SCORE {
-        v.hue_mismatch = colour::hue_mismatch(&a.colour, &b.colour, v.transform, part);
+        v.hue_mismatch = colour::hue_mismatch(&a.fp.colour, &b.fp.colour, v.transform, part);
     }
     v
 }

@@ -177,3 +177,30 @@ fn degenerate_images_are_defined_and_never_copies() {
     let _ = verify(&a, &s, true);
     assert!(Fingerprint::from_rgb(&[0; 5], 1, 1).is_err());
 }
+
+#[test]
+fn verifying_one_picture_against_many_gives_each_pair_its_own_verdict() {
+    let (w, h) = (200, 160);
+    let img = picture(w, h, 2);
+    let a = Fingerprint::from_rgb(&img, w, h).unwrap();
+    let turned = turn_rgb(&img, w, h);
+    let c = crop(&img, w, (60, 40, 110, 90));
+    let others = vec![
+        Fingerprint::from_rgb(&turned, h, w).unwrap(),
+        Fingerprint::from_rgb(&c, 110, 90).unwrap(),
+        Fingerprint::from_rgb(&picture(120, 120, 5), 120, 120).unwrap(),
+        Fingerprint::from_rgb(&vec![90u8; 30 * 30 * 3], 30, 30).unwrap(),
+        a.clone(),
+    ];
+    for flags in [0u32, 1, 2, 3] {
+        let many = verify_many(&a, &others, &vec![flags; others.len()]);
+        for (b, v) in others.iter().zip(&many) {
+            assert_eq!(*v, verify_with(&a, b, flags & 1 != 0, flags & 2 != 0), "flags {flags}");
+        }
+    }
+    let mixed = verify_many(&a, &others, &[3, 1, 0, 2, 3]);
+    assert_eq!(mixed[1], verify_with(&a, &others[1], true, false));
+    assert_eq!(mixed[1].alignment, Alignment::BInA);
+    assert_eq!(mixed[0].transform, verify(&a, &others[0], false).transform);
+    assert!(verify_many(&a, &[], &[]).is_empty());
+}

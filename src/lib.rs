@@ -12,6 +12,7 @@ pub mod heif;
 pub mod keypoints;
 mod jni;
 pub mod model;
+mod parts;
 pub mod pixels;
 pub mod pool;
 pub mod preprocess;

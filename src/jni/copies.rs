@@ -9,8 +9,8 @@ use jni::sys::{jint, jlong};
 use jni::Env;
 
 use super::contract::natives;
-use super::{bytes, float_array, layout, model, null_check, string, R};
-use crate::copies::{self, Alignment, Fingerprint};
+use super::{bytes, float_array, ints, layout, model, null_check, string, R};
+use crate::copies::{self, Alignment, Fingerprint, Verdict};
 use crate::error::Error;
 use crate::model::Model;
 use crate::pixels::{self, Samples};
@@ -78,32 +78,63 @@ natives! { class "dev_imgsim_internal_Native" as "Native", list native_copies_co
         let a = Fingerprint::from_bytes(&bytes(env, &a, "fingerprint a")?)?;
         let b = Fingerprint::from_bytes(&bytes(env, &b, "fingerprint b")?)?;
         let v = copies::verify_with(&a, &b, flags & 1 != 0, flags & 2 != 0);
-        let alignment = match v.alignment {
-            Alignment::None => 0.0,
-            Alignment::Whole => 1.0,
-            Alignment::AInB => 2.0,
-            Alignment::BInA => 3.0,
-        };
-        let l = &v.local;
-        float_array(
-            env,
-            &[
-                v.score,
-                v.whole,
-                v.transform as f32,
-                alignment,
-                v.area,
-                v.aspect_mismatch,
-                l.inliers as f32,
-                l.support,
-                l.dihedral() as f32,
-                l.a_in_b,
-                l.b_covered,
-                l.scale,
-                v.block_worst,
-                v.block_mean,
-                v.hue_mismatch,
-            ],
-        )
+        float_array(env, &verdict_floats(&v))
     }
+
+    /// `verify` of `a` against each fingerprint lying one after another in `all` (`lengths[i]`
+    /// bytes each) with `flags[i]`: `VERDICT_LENGTH` floats per pair, in order. The grids derived
+    /// from `a` are computed once.
+    fn verifyMany<'l>(env, a: JByteArray<'l>, all: JByteArray<'l>, lengths: JIntArray<'l>, flags: JIntArray<'l>) -> JFloatArray<'l> {
+        let a = Fingerprint::from_bytes(&bytes(env, &a, "fingerprint a")?)?;
+        let all = bytes(env, &all, "fingerprints")?;
+        let lens = ints(env, &lengths, "lengths")?;
+        let flags: Vec<u32> = ints(env, &flags, "flags")?.into_iter().map(|f| f as u32).collect();
+        if flags.len() != lens.len() {
+            return Err(Error::InvalidArgument(format!("{} fingerprints but {} flags", lens.len(), flags.len())).into());
+        }
+        let mut others = Vec::with_capacity(lens.len());
+        let mut at = 0usize;
+        for l in lens {
+            let end = usize::try_from(l).ok().and_then(|l| at.checked_add(l)).filter(|&e| e <= all.len());
+            let end = end.ok_or_else(|| Error::InvalidArgument("fingerprint lengths do not match the bytes".into()))?;
+            others.push(Fingerprint::from_bytes(&all[at..end])?);
+            at = end;
+        }
+        if at != all.len() {
+            return Err(Error::InvalidArgument("fingerprint lengths do not match the bytes".into()).into());
+        }
+        let out: Vec<f32> = copies::verify_many(&a, &others, &flags).iter().flat_map(verdict_floats).collect();
+        float_array(env, &out)
+    }
+}
+
+/// Floats per verdict in `verify` and `verifyMany` (`Native.VERDICT_LENGTH`).
+const VERDICT_LENGTH: usize = 15;
+
+/// A verdict as the floats `Native.VERDICT_*` name.
+fn verdict_floats(v: &Verdict) -> [f32; VERDICT_LENGTH] {
+    let alignment = match v.alignment {
+        Alignment::None => 0.0,
+        Alignment::Whole => 1.0,
+        Alignment::AInB => 2.0,
+        Alignment::BInA => 3.0,
+    };
+    let l = &v.local;
+    [
+        v.score,
+        v.whole,
+        v.transform as f32,
+        alignment,
+        v.area,
+        v.aspect_mismatch,
+        l.inliers as f32,
+        l.support,
+        l.dihedral() as f32,
+        l.a_in_b,
+        l.b_covered,
+        l.scale,
+        v.block_worst,
+        v.block_mean,
+        v.hue_mismatch,
+    ]
 }

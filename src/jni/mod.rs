@@ -129,6 +129,15 @@ fn bytes(env: &Env<'_>, a: &JByteArray<'_>, what: &str) -> R<Vec<u8>> {
     Ok(buf.into_iter().map(|b| b as u8).collect())
 }
 
+fn ints(env: &Env<'_>, a: &JIntArray<'_>, what: &str) -> R<Vec<jint>> {
+    if a.is_null() {
+        return Err(Error::InvalidArgument(format!("{what} is null")).into());
+    }
+    let mut buf = vec![0; a.len(env)?];
+    a.get_region(env, 0, &mut buf)?;
+    Ok(buf)
+}
+
 fn floats3(env: &Env<'_>, a: &JFloatArray<'_>, what: &str) -> R<Option<[f32; 3]>> {
     if a.is_null() {
         return Ok(None);

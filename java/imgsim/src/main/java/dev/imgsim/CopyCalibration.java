@@ -1,6 +1,7 @@
 package dev.imgsim;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 import dev.imgsim.internal.Native;
@@ -255,6 +256,21 @@ public final class CopyCalibration {
      */
     public Match verify(CopyFeatures a, CopyFeatures b, boolean searchParts) {
         return Match.verify(a, b, this, searchParts);
+    }
+
+    /**
+     * Decides, for each of {@code bs}, whether it is a copy of {@code a}: the same matches as
+     * {@code verify(a, bs.get(i), i < searchPartsOfFirst)} one by one, in order, in one call to
+     * the native core that derives a's grids (its eight turns and mirrors, their gradients and
+     * part-search pyramids) once. For bulk work: an index's duplicates verify each image against
+     * its candidates this way, the most likely first with their parts searched.
+     *
+     * @param searchPartsOfFirst how many of the first of {@code bs} are also searched for parts
+     *        (0: whole pictures only; {@code bs.size()} or more: all)
+     * @throws IllegalArgumentException features of different models, or a negative count
+     */
+    public List<Match> verifyAll(CopyFeatures a, List<CopyFeatures> bs, int searchPartsOfFirst) {
+        return Match.verifyAll(a, bs, this, searchPartsOfFirst);
     }
 
     /**

@@ -1,5 +1,10 @@
 package dev.imgsim;
 
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
@@ -82,6 +87,73 @@ public final class Match {
         System.arraycopy(v, Native.VERDICT_INLIERS, withParts, Native.VERDICT_INLIERS, Native.VERDICT_SCALE + 1 - Native.VERDICT_INLIERS);
         Match part = cal.decide(sim, withParts, true);
         return cal.withParts(whole, part);
+    }
+
+    /** {@link #verify} of a against each of bs, the first {@code parts} with their parts searched, in two native calls. */
+    static List<Match> verifyAll(CopyFeatures a, List<CopyFeatures> bs, CopyCalibration cal, int parts) {
+        Objects.requireNonNull(a, "a");
+        Objects.requireNonNull(bs, "bs");
+        if (parts < 0) {
+            throw new IllegalArgumentException("searchPartsOfFirst is negative: " + parts);
+        }
+        int n = bs.size();
+        double[] sims = new double[n];
+        int[] flags = new int[n];
+        for (int i = 0; i < n; i++) {
+            CopyFeatures b = Objects.requireNonNull(bs.get(i), "bs[" + i + "]");
+            if (a.embeddingUnsafe().length != b.embeddingUnsafe().length) {
+                throw new IllegalArgumentException("features of different models: " + a.embeddingUnsafe().length + " vs "
+                        + b.embeddingUnsafe().length + " values (bs[" + i + "])");
+            }
+            sims[i] = a.similarity(b);
+            flags[i] = sims[i] >= cal.localFloor() ? Native.VERIFY_LOCAL : 0;
+        }
+        float[] v = verifyMany(a, bs, flags, null);
+        Match[] out = new Match[n];
+        int[] again = new int[n];
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            out[i] = cal.decide(sims[i], verdict(v, i), false);
+            if (i < parts && !out[i].isCopy() && sims[i] >= cal.partsFloor()) {
+                again[m++] = i;
+            }
+        }
+        if (m > 0) {
+            int[] which = Arrays.copyOf(again, m);
+            int[] partFlags = new int[m];
+            Arrays.fill(partFlags, Native.VERIFY_PARTS);
+            float[] w = verifyMany(a, bs, partFlags, which);
+            for (int j = 0; j < m; j++) {
+                int i = which[j];
+                float[] withParts = verdict(w, j);
+                // as in verify: the local features' slots are the first call's
+                System.arraycopy(v, i * Native.VERDICT_LENGTH + Native.VERDICT_INLIERS, withParts, Native.VERDICT_INLIERS,
+                        Native.VERDICT_SCALE + 1 - Native.VERDICT_INLIERS);
+                out[i] = cal.withParts(out[i], cal.decide(sims[i], withParts, true));
+            }
+        }
+        return Collections.unmodifiableList(new ArrayList<>(Arrays.asList(out)));
+    }
+
+    /** The fingerprints of bs (those at {@code which}, or all) verified against a's in one native call. */
+    private static float[] verifyMany(CopyFeatures a, List<CopyFeatures> bs, int[] flags, int[] which) {
+        int n = which == null ? bs.size() : which.length;
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        int[] lengths = new int[n];
+        for (int j = 0; j < n; j++) {
+            byte[] fp = bs.get(which == null ? j : which[j]).fingerprintUnsafe();
+            lengths[j] = fp.length;
+            all.write(fp, 0, fp.length);
+        }
+        float[] v = Native.verifyMany(a.fingerprintUnsafe(), all.toByteArray(), lengths, flags);
+        if (v.length != n * Native.VERDICT_LENGTH) {
+            throw new IllegalStateException("native verification returned " + v.length + " floats for " + n + " pairs");
+        }
+        return v;
+    }
+
+    private static float[] verdict(float[] all, int i) {
+        return Arrays.copyOfRange(all, i * Native.VERDICT_LENGTH, (i + 1) * Native.VERDICT_LENGTH);
     }
 
     /** @return the embeddings' cosine (the better of image-to-image and image-to-turned-image), in [-1, 1] */

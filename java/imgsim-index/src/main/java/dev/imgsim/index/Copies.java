@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -128,7 +129,13 @@ final class Copies {
         return Collections.unmodifiableList(new ArrayList<>(hits.subList(0, Math.min(k, hits.size()))));
     }
 
-    /** Verified copy pairs joined into groups, most confident first. */
+    /**
+     * Verified copy pairs joined into groups, most confident first. Two passes: every image's graph
+     * neighbours give the candidate pairs (each pair once, whichever side found it; its parts are
+     * searched when it is among the first {@link #PART_CANDIDATES} of either side); then each pair
+     * is verified once, the lower document first (so a pair reads the same from either side), all
+     * pairs of one document in one native call that derives its grids once.
+     */
     static List<CopyGroup> groups(IndexSearcher s, int threads, CopyCalibration cal) throws IOException {
         List<Integer> docs = new ArrayList<>();
         for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
@@ -143,7 +150,106 @@ final class Copies {
                 }
             }
         }
+        // pass 1: candidate pairs as (lower << 32 | higher << 1 | parts)
+        long[][] found = new long[docs.size()][];
+        parallel(threads, docs.size(), i -> {
+            int doc = docs.get(i);
+            CopyFeatures f = features(s, doc);
+            List<double[]> cands = candidates(s, f.embedding(), f.turnedEmbedding(), NEIGHBOURS, doc);
+            long[] codes = new long[cands.size()];
+            for (int c = 0; c < codes.length; c++) {
+                int other = (int) cands.get(c)[0];
+                codes[c] = pairCode(Math.min(doc, other), Math.max(doc, other), c < PART_CANDIDATES);
+            }
+            found[i] = codes;
+        });
+        long[] codes = merge(found);
+        // pass 2: pairs grouped by their lower document, each group verified in one call
+        List<int[]> runs = new ArrayList<>();
+        for (int i = 0; i < codes.length;) {
+            int j = i;
+            while (j < codes.length && codes[j] >>> 32 == codes[i] >>> 32) {
+                j++;
+            }
+            runs.add(new int[] {i, j});
+            i = j;
+        }
         Map<Long, Match> pairs = new ConcurrentHashMap<>();
+        parallel(threads, runs.size(), r -> {
+            int from = runs.get(r)[0];
+            int to = runs.get(r)[1];
+            int lower = (int) (codes[from] >>> 32);
+            CopyFeatures a = features(s, lower);
+            if (a == null) {
+                return;
+            }
+            // the pairs whose parts are searched first
+            List<CopyFeatures> bs = new ArrayList<>();
+            List<Integer> highers = new ArrayList<>();
+            int withParts = 0;
+            for (int pass = 0; pass < 2; pass++) {
+                for (int k = from; k < to; k++) {
+                    boolean parts = (codes[k] & 1) != 0;
+                    if (parts != (pass == 0)) {
+                        continue;
+                    }
+                    int higher = (int) ((codes[k] >>> 1) & 0x7fffffffL);
+                    CopyFeatures b = features(s, higher);
+                    if (b != null) {
+                        bs.add(b);
+                        highers.add(higher);
+                        withParts += parts ? 1 : 0;
+                    }
+                }
+            }
+            List<Match> ms = cal.verifyAll(a, bs, withParts);
+            for (int k = 0; k < ms.size(); k++) {
+                if (ms.get(k).isCopy()) {
+                    pairs.put((long) lower << 32 | highers.get(k), ms.get(k));
+                }
+            }
+        });
+        return join(s, pairs);
+    }
+
+    /** A candidate pair: the lower document, the higher, whether its parts are searched. */
+    private static long pairCode(int lower, int higher, boolean parts) {
+        return (long) lower << 32 | (long) higher << 1 | (parts ? 1 : 0);
+    }
+
+    /** The codes sorted, one per pair, its parts searched when any of its codes says so. */
+    private static long[] merge(long[][] found) {
+        int n = 0;
+        for (long[] f : found) {
+            n += f == null ? 0 : f.length;
+        }
+        long[] all = new long[n];
+        int at = 0;
+        for (long[] f : found) {
+            if (f != null) {
+                System.arraycopy(f, 0, all, at, f.length);
+                at += f.length;
+            }
+        }
+        Arrays.sort(all);
+        int m = 0;
+        for (int i = 0; i < n; i++) {
+            if (m > 0 && all[m - 1] >>> 1 == all[i] >>> 1) {
+                all[m - 1] |= all[i] & 1;
+            } else {
+                all[m++] = all[i];
+            }
+        }
+        return Arrays.copyOf(all, m);
+    }
+
+    /** Work on one index item, possibly throwing. */
+    private interface Item {
+        void run(int i) throws IOException;
+    }
+
+    /** Runs {@code work} for 0..n-1 on {@code threads} threads, items handed out in order. */
+    private static void parallel(int threads, int n, Item work) throws IOException {
         AtomicInteger next = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
             Thread t = new Thread(r, "imgsim-copies");
@@ -154,26 +260,8 @@ final class Copies {
         for (int w = 0; w < Math.max(1, threads); w++) {
             parts.add(pool.submit(() -> {
                 int i;
-                while ((i = next.getAndIncrement()) < docs.size()) {
-                    int doc = docs.get(i);
-                    CopyFeatures f = features(s, doc);
-                    List<double[]> cands = candidates(s, f.embedding(), f.turnedEmbedding(), NEIGHBOURS, doc);
-                    for (int c = 0; c < cands.size(); c++) {
-                        int other = (int) cands.get(c)[0];
-                        long key = Math.min(doc, other) * (1L << 32) + Math.max(doc, other);
-                        if (pairs.containsKey(key)) {
-                            continue;
-                        }
-                        CopyFeatures g = features(s, other);
-                        if (g == null) {
-                            continue;
-                        }
-                        // the lower document is "first", so each pair reads the same from either side
-                        Match m = doc < other ? cal.verify(f, g, c < PART_CANDIDATES) : cal.verify(g, f, c < PART_CANDIDATES);
-                        if (m.isCopy()) {
-                            pairs.merge(key, m, (x, y) -> x.confidence() >= y.confidence() ? x : y);
-                        }
-                    }
+                while ((i = next.getAndIncrement()) < n) {
+                    work.run(i);
                 }
                 return null;
             }));
@@ -197,7 +285,6 @@ final class Copies {
             }
             throw new IOException(e.getCause());
         }
-        return join(s, pairs);
     }
 
     private static List<CopyGroup> join(IndexSearcher s, Map<Long, Match> pairs) throws IOException {

@@ -89,6 +89,8 @@ public final class Native {
             VERDICT_BLOCK_WORST = 12, VERDICT_BLOCK_MEAN = 13,
             // colour: of the cells coloured in both aligned pictures, the share whose hues are > 90 degrees apart (-1: not measured)
             VERDICT_HUE_MISMATCH = 14;
+    /** Floats per verdict: {@link #verify}'s result, each pair's slice of {@link #verifyMany}'s. */
+    public static final int VERDICT_LENGTH = 15;
 
     /** {@link #verify} flags: search each picture inside the other; match the local features. */
     public static final int VERIFY_PARTS = 1, VERIFY_LOCAL = 2;
@@ -98,4 +100,11 @@ public final class Native {
      * 2 a inside b, 3 b inside a. {@code flags}: {@code VERIFY_*} or'ed.
      */
     public static native float[] verify(byte[] a, byte[] b, int flags);
+
+    /**
+     * {@link #verify} of a against each fingerprint lying one after another in {@code all}
+     * ({@code lengths[i]} bytes each) with {@code flags[i]}: {@link #VERDICT_LENGTH} floats per
+     * pair, in order. The grids derived from a are computed once for all pairs.
+     */
+    public static native float[] verifyMany(byte[] a, byte[] all, int[] lengths, int[] flags);
 }
