@@ -392,19 +392,31 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// (a vignette, a colour wheel, a blurred background) correlates with almost anything, edges do not.
 pub(crate) fn gradient(g: &[f32], w: usize, h: usize) -> Vec<f32> {
     let mut out = vec![0f32; w * h * 2];
+    // magnitudes compressed (square root): a silhouette's outline must not outweigh the texture
+    // inside it (a moon and a planet are both discs); faint noise is dropped
+    #[inline(always)]
+    fn put(o: &mut [f32], dx: f32, dy: f32) {
+        let m = (dx * dx + dy * dy).sqrt();
+        let k = if m < EDGE_FLOOR { 0.0 } else { 1.0 / m.sqrt() };
+        o[0] = dx * k;
+        o[1] = dy * k;
+    }
     for y in 0..h {
-        for x in 0..w {
-            let (x0, x1) = (x.saturating_sub(1), (x + 1).min(w - 1));
-            let (y0, y1) = (y.saturating_sub(1), (y + 1).min(h - 1));
-            let dx = if x1 > x0 { (g[y * w + x1] - g[y * w + x0]) / (x1 - x0) as f32 } else { 0.0 };
-            let dy = if y1 > y0 { (g[y1 * w + x] - g[y0 * w + x]) / (y1 - y0) as f32 } else { 0.0 };
-            // magnitudes compressed (square root): a silhouette's outline must not outweigh the
-            // texture inside it (a moon and a planet are both discs); faint noise is dropped
-            let m = (dx * dx + dy * dy).sqrt();
-            let k = if m < EDGE_FLOOR { 0.0 } else { 1.0 / m.sqrt() };
-            out[(y * w + x) * 2] = dx * k;
-            out[(y * w + x) * 2 + 1] = dy * k;
+        let (y0, y1) = (y.saturating_sub(1), (y + 1).min(h - 1));
+        let (up, row, down) = (&g[y0 * w..y0 * w + w], &g[y * w..y * w + w], &g[y1 * w..y1 * w + w]);
+        let o = &mut out[y * w * 2..(y + 1) * w * 2];
+        let ky = if y1 > y0 { (y1 - y0) as f32 } else { 0.0 };
+        let dy_at = |x: usize| if ky > 0.0 { (down[x] - up[x]) / ky } else { 0.0 };
+        if w == 1 {
+            put(&mut o[0..2], 0.0, dy_at(0));
+            continue;
         }
+        // borders one-sided, the inside central differences (a straight loop the compiler vectorises)
+        put(&mut o[0..2], row[1] - row[0], dy_at(0));
+        for (x, o) in o.chunks_exact_mut(2).enumerate().take(w - 1).skip(1) {
+            put(o, (row[x + 1] - row[x - 1]) / 2.0, dy_at(x));
+        }
+        put(&mut o[(w - 1) * 2..w * 2], row[w - 1] - row[w - 2], dy_at(w - 1));
     }
     out
 }

@@ -204,3 +204,34 @@ fn verifying_one_picture_against_many_gives_each_pair_its_own_verdict() {
     assert_eq!(mixed[0].transform, verify(&a, &others[0], false).transform);
     assert!(verify_many(&a, &[], &[]).is_empty());
 }
+
+#[test]
+fn gradients_are_central_differences_inside_and_one_sided_at_the_borders() {
+    // the definition, pixel by pixel (what the vectorised `gradient` must equal exactly)
+    fn reference(g: &[f32], w: usize, h: usize) -> Vec<f32> {
+        let mut out = vec![0f32; w * h * 2];
+        for y in 0..h {
+            for x in 0..w {
+                let (x0, x1) = (x.saturating_sub(1), (x + 1).min(w - 1));
+                let (y0, y1) = (y.saturating_sub(1), (y + 1).min(h - 1));
+                let dx = if x1 > x0 { (g[y * w + x1] - g[y * w + x0]) / (x1 - x0) as f32 } else { 0.0 };
+                let dy = if y1 > y0 { (g[y1 * w + x] - g[y0 * w + x]) / (y1 - y0) as f32 } else { 0.0 };
+                let m = (dx * dx + dy * dy).sqrt();
+                let k = if m < EDGE_FLOOR { 0.0 } else { 1.0 / m.sqrt() };
+                out[(y * w + x) * 2] = dx * k;
+                out[(y * w + x) * 2 + 1] = dy * k;
+            }
+        }
+        out
+    }
+    let mut s: u32 = 7;
+    for (w, h) in [(64, 64), (32, 32), (16, 16), (1, 1), (1, 5), (5, 1), (2, 2), (37, 11)] {
+        let g: Vec<f32> = (0..w * h)
+            .map(|i| {
+                s = s.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                if i % 7 == 0 { 100.0 } else { (s >> 16) as f32 % 256.0 * 0.9 }
+            })
+            .collect();
+        assert_eq!(gradient(&g, w, h), reference(&g, w, h), "{w} x {h}");
+    }
+}

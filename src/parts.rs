@@ -3,6 +3,10 @@
 //! 64x64 and to a quarter pixel. What finds a crop, a padded or captioned copy, a screenshot
 //! around a picture. Called by `copies::verify_with`; grids are `copies`' (gradients, resampling).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use crate::copies::{dot, gradient, halve, resample, unit, COARSE, SIDE, TINY};
 
 /// Placements from the tiny grid refined on the coarse one.
@@ -64,6 +68,10 @@ pub(crate) struct Side {
     coarse_ii: Integral,
     tiny_ii: Integral,
     aspect: f32,
+    /// unit gradients of the grid resampled to (width, height), None when without edges: one
+    /// picture is placed at the same sizes in many others (a prepared fingerprint's sides serve
+    /// every pair of a batch)
+    templates: RefCell<HashMap<(usize, usize), Option<Rc<Vec<f32>>>>>,
 }
 
 /// The pyramid of one (transformed) grey grid, for the part search.
@@ -80,6 +88,7 @@ pub(crate) fn side_of(fine: Vec<f32>, aspect: f32) -> Side {
         coarse: coarse_g,
         tiny: tiny_g,
         aspect,
+        templates: RefCell::new(HashMap::new()),
     }
 }
 
@@ -90,6 +99,16 @@ impl Side {
             COARSE => (&self.coarse, &self.coarse_ii),
             _ => (&self.tiny, &self.tiny_ii),
         }
+    }
+
+    /// The whole grid as a `tw` x `th` template (unit gradients), computed once per size.
+    fn template(&self, tw: usize, th: usize) -> Option<Rc<Vec<f32>>> {
+        if let Some(t) = self.templates.borrow().get(&(tw, th)) {
+            return t.clone();
+        }
+        let t = unit(&gradient(&resample(&self.fine, SIDE, SIDE, (0.0, 0.0, SIDE as f32, SIDE as f32), tw, th), tw, th)).map(Rc::new);
+        self.templates.borrow_mut().insert((tw, th), t.clone());
+        t
     }
 }
 
@@ -112,7 +131,7 @@ fn place(small: &Side, big: &Side, side: usize, p: Place, radius: Option<usize>)
     if tw < 4 || th < 4 || tw > side || th > side {
         return None;
     }
-    let tmpl = unit(&gradient(&resample(&small.fine, SIDE, SIDE, (0.0, 0.0, SIDE as f32, SIDE as f32), tw, th), tw, th))?;
+    let tmpl = small.template(tw, th)?;
     let (grid, ii) = big.level(side);
     let (x_range, y_range) = match radius {
         None => (0..=side - tw, 0..=side - th),
@@ -198,8 +217,7 @@ pub(crate) fn best_part(combos: &[(&Side, &Side)]) -> Option<Place> {
 fn subpixel(small: &Side, big: &Side, p: Place) -> Place {
     let n = SIDE as f32;
     let size = ((p.fw.min(p.fh) * n).round() as usize).clamp(12, 48);
-    let whole = (0.0, 0.0, n, n);
-    let Some(want) = unit(&gradient(&resample(&small.fine, SIDE, SIDE, whole, size, size), size, size)) else { return p };
+    let Some(want) = small.template(size, size) else { return p };
     let score = |r: [f32; 4]| -> f32 {
         let [x, y, w, h] = r;
         if x < -0.01 || y < -0.01 || x + w > n + 0.01 || y + h > n + 0.01 || w < 4.0 || h < 4.0 {
