@@ -328,6 +328,40 @@ public class CopyDetectionTest {
     }
 
     @Test
+    public void verifyingOneAgainstManyDecidesEachPairAsVerifyDoes() {
+        CopyFeatures a = sim.analyze(cat);
+        BufferedImage crop = cat.getSubimage(cat.getWidth() / 5, cat.getHeight() / 6, cat.getWidth() / 2, cat.getHeight() * 2 / 3);
+        java.util.List<CopyFeatures> bs = java.util.Arrays.asList(sim.analyze(crop), sim.analyze(turned(cat, 1, false)),
+                sim.analyze(coffee), sim.analyze(padded(cat, 1.6, new Color(245, 245, 245), true)), sim.analyze(rotated(cat, 5, 1.0)), a);
+        for (CopyCalibration cal : new CopyCalibration[] {CopyCalibration.defaults(), CopyCalibration.strict(), CopyCalibration.learned()}) {
+            for (int parts : new int[] {0, 2, bs.size(), 100}) {
+                java.util.List<Match> all = cal.verifyAll(a, bs, parts);
+                assertEquals(bs.size(), all.size());
+                for (int i = 0; i < bs.size(); i++) {
+                    Match one = cal.verify(a, bs.get(i), i < parts);
+                    Match m = all.get(i);
+                    String what = cal + " parts " + parts + " pair " + i + ": " + one + " vs " + m;
+                    assertEquals(what, one.toString(), m.toString());
+                    assertEquals(what, one.confidence(), m.confidence(), 0.0);
+                    assertEquals(what, one.similarity(), m.similarity(), 0.0);
+                    assertEquals(what, one.verification(), m.verification(), 0.0);
+                    assertEquals(what, one.area(), m.area(), 0.0);
+                    assertEquals(what, one.hueMismatch(), m.hueMismatch(), 0.0);
+                    assertEquals(what, one.inliers(), m.inliers());
+                    assertEquals(what, one.band(), m.band());
+                    assertEquals(what, one.transform(), m.transform());
+                    assertEquals(what, one.alignment(), m.alignment());
+                }
+            }
+        }
+        // the crop is found only with its parts searched
+        assertTrue(CopyCalibration.defaults().verifyAll(a, bs, 1).get(0).isCopy());
+        assertTrue(CopyCalibration.defaults().verifyAll(a, java.util.Collections.emptyList(), 3).isEmpty());
+        assertThrows(IllegalArgumentException.class, () -> CopyCalibration.defaults().verifyAll(a, bs, -1));
+        assertThrows(NullPointerException.class, () -> CopyCalibration.defaults().verifyAll(a, java.util.Arrays.asList(a, null), 0));
+    }
+
+    @Test
     public void aPairIsDecidedTheSameWhicheverPictureComesFirst() throws IOException {
         Path jpg = TestImages.root().resolve("samples").resolve("chelsea.jpg");
         CopyFeatures big = sim.analyze(jpg);
