@@ -266,29 +266,49 @@ fn content_box(g: &[f32], w: usize, h: usize) -> (usize, usize, usize, usize) {
 
 /// Weights of one axis: for each destination sample, the first source index and its weights.
 /// Area averaging when shrinking, bilinear (pixel centres) when enlarging.
-fn axis(n: usize, r0: f32, r1: f32, d: usize) -> Vec<(usize, Vec<f32>)> {
+struct Axis {
+    first: Vec<usize>,
+    /// sample i's weights are `weights[at[i]..at[i + 1]]`
+    at: Vec<usize>,
+    weights: Vec<f32>,
+}
+
+impl Axis {
+    fn sample(&self, i: usize) -> (usize, &[f32]) {
+        (self.first[i], &self.weights[self.at[i]..self.at[i + 1]])
+    }
+}
+
+fn axis(n: usize, r0: f32, r1: f32, d: usize) -> Axis {
     let s = (r1 - r0) / d as f32;
-    (0..d)
-        .map(|i| {
-            if s >= 1.0 {
-                let (a, b) = (r0 + i as f32 * s, r0 + (i + 1) as f32 * s);
-                let first = (a.floor() as usize).min(n - 1);
-                let last = ((b.ceil() as usize).max(first + 1)).min(n);
-                let w: Vec<f32> = (first..last).map(|k| ((k + 1) as f32).min(b) - (k as f32).max(a)).map(|v| v.max(0.0)).collect();
-                let t: f32 = w.iter().sum::<f32>().max(1e-6);
-                (first, w.into_iter().map(|v| v / t).collect())
+    let mut ax = Axis { first: Vec::with_capacity(d), at: Vec::with_capacity(d + 1), weights: Vec::with_capacity(d * 2) };
+    ax.at.push(0);
+    for i in 0..d {
+        if s >= 1.0 {
+            let (a, b) = (r0 + i as f32 * s, r0 + (i + 1) as f32 * s);
+            let first = (a.floor() as usize).min(n - 1);
+            let last = ((b.ceil() as usize).max(first + 1)).min(n);
+            let from = ax.weights.len();
+            ax.weights.extend((first..last).map(|k| ((k + 1) as f32).min(b) - (k as f32).max(a)).map(|v| v.max(0.0)));
+            let w = &mut ax.weights[from..];
+            let t: f32 = w.iter().sum::<f32>().max(1e-6);
+            w.iter_mut().for_each(|v| *v /= t);
+            ax.first.push(first);
+        } else {
+            let c = (r0 + (i as f32 + 0.5) * s - 0.5).clamp(0.0, (n - 1) as f32);
+            let k = (c.floor() as usize).min(n.saturating_sub(2));
+            if n == 1 {
+                ax.first.push(0);
+                ax.weights.push(1.0);
             } else {
-                let c = (r0 + (i as f32 + 0.5) * s - 0.5).clamp(0.0, (n - 1) as f32);
-                let k = (c.floor() as usize).min(n.saturating_sub(2));
-                if n == 1 {
-                    (0, vec![1.0])
-                } else {
-                    let f = c - k as f32;
-                    (k, vec![1.0 - f, f])
-                }
+                let f = c - k as f32;
+                ax.first.push(k);
+                ax.weights.extend([1.0 - f, f]);
             }
-        })
-        .collect()
+        }
+        ax.at.push(ax.weights.len());
+    }
+    ax
 }
 
 /// Resamples the region (x0, y0, x1, y1) of a `w` x `h` grey image to `dw` x `dh`.
@@ -311,7 +331,7 @@ fn resample_lines(
     let ax = axis(w, x0, x1, dw);
     let ay = axis(h, y0, y1, dh);
     let ys: Vec<usize> = {
-        let (lo, hi) = ay.iter().fold((h, 0), |(lo, hi), (f, wt)| (lo.min(*f), hi.max(f + wt.len())));
+        let (lo, hi) = (0..dh).map(|j| ay.sample(j)).fold((h, 0), |(lo, hi), (f, wt)| (lo.min(f), hi.max(f + wt.len())));
         (lo..hi).collect()
     };
     let lo = ys.first().copied().unwrap_or(0);
@@ -325,12 +345,14 @@ fn resample_lines(
                 &buffer
             }
         };
-        for (i, (f, wt)) in ax.iter().enumerate() {
+        for i in 0..dw {
+            let (f, wt) = ax.sample(i);
             rows[ri * dw + i] = wt.iter().enumerate().map(|(k, v)| line[f + k] * v).sum();
         }
     }
     let mut out = vec![0f32; dw * dh];
-    for (j, (f, wt)) in ay.iter().enumerate() {
+    for j in 0..dh {
+        let (f, wt) = ay.sample(j);
         for (k, v) in wt.iter().enumerate() {
             let r = &rows[(f + k - lo) * dw..(f + k - lo + 1) * dw];
             for (o, x) in out[j * dw..(j + 1) * dw].iter_mut().zip(r) {
