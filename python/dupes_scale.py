@@ -1,7 +1,11 @@
 """The duplicate actions at scale (issue 25): 10,000 images with 1,000 planted copies.
 
     python python/dupes_scale.py SRC_DIR WORK_DIR IMGSIM [N] [COPIES] [-- DUPES_OPTION...]
+    python python/dupes_scale.py --prepare SRC_DIR WORK_DIR IMGSIM [N] [COPIES]   # images and index only
     python python/dupes_scale.py --again WORK_DIR IMGSIM [-- DUPES_OPTION...]   # same images and index
+
+SRC_DIR may name several folders, separated by commas (100,000 images: the distractors and
+python/synth_images.py's pictures, docs/SCALE.md).
 
 Takes N images from SRC_DIR (default 10,000; the copy benchmark's distractors serve: photos,
 drawings, documents, screenshots, icons, science figures), writes them under WORK_DIR/images/
@@ -49,7 +53,12 @@ def manifest(root):
 
 
 def plant(src, images, n, copies, rng):
-    names = sorted(f for f in os.listdir(src) if f.lower().endswith(('.jpg', '.jpeg', '.png')))
+    where = {}
+    for d in src.split(','):
+        for f in os.listdir(d):
+            if f.lower().endswith(('.jpg', '.jpeg', '.png')):
+                where.setdefault(f, d)
+    names = sorted(where)
     rng.shuffle(names)
     names = names[:n]
     placed = []
@@ -57,7 +66,7 @@ def plant(src, images, n, copies, rng):
         folder = 'reference' if i < 100 else f'set{i // 500:02d}'
         os.makedirs(os.path.join(images, folder), exist_ok=True)
         rel = os.path.join(folder, name)
-        shutil.copyfile(os.path.join(src, name), os.path.join(images, rel))
+        shutil.copyfile(os.path.join(where[name], name), os.path.join(images, rel))
         placed.append(rel)
     # the first 100 planted copies are of reference images, the rest of others
     chosen = placed[:100] + rng.sample(placed[100:], copies - 100)
@@ -91,6 +100,9 @@ def main():
     args = sys.argv[1:]
     extra_options = args[args.index('--') + 1:] if '--' in args else []
     args = args[:args.index('--')] if '--' in args else args
+    prepare = args[0] == '--prepare'
+    if prepare:
+        args = args[1:]
     again = args[0] == '--again'
     if again:
         work, imgsim = args[1], args[2]
@@ -119,6 +131,8 @@ def main():
         if p.returncode != 0:
             print(p.stdout[-2000:], p.stderr[-2000:])
             sys.exit(1)
+    if prepare:
+        return
     journal = os.path.join(work, f'journal-{int(time.time())}.jsonl')
     ref = os.path.join(images, 'reference')
     print('dupes options:', ' '.join(['--keep', 'largest'] + extra_options))

@@ -494,14 +494,19 @@ pub fn verify_with(a: &Fingerprint, b: &Fingerprint, parts: bool, local: bool) -
     verify_prepared(&Prepared::new(a), &Prepared::new(b), parts, local)
 }
 
-/// `b[i]` verified as a copy of `a` with `flags[i]` (`parts`: bit 1, `local`: bit 2), one verdict
-/// per pair, each the same as `verify_with` gives; the grids derived from `a` (its eight turns
-/// and mirrors, their gradients and part-search pyramids) are computed once for all pairs.
+/// `b[i]` verified as a copy of `a` with `flags[i]` (`parts`: bit 1, `local`: bit 2; bit 4: the
+/// other way round, `a` as a copy of `b[i]`), one verdict per pair, each the same as
+/// `verify_with` gives; the grids derived from `a` (its eight turns and mirrors, their gradients,
+/// part-search pyramids and templates) are computed once for all pairs.
 pub fn verify_many(a: &Fingerprint, b: &[Fingerprint], flags: &[u32]) -> Vec<Verdict> {
     let a = Prepared::new(a);
     b.iter()
         .zip(flags)
-        .map(|(b, &f)| verify_prepared(&a, &Prepared::new(b), f & 1 != 0, f & 2 != 0))
+        .map(|(b, &f)| {
+            let b = Prepared::new(b);
+            let (first, second) = if f & 4 != 0 { (&b, &a) } else { (&a, &b) };
+            verify_prepared(first, second, f & 1 != 0, f & 2 != 0)
+        })
         .collect()
 }
 

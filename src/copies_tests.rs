@@ -198,6 +198,12 @@ fn verifying_one_picture_against_many_gives_each_pair_its_own_verdict() {
             assert_eq!(*v, verify_with(&a, b, flags & 1 != 0, flags & 2 != 0), "flags {flags}");
         }
     }
+    for flags in [4u32, 5, 7] {
+        let many = verify_many(&a, &others, &vec![flags; others.len()]);
+        for (b, v) in others.iter().zip(&many) {
+            assert_eq!(*v, verify_with(b, &a, flags & 1 != 0, flags & 2 != 0), "flags {flags}");
+        }
+    }
     let mixed = verify_many(&a, &others, &[3, 1, 0, 2, 3]);
     assert_eq!(mixed[1], verify_with(&a, &others[1], true, false));
     assert_eq!(mixed[1].alignment, Alignment::BInA);

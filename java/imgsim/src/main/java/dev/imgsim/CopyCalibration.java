@@ -270,7 +270,20 @@ public final class CopyCalibration {
      * @throws IllegalArgumentException features of different models, or a negative count
      */
     public List<Match> verifyAll(CopyFeatures a, List<CopyFeatures> bs, int searchPartsOfFirst) {
-        return Match.verifyAll(a, bs, this, searchPartsOfFirst);
+        return Match.verifyAll(a, bs, this, searchPartsOfFirst, false);
+    }
+
+    /**
+     * Decides, for each of {@code originals}, whether {@code copy} is a copy of it: the same
+     * matches as {@code verify(originals.get(i), copy, i < searchPartsOfFirst)}, in one call to
+     * the native core that derives the copy's grids once. What a copy search does with its
+     * candidates (the query is the possible copy of each stored image).
+     *
+     * @param searchPartsOfFirst how many of the first of {@code originals} are also searched for parts
+     * @throws IllegalArgumentException features of different models, or a negative count
+     */
+    public List<Match> verifyAgainst(List<CopyFeatures> originals, CopyFeatures copy, int searchPartsOfFirst) {
+        return Match.verifyAll(copy, originals, this, searchPartsOfFirst, true);
     }
 
     /**

@@ -89,8 +89,12 @@ public final class Match {
         return cal.withParts(whole, part);
     }
 
-    /** {@link #verify} of a against each of bs, the first {@code parts} with their parts searched, in two native calls. */
-    static List<Match> verifyAll(CopyFeatures a, List<CopyFeatures> bs, CopyCalibration cal, int parts) {
+    /**
+     * {@link #verify} of a against each of bs (or, {@code reversed}, of each of bs against a: a is
+     * then the second of every pair), the first {@code parts} with their parts searched, in two
+     * native calls.
+     */
+    static List<Match> verifyAll(CopyFeatures a, List<CopyFeatures> bs, CopyCalibration cal, int parts, boolean reversed) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(bs, "bs");
         if (parts < 0) {
@@ -105,8 +109,8 @@ public final class Match {
                 throw new IllegalArgumentException("features of different models: " + a.embeddingUnsafe().length + " vs "
                         + b.embeddingUnsafe().length + " values (bs[" + i + "])");
             }
-            sims[i] = a.similarity(b);
-            flags[i] = sims[i] >= cal.localFloor() ? Native.VERIFY_LOCAL : 0;
+            sims[i] = reversed ? b.similarity(a) : a.similarity(b);
+            flags[i] = (sims[i] >= cal.localFloor() ? Native.VERIFY_LOCAL : 0) | (reversed ? Native.VERIFY_COMMON_SECOND : 0);
         }
         float[] v = verifyMany(a, bs, flags, null);
         Match[] out = new Match[n];
@@ -121,7 +125,7 @@ public final class Match {
         if (m > 0) {
             int[] which = Arrays.copyOf(again, m);
             int[] partFlags = new int[m];
-            Arrays.fill(partFlags, Native.VERIFY_PARTS);
+            Arrays.fill(partFlags, Native.VERIFY_PARTS | (reversed ? Native.VERIFY_COMMON_SECOND : 0));
             float[] w = verifyMany(a, bs, partFlags, which);
             for (int j = 0; j < m; j++) {
                 int i = which[j];

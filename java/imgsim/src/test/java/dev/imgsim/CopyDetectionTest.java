@@ -351,11 +351,19 @@ public class CopyDetectionTest {
                     assertEquals(what, one.band(), m.band());
                     assertEquals(what, one.transform(), m.transform());
                     assertEquals(what, one.alignment(), m.alignment());
+                    Match other = cal.verify(bs.get(i), a, i < parts);
+                    Match against = cal.verifyAgainst(bs, a, parts).get(i);
+                    assertEquals(what, other.toString(), against.toString());
+                    assertEquals(what, other.confidence(), against.confidence(), 0.0);
+                    assertEquals(what, other.area(), against.area(), 0.0);
+                    assertEquals(what, other.alignment(), against.alignment());
                 }
             }
         }
-        // the crop is found only with its parts searched
+        // the crop is found with its parts searched, either way round
         assertTrue(CopyCalibration.defaults().verifyAll(a, bs, 1).get(0).isCopy());
+        assertEquals(Match.Alignment.SECOND_INSIDE_FIRST, CopyCalibration.defaults().verifyAll(a, bs, 1).get(0).alignment());
+        assertEquals(Match.Alignment.FIRST_INSIDE_SECOND, CopyCalibration.defaults().verifyAgainst(bs, a, 1).get(0).alignment());
         assertTrue(CopyCalibration.defaults().verifyAll(a, java.util.Collections.emptyList(), 3).isEmpty());
         assertThrows(IllegalArgumentException.class, () -> CopyCalibration.defaults().verifyAll(a, bs, -1));
         assertThrows(NullPointerException.class, () -> CopyCalibration.defaults().verifyAll(a, java.util.Arrays.asList(a, null), 0));

@@ -116,12 +116,30 @@ final class Copies {
 
     static List<CopyHit> search(IndexSearcher s, CopyFeatures q, int k, CopyCalibration cal) throws IOException {
         List<double[]> cands = candidates(s, q.embedding(), q.turnedEmbedding(), Math.max(k, NEIGHBOURS), -1);
+        // the stored images are the originals, the query their possible copy; the most similar
+        // (the first max(k, PART_CANDIDATES) in graph order) are searched for parts
+        int parts = Math.max(k, PART_CANDIDATES);
+        List<CopyFeatures> stored = new ArrayList<>();
+        List<Integer> at = new ArrayList<>();
+        int withParts = 0;
+        for (int i = 0; i < cands.size(); i++) {
+            CopyFeatures f = features(s, (int) cands.get(i)[0]);
+            if (f != null) {
+                stored.add(f);
+                at.add(i);
+                withParts += i < parts ? 1 : 0;
+            }
+        }
+        Match[] ms = new Match[cands.size()];
+        // the part-searched ones lead the list (graph order keeps them first)
+        List<Match> verified = cal.verifyAgainst(stored, q, withParts);
+        for (int j = 0; j < verified.size(); j++) {
+            ms[at.get(j)] = verified.get(j);
+        }
         List<CopyHit> hits = new ArrayList<>();
         for (int i = 0; i < cands.size(); i++) {
             int doc = (int) cands.get(i)[0];
-            CopyFeatures f = features(s, doc);
-            // the stored image is the original, the query its possible copy
-            Match m = f == null ? cal.unverified(cands.get(i)[1]) : cal.verify(f, q, i < Math.max(k, PART_CANDIDATES));
+            Match m = ms[i] != null ? ms[i] : cal.unverified(cands.get(i)[1]);
             hits.add(new CopyHit(s.storedFields().document(doc).get(IndexSchema.ID), m,
                     StoredVectors.hit(s.storedFields().document(doc), m.similarity()).fields()));
         }

@@ -92,8 +92,11 @@ public final class Native {
     /** Floats per verdict: {@link #verify}'s result, each pair's slice of {@link #verifyMany}'s. */
     public static final int VERDICT_LENGTH = 15;
 
-    /** {@link #verify} flags: search each picture inside the other; match the local features. */
-    public static final int VERIFY_PARTS = 1, VERIFY_LOCAL = 2;
+    /**
+     * {@link #verify} flags: search each picture inside the other; match the local features;
+     * ({@link #verifyMany} only) the common fingerprint is the second of the pair.
+     */
+    public static final int VERIFY_PARTS = 1, VERIFY_LOCAL = 2, VERIFY_COMMON_SECOND = 4;
 
     /**
      * Verifies fingerprint b against a; the floats at {@code VERDICT_*}; alignment 0 none, 1 whole,
@@ -103,8 +106,9 @@ public final class Native {
 
     /**
      * {@link #verify} of a against each fingerprint lying one after another in {@code all}
-     * ({@code lengths[i]} bytes each) with {@code flags[i]}: {@link #VERDICT_LENGTH} floats per
-     * pair, in order. The grids derived from a are computed once for all pairs.
+     * ({@code lengths[i]} bytes each) with {@code flags[i]} ({@link #VERIFY_COMMON_SECOND}: the pair
+     * is (that fingerprint, a)): {@link #VERDICT_LENGTH} floats per pair, in order. The grids
+     * derived from a are computed once for all pairs.
      */
     public static native float[] verifyMany(byte[] a, byte[] all, int[] lengths, int[] flags);
 }
