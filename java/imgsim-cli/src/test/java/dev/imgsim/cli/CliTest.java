@@ -140,7 +140,14 @@ public class CliTest {
         // again: nothing new, the empty file still fails
         Run again = imgsim("index", photos.toString(), "--index", idx.toString(), "--json");
         assertEquals(4, json(again).getAsJsonObject().get("unchanged").getAsInt());
+        assertFalse(json(again).getAsJsonObject().get("optimized").getAsBoolean());
         assertEquals(1, again.code);
+        // merged into one segment: the same images, searches still answer
+        Run merged = imgsim("index", photos.toString(), "--index", idx.toString(), "--json", "--optimize");
+        assertTrue(merged.toString(), json(merged).getAsJsonObject().get("optimized").getAsBoolean());
+        assertEquals(4, json(merged).getAsJsonObject().get("indexed").getAsInt());
+        Run found = imgsim("search", photos.resolve("cat.jpg").toString(), "--index", idx.toString(), "-k", "1", "--json");
+        assertEquals(photos.resolve("cat.jpg").toString(), json(found).getAsJsonArray().get(0).getAsJsonObject().get("id").getAsString());
         // human output names what was skipped and why
         Run human = imgsim("index", photos.toString(), "--index", idx.toString(), "--progress", "lines");
         assertTrue(human.out, human.out.contains("empty.jpg") && human.out.contains("notes.txt") && human.out.contains("4 unchanged"));
