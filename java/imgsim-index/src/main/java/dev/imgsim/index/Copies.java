@@ -40,6 +40,7 @@ import dev.imgsim.Vectors;
  * (turned embedding + fingerprint) live in binary doc values, out of the way of plain searches.
  */
 final class Copies {
+    private static final System.Logger LOG = System.getLogger("dev.imgsim.index");
     /** Binary doc values: the turned embedding (dimension floats, little-endian) then the fingerprint. */
     static final String FIELD = "_copy";
     /** Graph neighbours per view verified for each image. */
@@ -169,6 +170,7 @@ final class Copies {
             }
         }
         // pass 1: candidate pairs as (lower << 32 | higher << 1 | parts)
+        long start = System.nanoTime();
         long[][] found = new long[docs.size()][];
         parallel(threads, docs.size(), i -> {
             int doc = docs.get(i);
@@ -182,6 +184,7 @@ final class Copies {
             found[i] = codes;
         });
         long[] codes = merge(found);
+        long searched = System.nanoTime();
         // pass 2: pairs grouped by their lower document, each group verified in one call
         List<int[]> runs = new ArrayList<>();
         for (int i = 0; i < codes.length;) {
@@ -227,6 +230,12 @@ final class Copies {
                 }
             }
         });
+        if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
+            long withParts = Arrays.stream(codes).filter(c -> (c & 1) != 0).count();
+            LOG.log(System.Logger.Level.DEBUG, String.format(java.util.Locale.ROOT,
+                    "copies over %d images: %d candidate pairs (%d with the part search) from the graph in %.1f s, verified in %.1f s: %d copy pairs",
+                    docs.size(), codes.length, withParts, (searched - start) / 1e9, (System.nanoTime() - searched) / 1e9, pairs.size()));
+        }
         return join(s, pairs);
     }
 
