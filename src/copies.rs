@@ -512,7 +512,7 @@ pub fn verify_many(a: &Fingerprint, b: &[Fingerprint], flags: &[u32]) -> Vec<Ver
 
 /// A fingerprint with the grids the verification derives from it, each computed when first
 /// needed and then kept: comparing one picture with many pays for them once.
-pub struct Prepared<'f> {
+pub(crate) struct Prepared<'f> {
     fp: &'f Fingerprint,
     grey: Vec<f32>,
     half: OnceCell<Vec<f32>>,
@@ -524,7 +524,7 @@ pub struct Prepared<'f> {
 }
 
 impl<'f> Prepared<'f> {
-    pub fn new(fp: &'f Fingerprint) -> Prepared<'f> {
+    pub(crate) fn new(fp: &'f Fingerprint) -> Prepared<'f> {
         Prepared {
             fp,
             grey: fp.grey.iter().map(|&x| x as f32).collect(),

@@ -1,6 +1,5 @@
 package dev.imgsim;
 
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -84,7 +83,7 @@ public final class Match {
         // the part search alone: the local features' slots are the first call's (the blocks and the
         // colour are the second call's own: measured on its best alignment)
         float[] withParts = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), Native.VERIFY_PARTS);
-        System.arraycopy(v, Native.VERDICT_INLIERS, withParts, Native.VERDICT_INLIERS, Native.VERDICT_SCALE + 1 - Native.VERDICT_INLIERS);
+        localFrom(v, 0, withParts);
         Match part = cal.decide(sim, withParts, true);
         return cal.withParts(whole, part);
     }
@@ -130,9 +129,7 @@ public final class Match {
             for (int j = 0; j < m; j++) {
                 int i = which[j];
                 float[] withParts = verdict(w, j);
-                // as in verify: the local features' slots are the first call's
-                System.arraycopy(v, i * Native.VERDICT_LENGTH + Native.VERDICT_INLIERS, withParts, Native.VERDICT_INLIERS,
-                        Native.VERDICT_SCALE + 1 - Native.VERDICT_INLIERS);
+                localFrom(v, i * Native.VERDICT_LENGTH, withParts); // as in verify
                 out[i] = cal.withParts(out[i], cal.decide(sims[i], withParts, true));
             }
         }
@@ -142,18 +139,27 @@ public final class Match {
     /** The fingerprints of bs (those at {@code which}, or all) verified against a's in one native call. */
     private static float[] verifyMany(CopyFeatures a, List<CopyFeatures> bs, int[] flags, int[] which) {
         int n = which == null ? bs.size() : which.length;
-        ByteArrayOutputStream all = new ByteArrayOutputStream();
         int[] lengths = new int[n];
+        int total = 0;
         for (int j = 0; j < n; j++) {
-            byte[] fp = bs.get(which == null ? j : which[j]).fingerprintUnsafe();
-            lengths[j] = fp.length;
-            all.write(fp, 0, fp.length);
+            lengths[j] = bs.get(which == null ? j : which[j]).fingerprintUnsafe().length;
+            total += lengths[j];
         }
-        float[] v = Native.verifyMany(a.fingerprintUnsafe(), all.toByteArray(), lengths, flags);
+        byte[] all = new byte[total];
+        for (int j = 0, at = 0; j < n; at += lengths[j], j++) {
+            System.arraycopy(bs.get(which == null ? j : which[j]).fingerprintUnsafe(), 0, all, at, lengths[j]);
+        }
+        float[] v = Native.verifyMany(a.fingerprintUnsafe(), all, lengths, flags);
         if (v.length != n * Native.VERDICT_LENGTH) {
             throw new IllegalStateException("native verification returned " + v.length + " floats for " + n + " pairs");
         }
         return v;
+    }
+
+    /** The part search's verdict takes the local features' slots from the verdict at {@code from} of the first call. */
+    private static void localFrom(float[] first, int from, float[] withParts) {
+        System.arraycopy(first, from + Native.VERDICT_INLIERS, withParts, Native.VERDICT_INLIERS,
+                Native.VERDICT_SCALE + 1 - Native.VERDICT_INLIERS);
     }
 
     private static float[] verdict(float[] all, int i) {
