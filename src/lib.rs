@@ -12,6 +12,7 @@ pub mod heif;
 pub mod keypoints;
 mod jni;
 pub mod model;
+mod correlate;
 mod parts;
 pub mod pixels;
 pub mod pool;

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::copies::{dot, gradient, halve, resample, unit, COARSE, SIDE, TINY};
+use crate::correlate::{correlate, Planes};
 
 /// Placements from the tiny grid refined on the coarse one.
 const PART_REFINE: usize = 16;
@@ -43,27 +44,80 @@ impl Integral {
     }
 }
 
-/// Cosine of a unit template (tw x th gradients) with the gradients of `big` in the window at (ox, oy).
-fn window_ncc(t: &[f32], tw: usize, th: usize, big: &[f32], ii: &Integral, ox: usize, oy: usize) -> f32 {
-    let e = ii.energy(ox, oy, tw, th);
-    if e <= 0.0025 * (tw * th) as f32 {
-        return -1.0;
+/// Summed-area table of a `side` x `side` grey grid, read as the integral of the piecewise-constant
+/// picture: the mean over any box with fractional corners is four bilinear reads (exact for a
+/// piecewise-constant picture), which is what `resample` computes when it shrinks.
+struct Sat {
+    side: usize,
+    v: Vec<f64>,
+}
+
+impl Sat {
+    fn new(g: &[f32], side: usize) -> Sat {
+        let n = side + 1;
+        let mut v = vec![0f64; n * n];
+        for y in 0..side {
+            let mut row = 0f64;
+            for x in 0..side {
+                row += g[y * side + x] as f64;
+                v[(y + 1) * n + x + 1] = v[y * n + x + 1] + row;
+            }
+        }
+        Sat { side, v }
     }
-    let bs = ii.side;
-    let mut d = 0f32;
-    for y in 0..th {
-        d += dot(&big[((oy + y) * bs + ox) * 2..((oy + y) * bs + ox + tw) * 2], &t[y * tw * 2..(y + 1) * tw * 2]);
+
+    /// A coordinate in [0, side] as (cell, fraction within it): the last edge is the end of the last cell.
+    fn cell(&self, x: f64) -> (usize, f64) {
+        let k = (x.max(0.0) as usize).min(self.side - 1); // truncation: x >= 0
+        (k, x - k as f64)
     }
-    (d / e.sqrt()).clamp(-1.0, 1.0)
+
+    /// `resample(grid, side, side, region, dw, dh)` when the region is at least dw x dh grid
+    /// cells (area averaging); None when it would enlarge (`resample` interpolates then).
+    fn shrink(&self, (x0, y0, x1, y1): (f32, f32, f32, f32), dw: usize, dh: usize) -> Option<Vec<f32>> {
+        let (sx, sy) = ((x1 - x0) / dw as f32, (y1 - y0) / dh as f32);
+        if sx < 1.0 || sy < 1.0 {
+            return None;
+        }
+        let n = self.side + 1;
+        // the cell edges as `axis` places them
+        let xs: Vec<f64> = (0..=dw).map(|i| (x0 + i as f32 * sx) as f64).collect();
+        let ys: Vec<f64> = (0..=dh).map(|j| (y0 + j as f32 * sy) as f64).collect();
+        let cols: Vec<(usize, f64)> = xs.iter().map(|&x| self.cell(x)).collect();
+        // the integral over [0, x] x [0, y] at every column edge x of the row edge y
+        let edge = |y: f64, out: &mut Vec<f64>| {
+            let (ky, fy) = self.cell(y);
+            let (top, bottom) = (&self.v[ky * n..(ky + 1) * n], &self.v[(ky + 1) * n..(ky + 2) * n]);
+            out.clear();
+            out.extend(cols.iter().map(|&(kx, fx)| {
+                let (a, b, c, d) = (top[kx], top[kx + 1], bottom[kx], bottom[kx + 1]);
+                a + fx * (b - a) + fy * (c - a) + fx * fy * (d - b - c + a)
+            }));
+        };
+        let (mut above, mut below) = (Vec::with_capacity(dw + 1), Vec::with_capacity(dw + 1));
+        edge(ys[0], &mut above);
+        let mut out = vec![0f32; dw * dh];
+        for j in 0..dh {
+            edge(ys[j + 1], &mut below);
+            let h = ys[j + 1] - ys[j];
+            for i in 0..dw {
+                let sum = below[i + 1] - below[i] - above[i + 1] + above[i];
+                out[j * dw + i] = (sum / ((xs[i + 1] - xs[i]) * h)) as f32;
+            }
+            std::mem::swap(&mut above, &mut below);
+        }
+        Some(out)
+    }
 }
 
 pub(crate) struct Side {
     /// grey levels (templates are resampled from them)
     fine: Vec<f32>,
+    fine_sat: Sat,
     /// gradients at each level
-    fine_g: Vec<f32>,
-    coarse: Vec<f32>,
-    tiny: Vec<f32>,
+    fine_g: Planes,
+    coarse: Planes,
+    tiny: Planes,
     fine_ii: Integral,
     coarse_ii: Integral,
     tiny_ii: Integral,
@@ -75,25 +129,28 @@ pub(crate) struct Side {
 }
 
 /// The pyramid of one (transformed) grey grid, for the part search.
-pub(crate) fn side_of(fine: Vec<f32>, aspect: f32) -> Side {
+/// `fine_g`: `gradient` of `fine` (the caller has it).
+pub(crate) fn side_of(fine: Vec<f32>, fine_g: Vec<f32>, aspect: f32) -> Side {
     let coarse = halve(&fine, SIDE);
     let tiny = halve(&coarse, COARSE);
-    let (fine_g, coarse_g, tiny_g) = (gradient(&fine, SIDE, SIDE), gradient(&coarse, COARSE, COARSE), gradient(&tiny, TINY, TINY));
+    let (coarse_g, tiny_g) = (gradient(&coarse, COARSE, COARSE), gradient(&tiny, TINY, TINY));
     Side {
+        fine_sat: Sat::new(&fine, SIDE),
         fine_ii: Integral::new(&fine_g, SIDE),
         coarse_ii: Integral::new(&coarse_g, COARSE),
         tiny_ii: Integral::new(&tiny_g, TINY),
         fine,
-        fine_g,
-        coarse: coarse_g,
-        tiny: tiny_g,
+        fine_g: Planes::new(&fine_g, SIDE),
+        coarse: Planes::new(&coarse_g, COARSE),
+        tiny: Planes::new(&tiny_g, TINY),
         aspect,
         templates: RefCell::new(HashMap::new()),
     }
 }
 
 impl Side {
-    fn level(&self, side: usize) -> (&[f32], &Integral) {
+    /// The gradients on the grid of `side`, laid out for `correlate`, and their energy table.
+    fn planes(&self, side: usize) -> (&Planes, &Integral) {
         match side {
             SIDE => (&self.fine_g, &self.fine_ii),
             COARSE => (&self.coarse, &self.coarse_ii),
@@ -106,9 +163,21 @@ impl Side {
         if let Some(t) = self.templates.borrow().get(&(tw, th)) {
             return t.clone();
         }
-        let t = unit(&gradient(&resample(&self.fine, SIDE, SIDE, (0.0, 0.0, SIDE as f32, SIDE as f32), tw, th), tw, th)).map(Rc::new);
+        let t = unit(&gradient(&self.region(0.0, 0.0, SIDE as f32, SIDE as f32, tw, th), tw, th)).map(Rc::new);
         self.templates.borrow_mut().insert((tw, th), t.clone());
         t
+    }
+
+    /// The grey levels of the box (x0, y0, x1, y1) of the fine grid resampled to `dw` x `dh`: from
+    /// the summed-area table when it shrinks at least 2x (four reads a value), else `resample`
+    /// (faster near the grid's own scale, and it interpolates when enlarging).
+    fn region(&self, x0: f32, y0: f32, x1: f32, y1: f32, dw: usize, dh: usize) -> Vec<f32> {
+        if x1 - x0 >= 2.0 * dw as f32 && y1 - y0 >= 2.0 * dh as f32 {
+            if let Some(g) = self.fine_sat.shrink((x0, y0, x1, y1), dw, dh) {
+                return g;
+            }
+        }
+        resample(&self.fine, SIDE, SIDE, (x0, y0, x1, y1), dw, dh)
     }
 }
 
@@ -132,7 +201,6 @@ fn place(small: &Side, big: &Side, side: usize, p: Place, radius: Option<usize>)
         return None;
     }
     let tmpl = small.template(tw, th)?;
-    let (grid, ii) = big.level(side);
     let (x_range, y_range) = match radius {
         None => (0..=side - tw, 0..=side - th),
         Some(r) => {
@@ -141,16 +209,39 @@ fn place(small: &Side, big: &Side, side: usize, p: Place, radius: Option<usize>)
             (cx.saturating_sub(r)..=(cx + r).min(side - tw), cy.saturating_sub(r)..=(cy + r).min(side - th))
         }
     };
+    let (x0, nx) = (*x_range.start(), x_range.end() + 1 - x_range.start());
+    let (y0, ny) = (*y_range.start(), y_range.end() + 1 - y_range.start());
     let mut best: Option<Place> = None;
-    for oy in y_range {
-        for ox in x_range.clone() {
-            let s = window_ncc(&tmpl, tw, th, grid, ii, ox, oy);
-            if best.map_or(true, |b| s > b.score) {
-                best = Some(Place { score: s, fx: ox as f32 / side as f32, fy: oy as f32 / side as f32, ..p });
+    let mut consider = |ox: usize, oy: usize, s: f32| {
+        if best.map_or(true, |b| s > b.score) {
+            best = Some(Place { score: s, fx: ox as f32 / side as f32, fy: oy as f32 / side as f32, ..p });
+        }
+    };
+    let (planes, ii) = big.planes(side);
+    let mut dots = [0f32; (TINY + 1) * (TINY + 1)];
+    let mut at = 0;
+    // rows in bands so that the dot products of one band fit the buffer
+    let band = (dots.len() / nx).max(1);
+    while at < ny {
+        let rows = band.min(ny - at);
+        correlate(&tmpl, tw, th, planes, (x0, nx), (y0 + at, rows), &mut dots[..nx * rows]);
+        for j in 0..rows {
+            for i in 0..nx {
+                consider(x0 + i, y0 + at + j, ncc(dots[j * nx + i], ii, x0 + i, y0 + at + j, tw, th));
             }
         }
+        at += rows;
     }
     best
+}
+
+/// The cosine from a template's dot product with the window at (ox, oy) and the window's energy.
+fn ncc(d: f32, ii: &Integral, ox: usize, oy: usize, tw: usize, th: usize) -> f32 {
+    let e = ii.energy(ox, oy, tw, th);
+    if e <= 0.0025 * (tw * th) as f32 {
+        return -1.0;
+    }
+    (d / e.sqrt()).clamp(-1.0, 1.0)
 }
 
 /// Placements of `small` in `big` at every area of PART_AREAS on the tiny grid, the best per area.
@@ -223,9 +314,9 @@ fn subpixel(small: &Side, big: &Side, p: Place) -> Place {
         if x < -0.01 || y < -0.01 || x + w > n + 0.01 || y + h > n + 0.01 || w < 4.0 || h < 4.0 {
             return -1.0;
         }
-        let region = resample(&big.fine, SIDE, SIDE, (x.max(0.0), y.max(0.0), (x + w).min(n), (y + h).min(n)), size, size);
+        let region = big.region(x.max(0.0), y.max(0.0), (x + w).min(n), (y + h).min(n), size, size);
         let g = gradient(&region, size, size);
-        let e = g.iter().map(|v| v * v).sum::<f32>();
+        let e = dot(&g, &g);
         if e <= 0.0025 * (size * size) as f32 {
             return -1.0;
         }
@@ -264,4 +355,27 @@ fn subpixel(small: &Side, big: &Side, p: Place) -> Place {
         return p;
     }
     Place { score: s, fx: r[0] / n, fy: r[1] / n, fw: r[2] / n, fh: r[3] / n, ..p }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summed_area_table_shrinks_as_resample_does() {
+        let g: Vec<f32> = (0..SIDE * SIDE).map(|i| ((i * 7919) % 251) as f32).collect();
+        let sat = Sat::new(&g, SIDE);
+        let regions = [(0.0, 0.0, 64.0, 64.0), (3.25, 7.5, 50.75, 40.0), (0.0, 10.0, 64.0, 22.5), (12.3, 0.1, 63.9, 63.95)];
+        for region in regions {
+            for (dw, dh) in [(5, 5), (16, 9), (12, 12), (31, 11)] {
+                let Some(fast) = sat.shrink(region, dw, dh) else { continue };
+                let slow = resample(&g, SIDE, SIDE, region, dw, dh);
+                for (i, (a, b)) in fast.iter().zip(&slow).enumerate() {
+                    assert!((a - b).abs() < 1e-3, "{region:?} to {dw}x{dh}, value {i}: {a} vs {b}");
+                }
+            }
+        }
+        // enlarging is left to resample's interpolation
+        assert!(sat.shrink((10.0, 10.0, 20.0, 20.0), 12, 12).is_none());
+    }
 }
