@@ -1,5 +1,6 @@
 //! Tests of `copies.rs`: fingerprints, whole and part verification, colour, degenerate images.
 use super::*;
+use crate::grids::EDGE_FLOOR;
 
 /// A synthetic picture with structure at several scales (w x h RGB).
 fn picture(w: usize, h: usize, seed: u32) -> Vec<u8> {

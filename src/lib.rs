@@ -13,6 +13,7 @@ pub mod keypoints;
 mod jni;
 pub mod model;
 mod correlate;
+mod grids;
 mod parts;
 pub mod pixels;
 pub mod pool;

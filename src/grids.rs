@@ -1,0 +1,226 @@
+//! Arithmetic on grey grids for copy detection: area-averaging resampling, halving, the eight
+//! turns and mirrors, gradients, dot products and sums in eight lanes. What `copies` builds its
+//! fingerprint and verification from and `parts` its search; pure Rust, no state.
+
+/// Gradient magnitude (grey levels per pixel) below which a pixel has no edge.
+pub(crate) const EDGE_FLOOR: f32 = 1.0;
+
+/// Weights of one axis: for each destination sample, the first source index and its weights.
+/// Area averaging when shrinking, bilinear (pixel centres) when enlarging.
+struct Axis {
+    first: Vec<usize>,
+    /// sample i's weights are `weights[at[i]..at[i + 1]]`
+    at: Vec<usize>,
+    weights: Vec<f32>,
+}
+
+impl Axis {
+    fn sample(&self, i: usize) -> (usize, &[f32]) {
+        (self.first[i], &self.weights[self.at[i]..self.at[i + 1]])
+    }
+}
+
+fn axis(n: usize, r0: f32, r1: f32, d: usize) -> Axis {
+    let s = (r1 - r0) / d as f32;
+    let mut ax = Axis { first: Vec::with_capacity(d), at: Vec::with_capacity(d + 1), weights: Vec::with_capacity(d * 2) };
+    ax.at.push(0);
+    for i in 0..d {
+        if s >= 1.0 {
+            let (a, b) = (r0 + i as f32 * s, r0 + (i + 1) as f32 * s);
+            let first = (a.floor() as usize).min(n - 1);
+            let last = ((b.ceil() as usize).max(first + 1)).min(n);
+            let from = ax.weights.len();
+            ax.weights.extend((first..last).map(|k| ((k + 1) as f32).min(b) - (k as f32).max(a)).map(|v| v.max(0.0)));
+            let w = &mut ax.weights[from..];
+            let t: f32 = w.iter().sum::<f32>().max(1e-6);
+            w.iter_mut().for_each(|v| *v /= t);
+            ax.first.push(first);
+        } else {
+            let c = (r0 + (i as f32 + 0.5) * s - 0.5).clamp(0.0, (n - 1) as f32);
+            let k = (c.floor() as usize).min(n.saturating_sub(2));
+            if n == 1 {
+                ax.first.push(0);
+                ax.weights.push(1.0);
+            } else {
+                let f = c - k as f32;
+                ax.first.push(k);
+                ax.weights.extend([1.0 - f, f]);
+            }
+        }
+        ax.at.push(ax.weights.len());
+    }
+    ax
+}
+
+/// Resamples the region (x0, y0, x1, y1) of a `w` x `h` grey image to `dw` x `dh`.
+pub(crate) fn resample(src: &[f32], w: usize, h: usize, region: (f32, f32, f32, f32), dw: usize, dh: usize) -> Vec<f32> {
+    resample_lines(w, h, region, dw, dh, Some(src), |_, _| {})
+}
+
+/// `resample` of the plane `src`, or, when it is None, of a plane given line by line: `fill(y,
+/// buffer)` writes row `y` (`w` values). Only the rows the region needs are asked for, so a plane
+/// computed on the fly (the chroma of RGB) never exists at full size.
+pub(crate) fn resample_lines(
+    w: usize,
+    h: usize,
+    (x0, y0, x1, y1): (f32, f32, f32, f32),
+    dw: usize,
+    dh: usize,
+    src: Option<&[f32]>,
+    mut fill: impl FnMut(usize, &mut [f32]),
+) -> Vec<f32> {
+    let ax = axis(w, x0, x1, dw);
+    let ay = axis(h, y0, y1, dh);
+    let ys: Vec<usize> = {
+        let (lo, hi) = (0..dh).map(|j| ay.sample(j)).fold((h, 0), |(lo, hi), (f, wt)| (lo.min(f), hi.max(f + wt.len())));
+        (lo..hi).collect()
+    };
+    let lo = ys.first().copied().unwrap_or(0);
+    let mut rows = vec![0f32; ys.len() * dw];
+    let mut buffer = vec![0f32; if src.is_some() { 0 } else { w }];
+    for (ri, &y) in ys.iter().enumerate() {
+        let line: &[f32] = match src {
+            Some(s) => &s[y * w..(y + 1) * w],
+            None => {
+                fill(y, &mut buffer);
+                &buffer
+            }
+        };
+        for i in 0..dw {
+            let (f, wt) = ax.sample(i);
+            rows[ri * dw + i] = wt.iter().enumerate().map(|(k, v)| line[f + k] * v).sum();
+        }
+    }
+    let mut out = vec![0f32; dw * dh];
+    for j in 0..dh {
+        let (f, wt) = ay.sample(j);
+        for (k, v) in wt.iter().enumerate() {
+            let r = &rows[(f + k - lo) * dw..(f + k - lo + 1) * dw];
+            for (o, x) in out[j * dw..(j + 1) * dw].iter_mut().zip(r) {
+                *o += x * v;
+            }
+        }
+    }
+    out
+}
+
+/// A `side` x `side` grid averaged over 2x2 blocks (what `resample` does for exactly half the size).
+pub(crate) fn halve(g: &[f32], side: usize) -> Vec<f32> {
+    let h = side / 2;
+    let mut out = vec![0f32; h * h];
+    for y in 0..h {
+        for x in 0..h {
+            let i = 2 * y * side + 2 * x;
+            out[y * h + x] = 0.25 * (g[i] + g[i + 1] + g[i + side] + g[i + side + 1]);
+        }
+    }
+    out
+}
+
+/// The `side` x `side` grid under transform `t` (see `copies::Verdict::transform`).
+pub(crate) fn transformed(g: &[f32], side: usize, t: u8) -> Vec<f32> {
+    let mut out = vec![0f32; side * side];
+    let n = side - 1;
+    for y in 0..side {
+        for x in 0..side {
+            // output (x, y) of "turn k times counter-clockwise, then mirror": undo the mirror, then the turns
+            let xm = if t >= 4 { n - x } else { x };
+            let (sx, sy) = match t % 4 {
+                0 => (xm, y),
+                1 => (n - y, xm),
+                2 => (n - xm, n - y),
+                _ => (y, n - xm),
+            };
+            out[y * side + x] = g[sy * side + sx];
+        }
+    }
+    out
+}
+
+/// Sum of `f(x)` over `v` in eight lanes (value i to lane i % 8; vectorised by the compiler).
+pub(crate) fn lane_sum(v: &[f32], f: impl Fn(f32) -> f32) -> f32 {
+    let mut lanes = [0f32; 8];
+    let chunks = v.chunks_exact(8);
+    let tail: f32 = chunks.remainder().iter().map(|&x| f(x)).sum();
+    for c in chunks {
+        for i in 0..8 {
+            lanes[i] += f(c[i]);
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+/// Dot product with eight lanes (vectorised by the compiler).
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in ca.zip(cb) {
+        for i in 0..8 {
+            lanes[i] += x[i] * y[i];
+        }
+    }
+    lanes.iter().sum::<f32>() + tail
+}
+
+/// Gradients of a grey `w` x `h` grid, interleaved (d/dx, d/dy) per pixel: central differences,
+/// one-sided at the borders. Copies are compared on gradients, not grey levels: smooth shading
+/// (a vignette, a colour wheel, a blurred background) correlates with almost anything, edges do not.
+pub(crate) fn gradient(g: &[f32], w: usize, h: usize) -> Vec<f32> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked above); the same IEEE operations per value, so the
+            // same result as the baseline build
+            return unsafe { gradient_avx2(g, w, h) };
+        }
+    }
+    gradient_body(g, w, h)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn gradient_avx2(g: &[f32], w: usize, h: usize) -> Vec<f32> {
+    gradient_body(g, w, h)
+}
+
+#[inline(always)]
+fn gradient_body(g: &[f32], w: usize, h: usize) -> Vec<f32> {
+    let mut out = vec![0f32; w * h * 2];
+    // magnitudes compressed (square root): a silhouette's outline must not outweigh the texture
+    // inside it (a moon and a planet are both discs); faint noise is dropped
+    #[inline(always)]
+    fn put(o: &mut [f32], dx: f32, dy: f32) {
+        let m = (dx * dx + dy * dy).sqrt();
+        let k = if m < EDGE_FLOOR { 0.0 } else { 1.0 / m.sqrt() };
+        o[0] = dx * k;
+        o[1] = dy * k;
+    }
+    for y in 0..h {
+        let (y0, y1) = (y.saturating_sub(1), (y + 1).min(h - 1));
+        let (up, row, down) = (&g[y0 * w..y0 * w + w], &g[y * w..y * w + w], &g[y1 * w..y1 * w + w]);
+        let o = &mut out[y * w * 2..(y + 1) * w * 2];
+        let ky = if y1 > y0 { (y1 - y0) as f32 } else { 0.0 };
+        let dy_at = |x: usize| if ky > 0.0 { (down[x] - up[x]) / ky } else { 0.0 };
+        if w == 1 {
+            put(&mut o[0..2], 0.0, dy_at(0));
+            continue;
+        }
+        // borders one-sided, the inside central differences (a straight loop the compiler vectorises)
+        put(&mut o[0..2], row[1] - row[0], dy_at(0));
+        for (x, o) in o.chunks_exact_mut(2).enumerate().take(w - 1).skip(1) {
+            put(o, (row[x + 1] - row[x - 1]) / 2.0, dy_at(x));
+        }
+        put(&mut o[(w - 1) * 2..w * 2], row[w - 1] - row[w - 2], dy_at(w - 1));
+    }
+    out
+}
+
+/// Unit-length copy; None when (almost) zero: no edges to compare.
+pub(crate) fn unit(v: &[f32]) -> Option<Vec<f32>> {
+    let norm = dot(v, v).sqrt();
+    if norm < 0.05 * (v.len() as f32).sqrt() {
+        return None;
+    }
+    Some(v.iter().map(|x| x / norm).collect())
+}
