@@ -601,18 +601,30 @@ fn verify_one(a: &Features, b: &Features, mirror: bool) -> LocalMatch {
             .filter(|(i, j)| i != j)
             .collect()
     };
-    // the matches' coordinates side by side: the distance test of a hypothesis runs over them as
-    // one vectorised loop, the angle test only for the matches that pass it
+    // the matches' coordinates side by side, and the direction of each match's turn (b's
+    // orientation minus a's) as a unit vector: a hypothesis z = s e^{i rot} agrees with a match's
+    // turn within ANGLE_TOL when the cosine of their difference, (cos, sin) . (zr, zi) / s, is at
+    // least cos(ANGLE_TOL) (no arctangent or remainder per test); one vectorised loop per count
     let (mx, my): (Vec<f32>, Vec<f32>) = m.iter().map(|&(i, _)| (pa[i].0, pa[i].1)).unzip();
     let (mu, mv): (Vec<f32>, Vec<f32>) = m.iter().map(|&(_, j)| (pb[j].0, pb[j].1)).unzip();
-    let mut near = vec![false; n];
-    let mut count = |zr: f32, zi: f32, tx: f32, ty: f32, rot: f32| {
+    let (mc, ms): (Vec<f32>, Vec<f32>) = m
+        .iter()
+        .map(|&(i, j)| {
+            let (sin, cos) = (pb[j].2 - pa[i].2).sin_cos();
+            (cos, sin)
+        })
+        .unzip();
+    let cos_tol = ANGLE_TOL.cos();
+    let turn_agrees = |k: usize, zr: f32, zi: f32, s: f32| mc[k] * zr + ms[k] * zi >= cos_tol * s;
+    let count = |zr: f32, zi: f32, tx: f32, ty: f32, s: f32| {
+        let mut c = 0usize;
         for k in 0..n {
             let (x, y, u, v) = (mx[k], my[k], mu[k], mv[k]);
             let (px, py) = (zr * x - zi * y + tx, zi * x + zr * y + ty);
-            near[k] = (px - u) * (px - u) + (py - v) * (py - v) <= tol2;
+            let near = (px - u) * (px - u) + (py - v) * (py - v) <= tol2;
+            c += (near & (mc[k] * zr + ms[k] * zi >= cos_tol * s)) as usize;
         }
-        near.iter().zip(&m).filter(|&(&close, &(i, j))| close && wrap(pb[j].2 - pa[i].2 - rot).abs() <= ANGLE_TOL).count()
+        c
     };
     for (i, j) in pairs {
         let (ai, bi) = (pa[m[i].0], pb[m[i].1]);
@@ -629,9 +641,8 @@ fn verify_one(a: &Features, b: &Features, mirror: bool) -> LocalMatch {
         if !(0.125..=8.0).contains(&s) {
             continue;
         }
-        let rot = zi.atan2(zr);
         // both matches' own orientations and scales must agree with the pair's
-        if wrap(bi.2 - ai.2 - rot).abs() > ANGLE_TOL || wrap(bj.2 - aj.2 - rot).abs() > ANGLE_TOL {
+        if !turn_agrees(i, zr, zi, s) || !turn_agrees(j, zr, zi, s) {
             continue;
         }
         let sc = |p: (f32, f32, f32, f32), q: (f32, f32, f32, f32)| (q.3 / p.3 / s).ln().abs() <= 0.9;
@@ -639,7 +650,7 @@ fn verify_one(a: &Features, b: &Features, mirror: bool) -> LocalMatch {
             continue;
         }
         let (tx, ty) = (bi.0 - (zr * ai.0 - zi * ai.1), bi.1 - (zi * ai.0 + zr * ai.1));
-        let c = count(zr, zi, tx, ty, rot);
+        let c = count(zr, zi, tx, ty, s);
         if best.is_none_or(|(b, _)| c > b) {
             best = Some((c, [zr, zi, tx, ty]));
         }
