@@ -21,18 +21,27 @@ struct Integral {
     sq: Vec<f64>,
 }
 
+/// The summed-area table ((side + 1)^2 values, a zero row and column first) of `value(i)` over
+/// the cells i of a `side` x `side` grid, row by row.
+fn summed(side: usize, value: impl Fn(usize) -> f64) -> Vec<f64> {
+    let n = side + 1;
+    let mut t = vec![0f64; n * n];
+    for y in 0..side {
+        let mut row = 0f64;
+        for x in 0..side {
+            row += value(y * side + x);
+            t[(y + 1) * n + x + 1] = t[y * n + x + 1] + row;
+        }
+    }
+    t
+}
+
 impl Integral {
     fn new(grad: &[f32], side: usize) -> Integral {
-        let n = side + 1;
-        let mut sq = vec![0f64; n * n];
-        for y in 0..side {
-            let mut rq = 0f64;
-            for x in 0..side {
-                let (dx, dy) = (grad[(y * side + x) * 2] as f64, grad[(y * side + x) * 2 + 1] as f64);
-                rq += dx * dx + dy * dy;
-                sq[(y + 1) * n + x + 1] = sq[y * n + x + 1] + rq;
-            }
-        }
+        let sq = summed(side, |i| {
+            let (dx, dy) = (grad[i * 2] as f64, grad[i * 2 + 1] as f64);
+            dx * dx + dy * dy
+        });
         Integral { side, sq }
     }
 
@@ -54,16 +63,7 @@ struct Sat {
 
 impl Sat {
     fn new(g: &[f32], side: usize) -> Sat {
-        let n = side + 1;
-        let mut v = vec![0f64; n * n];
-        for y in 0..side {
-            let mut row = 0f64;
-            for x in 0..side {
-                row += g[y * side + x] as f64;
-                v[(y + 1) * n + x + 1] = v[y * n + x + 1] + row;
-            }
-        }
-        Sat { side, v }
+        Sat { side, v: summed(side, |i| g[i] as f64) }
     }
 
     /// A coordinate in [0, side] as (cell, fraction within it): the last edge is the end of the last cell.
