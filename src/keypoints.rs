@@ -622,7 +622,7 @@ fn verify_one(a: &Features, b: &Features, mirror: bool) -> LocalMatch {
             let (x, y, u, v) = (mx[k], my[k], mu[k], mv[k]);
             let (px, py) = (zr * x - zi * y + tx, zi * x + zr * y + ty);
             let near = (px - u) * (px - u) + (py - v) * (py - v) <= tol2;
-            c += (near & (mc[k] * zr + ms[k] * zi >= cos_tol * s)) as usize;
+            c += (near & turn_agrees(k, zr, zi, s)) as usize;
         }
         c
     };
