@@ -186,32 +186,38 @@ unsafe fn gradient_avx2(g: &[f32], w: usize, h: usize) -> Vec<f32> {
 
 #[inline(always)]
 fn gradient_body(g: &[f32], w: usize, h: usize) -> Vec<f32> {
-    let mut out = vec![0f32; w * h * 2];
+    let n = w * h;
+    // the differences as two flat planes, the inside of the grid in straight loops the compiler
+    // vectorises, then the borders (one-sided) and single rows or columns (no difference: 0)
+    let mut dx = vec![0f32; n];
+    let mut dy = vec![0f32; n];
+    if w > 1 {
+        for i in 1..n - 1 {
+            dx[i] = (g[i + 1] - g[i - 1]) / 2.0;
+        }
+        for y in 0..h {
+            let r = y * w;
+            dx[r] = g[r + 1] - g[r];
+            dx[r + w - 1] = g[r + w - 1] - g[r + w - 2];
+        }
+    }
+    if h > 1 {
+        for i in w..n - w {
+            dy[i] = (g[i + w] - g[i - w]) / 2.0;
+        }
+        for x in 0..w {
+            dy[x] = g[w + x] - g[x];
+            dy[n - w + x] = g[n - w + x] - g[n - 2 * w + x];
+        }
+    }
     // magnitudes compressed (square root): a silhouette's outline must not outweigh the texture
     // inside it (a moon and a planet are both discs); faint noise is dropped
-    #[inline(always)]
-    fn put(o: &mut [f32], dx: f32, dy: f32) {
+    let mut out = vec![0f32; n * 2];
+    for ((o, &dx), &dy) in out.chunks_exact_mut(2).zip(&dx).zip(&dy) {
         let m = (dx * dx + dy * dy).sqrt();
         let k = if m < EDGE_FLOOR { 0.0 } else { 1.0 / m.sqrt() };
         o[0] = dx * k;
         o[1] = dy * k;
-    }
-    for y in 0..h {
-        let (y0, y1) = (y.saturating_sub(1), (y + 1).min(h - 1));
-        let (up, row, down) = (&g[y0 * w..y0 * w + w], &g[y * w..y * w + w], &g[y1 * w..y1 * w + w]);
-        let o = &mut out[y * w * 2..(y + 1) * w * 2];
-        let ky = if y1 > y0 { (y1 - y0) as f32 } else { 0.0 };
-        let dy_at = |x: usize| if ky > 0.0 { (down[x] - up[x]) / ky } else { 0.0 };
-        if w == 1 {
-            put(&mut o[0..2], 0.0, dy_at(0));
-            continue;
-        }
-        // borders one-sided, the inside central differences (a straight loop the compiler vectorises)
-        put(&mut o[0..2], row[1] - row[0], dy_at(0));
-        for (x, o) in o.chunks_exact_mut(2).enumerate().take(w - 1).skip(1) {
-            put(o, (row[x + 1] - row[x - 1]) / 2.0, dy_at(x));
-        }
-        put(&mut o[(w - 1) * 2..w * 2], row[w - 1] - row[w - 2], dy_at(w - 1));
     }
     out
 }
