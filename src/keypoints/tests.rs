@@ -1,0 +1,189 @@
+use super::detect::*;
+use super::geometry::*;
+use super::matching::*;
+use super::*;
+
+/// A grey picture with corners at several scales: rectangles and discs of varied grey levels.
+fn scene(w: usize, h: usize, seed: u64) -> Vec<f32> {
+    let mut g = vec![128f32; w * h];
+    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut r = move |n: usize| {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        (s % n as u64) as usize
+    };
+    for _ in 0..60 {
+        let (x0, y0) = (r(w), r(h));
+        let (rw, rh) = (8 + r(w / 5), 8 + r(h / 5));
+        let v = r(256) as f32;
+        let disc = r(3) == 0;
+        for y in y0..(y0 + rh).min(h) {
+            for x in x0..(x0 + rw).min(w) {
+                let inside = !disc || {
+                    let (dx, dy) = ((x - x0) as f32 / rw as f32 - 0.5, (y - y0) as f32 / rh as f32 - 0.5);
+                    dx * dx + dy * dy <= 0.25
+                };
+                if inside {
+                    g[y * w + x] = v;
+                }
+            }
+        }
+    }
+    g
+}
+
+fn turn(g: &[f32], w: usize, h: usize) -> Vec<f32> {
+    // counter-clockwise on screen: input (x, y) lands at (y, w - 1 - x), as copies::turn_rgb
+    let mut out = vec![0f32; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            out[(w - 1 - x) * h + y] = g[y * w + x];
+        }
+    }
+    out
+}
+
+fn mirror(g: &[f32], w: usize, h: usize) -> Vec<f32> {
+    let mut out = vec![0f32; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            out[y * w + (w - 1 - x)] = g[y * w + x];
+        }
+    }
+    out
+}
+
+#[test]
+fn arc_detection_handles_wrap_around() {
+    assert!(arc9(0b1_1111_1111));
+    assert!(!arc9(0b1111_1111));
+    assert!(!arc9(0xF00F)); // 8 across the wrap
+    assert!(!arc9(0b0101_0101_0101_0101));
+    assert!(arc9(0xF01F)); // bits 0-4 and 12-15: 9 in a row across the wrap
+}
+
+#[test]
+fn bytes_round_trip_and_mirrored_pattern() {
+    let (w, h) = (400, 300);
+    let f = Features::from_grey(&scene(w, h, 1), w, h);
+    assert!(f.points.len() > 100, "{}", f.points.len());
+    let mut b = Vec::new();
+    f.to_bytes(&mut b);
+    let g = Features::from_bytes(&b).unwrap();
+    assert_eq!(g.points.len(), f.points.len());
+    assert_eq!(g.points[0].desc, f.points[0].desc);
+    assert!(Features::from_bytes(&b[..b.len() - 1]).is_err());
+    let p = pattern();
+    for i in 0..128 {
+        assert_eq!(p[i + 128][0], (p[i][0].0, -p[i][0].1));
+    }
+}
+
+#[test]
+fn copies_match_and_other_pictures_do_not() {
+    let (w, h) = (480, 360);
+    let g = scene(w, h, 3);
+    let a = Features::from_grey(&g, w, h);
+    let same = verify(&a, &a);
+    assert!(same.inliers > 100 && same.support > 0.8 && !same.mirrored, "{same:?}");
+    // turned
+    let t = Features::from_grey(&turn(&g, w, h), h, w);
+    let v = verify(&a, &t);
+    assert!(v.inliers > 30 && !v.mirrored, "{v:?}");
+    assert!((v.rotation - std::f32::consts::FRAC_PI_2).abs() < 0.1, "{v:?}");
+    // mirrored
+    let mi = Features::from_grey(&mirror(&g, w, h), w, h);
+    let v = verify(&a, &mi);
+    assert!(v.inliers > 30 && v.mirrored && v.rotation.abs() < 0.1, "{v:?}");
+    // a crop of a third of the area, enlarged
+    let (cx, cy, cw, ch) = (150, 100, 200, 150);
+    let crop: Vec<f32> = (cy..cy + ch).flat_map(|y| g[y * w + cx..y * w + cx + cw].to_vec()).collect();
+    let big = crate::copies::resample(&crop, cw, ch, (0.0, 0.0, cw as f32, ch as f32), 400, 300);
+    let c = Features::from_grey(&big, 400, 300);
+    let v = verify(&a, &c);
+    assert!(v.inliers > 8, "{v:?}");
+    assert!((v.scale - 2.0).abs() < 0.2, "{v:?}");
+    assert!(v.b_covered > 0.9 && v.a_in_b < 0.3, "{v:?}");
+    // another picture
+    let o = Features::from_grey(&scene(w, h, 4), w, h);
+    let v = verify(&a, &o);
+    assert!(v.inliers < 8, "{v:?}");
+}
+
+#[test]
+fn a_pair_matches_the_same_whichever_picture_comes_first() {
+    let (w, h) = (480, 360);
+    let g = scene(w, h, 5);
+    let a = Features::from_grey(&g, w, h);
+    let (cx, cy, cw, ch) = (100, 60, 260, 200);
+    let crop: Vec<f32> = (cy..cy + ch).flat_map(|y| g[y * w + cx..y * w + cx + cw].to_vec()).collect();
+    let small = crate::copies::resample(&crop, cw, ch, (0.0, 0.0, cw as f32, ch as f32), 195, 150);
+    let turned = turn(&small, 195, 150);
+    let mirrored = mirror(&turned, 150, 195);
+    for (b, bw, bh) in [(small.clone(), 195, 150), (turned, 150, 195), (mirrored, 150, 195)] {
+        let b = Features::from_grey(&b, bw, bh);
+        let (ab, ba) = (verify(&a, &b), verify(&b, &a));
+        assert!(ab.inliers > 10, "{ab:?}");
+        assert_eq!((ab.inliers, ab.support, ab.mirrored), (ba.inliers, ba.support, ba.mirrored));
+        assert_eq!((ab.a_in_b, ab.b_covered), (ba.b_covered, ba.a_in_b));
+        assert!((ab.scale * ba.scale - 1.0).abs() < 1e-4, "{ab:?} {ba:?}");
+        // the transforms are each other's inverse: turns by t and 4 - t, mirrors their own
+        let (t, u) = (ab.dihedral(), ba.dihedral());
+        assert_eq!(if t >= 4 { t } else { (4 - t) % 4 }, u, "{ab:?} {ba:?}");
+    }
+}
+
+#[test]
+fn tiny_and_flat_images_have_few_or_no_features() {
+    assert!(Features::from_grey(&[100.0; 20 * 20], 20, 20).points.is_empty());
+    assert!(Features::from_grey(&vec![100.0; 300 * 300], 300, 300).points.is_empty());
+    let strip = scene(4000, 20, 2);
+    let f = Features::from_grey(&strip, 4000, 20);
+    assert!(f.points.is_empty());
+    assert_eq!(verify(&f, &f).inliers, 0);
+}
+#[test]
+fn every_descriptor_search_finds_the_same_matches() {
+    let mut found = 0;
+    let mut s: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    for (na, nb, sparse) in [(192, 192, false), (50, 7, false), (30, 1, false), (40, 9, true), (0, 5, false), (20, 0, false), (64, 64, true)] {
+        // sparse: few bits set, so that distances tie and the ratio test decides often
+        let mut desc = |_: usize| -> [u64; 4] {
+            let mut word = || {
+                let (x, y, z) = (next(), next(), next());
+                if sparse { x & y & (z | 0xF0F0) } else { x }
+            };
+            [word(), word(), word(), word()]
+        };
+        let pts = |n: usize, desc: &mut dyn FnMut(usize) -> [u64; 4]| -> Vec<Point> {
+            (0..n).map(|k| Point { x: k as f32, y: 0.0, level: 0, angle: 0.0, desc: desc(k) }).collect()
+        };
+        let a = pts(na, &mut desc);
+        let mut b = pts(nb, &mut desc);
+        // near copies of some of a's descriptors, one of them twice (a tie)
+        for (k, q) in b.iter_mut().enumerate().take(na.min(nb) / 2) {
+            q.desc = a[k].desc;
+            q.desc[k % 4] ^= 1 << (k % 64);
+        }
+        if nb > 3 && na > 0 {
+            b[nb - 1].desc = b[0].desc;
+        }
+        for mirror in [false, true] {
+            let want = matches_with(&a, &b, mirror);
+            found += want.len();
+            assert_eq!(matches(&a, &b, mirror), want, "{na} x {nb}, mirror {mirror}");
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("popcnt") {
+                assert_eq!(unsafe { matches_popcnt(&a, &b, mirror) }, want);
+            }
+        }
+    }
+    assert!(found > 100, "{found} matches: the test must exercise the ratio test");
+}
