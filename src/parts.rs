@@ -322,6 +322,18 @@ fn subpixel(small: &Side, big: &Side, p: Place) -> Place {
         }
         (dot(&want, &g) / e.sqrt()).clamp(-1.0, 1.0)
     };
+    // the descent often steps back to a placement it scored already (a move along x, then the
+    // opposite move): scores are remembered by the placement's exact coordinates
+    let mut seen: Vec<([u32; 4], f32)> = Vec::with_capacity(64);
+    let mut score = |r: [f32; 4]| -> f32 {
+        let key = r.map(f32::to_bits);
+        if let Some(&(_, s)) = seen.iter().find(|(k, _)| *k == key) {
+            return s;
+        }
+        let s = score(r);
+        seen.push((key, s));
+        s
+    };
     let mut r = [p.fx * n, p.fy * n, p.fw * n, p.fh * n];
     let mut s = score(r);
     for (step, grow) in [(0.5f32, 0.02f32), (0.25, 0.01)] {
