@@ -44,10 +44,69 @@ pub(crate) fn correlate(t: &[f32], tw: usize, th: usize, p: &Planes, (ox0, nx): 
     correlate_body(t, tw, th, p, (ox0, nx), (oy0, ny), out)
 }
 
+/// `correlate_body` written with AVX2 intrinsics (multiplications and additions, no fused
+/// multiply-add: the same IEEE operations in the same order, so the same result), four rows of
+/// positions at once: the additions' latency, not the arithmetic, bounds one row of positions.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn correlate_avx2(t: &[f32], tw: usize, th: usize, p: &Planes, xs: (usize, usize), ys: (usize, usize), out: &mut [f32]) {
-    correlate_body(t, tw, th, p, xs, ys, out)
+unsafe fn correlate_avx2(t: &[f32], tw: usize, th: usize, p: &Planes, (ox0, nx): (usize, usize), (oy0, ny): (usize, usize), out: &mut [f32]) {
+    let mut i0 = 0;
+    while i0 < nx {
+        let n = (nx - i0).min(2 * LANES);
+        let mut j = 0;
+        while j < ny {
+            let at = (ox0 + i0, oy0 + j);
+            let o = &mut out[j * nx + i0..];
+            j += match (n > LANES, ny - j) {
+                (false, 1) => avx2_block::<1, 1>(t, tw, th, p, at, n, o, nx),
+                (false, 2 | 3) => avx2_block::<1, 2>(t, tw, th, p, at, n, o, nx),
+                (false, _) => avx2_block::<1, 4>(t, tw, th, p, at, n, o, nx),
+                (true, 1) => avx2_block::<2, 1>(t, tw, th, p, at, n, o, nx),
+                (true, 2 | 3) => avx2_block::<2, 2>(t, tw, th, p, at, n, o, nx),
+                (true, _) => avx2_block::<2, 4>(t, tw, th, p, at, n, o, nx),
+            };
+        }
+        i0 += n;
+    }
+}
+
+/// R rows of n <= G * LANES positions from (ox, oy), written at `out[r * stride + i]`; returns R.
+/// The caller (`correlate`) has checked that the template fits at every position; a row's last
+/// positions read into the zeros after each plane row.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+#[allow(clippy::too_many_arguments)]
+unsafe fn avx2_block<const G: usize, const R: usize>(t: &[f32], tw: usize, th: usize, p: &Planes, (ox, oy): (usize, usize), n: usize, out: &mut [f32], stride: usize) -> usize {
+    use std::arch::x86_64::*;
+    let pitch = 2 * (p.side + LANES);
+    let dy_at = p.side + LANES;
+    debug_assert!((oy + R - 1 + th) * pitch <= p.data.len() && ox + tw - 1 + G * LANES <= dy_at);
+    let data = p.data.as_ptr();
+    let mut acc = [[_mm256_setzero_ps(); G]; R];
+    for y in 0..th {
+        let trow = &t[y * tw * 2..(y + 1) * tw * 2];
+        for x in 0..tw {
+            for c in 0..2 {
+                let v = _mm256_set1_ps(trow[x * 2 + c]);
+                for (r, acc) in acc.iter_mut().enumerate() {
+                    // SAFETY: inside the row (see the debug_assert and `correlate`'s assert)
+                    let src = data.add((oy + r + y) * pitch + c * dy_at + ox + x);
+                    for (g, a) in acc.iter_mut().enumerate() {
+                        *a = _mm256_add_ps(*a, _mm256_mul_ps(v, _mm256_loadu_ps(src.add(g * LANES))));
+                    }
+                }
+            }
+        }
+    }
+    for (r, acc) in acc.iter().enumerate() {
+        let mut lanes = [0f32; 2 * LANES];
+        for (g, a) in acc.iter().enumerate() {
+            _mm256_storeu_ps(lanes.as_mut_ptr().add(g * LANES), *a);
+        }
+        out[r * stride..r * stride + n].copy_from_slice(&lanes[..n]);
+    }
+    R
 }
 
 #[inline(always)]
@@ -104,7 +163,7 @@ mod tests {
         let side = 16;
         let grad: Vec<f32> = (0..side * side * 2).map(|i| ((i * 7919) % 97) as f32 / 97.0 - 0.5).collect();
         let p = Planes::new(&grad, side);
-        for (tw, th) in [(4, 5), (7, 7), (12, 4), (16, 16)] {
+        for (tw, th) in [(4, 5), (7, 7), (12, 4), (16, 16), (5, 10), (9, 3), (3, 14)] {
             let t: Vec<f32> = (0..tw * th * 2).map(|i| ((i * 31) % 13) as f32 / 13.0 - 0.4).collect();
             let (nx, ny) = (side - tw + 1, side - th + 1);
             let mut out = vec![0f32; nx * ny];
