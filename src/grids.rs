@@ -7,7 +7,7 @@ pub(crate) const EDGE_FLOOR: f32 = 1.0;
 
 /// Weights of one axis: for each destination sample, the first source index and its weights.
 /// Area averaging when shrinking, bilinear (pixel centres) when enlarging.
-struct Axis {
+pub(crate) struct Axis {
     first: Vec<usize>,
     /// sample i's weights are `weights[at[i]..at[i + 1]]`
     at: Vec<usize>,
@@ -15,12 +15,12 @@ struct Axis {
 }
 
 impl Axis {
-    fn sample(&self, i: usize) -> (usize, &[f32]) {
+    pub(crate) fn sample(&self, i: usize) -> (usize, &[f32]) {
         (self.first[i], &self.weights[self.at[i]..self.at[i + 1]])
     }
 }
 
-fn axis(n: usize, r0: f32, r1: f32, d: usize) -> Axis {
+pub(crate) fn axis(n: usize, r0: f32, r1: f32, d: usize) -> Axis {
     let s = (r1 - r0) / d as f32;
     let mut ax = Axis { first: Vec::with_capacity(d), at: Vec::with_capacity(d + 1), weights: Vec::with_capacity(d * 2) };
     ax.at.push(0);
@@ -86,22 +86,34 @@ pub(crate) fn resample_lines(
                 &buffer
             }
         };
-        for i in 0..dw {
-            let (f, wt) = ax.sample(i);
-            rows[ri * dw + i] = wt.iter().enumerate().map(|(k, v)| line[f + k] * v).sum();
-        }
+        along_x(line, &ax, &mut rows[ri * dw..(ri + 1) * dw]);
     }
     let mut out = vec![0f32; dw * dh];
-    for j in 0..dh {
+    along_y(&ay, dw, |y| &rows[(y - lo) * dw..(y - lo + 1) * dw], &mut out);
+    out
+}
+
+/// The first pass of `resample`: one source line through the x axis (`out`: its samples).
+#[inline(always)]
+pub(crate) fn along_x(line: &[f32], ax: &Axis, out: &mut [f32]) {
+    for (i, o) in out.iter_mut().enumerate() {
+        let (f, wt) = ax.sample(i);
+        *o = wt.iter().enumerate().map(|(k, v)| line[f + k] * v).sum();
+    }
+}
+
+/// The second pass of `resample`: `out` (`dw` x the y axis's samples, zeros) from the lines of
+/// the first, `row(y)` for source line y.
+#[inline(always)]
+pub(crate) fn along_y<'a>(ay: &Axis, dw: usize, row: impl Fn(usize) -> &'a [f32], out: &mut [f32]) {
+    for j in 0..ay.first.len() {
         let (f, wt) = ay.sample(j);
         for (k, v) in wt.iter().enumerate() {
-            let r = &rows[(f + k - lo) * dw..(f + k - lo + 1) * dw];
-            for (o, x) in out[j * dw..(j + 1) * dw].iter_mut().zip(r) {
+            for (o, x) in out[j * dw..(j + 1) * dw].iter_mut().zip(row(f + k)) {
                 *o += x * v;
             }
         }
     }
-    out
 }
 
 /// A `side` x `side` grid averaged over 2x2 blocks (what `resample` does for exactly half the size).

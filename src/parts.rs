@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::copies::{dot, gradient, halve, resample, unit, COARSE, SIDE, TINY};
+use crate::grids::{along_x, along_y, axis, Axis};
 use crate::correlate::{correlate, Planes};
 
 /// Placements from the tiny grid refined on the coarse one.
@@ -302,6 +303,50 @@ pub(crate) fn best_part(combos: &[(&Side, &Side)]) -> Option<Place> {
     best
 }
 
+/// `resample` of the fine grid to `size` x `size` at region after region, as the sub-pixel
+/// descent asks: a region with the previous one's x extent (a move along y, a change of height)
+/// reuses the source lines already taken through the x axis. The same two passes as `resample`,
+/// so the same values.
+struct Regions<'a> {
+    grid: &'a [f32],
+    size: usize,
+    /// the x extent (bits) the lines were taken through, and its axis
+    x: Option<((u32, u32), Axis)>,
+    /// SIDE lines of `size` samples; `done[y]`: line y is through the current axis
+    lines: Vec<f32>,
+    done: [bool; SIDE],
+}
+
+impl<'a> Regions<'a> {
+    fn new(grid: &'a [f32], size: usize) -> Regions<'a> {
+        Regions { grid, size, x: None, lines: vec![0f32; SIDE * size], done: [false; SIDE] }
+    }
+
+    fn get(&mut self, x0: f32, y0: f32, x1: f32, y1: f32) -> Vec<f32> {
+        let d = self.size;
+        let key = (x0.to_bits(), x1.to_bits());
+        if self.x.as_ref().is_none_or(|(k, _)| *k != key) {
+            self.x = Some((key, axis(SIDE, x0, x1, d)));
+            self.done = [false; SIDE];
+        }
+        let ax = &self.x.as_ref().unwrap().1;
+        let ay = axis(SIDE, y0, y1, d);
+        for j in 0..d {
+            let (f, wt) = ay.sample(j);
+            for y in f..f + wt.len() {
+                if !self.done[y] {
+                    along_x(&self.grid[y * SIDE..(y + 1) * SIDE], ax, &mut self.lines[y * d..(y + 1) * d]);
+                    self.done[y] = true;
+                }
+            }
+        }
+        let mut out = vec![0f32; d * d];
+        let lines = &self.lines;
+        along_y(&ay, d, |y| &lines[y * d..(y + 1) * d], &mut out);
+        out
+    }
+}
+
 /// Sub-pixel refinement of a placement on the fine grid: the larger picture's region is resampled
 /// at fractional coordinates to the compared size and moved / resized by coordinate descent
 /// (steps of 1/2 and 1/4 pixel, 2 % and 1 % of the size).
@@ -309,12 +354,19 @@ fn subpixel(small: &Side, big: &Side, p: Place) -> Place {
     let n = SIDE as f32;
     let size = ((p.fw.min(p.fh) * n).round() as usize).clamp(12, 48);
     let Some(want) = small.template(size, size) else { return p };
-    let score = |r: [f32; 4]| -> f32 {
+    let mut regions = Regions::new(&big.fine, size);
+    let mut score = |r: [f32; 4]| -> f32 {
         let [x, y, w, h] = r;
         if x < -0.01 || y < -0.01 || x + w > n + 0.01 || y + h > n + 0.01 || w < 4.0 || h < 4.0 {
             return -1.0;
         }
-        let region = big.region(x.max(0.0), y.max(0.0), (x + w).min(n), (y + h).min(n), size, size);
+        let (x0, y0, x1, y1) = (x.max(0.0), y.max(0.0), (x + w).min(n), (y + h).min(n));
+        // (`Side::region` takes the summed-area table only for regions twice the size: never here)
+        let region = if x1 - x0 >= 2.0 * size as f32 && y1 - y0 >= 2.0 * size as f32 {
+            big.region(x0, y0, x1, y1, size, size)
+        } else {
+            regions.get(x0, y0, x1, y1)
+        };
         let g = gradient(&region, size, size);
         let e = dot(&g, &g);
         if e <= 0.0025 * (size * size) as f32 {
@@ -389,5 +441,29 @@ mod tests {
         }
         // enlarging is left to resample's interpolation
         assert!(sat.shrink((10.0, 10.0, 20.0, 20.0), 12, 12).is_none());
+    }
+
+    #[test]
+    fn regions_in_sequence_are_resample_bit_for_bit() {
+        let g: Vec<f32> = (0..SIDE * SIDE).map(|i| ((i * 7919) % 251) as f32 * 0.37).collect();
+        for size in [12, 30, 48] {
+            let mut regions = Regions::new(&g, size);
+            // moves along y and x, changes of size, enlarging and shrinking, the edges
+            let mut r = (10.25f32, 7.5f32, 40.0f32, 33.0f32);
+            for step in 0..40 {
+                match step % 5 {
+                    0 => r.1 += 0.5,
+                    1 => r.0 -= 0.25,
+                    2 => r.3 *= 1.02,
+                    3 => r.2 *= 0.97,
+                    _ => r.1 -= 0.75,
+                }
+                let (x0, y0) = (r.0.max(0.0), r.1.max(0.0));
+                let (x1, y1) = ((r.0 + r.2).min(64.0), (r.1 + r.3).min(64.0));
+                let want = resample(&g, SIDE, SIDE, (x0, y0, x1, y1), size, size);
+                let got = regions.get(x0, y0, x1, y1);
+                assert!(want.iter().zip(&got).all(|(a, b)| a.to_bits() == b.to_bits()), "size {size}, step {step}");
+            }
+        }
     }
 }
