@@ -183,7 +183,10 @@ public class ReviewPageBrowserTest {
         Path exported = tmp.getRoot().toPath().resolve("imgsim-decisions.jsonl");
         TreeSet<String> shownRemoved = new TreeSet<>();
         try (DevTools browser = new DevTools(page)) {
-            for (int i = 0; i < 100 && !"complete".equals(browser.eval("document.readyState").getAsString()); i++) {
+            // loaded and drawn: on a busy machine the DevTools target can answer while the page's
+            // document is still the empty one chromium starts with
+            String drawn = "document.readyState === 'complete' && document.querySelectorAll('section[data-group]').length > 0";
+            for (int i = 0; i < 400 && !browser.eval(drawn).getAsBoolean(); i++) {
                 Thread.sleep(50);
             }
             assertEquals("three groups", 3, browser.eval("document.querySelectorAll('section[data-group]').length").getAsInt());
