@@ -325,18 +325,21 @@ impl<'a> Regions<'a> {
     fn get(&mut self, x0: f32, y0: f32, x1: f32, y1: f32) -> Vec<f32> {
         let d = self.size;
         let key = (x0.to_bits(), x1.to_bits());
-        if self.x.as_ref().is_none_or(|(k, _)| *k != key) {
-            self.x = Some((key, axis(SIDE, x0, x1, d)));
-            self.done = [false; SIDE];
+        if self.x.as_ref().is_some_and(|(k, _)| *k != key) {
+            self.x = None;
         }
-        let ax = &self.x.as_ref().unwrap().1;
+        let done = &mut self.done;
+        let (_, ax) = self.x.get_or_insert_with(|| {
+            *done = [false; SIDE];
+            (key, axis(SIDE, x0, x1, d))
+        });
         let ay = axis(SIDE, y0, y1, d);
         for j in 0..d {
             let (f, wt) = ay.sample(j);
             for y in f..f + wt.len() {
-                if !self.done[y] {
+                if !done[y] {
                     along_x(&self.grid[y * SIDE..(y + 1) * SIDE], ax, &mut self.lines[y * d..(y + 1) * d]);
-                    self.done[y] = true;
+                    done[y] = true;
                 }
             }
         }
