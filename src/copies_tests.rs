@@ -232,7 +232,7 @@ fn gradients_are_central_differences_inside_and_one_sided_at_the_borders() {
         out
     }
     let mut s: u32 = 7;
-    for (w, h) in [(64, 64), (32, 32), (16, 16), (1, 1), (1, 5), (5, 1), (2, 2), (37, 11)] {
+    for (w, h) in [(64, 64), (32, 32), (16, 16), (1, 1), (1, 5), (5, 1), (2, 2), (37, 11), (5, 0), (0, 5)] {
         let g: Vec<f32> = (0..w * h)
             .map(|i| {
                 s = s.wrapping_mul(1_103_515_245).wrapping_add(12345);

@@ -199,6 +199,9 @@ unsafe fn gradient_avx2(g: &[f32], w: usize, h: usize) -> Vec<f32> {
 #[inline(always)]
 fn gradient_body(g: &[f32], w: usize, h: usize) -> Vec<f32> {
     let n = w * h;
+    if n == 0 {
+        return Vec::new();
+    }
     // the differences as two flat planes, the inside of the grid in straight loops the compiler
     // vectorises, then the borders (one-sided) and single rows or columns (no difference: 0)
     let mut dx = vec![0f32; n];
