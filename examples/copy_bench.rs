@@ -8,6 +8,7 @@
 //!   IMGSIM_ORT=/abs/libonnxruntime.so cargo run --release --example copy_bench -- \
 //!       --copies .cache/data/bench/copies-of-originals.txt [--dump pairs.tsv] [--rows rows.tsv] [--stride N] [--model M]
 //!       [--planted .cache/data/bench/planted.tsv --rows planted-rows.tsv]   (python/planted_copies.py)
+//!       [--verify-timing N]   (the verification's time as ImageIndex.copies() runs it, one thread)
 //!
 //! Features are cached in .cache/data/bench/copy-features-<model>-*.bin (embeddings and grey grids),
 //! copy-local-*.bin (local features) and copy-colour-*.bin (chroma grids); delete them after changing
@@ -210,6 +211,40 @@ fn write_row(w: &mut impl Write, qi: usize, j: usize, t: bool, edit: usize, kind
     .unwrap();
 }
 
+/// `--verify-timing N`: the verification as `ImageIndex.copies()` runs it, on one thread: N
+/// database images (every 11th), each against its 24 nearest by either view in one
+/// `copies::verify_many` call (parts searched for the 6 nearest, local features where the cosine is
+/// >= 0.6, as `Copies` and `Match` ask), five times; prints the fastest and the median run. A
+/// steadier measure of the verification's arithmetic than a whole `dupes` run on a shared machine.
+fn verify_timing(db: &[Features], dim: usize, n: usize) {
+    let work: Vec<(usize, Vec<Fingerprint>, Vec<u32>)> = (0..n)
+        .map(|k| {
+            let i = (k * 11) % db.len();
+            let q = &db[i].emb[..dim];
+            let mut sims: Vec<(f32, usize)> = db.iter().enumerate().filter(|&(j, _)| j != i).map(|(j, d)| (dot(q, &d.emb[..dim]).max(dot(q, &d.emb[dim..])), j)).collect();
+            sims.sort_by(|a, b| b.0.total_cmp(&a.0));
+            sims.truncate(24);
+            let bs = sims.iter().map(|&(_, j)| db[j].fp.clone()).collect();
+            let flags = sims.iter().enumerate().map(|(r, &(s, _))| (r < 6) as u32 | (((s >= 0.6) as u32) << 1)).collect();
+            (i, bs, flags)
+        })
+        .collect();
+    let mut runs = Vec::new();
+    let mut check = 0f64;
+    for _ in 0..5 {
+        let t = Instant::now();
+        for (i, bs, flags) in &work {
+            for v in copies::verify_many(&db[*i].fp, bs, flags) {
+                check += v.score as f64 + v.local.inliers as f64;
+            }
+        }
+        runs.push(t.elapsed().as_secs_f64());
+    }
+    let mut sorted = runs.clone();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    println!("verify_many over {n} images x 24 pairs, one thread: fastest {:.3} s, median {:.3} s (runs {runs:.3?}; checksum {check:.3})", sorted[0], sorted[2]);
+}
+
 /// The POOL database images nearest to a query embedding by the better of their two stored views, nearest first.
 fn candidates(qv: &[f32], db: &[Features], dim: usize) -> Vec<(f32, usize)> {
     let mut sims: Vec<(f32, usize)> =
@@ -365,6 +400,10 @@ fn main() {
     }
     db_files.truncate(db.len());
     let no = originals.len();
+    if let Some(n) = arg(&args, "--verify-timing") {
+        verify_timing(&db, dim, n.parse().unwrap());
+        return;
+    }
     if let Some(p) = arg(&args, "--planted") {
         planted(&args, &p, &bench, &model, &db, &db_files, &originals, &distractors, &same_as);
         return;

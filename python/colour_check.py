@@ -43,9 +43,12 @@ def grid(a):
     return np.stack(out)
 
 
-def mismatch(a, b, floor, min_cells=16):
-    """colour::hue_mismatch: the share of the cells vivid in both whose hues are > 90 degrees apart, -1 if too few."""
-    c = (np.hypot(a[0], a[1]) >= floor) & (np.hypot(b[0], b[1]) >= floor)
+def mismatch(a, b, floor, min_cells=16, low=None):
+    """colour::hue_mismatch: the share of the cells vivid in both whose hues are > 90 degrees apart, -1 if too few.
+    `low`: a cell counts when vivid (>= floor) in one picture and at least `low` in the other."""
+    ca, cb = np.hypot(a[0], a[1]), np.hypot(b[0], b[1])
+    low = floor if low is None else low
+    c = (np.maximum(ca, cb) >= floor) & (np.minimum(ca, cb) >= low)
     if c.sum() < min_cells:
         return -1.0
     return float(((a[0] * b[0] + a[1] * b[1]) < 0)[c].mean())
@@ -67,6 +70,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--floors', default='6,12,16,20,25,30,35,40')
     ap.add_argument('--rows', default=str(BENCH / 'copy-rows-colour.tsv'))
+    ap.add_argument('--low', type=float, help='the other picture\'s chroma floor (default: --floors)')
+    ap.add_argument('--min-cells', type=int, default=16)
     a = ap.parse_args()
     floors = [float(f) for f in a.floors.split(',')]
     man = json.loads((BENCH / 'manifest.json').read_text())
@@ -78,7 +83,7 @@ def main():
         edited = [grid(np.clip(edit(p), 0, 255)) for p in pics]
         cells = []
         for f in floors:
-            m = np.array([mismatch(g, e, f) for g, e in zip(originals, edited)])
+            m = np.array([mismatch(g, e, f, a.min_cells, a.low) for g, e in zip(originals, edited)])
             cells.append(f'{(m >= 0).sum()} / {(m >= 0.3).sum()} / {(m >= 0.5).sum()}')
         print(f'| {name} | ' + ' | '.join(cells) + ' |')
     if not Path(a.rows).exists():
@@ -96,7 +101,7 @@ def main():
     print('| floor | wrong vetoed | copies vetoed |\n|---|---|---|')
     pairs = [(transformed(db[d['j'][i]], trans[i]), qs[d['q'][i]]) for i in sel]
     for f in floors:
-        m = np.array([mismatch(x, y, f) for x, y in pairs])
+        m = np.array([mismatch(x, y, f, a.min_cells, a.low) for x, y in pairs])
         v = m >= 0.3
         print(f'| {f:g} | {(v & ~d["true"][sel]).sum()} | {(v & d["true"][sel]).sum()} |')
 

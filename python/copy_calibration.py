@@ -1,7 +1,7 @@
 """Fits the default copy decision (dev.imgsim.CopyCalibration) from the pairs that
 examples/copy_bench.rs verified, and prints the precision and recall of each candidate rule.
 
-  python python/copy_calibration.py --write-copies .cache/data/bench/copies-of-originals.txt
+  python python/copy_calibration.py --write-copies .cache/data/bench/copies-of-originals.txt [--eye-checked]
   IMGSIM_ORT=/abs/libonnxruntime.so cargo run --release --example copy_bench -- \
       --copies .cache/data/bench/copies-of-originals.txt --dump .cache/data/bench/copy-pairs.tsv --stride 4
   python python/copy_calibration.py .cache/data/bench/copy-pairs.tsv
@@ -71,9 +71,11 @@ def decide(p, w, part, slope):
     return p['score'] - thr
 
 
-def write_copies_of_originals(out):
+def write_copies_of_originals(out, eye_checked=False):
     """The distractors that invariance_bench.copies_of_originals leaves out (an original turned or
-    mirrored), each with its original: copy_bench's --copies file ("distractor original" lines)."""
+    mirrored), each with its original: copy_bench's --copies file ("distractor original" lines).
+    `eye_checked`: also the distractors python/data/bench-same-pictures.tsv lists (the same picture
+    as an original, found by looking at the pairs the decision calls copies against the labels)."""
     import hashlib
     import json
     from pathlib import Path
@@ -102,14 +104,27 @@ def write_copies_of_originals(out):
             if any(grey(v) @ grey(d) >= 0.98 and np.abs(v - d).mean() <= 3.0 for v in views):
                 lines.append(f'{j} {oi}')
                 break
+    print(f'{len(lines)} distractors that are an original turned or mirrored')
+    if eye_checked:
+        # python/data/bench-same-pictures.tsv: (original source, distractor source, why), by the
+        # ends of their package paths; each must name exactly one original and one distractor
+        listed = Path(__file__).resolve().parent / 'data' / 'bench-same-pictures.tsv'
+        rows = [r.split('\t') for r in listed.read_text().splitlines() if r and not r.startswith('#')]
+        for o_src, d_src, why in rows:
+            os_ = [i for i, o in enumerate(man['originals']) if o['source'].endswith('/' + o_src)]
+            ds = [j for j, d in enumerate(man['distractors']) if d['source'].endswith('/' + d_src)]
+            if len(os_) != 1 or len(ds) != 1:
+                raise SystemExit(f'{listed}: {o_src} / {d_src} names {len(os_)} originals and {len(ds)} distractors')
+            lines.append(f'{ds[0]} {os_[0]}')
+        print(f'{len(rows)} more, checked by eye ({listed.name})')
     Path(out).write_text('\n'.join(lines) + '\n')
-    print(f'{len(lines)} distractors that are an original turned or mirrored -> {out}')
+    print(f'{len(lines)} distractors counted as copies of an original -> {out}')
 
 
 def main():
     if len(sys.argv) > 2 and sys.argv[1] == '--write-copies':
         sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parent))
-        return write_copies_of_originals(sys.argv[2])
+        return write_copies_of_originals(sys.argv[2], '--eye-checked' in sys.argv[3:])
     p = load(sys.argv[1] if len(sys.argv) > 1 else '.cache/data/bench/copy-pairs.tsv')
     queries = len(np.unique(p['q']))
     print(f"{len(p['q'])} verified pairs, {queries} queries, {p['true'].sum()} true pairs")
