@@ -1,7 +1,6 @@
 package dev.imgsim.opensearch;
 
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,13 +17,9 @@ import org.opensearch.client.opensearch._types.OpenSearchException;
 import org.opensearch.client.opensearch._types.Refresh;
 import org.opensearch.client.opensearch.core.SearchResponse;
 import org.opensearch.client.opensearch.core.search.Hit;
-import org.opensearch.client.opensearch.generic.Body;
-import org.opensearch.client.opensearch.generic.Requests;
-import org.opensearch.client.opensearch.generic.Response;
 import org.opensearch.client.transport.OpenSearchTransport;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.imgsim.ImageSimilarity;
 import dev.imgsim.Vectors;
@@ -68,8 +63,6 @@ public final class OpenSearchImageIndex implements AutoCloseable {
     public static final String FIELDS = "fields";
     /** Each document's {@link DocumentChecksum}: a load run again skips documents already there unchanged. */
     public static final String CHECKSUM = "checksum";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final OpenSearchClient client;
     private final OpenSearchTransport ownTransport;
@@ -534,7 +527,7 @@ public final class OpenSearchImageIndex implements AutoCloseable {
             }
             try {
                 OpenSearchImageIndex index = new OpenSearchImageIndex(this, c, own, dimension);
-                index.createOrCheck(m, efConstruction, shards, replicas);
+                OpenSearchIndexSetup.createOrCheck(c, url, name, dimension, m, efConstruction, shards, replicas);
                 return index;
             } catch (RuntimeException e) {
                 if (own != null) {
@@ -547,57 +540,5 @@ public final class OpenSearchImageIndex implements AutoCloseable {
                 throw e;
             }
         }
-    }
-
-    private void createOrCheck(int m, int efConstruction, int shards, int replicas) {
-        boolean exists = call("look up", () -> client.indices().exists(e -> e.index(name)).value());
-        if (!exists) {
-            String body = mapping(dimension, m, efConstruction, shards, replicas);
-            try (Response r = call("create", () -> client.generic().execute(Requests.builder().method("PUT")
-                    .endpoint("/" + name).json(body).build()))) {
-                if (r.getStatus() >= 300 && !resourceExists(r)) {
-                    throw new OpenSearchIndexException("OpenSearch at " + url + " refused to create index '" + name
-                            + "' (HTTP " + r.getStatus() + "): " + bodyOf(r));
-                }
-            } catch (IOException e) {
-                throw new OpenSearchIndexException("cannot reach OpenSearch at " + url + ": " + e, e);
-            }
-            return;
-        }
-        int mapped = mappedDimension();
-        if (mapped != dimension) {
-            throw new OpenSearchIndexException("the OpenSearch index '" + name + "' at " + url + " maps '" + VECTOR_FIELD
-                    + "' as vectors of dimension " + mapped + " but the model gives " + dimension
-                    + ": use another index name, or delete the index and load it again with this model");
-        }
-    }
-
-    private static boolean resourceExists(Response r) {
-        // another client created it between our check and our PUT: fine if the mapping matches
-        return r.getStatus() == 400 && bodyOf(r).contains("resource_already_exists_exception");
-    }
-
-    private int mappedDimension() {
-        try (Response r = call("read the mapping of", () -> client.generic().execute(Requests.builder().method("GET")
-                .endpoint("/" + name + "/_mapping").build()))) {
-            String body = bodyOf(r);
-            if (r.getStatus() >= 300) {
-                throw new OpenSearchIndexException("OpenSearch at " + url + " gave HTTP " + r.getStatus()
-                        + " for the mapping of '" + name + "': " + body);
-            }
-            JsonNode field = JSON.readTree(new StringReader(body)).path(name).path("mappings").path("properties")
-                    .path(VECTOR_FIELD);
-            if (!"knn_vector".equals(field.path("type").asText()) || !field.has("dimension")) {
-                throw new OpenSearchIndexException("the OpenSearch index '" + name + "' at " + url + " has no knn_vector field '"
-                        + VECTOR_FIELD + "' (mapping: " + field + "); it was not made by imgsim: use another index name");
-            }
-            return field.path("dimension").asInt();
-        } catch (IOException e) {
-            throw new OpenSearchIndexException("cannot read the mapping of '" + name + "' at " + url + ": " + e, e);
-        }
-    }
-
-    private static String bodyOf(Response r) {
-        return r.getBody().map(Body::bodyAsString).orElse("");
     }
 }
