@@ -150,6 +150,17 @@ mod tests {
     }
 
     #[test]
+    fn a_small_coloured_area_decides_from_eight_cells() {
+        // a coloured spot on grey (a camera lens in orange and in blue): 9 cells are evidence,
+        // 6 are too few to decide
+        let spot = |c: (f32, f32), w: usize| grid(move |x, y| if x < w && y < 3 { c } else { (1.0, -1.0) });
+        let (orange, blue) = ((-30.0, 40.0), (40.0, -5.0));
+        assert_eq!(hue_mismatch(&spot(orange, 3), &spot(blue, 3), 0, None), 1.0);
+        assert_eq!(hue_mismatch(&spot(orange, 3), &spot(orange, 3), 0, None), 0.0);
+        assert_eq!(hue_mismatch(&spot(orange, 2), &spot(blue, 2), 0, None), -1.0);
+    }
+
+    #[test]
     fn the_grid_is_turned_before_it_is_compared_and_parts_are_mapped() {
         // left half red, right half blue; turned 180 degrees it is left blue, right red
         let lr = grid(|x, _| if x < SIDE / 2 { (-20.0, 50.0) } else { (40.0, -5.0) });
