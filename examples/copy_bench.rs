@@ -24,6 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use imgsim::copies::{self, Fingerprint, Verdict};
+use imgsim::inner::Inner;
 use imgsim::keypoints::{self, Features as Local};
 use imgsim::model::{Model, Options};
 
@@ -89,12 +90,14 @@ fn load_features(model: &Model, root: &Path, files: &[String], cache: &Path) -> 
         if i % 1000 == 0 {
             eprintln!("{i}/{} ({:.0} s)", files.len(), t0.elapsed().as_secs_f64());
         }
-        let (emb, fp) = model.analyze_file(&root.join(&files[i])).unwrap();
+        let (mut emb, fp) = model.analyze_file(&root.join(&files[i])).unwrap();
+        emb.truncate(2 * dim);
         Features { emb, fp }
     });
     let mut w = std::io::BufWriter::new(std::fs::File::create(cache).unwrap());
     for f in &out {
-        for v in &f.emb {
+        // the image and its turn: the inner picture's view has a cache of its own (--inner)
+        for v in &f.emb[..2 * dim] {
             w.write_all(&v.to_le_bytes()).unwrap();
         }
         // the grey grid alone, as a version-1 fingerprint: the local features and the chroma grid
@@ -154,6 +157,81 @@ fn load_colour(root: &Path, files: &[String], cache: &Path) -> Vec<Vec<u8>> {
     eprintln!("chroma grids of {} images in {:.0} s", files.len(), t0.elapsed().as_secs_f64());
     out
 }
+
+/// `--inner`: per file, the picture inside its canvas (`imgsim::inner::inner_box`): its embedding
+/// and the fingerprint's `Inner` (empty and None when it has none); cached in `cache`.
+fn load_inner(model: &Model, root: &Path, files: &[String], cache: &Path) -> Vec<(Vec<f32>, Option<Inner>)> {
+    let dim = model.embedding_size;
+    let per = 4 * dim + imgsim::inner::BYTES;
+    if let Ok(buf) = std::fs::read(cache) {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < buf.len() {
+            if buf[i] == 1 {
+                let emb = buf[i + 1..i + 1 + 4 * dim].chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+                out.push((emb, Some(Inner::from_bytes(&buf[i + 1 + 4 * dim..i + 1 + per]).unwrap())));
+                i += 1 + per;
+            } else {
+                out.push((Vec::new(), None));
+                i += 1;
+            }
+        }
+        if out.len() == files.len() {
+            return out;
+        }
+    }
+    let t0 = Instant::now();
+    let p = &model.preprocess;
+    let out: Vec<(Vec<f32>, Option<Inner>)> = par_map(files.len(), |i| {
+        let img = imgsim::decode::decode_file_for(&root.join(&files[i]), 100_000_000, Some((224, 224))).unwrap();
+        let found = imgsim::inner::inner_box(&img.data, img.width, img.height);
+        let Some(inner) = Fingerprint::from_rgb_with(&img.data, img.width, img.height, found).unwrap().inner else {
+            return (Vec::new(), None);
+        };
+        let (x0, y0, x1, y1) = found.unwrap();
+        let (cw, ch) = (x1 - x0, y1 - y0);
+        let mut crop = Vec::with_capacity(cw * ch * 3);
+        for y in y0..y1 {
+            crop.extend_from_slice(&img.data[(y * img.width + x0) * 3..(y * img.width + x1) * 3]);
+        }
+        let mut t = vec![0f32; p.tensor_len()];
+        imgsim::preprocess::to_tensor(&crop, cw, ch, p, &mut t).unwrap();
+        (model.run(&t, 1).unwrap(), Some(inner))
+    });
+    let mut buf = Vec::new();
+    for (v, inner) in &out {
+        buf.push(inner.is_some() as u8);
+        if let Some(inner) = inner {
+            for x in v {
+                buf.extend_from_slice(&x.to_le_bytes());
+            }
+            inner.to_bytes(&mut buf);
+        }
+    }
+    std::fs::write(cache, buf).unwrap();
+    eprintln!("inner pictures of {} images: {} found, {:.0} s", files.len(), out.iter().filter(|v| v.1.is_some()).count(), t0.elapsed().as_secs_f64());
+    out
+}
+
+/// The candidates of a query with an inner picture: the POOL nearest by its own embedding and the
+/// INNER nearest by its inner picture's, each once at its better cosine, nearest first.
+fn with_inner(mut sims: Vec<(f32, usize)>, inner: &[f32], db: &[Features], dim: usize) -> Vec<(f32, usize)> {
+    if inner.is_empty() {
+        return sims;
+    }
+    let mut more = candidates(inner, db, dim);
+    more.truncate(INNER);
+    for (s, j) in more {
+        match sims.iter_mut().find(|e| e.1 == j) {
+            Some(e) => e.0 = e.0.max(s),
+            None => sims.push((s, j)),
+        }
+    }
+    sims.sort_by(|a, b| b.0.total_cmp(&a.0));
+    sims
+}
+
+const INNER: usize = 10;
 
 /// The library's ranking (dev.imgsim.CopyCalibration.defaults(), ImageIndex.searchCopies): a pair
 /// verified as a copy ranks by its confidence, above every pair that is not, which ranks by its
@@ -421,13 +499,26 @@ fn main() {
     let mut whole_ns = Vec::new(); // whole pictures only
     let mut local_ns = Vec::new(); // local features
     let stride: usize = arg(&args, "--stride").map(|v| v.parse().unwrap()).unwrap_or(1);
+    let q_inner: Vec<Vec<f32>> = if args.iter().any(|a| a == "--inner") {
+        let db_inner = load_inner(&model, &bench, &db_files, &bench.join(format!("copy-inner-{tag}-db{}.bin", db_files.len())));
+        let q_inner = load_inner(&model, &bench, &q_files, &bench.join(format!("copy-inner-{tag}-q{}.bin", q_files.len())));
+        let no_grid = args.iter().any(|a| a == "--no-inner-grid");
+        for (f, (_, inner)) in db.iter_mut().zip(&db_inner).chain(qs.iter_mut().zip(&q_inner)) {
+            if !no_grid && !f.fp.flat {
+                f.fp.inner = inner.clone();
+            }
+        }
+        q_inner.into_iter().map(|(v, _)| v).collect()
+    } else {
+        vec![Vec::new(); qs.len()]
+    };
     for (qi, q) in qs.iter().enumerate() {
         if qi % stride != 0 {
             continue;
         }
         let target = queries[qi]["original"].as_u64().unwrap() as usize;
         let is_true = |j: usize| j == target || same_as.get(&j) == Some(&target);
-        let sims = candidates(&q.emb[..dim], &db, dim);
+        let sims = with_inner(candidates(&q.emb[..dim], &db, dim), &q_inner[qi], &db, dim);
         cos_rank1[qi] = is_true(sims[0].1);
         for &(s, j) in sims.iter().take(K) {
             cos_cands.push((s, is_true(j), qi));

@@ -17,6 +17,7 @@ use std::cell::OnceCell;
 
 use crate::colour;
 use crate::error::{Error, Result};
+use crate::inner::{self, Inner};
 use crate::keypoints::{self, LocalMatch};
 use crate::grids::{lane_sum, resample_lines};
 pub(crate) use crate::grids::{dot, gradient, halve, resample, transformed, unit};
@@ -28,12 +29,15 @@ pub const SIDE: usize = 64;
 pub(crate) const COARSE: usize = 32;
 /// Side of the grid every placement is first tried on.
 pub(crate) const TINY: usize = 16;
-/// Version 1: the grid alone (BYTES); version 2: the grid, then the local features.
+/// Version 1: the grid alone (BYTES); version 2: the grid, then the local features; 3: the grid,
+/// the chroma grid, the local features; 4: as 3 with the inner picture (`inner::Inner`) before the
+/// local features (written only for pictures that have one).
 const VERSION: u8 = 3;
+const VERSION_INNER: u8 = 4;
 /// Serialised size of the grid part: version, flags, aspect ratio (f32 LE), SIDE x SIDE grey levels.
 pub const BYTES: usize = 2 + 4 + SIDE * SIDE;
 /// Largest serialised fingerprint (version 2 with all its local features).
-pub const MAX_BYTES: usize = BYTES + colour::BYTES + keypoints::HEADER_BYTES + keypoints::MAX_POINTS * keypoints::POINT_BYTES;
+pub const MAX_BYTES: usize = BYTES + colour::BYTES + inner::BYTES + keypoints::HEADER_BYTES + keypoints::MAX_POINTS * keypoints::POINT_BYTES;
 /// Working resolution for trimming (longer side).
 const WORK: usize = 256;
 /// A border row/column is uniform when all but 1 % of its pixels are within this of its colour.
@@ -56,6 +60,8 @@ pub struct Fingerprint {
     pub local: keypoints::Features,
     /// The chroma grid of the content box (`colour::BYTES`; empty in fingerprints before version 3).
     pub colour: Vec<u8>,
+    /// The picture inside the image when it is a picture on a plain canvas (`inner::inner_box`).
+    pub inner: Option<Inner>,
 }
 
 /// How the two pictures were aligned.
@@ -101,15 +107,63 @@ pub struct Verdict {
     pub hue_mismatch: f32,
 }
 
+/// Largest |ln| of the aspect ratios of a picture and a screenshot's inner picture that align.
+const INNER_ASPECT: f32 = 0.2;
+
+/// A box (x, y, w, h, shares of a picture) where it lies after the picture is turned by `t`
+/// (as `grids::transformed`: counter-clockwise quarter turns, then a left-right mirror for t >= 4).
+fn turn_box((mut x, mut y, mut w, mut h): (f32, f32, f32, f32), t: u8) -> (f32, f32, f32, f32) {
+    for _ in 0..t % 4 {
+        // counter-clockwise: a point (px, py) goes to (py, 1 - px)
+        (x, y, w, h) = (y, 1.0 - x - w, h, w);
+    }
+    if t >= 4 {
+        x = 1.0 - x - w;
+    }
+    (x, y, w, h)
+}
+
 /// The grid score an alignment needs before its cells' colours are compared.
 const HUE_MIN_SCORE: f32 = 0.5;
 
 impl Fingerprint {
     /// Fingerprint of an interleaved RGB8 image (`w * h * 3` bytes).
     pub fn from_rgb(rgb: &[u8], w: usize, h: usize) -> Result<Fingerprint> {
+        Self::from_rgb_with(rgb, w, h, inner::inner_box(rgb, w, h))
+    }
+
+    /// `from_rgb` with the inner picture's box (pixels, as `inner::inner_box` gives it) known.
+    pub fn from_rgb_with(rgb: &[u8], w: usize, h: usize, inner_box: Option<(usize, usize, usize, usize)>) -> Result<Fingerprint> {
         check_rgb(rgb, w, h)?;
         let grey = grey_of(rgb);
         let (work, (ww, wh), (x0, y0, x1, y1), (fx, fy)) = work_box(&grey, w, h);
+        let inner = inner_box.and_then(|(ix0, iy0, ix1, iy1)| {
+            // the box in working pixels, then as shares of the content box
+            let (bx0, by0, bx1) = (ix0 as f32 / fx, iy0 as f32 / fy, ix1 as f32 / fx);
+            let by1 = iy1 as f32 / fy;
+            let (cw, ch) = ((x1 - x0) as f32, (y1 - y0) as f32);
+            let clamp = |v: f32| v.clamp(0.0, 1.0);
+            let (sx0, sy0) = (clamp((bx0 - x0 as f32) / cw), clamp((by0 - y0 as f32) / ch));
+            let (sx1, sy1) = (clamp((bx1 - x0 as f32) / cw), clamp((by1 - y0 as f32) / ch));
+            if sx1 - sx0 <= 0.0 || sy1 - sy0 <= 0.0 || (sx1 - sx0) * (sy1 - sy0) > 0.9 {
+                return None; // the content box is already the picture
+            }
+            // from the full-size picture, through a working size of its own, as if it were a file
+            let (bw, bh) = ((ix1 - ix0) as f32, (iy1 - iy0) as f32);
+            let scale = (WORK as f32 / bw.max(bh)).min(1.0);
+            let (iw, ih) = (((bw * scale).round() as usize).max(1), ((bh * scale).round() as usize).max(1));
+            let own = resample(&grey, w, h, (ix0 as f32, iy0 as f32, ix1 as f32, iy1 as f32), iw, ih);
+            let g = resample(&own, iw, ih, (0.0, 0.0, iw as f32, ih as f32), SIDE, SIDE);
+            let (mean, var) = mean_var(&g);
+            (var.sqrt() >= FLAT_STD && mean.is_finite()).then(|| Inner {
+                x: sx0,
+                y: sy0,
+                w: sx1 - sx0,
+                h: sy1 - sy0,
+                aspect: (ix1 - ix0) as f32 / (iy1 - iy0) as f32,
+                grey: g.iter().map(|v| v.round().clamp(0.0, 255.0) as u8).collect(),
+            })
+        });
         let aspect = ((x1 - x0) as f32 * fx) / ((y1 - y0) as f32 * fy);
         let grid = resample(&work, ww, wh, (x0 as f32, y0 as f32, x1 as f32, y1 as f32), SIDE, SIDE);
         let mean = grid.iter().sum::<f32>() / grid.len() as f32;
@@ -122,38 +176,52 @@ impl Fingerprint {
             grey: grid.iter().map(|v| v.round().clamp(0.0, 255.0) as u8).collect(),
             local: if flat { keypoints::Features::default() } else { keypoints::Features::from_grey(&grey, w, h) },
             colour,
+            inner: if flat { None } else { inner },
         })
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(BYTES);
         // a fingerprint read from version 2 bytes (no chroma grid) is written back as version 2
-        out.push(if self.colour.len() == colour::BYTES { VERSION } else { 2 });
+        let coloured = self.colour.len() == colour::BYTES;
+        let inner = self.inner.as_ref().filter(|_| coloured);
+        out.push(match (coloured, inner.is_some()) {
+            (false, _) => 2,
+            (true, false) => VERSION,
+            (true, true) => VERSION_INNER,
+        });
         out.push(if self.flat { FLAG_FLAT } else { 0 });
         out.extend_from_slice(&self.aspect.to_le_bytes());
         out.extend_from_slice(&self.grey);
-        if self.colour.len() == colour::BYTES {
+        if coloured {
             out.extend_from_slice(&self.colour);
+        }
+        if let Some(i) = inner {
+            i.to_bytes(&mut out);
         }
         self.local.to_bytes(&mut out);
         out
     }
 
-    /// Reads a fingerprint of version 1 (grid only: no local verification), 2 (no chroma grid) or 3.
+    /// Reads a fingerprint of version 1 (grid only: no local verification), 2 (no chroma grid), 3
+    /// or 4 (with an inner picture).
     pub fn from_bytes(b: &[u8]) -> Result<Fingerprint> {
+        let inner_at = BYTES + colour::BYTES;
         let local_at = match b.first() {
-            Some(3) => BYTES + colour::BYTES,
+            Some(3) => inner_at,
+            Some(4) => inner_at + inner::BYTES,
             _ => BYTES,
         };
         let ok = match b.first() {
             Some(1) => b.len() == BYTES,
-            Some(2) => b.len() >= BYTES + keypoints::HEADER_BYTES && b.len() <= MAX_BYTES - colour::BYTES,
-            Some(3) => b.len() >= local_at + keypoints::HEADER_BYTES && b.len() <= MAX_BYTES,
+            Some(2) => b.len() >= BYTES + keypoints::HEADER_BYTES && b.len() <= MAX_BYTES - colour::BYTES - inner::BYTES,
+            Some(3) => b.len() >= local_at + keypoints::HEADER_BYTES && b.len() <= MAX_BYTES - inner::BYTES,
+            Some(4) => b.len() >= local_at + keypoints::HEADER_BYTES && b.len() <= MAX_BYTES,
             _ => false,
         };
         if !ok {
             return Err(Error::InvalidArgument(format!(
-                "not an imgsim copy fingerprint (version 1 of {BYTES} bytes, 2 or {VERSION} of {}-{MAX_BYTES}): got {} bytes{}",
+                "not an imgsim copy fingerprint (version 1 of {BYTES} bytes, 2 to {VERSION_INNER} of {}-{MAX_BYTES}): got {} bytes{}",
                 BYTES + keypoints::HEADER_BYTES,
                 b.len(),
                 b.first().map(|v| format!(", version {v}")).unwrap_or_default()
@@ -164,9 +232,17 @@ impl Fingerprint {
             return Err(Error::InvalidArgument(format!("copy fingerprint has a bad aspect ratio {aspect}")));
         }
         let local = if b[0] == 1 { keypoints::Features::default() } else { keypoints::Features::from_bytes(&b[local_at..])? };
-        let colour = b[BYTES..local_at].to_vec();
-        Ok(Fingerprint { aspect, flat: b[1] & FLAG_FLAT != 0, grey: b[6..BYTES].to_vec(), local, colour })
+        let colour = b[BYTES..local_at.min(inner_at)].to_vec();
+        let inner = if b[0] == 4 { Some(Inner::from_bytes(&b[inner_at..local_at])?) } else { None };
+        Ok(Fingerprint { aspect, flat: b[1] & FLAG_FLAT != 0, grey: b[6..BYTES].to_vec(), local, colour, inner })
     }
+}
+
+/// Mean and variance of a grid.
+fn mean_var(g: &[f32]) -> (f32, f32) {
+    let n = g.len() as f32;
+    let mean = lane_sum(g, |x| x) / n;
+    (mean, lane_sum(g, |x| (x - mean) * (x - mean)) / n)
 }
 
 /// The grey image at a working resolution (area-averaged, keeping the aspect ratio), its size,
@@ -337,6 +413,10 @@ pub fn verify_many(a: &Fingerprint, b: &[Fingerprint], flags: &[u32]) -> Vec<Ver
 pub(crate) struct Prepared<'f> {
     fp: &'f Fingerprint,
     grey: Vec<f32>,
+    /// Width / height of the grid's picture (the content box's, or the inner picture's).
+    aspect: f32,
+    /// The inner picture's grid, prepared the same way.
+    inner: Option<Box<Prepared<'f>>>,
     half: OnceCell<Vec<f32>>,
     /// per transform: the transformed grid, its coarse and fine unit gradients, its pyramid
     turned: [OnceCell<Vec<f32>>; 8],
@@ -350,9 +430,17 @@ pub(crate) struct Prepared<'f> {
 
 impl<'f> Prepared<'f> {
     pub(crate) fn new(fp: &'f Fingerprint) -> Prepared<'f> {
+        let mut p = Self::grid(fp, &fp.grey, fp.aspect);
+        p.inner = fp.inner.as_ref().map(|i| Box::new(Self::grid(fp, &i.grey, i.aspect)));
+        p
+    }
+
+    fn grid(fp: &'f Fingerprint, grey: &[u8], aspect: f32) -> Prepared<'f> {
         Prepared {
             fp,
-            grey: fp.grey.iter().map(|&x| x as f32).collect(),
+            grey: grey.iter().map(|&x| x as f32).collect(),
+            aspect,
+            inner: None,
             half: OnceCell::new(),
             turned: Default::default(),
             normal: Default::default(),
@@ -392,10 +480,29 @@ impl<'f> Prepared<'f> {
     /// Width / height of the content box under `t`.
     fn aspect(&self, t: usize) -> f32 {
         if t % 2 == 1 {
-            1.0 / self.fp.aspect
+            1.0 / self.aspect
         } else {
-            self.fp.aspect
+            self.aspect
         }
+    }
+
+    /// The best whole-grid alignment of `self` under a transform against `other` as it is: coarse
+    /// gradients for all eight, fine for the best two; (score, transform), score -1 when flat.
+    fn best_whole(&self, other: &Prepared) -> (f32, usize) {
+        let Some(o_c) = other.coarse(0) else { return (-1.0, 0) };
+        let mut order: Vec<(f32, usize)> = (0..8).map(|t| (self.coarse(t).map(|c| dot(c, o_c)).unwrap_or(-1.0), t)).collect();
+        order.sort_by(|x, y| y.0.total_cmp(&x.0));
+        let o_f = other.fine(0);
+        let mut best = (-1.0f32, 0);
+        for &(_, t) in order.iter().take(2) {
+            if let (Some(of), Some(sf)) = (o_f, self.fine(t)) {
+                let s = dot(sf, of).clamp(-1.0, 1.0);
+                if s > best.0 {
+                    best = (s, t);
+                }
+            }
+        }
+        best
     }
 
     /// The part search's pyramid of the grid under `t`.
@@ -449,6 +556,32 @@ fn verify_prepared(a: &Prepared, b: &Prepared, parts: bool, local: bool) -> Verd
         }
     }
     let mut part: Option<colour::Part> = None;
+    // a picture and a screenshot of it: the one whole against the other's inner picture
+    if let Some(bi) = b.inner.as_deref() {
+        let (s, t) = a.best_whole(bi);
+        let box_ = b.fp.inner.as_ref().expect("prepared inner");
+        if s > v.score && (a.aspect(t) / bi.aspect).ln().abs() <= INNER_ASPECT {
+            v.score = s;
+            v.transform = t as u8;
+            v.alignment = Alignment::AInB;
+            v.area = box_.w * box_.h;
+            v.aspect_mismatch = 0.0;
+            part = Some(colour::Part { a_is_small: true, x: box_.x, y: box_.y, w: box_.w, h: box_.h });
+        }
+    }
+    if let Some(ai) = a.inner.as_deref() {
+        let (s, t) = ai.best_whole(b);
+        let box_ = a.fp.inner.as_ref().expect("prepared inner");
+        if s > v.score && (ai.aspect(t) / b.aspect).ln().abs() <= INNER_ASPECT {
+            v.score = s;
+            v.transform = t as u8;
+            v.alignment = Alignment::BInA;
+            v.area = box_.w * box_.h;
+            v.aspect_mismatch = 0.0;
+            let (x, y, w, h) = turn_box((box_.x, box_.y, box_.w, box_.h), t as u8);
+            part = Some(colour::Part { a_is_small: false, x, y, w, h });
+        }
+    }
     if parts {
         let sb = b.side(0);
         // combos 2t: a (turned by t) inside b; 2t + 1: b inside a (turned by t)

@@ -242,3 +242,85 @@ fn gradients_are_central_differences_inside_and_one_sided_at_the_borders() {
         assert_eq!(gradient(&g, w, h), reference(&g, w, h), "{w} x {h}");
     }
 }
+
+/// `rgb` (w x h) on a white canvas `scale` times its size, under a blue title bar and above a dark
+/// line of "text" (what `inner::inner_box` looks for).
+fn screenshot(rgb: &[u8], w: usize, h: usize, scale: f32) -> (Vec<u8>, usize, usize) {
+    let (cw, ch) = ((w as f32 * scale) as usize, (h as f32 * scale) as usize);
+    let mut out = vec![255u8; cw * ch * 3];
+    let mut fill = |x0: usize, y0: usize, x1: usize, y1: usize, c: [u8; 3]| {
+        for y in y0..y1.min(ch) {
+            for x in x0..x1.min(cw) {
+                out[(y * cw + x) * 3..(y * cw + x) * 3 + 3].copy_from_slice(&c);
+            }
+        }
+    };
+    fill(0, 0, cw, ch / 12, [60, 90, 160]);
+    let (x0, y0) = ((cw - w) / 3, (ch - h) / 2);
+    for k in 0..cw / 14 {
+        fill(4 + k * 14, y0 + h + 6, 12 + k * 14, y0 + h + 16, [20, 20, 20]);
+    }
+    for y in 0..h {
+        out[((y0 + y) * cw + x0) * 3..((y0 + y) * cw + x0 + w) * 3].copy_from_slice(&rgb[y * w * 3..(y + 1) * w * 3]);
+    }
+    (out, cw, ch)
+}
+
+#[test]
+fn a_screenshot_keeps_its_inner_picture_and_verifies_against_it_both_ways() {
+    let (w, h) = (120, 90);
+    let pic = picture(w, h, 3);
+    let (shot, cw, ch) = screenshot(&pic, w, h, 2.2);
+    let a = Fingerprint::from_rgb(&pic, w, h).unwrap();
+    let b = Fingerprint::from_rgb(&shot, cw, ch).unwrap();
+    assert!(a.inner.is_none(), "a picture edge to edge has no inner picture");
+    let inner = b.inner.clone().expect("the screenshot's inner picture");
+    let bytes = b.to_bytes();
+    assert_eq!(bytes[0], 4, "written as version 4");
+    let back = Fingerprint::from_bytes(&bytes).unwrap();
+    assert!(back.inner == b.inner && back.grey == b.grey && back.colour == b.colour, "round trip of version 4");
+    assert_eq!(back.local.points.len(), b.local.points.len());
+    assert_eq!(a.to_bytes()[0], 3, "no inner picture: still version 3");
+    // whole grids against the inner picture's, without the part search
+    let v = verify(&a, &b, false);
+    assert_eq!(v.alignment, Alignment::AInB, "{v:?}");
+    assert!(v.score > 0.97, "{v:?}");
+    assert!((v.area - inner.w * inner.h).abs() < 1e-6 && v.area < 0.5, "{v:?}");
+    let r = verify(&b, &a, false);
+    assert_eq!((r.alignment, r.transform), (Alignment::BInA, 0), "{r:?}");
+    assert!((r.score - v.score).abs() < 1e-4, "{r:?} vs {v:?}");
+    // the picture turned: found with its transform
+    let turned = Fingerprint::from_rgb(&turn_rgb(&pic, w, h), h, w).unwrap();
+    let t = verify(&turned, &b, false);
+    assert_eq!((t.alignment, t.transform), (Alignment::AInB, 3), "{t:?}");
+    assert!(t.score > 0.97, "{t:?}");
+    // another picture does not align with it
+    let other = Fingerprint::from_rgb(&picture(w, h, 7), w, h).unwrap();
+    assert!(verify(&other, &b, false).score < 0.8);
+    // a corrupt inner box is refused
+    let mut bad = bytes.clone();
+    bad[BYTES + colour::BYTES..BYTES + colour::BYTES + 4].copy_from_slice(&2.0f32.to_le_bytes());
+    assert!(Fingerprint::from_bytes(&bad).is_err());
+}
+
+#[test]
+fn a_box_turns_and_mirrors_with_the_grid() {
+    let (x, y, w, h) = (8usize, 16usize, 24usize, 8usize);
+    let mut g = vec![0f32; SIDE * SIDE];
+    for yy in y..y + h {
+        for xx in x..x + w {
+            g[yy * SIDE + xx] = 1.0;
+        }
+    }
+    for t in 0..8u8 {
+        let tg = transformed(&g, SIDE, t);
+        let on: Vec<(usize, usize)> = (0..SIDE * SIDE).filter(|&i| tg[i] > 0.5).map(|i| (i % SIDE, i / SIDE)).collect();
+        let (x0, y0) = (on.iter().map(|p| p.0).min().unwrap(), on.iter().map(|p| p.1).min().unwrap());
+        let (x1, y1) = (on.iter().map(|p| p.0).max().unwrap() + 1, on.iter().map(|p| p.1).max().unwrap() + 1);
+        let s = SIDE as f32;
+        let got = turn_box((x as f32 / s, y as f32 / s, w as f32 / s, h as f32 / s), t);
+        let want = (x0 as f32 / s, y0 as f32 / s, (x1 - x0) as f32 / s, (y1 - y0) as f32 / s);
+        assert!((got.0 - want.0).abs() < 1e-5 && (got.1 - want.1).abs() < 1e-5 && (got.2 - want.2).abs() < 1e-5
+            && (got.3 - want.3).abs() < 1e-5, "t {t}: {got:?} vs {want:?}");
+    }
+}

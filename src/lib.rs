@@ -9,6 +9,7 @@ pub mod copies;
 pub mod decode;
 pub mod error;
 pub mod heif;
+pub mod inner;
 pub mod keypoints;
 mod jni;
 pub mod model;

@@ -158,14 +158,30 @@ impl Model {
     }
 
     /// Copy-detection features of a decoded image: the embedding of the image and of the image
-    /// turned 90 degrees counter-clockwise (`2 * embedding_size` values: a turned copy's embedding
-    /// is close to the second, a 180-degree turn's to the first), and the content fingerprint.
+    /// turned 90 degrees counter-clockwise (a turned copy's embedding is close to the second, a
+    /// 180-degree turn's to the first), then, when the image is a picture on a plain canvas
+    /// (`inner::inner_box`: a screenshot, a padded or captioned copy), the embedding of that
+    /// picture: `2 * embedding_size` or `3 * embedding_size` values; and the content fingerprint.
     pub fn analyze_rgb(&self, rgb: &[u8], w: usize, h: usize) -> Result<(Vec<f32>, Fingerprint)> {
         let p = &self.preprocess;
         let per = p.tensor_len();
-        let mut tensor = vec![0f32; 2 * per];
+        let found = crate::inner::inner_box(rgb, w, h);
+        let fp = Fingerprint::from_rgb_with(rgb, w, h, found)?;
+        // embedded when the fingerprint keeps it (not flat, smaller than the content box)
+        let inner = found.filter(|_| fp.inner.is_some());
+        let views = if inner.is_some() { 3 } else { 2 };
+        let mut tensor = vec![0f32; views * per];
         preprocess::to_tensor(rgb, w, h, p, &mut tensor[..per])?;
-        let (first, second) = tensor.split_at_mut(per);
+        if let Some((x0, y0, x1, y1)) = inner {
+            let (cw, ch) = (x1 - x0, y1 - y0);
+            let mut crop = Vec::with_capacity(cw * ch * 3);
+            for y in y0..y1 {
+                crop.extend_from_slice(&rgb[(y * w + x0) * 3..(y * w + x1) * 3]);
+            }
+            preprocess::to_tensor(&crop, cw, ch, p, &mut tensor[2 * per..])?;
+        }
+        let (first, rest) = tensor.split_at_mut(per);
+        let second = &mut rest[..per];
         if p.width == p.height {
             // the stretch to a square commutes with the turn: turn the tensor's planes
             let s = p.width;
@@ -181,8 +197,8 @@ impl Model {
             let turned = copies::turn_rgb(rgb, w, h);
             preprocess::to_tensor(&turned, h, w, p, second)?;
         }
-        let emb = self.run(&tensor, 2)?;
-        Ok((emb, Fingerprint::from_rgb(rgb, w, h)?))
+        let emb = self.run(&tensor, views)?;
+        Ok((emb, fp))
     }
 
     /// `analyze_rgb` of an image file (decoded once, JPEGs at reduced scale).

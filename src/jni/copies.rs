@@ -1,7 +1,8 @@
 //! JNI glue for copy detection (`Native.analyze*`, `Native.verify`; used by
 //! `dev.imgsim.ImageSimilarity` and `dev.imgsim.CopyFeatures`). An analysis fills the caller's
-//! `float[2 * embeddingSize]` with the embeddings of the image and of its 90-degree turn and
-//! returns the content fingerprint's bytes; `verify` returns the `Verdict` as the floats
+//! `float[3 * embeddingSize]` with the embeddings of the image, of its 90-degree turn and of the
+//! picture inside it (`inner::inner_box`; NaN when it has none) and returns the content
+//! fingerprint's bytes; `verify` returns the `Verdict` as the floats
 //! `VERDICT_*` of `dev.imgsim.internal.Native` name.
 
 use jni::objects::{JByteArray, JFloatArray, JIntArray, JShortArray, JString};
@@ -15,11 +16,13 @@ use crate::error::Error;
 use crate::model::Model;
 use crate::pixels::{self, Samples};
 
-/// Writes the embeddings into `out` and returns the fingerprint as a Java `byte[]`.
-fn finish<'l>(env: &mut Env<'l>, m: &Model, (emb, fp): (Vec<f32>, Fingerprint), out: &JFloatArray<'_>) -> R<JByteArray<'l>> {
-    if out.is_null() || out.len(env)? != 2 * m.embedding_size {
-        return Err(Error::InvalidArgument(format!("the output array must hold {} floats", 2 * m.embedding_size)).into());
+/// Writes the embeddings into `out` (the inner picture's filled with NaN when there is none) and
+/// returns the fingerprint as a Java `byte[]`.
+fn finish<'l>(env: &mut Env<'l>, m: &Model, (mut emb, fp): (Vec<f32>, Fingerprint), out: &JFloatArray<'_>) -> R<JByteArray<'l>> {
+    if out.is_null() || out.len(env)? != 3 * m.embedding_size {
+        return Err(Error::InvalidArgument(format!("the output array must hold {} floats", 3 * m.embedding_size)).into());
     }
+    emb.resize(3 * m.embedding_size, f32::NAN);
     out.set_region(env, 0, &emb)?;
     Ok(env.byte_array_from_slice(&fp.to_bytes())?)
 }

@@ -126,6 +126,31 @@ public class CopyDetectionTest {
         assertTrue(shot.describe(), shot.describe().startsWith("edited copy"));
     }
 
+    @Test
+    public void aScreenshotCarriesTheEmbeddingOfThePictureInsideIt() {
+        // the picture takes a fifth of a page with a title bar and a line of text: its own
+        // embedding is far from the picture's, the inner picture's is close
+        BufferedImage shot = padded(cat, 2.2, Color.WHITE, true);
+        CopyFeatures s = sim.analyze(shot);
+        CopyFeatures c = sim.analyze(cat);
+        assertTrue("a picture on a page has an inner picture", s.innerEmbedding().isPresent());
+        assertFalse("a photo edge to edge has none", c.innerEmbedding().isPresent());
+        assertFalse("a page with nothing on it has none", sim.analyze(new BufferedImage(300, 200, BufferedImage.TYPE_INT_RGB)).innerEmbedding().isPresent());
+        double inner = ImageSimilarity.cosine(s.innerEmbedding().get(), c.embedding());
+        double whole = ImageSimilarity.cosine(s.embedding(), c.embedding());
+        assertTrue(inner + " vs " + whole, inner > 0.9 && inner > whole + 0.05);
+        assertEquals(inner, c.similarity(s), 1e-6);
+        assertEquals(inner, s.similarity(c), 1e-6);
+        Match m = sim.compare(cat, shot);
+        assertTrue(m.toString(), m.isCopy());
+        assertEquals(m.toString(), Match.Alignment.FIRST_INSIDE_SECOND, m.alignment());
+        // stored and read back, the inner picture's embedding is kept; one of the wrong length is refused
+        CopyFeatures again = new CopyFeatures(s.embedding(), s.turnedEmbedding(), s.innerEmbedding().get(), s.fingerprint());
+        assertTrue(java.util.Arrays.equals(s.innerEmbedding().get(), again.innerEmbedding().get()));
+        assertThrows(IllegalArgumentException.class,
+                () -> new CopyFeatures(s.embedding(), s.turnedEmbedding(), new float[3], s.fingerprint()));
+    }
+
     /** {@code src} turned by {@code degrees} about its centre on a grey canvas of its size, then shrunk by {@code scale}. */
     static BufferedImage rotated(BufferedImage src, double degrees, double scale) {
         int w = (int) (src.getWidth() * scale);

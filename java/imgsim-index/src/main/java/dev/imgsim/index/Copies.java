@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.index.BinaryDocValues;
+import org.apache.lucene.index.IndexableField;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.search.IndexSearcher;
@@ -35,14 +36,19 @@ import dev.imgsim.Match;
 import dev.imgsim.Vectors;
 
 /**
- * Copy detection over the index: candidates from the HNSW graph (the query's embedding and its
- * 90-degree turn's), each verified on the stored fingerprints. The copy features of an image
- * (turned embedding + fingerprint) live in binary doc values, out of the way of plain searches.
+ * Copy detection over the index: candidates from the HNSW graph (the query's embedding, its
+ * 90-degree turn's and its inner picture's), each verified on the stored fingerprints. The copy
+ * features of an image (turned embedding + fingerprint, the inner picture's embedding) live in
+ * binary doc values, out of the way of plain searches.
  */
 final class Copies {
     private static final System.Logger LOG = System.getLogger("dev.imgsim.index");
     /** Binary doc values: the turned embedding (dimension floats, little-endian) then the fingerprint. */
     static final String FIELD = "_copy";
+    /** Binary doc values: the inner picture's embedding (dimension floats, little-endian), for images that have one. */
+    static final String INNER = "_copy.inner";
+    /** Graph neighbours of an inner picture's view (a screenshot's picture: its copies are the nearest few). */
+    static final int INNER_NEIGHBOURS = 10;
     /** Graph neighbours per view verified for each image. */
     static final int NEIGHBOURS = 20;
     /** Of those, the most similar searched for parts (crops, padding): the costly search. */
@@ -50,7 +56,8 @@ final class Copies {
 
     private Copies() {}
 
-    static BinaryDocValuesField field(CopyFeatures f) {
+    /** The fields holding an image's copy features: {@link #FIELD}, and {@link #INNER} when it has an inner picture. */
+    static IndexableField[] fields(CopyFeatures f) {
         float[] t = f.turnedEmbedding();
         byte[] fp = f.fingerprint();
         ByteBuffer b = ByteBuffer.allocate(4 * t.length + fp.length).order(ByteOrder.LITTLE_ENDIAN);
@@ -58,7 +65,17 @@ final class Copies {
             b.putFloat(v);
         }
         b.put(fp);
-        return new BinaryDocValuesField(FIELD, new BytesRef(b.array()));
+        BinaryDocValuesField copy = new BinaryDocValuesField(FIELD, new BytesRef(b.array()));
+        return f.innerEmbedding().map(inner -> new IndexableField[] {copy, new BinaryDocValuesField(INNER, new BytesRef(floats(inner)))})
+                .orElse(new IndexableField[] {copy});
+    }
+
+    private static byte[] floats(float[] v) {
+        ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
+        for (float x : v) {
+            b.putFloat(x);
+        }
+        return b.array();
     }
 
     /** The stored copy features of a document (global id), null when it has none. */
@@ -83,14 +100,33 @@ final class Copies {
         }
         byte[] fp = new byte[n];
         b.get(fp);
-        return new CopyFeatures(v, t, fp);
+        float[] inner = null;
+        BinaryDocValues idv = leaf.reader().getBinaryDocValues(INNER);
+        if (idv != null && idv.advanceExact(doc - leaf.docBase)) {
+            BytesRef ir = idv.binaryValue();
+            if (ir.length != 4 * v.length) {
+                throw new IOException("document " + doc + " has an inner embedding of " + ir.length + " bytes, expected " + 4 * v.length);
+            }
+            ByteBuffer ib = ByteBuffer.wrap(ir.bytes, ir.offset, ir.length).order(ByteOrder.LITTLE_ENDIAN);
+            inner = new float[v.length];
+            for (int i = 0; i < inner.length; i++) {
+                inner[i] = ib.getFloat();
+            }
+        }
+        return new CopyFeatures(v, t, inner, fp);
     }
 
-    /** Graph neighbours of both views, best cosine per document, most similar first (excluding {@code self}). */
-    private static List<double[]> candidates(IndexSearcher s, float[] v, float[] turned, int n, int self) throws IOException {
+    /**
+     * Graph neighbours of the views ({@code n} of the image's own and of its turn, {@link #INNER_NEIGHBOURS}
+     * of its inner picture's), best cosine per document, most similar first (excluding {@code self}).
+     */
+    private static List<double[]> candidates(IndexSearcher s, CopyFeatures f, int n, int self) throws IOException {
         Map<Integer, Double> best = new HashMap<>();
-        for (float[] q : new float[][] {Vectors.normalise(v), Vectors.normalise(turned)}) {
-            TopDocs td = s.search(new KnnFloatVectorQuery(IndexSchema.VECTOR, q, n), n);
+        List<float[]> views = new ArrayList<>(List.of(f.embedding(), f.turnedEmbedding()));
+        f.innerEmbedding().ifPresent(views::add);
+        for (int i = 0; i < views.size(); i++) {
+            int k = i < 2 ? n : INNER_NEIGHBOURS;
+            TopDocs td = s.search(new KnnFloatVectorQuery(IndexSchema.VECTOR, Vectors.normalise(views.get(i)), k), k);
             for (ScoreDoc sd : td.scoreDocs) {
                 if (sd.doc != self) {
                     best.merge(sd.doc, 2.0 * sd.score - 1.0, Math::max);
@@ -116,7 +152,7 @@ final class Copies {
     };
 
     static List<CopyHit> search(IndexSearcher s, CopyFeatures q, int k, CopyCalibration cal) throws IOException {
-        List<double[]> cands = candidates(s, q.embedding(), q.turnedEmbedding(), Math.max(k, NEIGHBOURS), -1);
+        List<double[]> cands = candidates(s, q, Math.max(k, NEIGHBOURS), -1);
         // the stored images are the originals, the query their possible copy; the most similar
         // (the first max(k, PART_CANDIDATES) in graph order) are searched for parts
         int parts = Math.max(k, PART_CANDIDATES);
@@ -175,7 +211,7 @@ final class Copies {
         parallel(threads, docs.size(), i -> {
             int doc = docs.get(i);
             CopyFeatures f = features(s, doc);
-            List<double[]> cands = candidates(s, f.embedding(), f.turnedEmbedding(), NEIGHBOURS, doc);
+            List<double[]> cands = candidates(s, f, NEIGHBOURS, doc);
             long[] codes = new long[cands.size()];
             for (int c = 0; c < codes.length; c++) {
                 int other = (int) cands.get(c)[0];

@@ -151,7 +151,7 @@ public final class ImageIndex implements AutoCloseable {
                 throw new ImageDecodeException("image file " + image + " cannot be read: " + IndexErrors.describe(e));
             }
             CopyFeatures f = embedder().analyze(image);
-            index.put(id, f.embedding(), Collections.emptyMap(), stamp, Copies.field(f));
+            index.put(id, f.embedding(), Collections.emptyMap(), stamp, Copies.fields(f));
             return null;
         });
     }
@@ -162,7 +162,7 @@ public final class ImageIndex implements AutoCloseable {
         Objects.requireNonNull(image, "image");
         index.write(() -> {
             CopyFeatures f = embedder().analyze(image);
-            index.put(id, f.embedding(), Collections.emptyMap(), null, Copies.field(f));
+            index.put(id, f.embedding(), Collections.emptyMap(), null, Copies.fields(f));
             return null;
         });
     }
@@ -186,7 +186,7 @@ public final class ImageIndex implements AutoCloseable {
                     + " vectors of " + index.dimension());
         }
         index.write(() -> {
-            index.put(id, features.embedding(), fields, null, Copies.field(features));
+            index.put(id, features.embedding(), fields, null, Copies.fields(features));
             return null;
         });
     }

@@ -117,9 +117,9 @@ final class IndexSchema {
      *
      * @param unit the unit-length vector
      * @param fileStamp {size, modified millis} of the file it came from, or null
-     * @param extra a field of the layer above (copy features), or null
+     * @param extra fields of the layer above (copy features, a text's words), or none
      */
-    static Document document(String id, float[] unit, Map<String, String> fields, long[] fileStamp, IndexableField extra) {
+    static Document document(String id, float[] unit, Map<String, String> fields, long[] fileStamp, IndexableField... extra) {
         if (id.isEmpty()) {
             throw new IllegalArgumentException("id must not be empty");
         }
@@ -134,7 +134,11 @@ final class IndexSchema {
             doc.add(new StoredField(FIELD_PREFIX + f.getKey(), f.getValue()));
         }
         if (extra != null) {
-            doc.add(extra);
+            for (IndexableField f : extra) {
+                if (f != null) {
+                    doc.add(f);
+                }
+            }
         }
         if (fileStamp != null) {
             doc.add(new StoredField(FILE_SIZE, fileStamp[0]));

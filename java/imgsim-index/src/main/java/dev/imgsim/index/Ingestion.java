@@ -150,7 +150,7 @@ final class Ingestion {
             return null;
         }
         CopyFeatures f = sim.analyze(file);
-        index.put(file.toString(), f.embedding(), Collections.emptyMap(), stamp, Copies.field(f));
+        index.put(file.toString(), f.embedding(), Collections.emptyMap(), stamp, Copies.fields(f));
         added.incrementAndGet();
         if (sinceCommit.incrementAndGet() >= index.options().commitEvery) {
             sinceCommit.set(0);

@@ -129,13 +129,13 @@ public final class VectorIndex implements AutoCloseable {
         Objects.requireNonNull(embedding, "embedding");
         Objects.requireNonNull(fields, "fields");
         write(() -> {
-            put(id, embedding, fields, null, null);
+            put(id, embedding, fields, null);
             return null;
         });
     }
 
     /** Stores one entry; the caller holds {@link #write}. */
-    void put(String id, float[] embedding, Map<String, String> fields, long[] fileStamp, IndexableField extra) {
+    void put(String id, float[] embedding, Map<String, String> fields, long[] fileStamp, IndexableField... extra) {
         float[] unit = normalised(embedding);
         try {
             writer.updateDocument(new Term(IndexSchema.ID, id), IndexSchema.document(id, unit, fields, fileStamp, extra));

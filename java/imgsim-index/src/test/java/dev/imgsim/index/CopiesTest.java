@@ -1,5 +1,6 @@
 package dev.imgsim.index;
 
+import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -80,6 +81,26 @@ public class CopiesTest {
                 assertFalse(h.toString(), h.match().isCopy());
             }
             assertTrue(index.copyFeatures(top.id()).isPresent());
+        }
+    }
+
+    @Test
+    public void aScreenshotOfAStoredPictureFindsItAndItsInnerPictureIsStored() throws IOException {
+        Path dir = tmp.newFolder("files").toPath();
+        List<Path> files = collection(dir);
+        try (ImageIndex index = ImageIndex.open(tmp.newFolder("idx").toPath(), sim)) {
+            index.addAll(files, null);
+            BufferedImage rocket = ImageIO.read(Pictures.samples().resolve("rocket.jpg").toFile());
+            Path shot = Pictures.png(dir.resolve("shot.png"), Pictures.screenshot(rocket, 2.2));
+            CopyHit top = index.searchCopies(shot, 1).get(0);
+            assertEquals(top.toString(), Pictures.samples().resolve("rocket.jpg").toString(), top.id());
+            assertTrue(top.match().toString(), top.match().isCopy());
+            index.addAll(List.of(shot), null);
+            float[] stored = index.copyFeatures(shot.toString()).get().innerEmbedding().get();
+            assertArrayEquals(sim.analyze(shot).innerEmbedding().get(), stored, 1e-6f);
+            assertFalse(index.copyFeatures(Pictures.samples().resolve("rocket.jpg").toString()).get().innerEmbedding().isPresent());
+            assertTrue(index.copies().stream().anyMatch(g -> g.ids().contains(shot.toString())
+                    && g.ids().contains(Pictures.samples().resolve("rocket.jpg").toString())));
         }
     }
 

@@ -61,6 +61,31 @@ final class Pictures {
         return file;
     }
 
+    static Path png(Path file, BufferedImage img) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        if (!ImageIO.write(img, "png", file.toFile())) {
+            throw new IOException("no PNG writer");
+        }
+        return file;
+    }
+
+    /** The picture on a white page {@code scale} times its size, under a title bar and above a line of text. */
+    static BufferedImage screenshot(BufferedImage src, double scale) {
+        int cw = (int) (src.getWidth() * scale);
+        int ch = (int) (src.getHeight() * scale);
+        BufferedImage out = new BufferedImage(cw, ch, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = out.createGraphics();
+        g.setColor(java.awt.Color.WHITE);
+        g.fillRect(0, 0, cw, ch);
+        g.setColor(new java.awt.Color(60, 90, 160));
+        g.fillRect(0, 0, cw, ch / 12);
+        g.setColor(java.awt.Color.BLACK);
+        g.drawString("Screenshot of a page around the picture", 5, ch - 8);
+        g.drawImage(src, (cw - src.getWidth()) / 3, (ch - src.getHeight()) / 2, null);
+        g.dispose();
+        return out;
+    }
+
     /** The picture turned a quarter clockwise (what a camera stores when EXIF orientation 8 applies). */
     static BufferedImage rotate(BufferedImage src, int quarterTurnsClockwise) {
         int q = ((quarterTurnsClockwise % 4) + 4) % 4;

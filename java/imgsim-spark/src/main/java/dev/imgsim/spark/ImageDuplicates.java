@@ -28,6 +28,7 @@ import org.apache.spark.ml.feature.BucketedRandomProjectionLSHModel;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -101,6 +102,10 @@ public final class ImageDuplicates implements Serializable {
 
     /** Marks the 90-degree view of an image among the candidate vectors (never in an id). */
     private static final String TURNED = "\u0000turned";
+    /** Marks the inner picture's view of an image among the candidate vectors (never in an id). */
+    private static final String INNER = "\u0000inner";
+    /** Matches either mark. */
+    private static final String VIEW = "\u0000(turned|inner)";
 
     private ImageDuplicates(Builder b) {
         this.minSimilarity = b.minSimilarity;
@@ -156,13 +161,21 @@ public final class ImageDuplicates implements Serializable {
                 .select(col(idColumn).cast("string").as("id"), col(embeddingColumn).as("v"));
         if (verifyCopies) {
             requireFeatures(names);
-            // candidates: near by either view (a copy turned 90 or 270 degrees is near the other's turned view)
+            // candidates: near by any view (a copy turned 90 or 270 degrees is near the other's turned
+            // view, a screenshot's inner picture near the picture)
             Dataset<Row> turned = embedded.filter(col(ImageEmbeddings.TURNED_EMBEDDING).isNotNull())
                     .select(concat(col(idColumn).cast("string"), lit(TURNED)).as("id"),
                             col(ImageEmbeddings.TURNED_EMBEDDING).as("v"));
-            Dataset<Row> pairs = candidates(vectors.union(turned));
-            Dataset<Row> merged = pairs.select(regexp_replace(col("id_a"), TURNED, "").as("a"),
-                    regexp_replace(col("id_b"), TURNED, "").as("b"), col("similarity"))
+            Dataset<Row> views = vectors.union(turned);
+            if (names.contains(ImageEmbeddings.INNER_EMBEDDING)) {
+                // a screenshot's inner picture is near the picture's copies
+                views = views.union(embedded.filter(col(ImageEmbeddings.INNER_EMBEDDING).isNotNull())
+                        .select(concat(col(idColumn).cast("string"), lit(INNER)).as("id"),
+                                col(ImageEmbeddings.INNER_EMBEDDING).as("v")));
+            }
+            Dataset<Row> pairs = candidates(views);
+            Dataset<Row> merged = pairs.select(regexp_replace(col("id_a"), VIEW, "").as("a"),
+                    regexp_replace(col("id_b"), VIEW, "").as("b"), col("similarity"))
                     .filter(col("a").notEqual(col("b")))
                     .select(least(col("a"), col("b")).as("id_a"), greatest(col("a"), col("b")).as("id_b"), col("similarity"))
                     .groupBy("id_a", "id_b").agg(max("similarity").as("similarity"));
@@ -220,21 +233,24 @@ public final class ImageDuplicates implements Serializable {
         Objects.requireNonNull(embedded, "embedded");
         List<String> names = Arrays.asList(embedded.schema().fieldNames());
         requireFeatures(names);
+        // features embedded before the inner picture's column existed verify without it
+        Column inner = names.contains(ImageEmbeddings.INNER_EMBEDDING) ? col(ImageEmbeddings.INNER_EMBEDDING)
+                : lit(null).cast(DataTypes.createArrayType(DataTypes.FloatType, false));
         Dataset<Row> f = embedded.filter(col(embeddingColumn).isNotNull().and(col(ImageEmbeddings.FINGERPRINT).isNotNull()))
                 .select(col(idColumn).cast("string").as("fid"), col(embeddingColumn).as("e"),
-                        col(ImageEmbeddings.TURNED_EMBEDDING).as("t"), col(ImageEmbeddings.FINGERPRINT).as("fp"));
-        Dataset<Row> fa = f.toDF("fa", "ea", "ta", "fpa");
-        Dataset<Row> fb = f.toDF("fb", "eb", "tb", "fpb");
+                        col(ImageEmbeddings.TURNED_EMBEDDING).as("t"), col(ImageEmbeddings.FINGERPRINT).as("fp"), inner.as("i"));
+        Dataset<Row> fa = f.toDF("fa", "ea", "ta", "fpa", "ia");
+        Dataset<Row> fb = f.toDF("fb", "eb", "tb", "fpb", "ib");
         Dataset<Row> joined = pairs.join(fa, col("id_a").equalTo(col("fa"))).join(fb, col("id_b").equalTo(col("fb")))
-                .select("id_a", "id_b", "similarity", "ea", "ta", "fpa", "eb", "tb", "fpb");
+                .select("id_a", "id_b", "similarity", "ea", "ta", "fpa", "eb", "tb", "fpb", "ia", "ib");
         return joined.mapPartitions((MapPartitionsFunction<Row, Row>) rows -> {
             List<Row> out = new ArrayList<>();
             while (rows.hasNext()) {
                 Row r = rows.next();
                 dev.imgsim.CopyFeatures a = new dev.imgsim.CopyFeatures(floats(r.getList(3)), floats(r.getList(4)),
-                        (byte[]) r.get(5));
+                        r.isNullAt(9) ? null : floats(r.getList(9)), (byte[]) r.get(5));
                 dev.imgsim.CopyFeatures b = new dev.imgsim.CopyFeatures(floats(r.getList(6)), floats(r.getList(7)),
-                        (byte[]) r.get(8));
+                        r.isNullAt(10) ? null : floats(r.getList(10)), (byte[]) r.get(8));
                 dev.imgsim.Match m = dev.imgsim.ImageSimilarity.verify(a, b);
                 out.add(RowFactory.create(r.getString(0), r.getString(1), r.getDouble(2), m.isCopy(), m.band().name(),
                         m.confidence(), m.transform().name(), m.verification()));

@@ -61,6 +61,11 @@ public final class ImageEmbeddings implements Serializable {
     public static final String ERROR = "error";
     /** With {@link Builder#copyFeatures(boolean)}: the embedding of the image turned 90 degrees (array of float). */
     public static final String TURNED_EMBEDDING = "turned_embedding";
+    /**
+     * With {@link Builder#copyFeatures(boolean)}: the embedding of the picture inside the image when
+     * it is a picture on a plain canvas (a screenshot, a padded copy), else null (array of float).
+     */
+    public static final String INNER_EMBEDDING = "inner_embedding";
     /** With {@link Builder#copyFeatures(boolean)}: the copy fingerprint (binary, {@code CopyFeatures.MIN_FINGERPRINT_BYTES} to {@code MAX_FINGERPRINT_BYTES}). */
     public static final String FINGERPRINT = "fingerprint";
 
@@ -97,7 +102,7 @@ public final class ImageEmbeddings implements Serializable {
     /**
      * The output schema for an input schema: the input's columns (without the content column
      * unless {@link Builder#keepContent(boolean)}), then {@code embedding} and {@code error} (and with
-     * {@link Builder#copyFeatures(boolean)}, {@code turned_embedding} and {@code fingerprint}).
+     * {@link Builder#copyFeatures(boolean)}, {@code turned_embedding}, {@code fingerprint} and {@code inner_embedding}).
      *
      * @param input the input dataset's schema
      * @return the output schema
@@ -109,7 +114,7 @@ public final class ImageEmbeddings implements Serializable {
         List<StructField> fields = new ArrayList<>();
         for (StructField f : input.fields()) {
             if (f.name().equals(EMBEDDING) || f.name().equals(ERROR) || (copyFeatures
-                    && (f.name().equals(TURNED_EMBEDDING) || f.name().equals(FINGERPRINT)))) {
+                    && (f.name().equals(TURNED_EMBEDDING) || f.name().equals(FINGERPRINT) || f.name().equals(INNER_EMBEDDING)))) {
                 throw new IllegalArgumentException("the input already has a column named '" + f.name()
                         + "'; rename or drop it before embedding");
             }
@@ -122,6 +127,7 @@ public final class ImageEmbeddings implements Serializable {
         if (copyFeatures) {
             fields.add(DataTypes.createStructField(TURNED_EMBEDDING, DataTypes.createArrayType(DataTypes.FloatType, false), true));
             fields.add(DataTypes.createStructField(FINGERPRINT, DataTypes.BinaryType, true));
+            fields.add(DataTypes.createStructField(INNER_EMBEDDING, DataTypes.createArrayType(DataTypes.FloatType, false), true));
         }
         return DataTypes.createStructType(fields);
     }
@@ -198,6 +204,7 @@ public final class ImageEmbeddings implements Serializable {
                     float[] embedding = null;
                     float[] turned = null;
                     byte[] fingerprint = null;
+                    float[] inner = null;
                     String error = null;
                     Object name = id >= 0 ? r.get(id) : null;
                     byte[] bytes = r.isNullAt(content) ? null : (byte[]) r.get(content);
@@ -210,6 +217,7 @@ public final class ImageEmbeddings implements Serializable {
                                 embedding = f.embedding();
                                 turned = f.turnedEmbedding();
                                 fingerprint = f.fingerprint();
+                                inner = f.innerEmbedding().orElse(null);
                             } else {
                                 embedding = sim.embed(bytes, name == null ? null : name.toString());
                             }
@@ -220,7 +228,7 @@ public final class ImageEmbeddings implements Serializable {
                         }
                     }
                     int n = settings.keepContent ? width : width - 1;
-                    Object[] values = new Object[n + (settings.copyFeatures ? 4 : 2)];
+                    Object[] values = new Object[n + (settings.copyFeatures ? 5 : 2)];
                     for (int i = 0, j = 0; i < width; i++) {
                         if (settings.keepContent || i != content) {
                             values[j++] = r.get(i);
@@ -231,6 +239,7 @@ public final class ImageEmbeddings implements Serializable {
                     if (settings.copyFeatures) {
                         values[n + 2] = turned;
                         values[n + 3] = fingerprint;
+                        values[n + 4] = inner;
                     }
                     return RowFactory.create(values);
                 }
@@ -321,8 +330,9 @@ public final class ImageEmbeddings implements Serializable {
         }
 
         /**
-         * @param add also analyse each image for copy detection: adds {@code turned_embedding} and
-         *     {@code fingerprint} (about 4 KB per image), which {@link ImageDuplicates.Builder#verifyCopies(boolean)}
+         * @param add also analyse each image for copy detection: adds {@code turned_embedding},
+         *     {@code fingerprint} (about 5-12 KB per image) and {@code inner_embedding} (null unless
+         *     the image is a picture on a canvas), which {@link ImageDuplicates.Builder#verifyCopies(boolean)}
          *     needs (default false)
          * @return this builder
          */

@@ -166,6 +166,20 @@ public class SparkImagesTest {
             }
         }
         ImageIO.write(turned, "png", dir.resolve("astronaut-turned.png").toFile());
+        // the rocket in a screenshot (a fifth of a white page, a title bar, a line of text): found
+        // through the screenshot's inner picture
+        BufferedImage rocket = ImageIO.read(samples.resolve("rocket.jpg").toFile());
+        BufferedImage shot = new BufferedImage(rocket.getWidth() * 9 / 4, rocket.getHeight() * 9 / 4, BufferedImage.TYPE_INT_RGB);
+        java.awt.Graphics2D g = shot.createGraphics();
+        g.setColor(java.awt.Color.WHITE);
+        g.fillRect(0, 0, shot.getWidth(), shot.getHeight());
+        g.setColor(new java.awt.Color(60, 90, 160));
+        g.fillRect(0, 0, shot.getWidth(), shot.getHeight() / 12);
+        g.setColor(java.awt.Color.BLACK);
+        g.drawString("A launch, as the page shows it", 6, shot.getHeight() - 10);
+        g.drawImage(rocket, shot.getWidth() / 4, shot.getHeight() / 3, null);
+        g.dispose();
+        ImageIO.write(shot, "png", dir.resolve("rocket-page.png").toFile());
         Dataset<Row> features = ImageEmbeddings.builder().copyFeatures(true).build()
                 .transform(spark.read().format("binaryFile").load(dir.toString())).cache();
         List<Row> copies = ImageDuplicates.builder().minSimilarity(0.5).method(ImageDuplicates.Method.EXACT).verifyCopies(true)
@@ -178,7 +192,7 @@ public class SparkImagesTest {
             assertTrue(p.toString(), p.getBoolean(p.fieldIndex("copy")));
         }
         assertEquals(copies.toString(), new HashSet<>(Arrays.asList("astronaut-turned.png|astronaut.jpg",
-                "chelsea-cropped-brighter.jpg|chelsea.jpg")), found.keySet());
+                "chelsea-cropped-brighter.jpg|chelsea.jpg", "rocket-page.png|rocket.jpg")), found.keySet());
         // each verdict is the single-JVM library's for the same two files
         for (Map.Entry<String, Row> e : found.entrySet()) {
             String[] names = e.getKey().split("\\|");

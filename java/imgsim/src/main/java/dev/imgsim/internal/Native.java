@@ -67,8 +67,9 @@ public final class Native {
 
     public static native float[][] batchRun(long handle, long batch);
 
-    // Copy detection (src/jni/copies.rs): each analysis fills out[2 * embeddingSize] with the
-    // embeddings of the image and of its 90-degree turn and returns the content fingerprint.
+    // Copy detection (src/jni/copies.rs): each analysis fills out[3 * embeddingSize] with the
+    // embeddings of the image, of its 90-degree turn and of the picture inside it (NaN when it
+    // holds none) and returns the content fingerprint.
 
     public static native byte[] analyzeFile(long handle, String path, float[] out);
 
