@@ -45,7 +45,10 @@ final class Copies {
     private static final System.Logger LOG = System.getLogger("dev.imgsim.index");
     /** Binary doc values: the turned embedding (dimension floats, little-endian) then the fingerprint. */
     static final String FIELD = "_copy";
-    /** Binary doc values: the inner picture's embedding (dimension floats, little-endian), for images that have one. */
+    /**
+     * Binary doc values: the inner picture's embedding (dimension floats, little-endian), empty for
+     * an image without one; an entry without the field was analysed before inner pictures existed.
+     */
     static final String INNER = "_copy.inner";
     /** Graph neighbours of an inner picture's view (a screenshot's picture: its copies are the nearest few). */
     static final int INNER_NEIGHBOURS = 10;
@@ -56,7 +59,7 @@ final class Copies {
 
     private Copies() {}
 
-    /** The fields holding an image's copy features: {@link #FIELD}, and {@link #INNER} when it has an inner picture. */
+    /** The fields holding an image's copy features: {@link #FIELD} and {@link #INNER}. */
     static IndexableField[] fields(CopyFeatures f) {
         float[] t = f.turnedEmbedding();
         byte[] fp = f.fingerprint();
@@ -65,9 +68,8 @@ final class Copies {
             b.putFloat(v);
         }
         b.put(fp);
-        BinaryDocValuesField copy = new BinaryDocValuesField(FIELD, new BytesRef(b.array()));
-        return f.innerEmbedding().map(inner -> new IndexableField[] {copy, new BinaryDocValuesField(INNER, new BytesRef(floats(inner)))})
-                .orElse(new IndexableField[] {copy});
+        byte[] inner = f.innerEmbedding().map(Copies::floats).orElse(new byte[0]);
+        return new IndexableField[] {new BinaryDocValuesField(FIELD, new BytesRef(b.array())), new BinaryDocValuesField(INNER, new BytesRef(inner))};
     }
 
     private static byte[] floats(float[] v) {
@@ -102,7 +104,7 @@ final class Copies {
         b.get(fp);
         float[] inner = null;
         BinaryDocValues idv = leaf.reader().getBinaryDocValues(INNER);
-        if (idv != null && idv.advanceExact(doc - leaf.docBase)) {
+        if (idv != null && idv.advanceExact(doc - leaf.docBase) && idv.binaryValue().length > 0) {
             BytesRef ir = idv.binaryValue();
             if (ir.length != 4 * v.length) {
                 throw new IOException("document " + doc + " has an inner embedding of " + ir.length + " bytes, expected " + 4 * v.length);

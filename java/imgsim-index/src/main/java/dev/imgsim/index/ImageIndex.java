@@ -287,8 +287,9 @@ public final class ImageIndex implements AutoCloseable {
      * Is the image a copy of something indexed? Analyses the file and returns the indexed images
      * it may copy, verified: copies first (most confident first; turned, mirrored, cropped,
      * padded or screenshotted copies included), then look-alikes by embedding similarity. The
-     * candidates are the graph neighbours of the image and of its 90-degree turn; each is
-     * verified on its stored fingerprint (images added as bare vectors are never copies).
+     * candidates are the graph neighbours of the image, of its 90-degree turn and, for a picture on
+     * a canvas (a screenshot), of the picture inside it; each is verified on its stored fingerprint
+     * (images added as bare vectors are never copies).
      *
      * @param k how many, at least 1
      * @throws dev.imgsim.ImageDecodeException if the file cannot be decoded
@@ -317,8 +318,8 @@ public final class ImageIndex implements AutoCloseable {
     }
 
     /**
-     * Groups of copies in the index: every image's graph neighbours (its own and its 90-degree
-     * turn's) verified on the stored fingerprints, verified pairs joined into groups. Unlike
+     * Groups of copies in the index: every image's graph neighbours (its own, its 90-degree
+     * turn's and its inner picture's) verified on the stored fingerprints, verified pairs joined into groups. Unlike
      * {@link #duplicates(double)}, a group means "the same picture, maybe edited", not "looks
      * alike": what {@code imgsim dupes} reports by default. Uses {@link IndexOptions#ingestThreads()} threads.
      *

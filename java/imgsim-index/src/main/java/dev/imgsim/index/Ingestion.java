@@ -182,7 +182,7 @@ final class Ingestion {
         return new long[] {a.size(), a.lastModifiedTime().toMillis()};
     }
 
-    /** id -> {size, modified} of every indexed file that has copy features, for skipping unchanged files. */
+    /** id -> {size, modified} of every indexed file that has current copy features, for skipping unchanged files. */
     private static Map<String, long[]> fileStamps(VectorIndex index) {
         return fileStamps(index, true);
     }
@@ -196,12 +196,13 @@ final class Ingestion {
                 Bits live = leaf.reader().getLiveDocs();
                 StoredFields sf = leaf.reader().storedFields();
                 BinaryDocValues copy = leaf.reader().getBinaryDocValues(Copies.FIELD);
+                BinaryDocValues inner = leaf.reader().getBinaryDocValues(Copies.INNER);
                 for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
                     if (live != null && !live.get(doc)) {
                         continue;
                     }
-                    if (withCopyFeaturesOnly && (copy == null || !copy.advanceExact(doc))) {
-                        continue; // indexed before copy detection: analyse it again
+                    if (withCopyFeaturesOnly && (copy == null || !copy.advanceExact(doc) || inner == null || !inner.advanceExact(doc))) {
+                        continue; // indexed before copy detection, or before inner pictures: analyse it again
                     }
                     Document d = sf.document(doc, wanted);
                     IndexableField size = d.getField(IndexSchema.FILE_SIZE);

@@ -98,7 +98,7 @@ public class CopiesTest {
             index.addAll(List.of(shot), null);
             float[] stored = index.copyFeatures(shot.toString()).get().innerEmbedding().get();
             assertArrayEquals(sim.analyze(shot).innerEmbedding().get(), stored, 1e-6f);
-            assertFalse(index.copyFeatures(Pictures.samples().resolve("rocket.jpg").toString()).get().innerEmbedding().isPresent());
+            assertFalse("a photo edge to edge", index.copyFeatures(Pictures.samples().resolve("chelsea.jpg").toString()).get().innerEmbedding().isPresent());
             assertTrue(index.copies().stream().anyMatch(g -> g.ids().contains(shot.toString())
                     && g.ids().contains(Pictures.samples().resolve("rocket.jpg").toString())));
         }
@@ -151,6 +151,31 @@ public class CopiesTest {
             assertEquals(files.size(), r.added());
             assertEquals(1, index.copies().size());
             assertEquals(files.size(), index.addAll(files, null).skipped());
+        }
+    }
+
+    @Test
+    public void anIndexFromBeforeInnerPicturesIsAnalysedAgainOnTheNextAddAll() throws IOException {
+        List<Path> files = ImageIndexTest.samples();
+        Path dir = tmp.newFolder("idx").toPath();
+        try (ImageIndex index = ImageIndex.open(dir, sim)) {
+            VectorIndex v = index.vectors();
+            v.write(() -> {
+                try {
+                    for (Path f : files) {
+                        // what session 14 stored: the copy field alone, no inner picture field
+                        long[] stamp = {Files.size(f), Files.getLastModifiedTime(f).toMillis()};
+                        v.put(f.toString(), sim.embed(f), Map.of(), stamp, Copies.fields(sim.analyze(f))[0]);
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return null;
+            });
+            index.commit();
+            assertEquals(files.size(), index.addAll(files, null).added());
+            assertEquals(files.size(), index.addAll(files, null).skipped());
+            assertEquals(1, index.copies().size());
         }
     }
 
