@@ -504,6 +504,7 @@ fn main() {
     let stride: usize = arg(&args, "--stride").map(|v| v.parse().unwrap()).unwrap_or(1);
     // the library's path: a query that is a picture on a canvas also searches by its inner picture
     let inner_view = !args.iter().any(|a| a == "--no-inner");
+    let mut db_inner_emb: Vec<Vec<f32>> = vec![Vec::new(); db.len()];
     let q_inner: Vec<Vec<f32>> = if inner_view {
         let db_inner = load_inner(&model, &bench, &db_files, &bench.join(format!("copy-inner-{tag}-db{}.bin", db_files.len())));
         let q_inner = load_inner(&model, &bench, &q_files, &bench.join(format!("copy-inner-{tag}-q{}.bin", q_files.len())));
@@ -513,6 +514,7 @@ fn main() {
                 f.fp.inner = inner.clone();
             }
         }
+        db_inner_emb = db_inner.into_iter().map(|(v, _)| v).collect();
         q_inner.into_iter().map(|(v, _)| v).collect()
     } else {
         vec![Vec::new(); qs.len()]
@@ -530,8 +532,11 @@ fn main() {
         }
         let mut scored: Vec<(f32, usize)> = Vec::new();
         for (rank, &(s, j)) in sims.iter().enumerate() {
+            // the library compares an inner picture where its embedding is close to the other image's
+            let near = |x: &[f32], y: &[f32]| !x.is_empty() && dot(x, y) >= LOCAL_FLOOR;
+            let inner = near(&q_inner[qi], &db[j].emb[..dim]) || near(&db_inner_emb[j], &q.emb[..dim]);
             let t = Instant::now();
-            let v: Verdict = copies::verify(&db[j].fp, &q.fp, rank < PARTS);
+            let v: Verdict = copies::verify_opts(&db[j].fp, &q.fp, rank < PARTS, true, inner);
             if rank < PARTS { &mut verify_ns } else { &mut whole_ns }.push(t.elapsed().as_nanos() as f64);
             let t = Instant::now();
             let lm = keypoints::verify(&db[j].fp.local, &q.fp.local);
@@ -565,10 +570,10 @@ fn main() {
                 let kind = originals[target]["kind"].as_str().unwrap_or("?");
                 let edit = edits.iter().position(|e| e == queries[qi]["edit"].as_str().unwrap()).unwrap();
                 let local = s >= LOCAL_FLOOR;
-                let vw = copies::verify_with(&db[j].fp, &q.fp, false, local);
+                let vw = copies::verify_opts(&db[j].fp, &q.fp, false, local, inner);
                 write_row(w, qi, j, is_true(j), edit, kind, s, &vw, false, rank);
                 if rank < PARTS && local {
-                    let mut vp = copies::verify_with(&db[j].fp, &q.fp, true, false);
+                    let mut vp = copies::verify_opts(&db[j].fp, &q.fp, true, false, inner);
                     vp.local = vw.local;
                     write_row(w, qi, j, is_true(j), edit, kind, s, &vp, true, rank);
                 }

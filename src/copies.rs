@@ -389,12 +389,24 @@ pub fn verify(a: &Fingerprint, b: &Fingerprint, parts: bool) -> Verdict {
 
 /// `verify`, the local features matched only when `local`.
 pub fn verify_with(a: &Fingerprint, b: &Fingerprint, parts: bool, local: bool) -> Verdict {
-    verify_prepared(&Prepared::new(a), &Prepared::new(b), parts, local)
+    verify_opts(a, b, parts, local, true)
 }
 
-/// `b[i]` verified as a copy of `a` with `flags[i]` (`parts`: bit 1, `local`: bit 2; bit 4: the
-/// other way round, `a` as a copy of `b[i]`), one verdict per pair, each the same as
-/// `verify_with` gives; the grids derived from `a` (its eight turns and mirrors, their gradients,
+/// `verify_with`, an inner picture (`inner::Inner`) compared with the other picture only when
+/// `inner` (the library asks when the inner picture's embedding is close to the other image's).
+pub fn verify_opts(a: &Fingerprint, b: &Fingerprint, parts: bool, local: bool, inner: bool) -> Verdict {
+    verify_prepared(&Prepared::new(a), &Prepared::new(b), parts, local, inner)
+}
+
+/// Flag bits of `verify_many` (and of the JNI `verify`).
+pub const VERIFY_PARTS: u32 = 1;
+pub const VERIFY_LOCAL: u32 = 2;
+pub const VERIFY_COMMON_SECOND: u32 = 4;
+pub const VERIFY_INNER: u32 = 8;
+
+/// `b[i]` verified as a copy of `a` with `flags[i]` (`VERIFY_PARTS`, `VERIFY_LOCAL`,
+/// `VERIFY_INNER` as `verify_opts` asks; `VERIFY_COMMON_SECOND`: the other way round, `a` as a
+/// copy of `b[i]`), one verdict per pair, each the same as `verify_opts` gives; the grids derived from `a` (its eight turns and mirrors, their gradients,
 /// part-search pyramids and templates) are computed once for all pairs.
 pub fn verify_many(a: &Fingerprint, b: &[Fingerprint], flags: &[u32]) -> Vec<Verdict> {
     let a = Prepared::new(a);
@@ -402,8 +414,8 @@ pub fn verify_many(a: &Fingerprint, b: &[Fingerprint], flags: &[u32]) -> Vec<Ver
         .zip(flags)
         .map(|(b, &f)| {
             let b = Prepared::new(b);
-            let (first, second) = if f & 4 != 0 { (&b, &a) } else { (&a, &b) };
-            verify_prepared(first, second, f & 1 != 0, f & 2 != 0)
+            let (first, second) = if f & VERIFY_COMMON_SECOND != 0 { (&b, &a) } else { (&a, &b) };
+            verify_prepared(first, second, f & VERIFY_PARTS != 0, f & VERIFY_LOCAL != 0, f & VERIFY_INNER != 0)
         })
         .collect()
 }
@@ -511,8 +523,8 @@ impl<'f> Prepared<'f> {
     }
 }
 
-/// `verify_with` on prepared fingerprints.
-fn verify_prepared(a: &Prepared, b: &Prepared, parts: bool, local: bool) -> Verdict {
+/// `verify_opts` on prepared fingerprints.
+fn verify_prepared(a: &Prepared, b: &Prepared, parts: bool, local: bool, inner: bool) -> Verdict {
     let mut v = Verdict {
         score: -1.0,
         whole: -1.0,
@@ -557,7 +569,7 @@ fn verify_prepared(a: &Prepared, b: &Prepared, parts: bool, local: bool) -> Verd
     }
     let mut part: Option<colour::Part> = None;
     // a picture and a screenshot of it: the one whole against the other's inner picture
-    if let Some(bi) = b.inner.as_deref() {
+    if let Some(bi) = b.inner.as_deref().filter(|_| inner) {
         let (s, t) = a.best_whole(bi);
         let box_ = b.fp.inner.as_ref().expect("prepared inner");
         if s > v.score && (a.aspect(t) / bi.aspect).ln().abs() <= INNER_ASPECT {
@@ -569,7 +581,7 @@ fn verify_prepared(a: &Prepared, b: &Prepared, parts: bool, local: bool) -> Verd
             part = Some(colour::Part { a_is_small: true, x: box_.x, y: box_.y, w: box_.w, h: box_.h });
         }
     }
-    if let Some(ai) = a.inner.as_deref() {
+    if let Some(ai) = a.inner.as_deref().filter(|_| inner) {
         let (s, t) = ai.best_whole(b);
         let box_ = a.fp.inner.as_ref().expect("prepared inner");
         if s > v.score && (ai.aspect(t) / b.aspect).ln().abs() <= INNER_ASPECT {

@@ -76,11 +76,12 @@ natives! { class "dev_imgsim_internal_Native" as "Native", list native_copies_co
     /// inliers, support, localTransform, aInB, bCovered, scale, blockWorst, blockMean, hueMismatch]` (inliers
     /// to scale from the local features),
     /// alignment 0 none, 1 whole, 2 a inside b, 3 b inside a. `flags`: 1 also searches each
-    /// picture inside the other, 2 matches the local features.
+    /// picture inside the other, 2 matches the local features, 8 compares an inner picture.
     fn verify<'l>(env, a: JByteArray<'l>, b: JByteArray<'l>, flags: jint) -> JFloatArray<'l> {
         let a = Fingerprint::from_bytes(&bytes(env, &a, "fingerprint a")?)?;
         let b = Fingerprint::from_bytes(&bytes(env, &b, "fingerprint b")?)?;
-        let v = copies::verify_with(&a, &b, flags & 1 != 0, flags & 2 != 0);
+        let f = flags as u32;
+        let v = copies::verify_opts(&a, &b, f & copies::VERIFY_PARTS != 0, f & copies::VERIFY_LOCAL != 0, f & copies::VERIFY_INNER != 0);
         float_array(env, &verdict_floats(&v))
     }
 

@@ -126,6 +126,21 @@ public final class CopyFeatures {
         return s;
     }
 
+    /**
+     * The best cosine of an inner picture (either image's) to the other image; -1 when neither has
+     * one. The verification compares inner pictures only where this passes the parts' floor.
+     */
+    double innerSimilarity(CopyFeatures other) {
+        double s = -1;
+        if (innerEmbedding != null) {
+            s = ImageSimilarity.cosine(innerEmbedding, other.embedding);
+        }
+        if (other.innerEmbedding != null) {
+            s = Math.max(s, ImageSimilarity.cosine(embedding, other.innerEmbedding));
+        }
+        return s;
+    }
+
     float[] embeddingUnsafe() {
         return embedding;
     }

@@ -74,15 +74,16 @@ public final class Match {
                     + b.embeddingUnsafe().length + " values");
         }
         double sim = a.similarity(b);
+        int inner = innerFlag(a, b, cal);
         int local = sim >= cal.localFloor() ? Native.VERIFY_LOCAL : 0;
-        float[] v = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), local);
+        float[] v = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), local | inner);
         Match whole = cal.decide(sim, v, false);
         if (!parts || whole.isCopy() || sim < cal.partsFloor()) {
             return whole;
         }
         // the part search alone: the local features' slots are the first call's (the blocks and the
         // colour are the second call's own: measured on its best alignment)
-        float[] withParts = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), Native.VERIFY_PARTS);
+        float[] withParts = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), Native.VERIFY_PARTS | inner);
         localFrom(v, 0, withParts);
         Match part = cal.decide(sim, withParts, true);
         return cal.withParts(whole, part);
@@ -109,7 +110,8 @@ public final class Match {
                         + b.embeddingUnsafe().length + " values (bs[" + i + "])");
             }
             sims[i] = reversed ? b.similarity(a) : a.similarity(b);
-            flags[i] = (sims[i] >= cal.localFloor() ? Native.VERIFY_LOCAL : 0) | (reversed ? Native.VERIFY_COMMON_SECOND : 0);
+            flags[i] = (sims[i] >= cal.localFloor() ? Native.VERIFY_LOCAL : 0) | (reversed ? Native.VERIFY_COMMON_SECOND : 0)
+                    | innerFlag(a, b, cal);
         }
         float[] v = verifyMany(a, bs, flags, null);
         Match[] out = new Match[n];
@@ -124,7 +126,9 @@ public final class Match {
         if (m > 0) {
             int[] which = Arrays.copyOf(again, m);
             int[] partFlags = new int[m];
-            Arrays.fill(partFlags, Native.VERIFY_PARTS | (reversed ? Native.VERIFY_COMMON_SECOND : 0));
+            for (int j = 0; j < m; j++) {
+                partFlags[j] = Native.VERIFY_PARTS | (reversed ? Native.VERIFY_COMMON_SECOND : 0) | (flags[which[j]] & Native.VERIFY_INNER);
+            }
             float[] w = verifyMany(a, bs, partFlags, which);
             for (int j = 0; j < m; j++) {
                 int i = which[j];
@@ -134,6 +138,11 @@ public final class Match {
             }
         }
         return Collections.unmodifiableList(new ArrayList<>(Arrays.asList(out)));
+    }
+
+    /** {@link Native#VERIFY_INNER} when an inner picture's embedding is close enough to the other image's to compare it. */
+    private static int innerFlag(CopyFeatures a, CopyFeatures b, CopyCalibration cal) {
+        return a.innerSimilarity(b) >= cal.partsFloor() ? Native.VERIFY_INNER : 0;
     }
 
     /** The fingerprints of bs (those at {@code which}, or all) verified against a's in one native call. */

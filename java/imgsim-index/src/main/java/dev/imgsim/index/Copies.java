@@ -50,8 +50,10 @@ final class Copies {
      * an image without one; an entry without the field was analysed before inner pictures existed.
      */
     static final String INNER = "_copy.inner";
-    /** Graph neighbours of an inner picture's view (a screenshot's picture: its copies are the nearest few). */
+    /** Graph neighbours of an inner picture's view for a copy search (a screenshot's picture: its copies are the nearest few). */
     static final int INNER_NEIGHBOURS = 10;
+    /** The same for every image of {@link #groups}, where each pair can be found from either side. */
+    static final int INNER_NEIGHBOURS_GROUPS = 5;
     /** Graph neighbours per view verified for each image. */
     static final int NEIGHBOURS = 20;
     /** Of those, the most similar searched for parts (crops, padding): the costly search. */
@@ -119,15 +121,15 @@ final class Copies {
     }
 
     /**
-     * Graph neighbours of the views ({@code n} of the image's own and of its turn, {@link #INNER_NEIGHBOURS}
+     * Graph neighbours of the views ({@code n} of the image's own and of its turn, {@code inner}
      * of its inner picture's), best cosine per document, most similar first (excluding {@code self}).
      */
-    private static List<double[]> candidates(IndexSearcher s, CopyFeatures f, int n, int self) throws IOException {
+    private static List<double[]> candidates(IndexSearcher s, CopyFeatures f, int n, int inner, int self) throws IOException {
         Map<Integer, Double> best = new HashMap<>();
         List<float[]> views = new ArrayList<>(List.of(f.embedding(), f.turnedEmbedding()));
         f.innerEmbedding().ifPresent(views::add);
         for (int i = 0; i < views.size(); i++) {
-            int k = i < 2 ? n : INNER_NEIGHBOURS;
+            int k = i < 2 ? n : inner;
             TopDocs td = s.search(new KnnFloatVectorQuery(IndexSchema.VECTOR, Vectors.normalise(views.get(i)), k), k);
             for (ScoreDoc sd : td.scoreDocs) {
                 if (sd.doc != self) {
@@ -154,7 +156,7 @@ final class Copies {
     };
 
     static List<CopyHit> search(IndexSearcher s, CopyFeatures q, int k, CopyCalibration cal) throws IOException {
-        List<double[]> cands = candidates(s, q, Math.max(k, NEIGHBOURS), -1);
+        List<double[]> cands = candidates(s, q, Math.max(k, NEIGHBOURS), INNER_NEIGHBOURS, -1);
         // the stored images are the originals, the query their possible copy; the most similar
         // (the first max(k, PART_CANDIDATES) in graph order) are searched for parts
         int parts = Math.max(k, PART_CANDIDATES);
@@ -213,7 +215,7 @@ final class Copies {
         parallel(threads, docs.size(), i -> {
             int doc = docs.get(i);
             CopyFeatures f = features(s, doc);
-            List<double[]> cands = candidates(s, f, NEIGHBOURS, doc);
+            List<double[]> cands = candidates(s, f, NEIGHBOURS, INNER_NEIGHBOURS_GROUPS, doc);
             long[] codes = new long[cands.size()];
             for (int c = 0; c < codes.length; c++) {
                 int other = (int) cands.get(c)[0];

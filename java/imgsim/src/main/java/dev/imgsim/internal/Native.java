@@ -95,9 +95,10 @@ public final class Native {
 
     /**
      * {@link #verify} flags: search each picture inside the other; match the local features;
-     * ({@link #verifyMany} only) the common fingerprint is the second of the pair.
+     * ({@link #verifyMany} only) the common fingerprint is the second of the pair; compare a
+     * picture with the other's inner picture (a screenshot's; src/copies.rs {@code VERIFY_*}).
      */
-    public static final int VERIFY_PARTS = 1, VERIFY_LOCAL = 2, VERIFY_COMMON_SECOND = 4;
+    public static final int VERIFY_PARTS = 1, VERIFY_LOCAL = 2, VERIFY_COMMON_SECOND = 4, VERIFY_INNER = 8;
 
     /**
      * Verifies fingerprint b against a; the floats at {@code VERDICT_*}; alignment 0 none, 1 whole,
