@@ -569,29 +569,28 @@ fn verify_prepared(a: &Prepared, b: &Prepared, parts: bool, local: bool, inner: 
     }
     let mut part: Option<colour::Part> = None;
     // a picture and a screenshot of it: the one whole against the other's inner picture
-    if let Some(bi) = b.inner.as_deref().filter(|_| inner) {
-        let (s, t) = a.best_whole(bi);
-        let box_ = b.fp.inner.as_ref().expect("prepared inner");
-        if s > v.score && (a.aspect(t) / bi.aspect).ln().abs() <= INNER_ASPECT {
+    let inside = [
+        b.inner.as_deref().filter(|_| inner).map(|bi| {
+            let (s, t) = a.best_whole(bi);
+            (s, t, a.aspect(t) / bi.aspect, Alignment::AInB, &b.fp.inner)
+        }),
+        a.inner.as_deref().filter(|_| inner).map(|ai| {
+            let (s, t) = ai.best_whole(b);
+            (s, t, ai.aspect(t) / b.aspect, Alignment::BInA, &a.fp.inner)
+        }),
+    ];
+    for (s, t, aspects, alignment, found) in inside.into_iter().flatten() {
+        let Some(i) = found else { continue };
+        if s > v.score && aspects.ln().abs() <= INNER_ASPECT {
             v.score = s;
             v.transform = t as u8;
-            v.alignment = Alignment::AInB;
-            v.area = box_.w * box_.h;
+            v.alignment = alignment;
+            v.area = i.w * i.h;
             v.aspect_mismatch = 0.0;
-            part = Some(colour::Part { a_is_small: true, x: box_.x, y: box_.y, w: box_.w, h: box_.h });
-        }
-    }
-    if let Some(ai) = a.inner.as_deref().filter(|_| inner) {
-        let (s, t) = ai.best_whole(b);
-        let box_ = a.fp.inner.as_ref().expect("prepared inner");
-        if s > v.score && (ai.aspect(t) / b.aspect).ln().abs() <= INNER_ASPECT {
-            v.score = s;
-            v.transform = t as u8;
-            v.alignment = Alignment::BInA;
-            v.area = box_.w * box_.h;
-            v.aspect_mismatch = 0.0;
-            let (x, y, w, h) = turn_box((box_.x, box_.y, box_.w, box_.h), t as u8);
-            part = Some(colour::Part { a_is_small: false, x, y, w, h });
+            // where the smaller lies in the larger as the colour comparison sees it (a turned by t)
+            let a_is_small = alignment == Alignment::AInB;
+            let (x, y, w, h) = if a_is_small { (i.x, i.y, i.w, i.h) } else { turn_box((i.x, i.y, i.w, i.h), t as u8) };
+            part = Some(colour::Part { a_is_small, x, y, w, h });
         }
     }
     if parts {
