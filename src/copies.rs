@@ -17,7 +17,7 @@ use std::cell::OnceCell;
 
 use crate::colour;
 use crate::error::{Error, Result};
-use crate::inner::{self, Inner};
+use crate::inner::{self, turn_box, Inner};
 use crate::keypoints::{self, LocalMatch};
 use crate::grids::{lane_sum, resample_lines};
 pub(crate) use crate::grids::{dot, gradient, halve, resample, transformed, unit};
@@ -39,11 +39,11 @@ pub const BYTES: usize = 2 + 4 + SIDE * SIDE;
 /// Largest serialised fingerprint (version 2 with all its local features).
 pub const MAX_BYTES: usize = BYTES + colour::BYTES + inner::BYTES + keypoints::HEADER_BYTES + keypoints::MAX_POINTS * keypoints::POINT_BYTES;
 /// Working resolution for trimming (longer side).
-const WORK: usize = 256;
+pub(crate) const WORK: usize = 256;
 /// A border row/column is uniform when all but 1 % of its pixels are within this of its colour.
 const TRIM_TOLERANCE: f32 = 10.0;
 /// Standard deviation (grey levels) under which a picture is "flat" (blank, one colour).
-const FLAT_STD: f32 = 2.0;
+pub(crate) const FLAT_STD: f32 = 2.0;
 
 const FLAG_FLAT: u8 = 1;
 
@@ -110,19 +110,6 @@ pub struct Verdict {
 /// Largest |ln| of the aspect ratios of a picture and a screenshot's inner picture that align.
 const INNER_ASPECT: f32 = 0.2;
 
-/// A box (x, y, w, h, shares of a picture) where it lies after the picture is turned by `t`
-/// (as `grids::transformed`: counter-clockwise quarter turns, then a left-right mirror for t >= 4).
-fn turn_box((mut x, mut y, mut w, mut h): (f32, f32, f32, f32), t: u8) -> (f32, f32, f32, f32) {
-    for _ in 0..t % 4 {
-        // counter-clockwise: a point (px, py) goes to (py, 1 - px)
-        (x, y, w, h) = (y, 1.0 - x - w, h, w);
-    }
-    if t >= 4 {
-        x = 1.0 - x - w;
-    }
-    (x, y, w, h)
-}
-
 /// The grid score an alignment needs before its cells' colours are compared.
 const HUE_MIN_SCORE: f32 = 0.5;
 
@@ -137,33 +124,8 @@ impl Fingerprint {
         check_rgb(rgb, w, h)?;
         let grey = grey_of(rgb);
         let (work, (ww, wh), (x0, y0, x1, y1), (fx, fy)) = work_box(&grey, w, h);
-        let inner = inner_box.and_then(|(ix0, iy0, ix1, iy1)| {
-            // the box in working pixels, then as shares of the content box
-            let (bx0, by0, bx1) = (ix0 as f32 / fx, iy0 as f32 / fy, ix1 as f32 / fx);
-            let by1 = iy1 as f32 / fy;
-            let (cw, ch) = ((x1 - x0) as f32, (y1 - y0) as f32);
-            let clamp = |v: f32| v.clamp(0.0, 1.0);
-            let (sx0, sy0) = (clamp((bx0 - x0 as f32) / cw), clamp((by0 - y0 as f32) / ch));
-            let (sx1, sy1) = (clamp((bx1 - x0 as f32) / cw), clamp((by1 - y0 as f32) / ch));
-            if sx1 - sx0 <= 0.0 || sy1 - sy0 <= 0.0 || (sx1 - sx0) * (sy1 - sy0) > 0.9 {
-                return None; // the content box is already the picture
-            }
-            // from the full-size picture, through a working size of its own, as if it were a file
-            let (bw, bh) = ((ix1 - ix0) as f32, (iy1 - iy0) as f32);
-            let scale = (WORK as f32 / bw.max(bh)).min(1.0);
-            let (iw, ih) = (((bw * scale).round() as usize).max(1), ((bh * scale).round() as usize).max(1));
-            let own = resample(&grey, w, h, (ix0 as f32, iy0 as f32, ix1 as f32, iy1 as f32), iw, ih);
-            let g = resample(&own, iw, ih, (0.0, 0.0, iw as f32, ih as f32), SIDE, SIDE);
-            let (mean, var) = mean_var(&g);
-            (var.sqrt() >= FLAT_STD && mean.is_finite()).then(|| Inner {
-                x: sx0,
-                y: sy0,
-                w: sx1 - sx0,
-                h: sy1 - sy0,
-                aspect: (ix1 - ix0) as f32 / (iy1 - iy0) as f32,
-                grey: g.iter().map(|v| v.round().clamp(0.0, 255.0) as u8).collect(),
-            })
-        });
+        let content = (x0 as f32 * fx, y0 as f32 * fy, x1 as f32 * fx, y1 as f32 * fy);
+        let inner = inner_box.and_then(|found| Inner::of(&grey, w, h, content, found));
         let aspect = ((x1 - x0) as f32 * fx) / ((y1 - y0) as f32 * fy);
         let grid = resample(&work, ww, wh, (x0 as f32, y0 as f32, x1 as f32, y1 as f32), SIDE, SIDE);
         let mean = grid.iter().sum::<f32>() / grid.len() as f32;
@@ -236,13 +198,6 @@ impl Fingerprint {
         let inner = if b[0] == 4 { Some(Inner::from_bytes(&b[inner_at..local_at])?) } else { None };
         Ok(Fingerprint { aspect, flat: b[1] & FLAG_FLAT != 0, grey: b[6..BYTES].to_vec(), local, colour, inner })
     }
-}
-
-/// Mean and variance of a grid.
-fn mean_var(g: &[f32]) -> (f32, f32) {
-    let n = g.len() as f32;
-    let mean = lane_sum(g, |x| x) / n;
-    (mean, lane_sum(g, |x| (x - mean) * (x - mean)) / n)
 }
 
 /// The grey image at a working resolution (area-averaged, keeping the aspect ratio), its size,

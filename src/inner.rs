@@ -12,8 +12,9 @@
 //! differs from it, densely, as one 4-connected piece, after trimming sparse rows and columns (a
 //! line of text under it) off its edges. Bars across the whole canvas are not pictures.
 
-use crate::copies::SIDE;
+use crate::copies::{FLAT_STD, SIDE, WORK};
 use crate::error::{Error, Result};
+use crate::grids::{lane_sum, resample};
 
 /// The picture inside a canvas as a fingerprint keeps it.
 #[derive(Clone, Debug, PartialEq)]
@@ -40,6 +41,37 @@ impl Inner {
         out.extend_from_slice(&self.grey);
     }
 
+    /// The inner picture of a full-size grey image (`w` x `h`) whose content box is `content`
+    /// (full-size pixels) and whose picture `inner_box` found at `found`; None when that is
+    /// (nearly) the content box, or flat. Its grid is made from full-size pixels through a working
+    /// size of its own, as if the picture were a file of its own.
+    pub(crate) fn of(grey: &[f32], w: usize, h: usize, content: (f32, f32, f32, f32), found: (usize, usize, usize, usize)) -> Option<Inner> {
+        let (ix0, iy0, ix1, iy1) = found;
+        let (cx0, cy0, cx1, cy1) = content;
+        let share = |v: f32, from: f32, to: f32| ((v - from) / (to - from)).clamp(0.0, 1.0);
+        let (sx0, sy0) = (share(ix0 as f32, cx0, cx1), share(iy0 as f32, cy0, cy1));
+        let (sx1, sy1) = (share(ix1 as f32, cx0, cx1), share(iy1 as f32, cy0, cy1));
+        if sx1 - sx0 <= 0.0 || sy1 - sy0 <= 0.0 || (sx1 - sx0) * (sy1 - sy0) > 0.9 {
+            return None; // the content box is already the picture
+        }
+        let (bw, bh) = ((ix1 - ix0) as f32, (iy1 - iy0) as f32);
+        let scale = (WORK as f32 / bw.max(bh)).min(1.0);
+        let (iw, ih) = (((bw * scale).round() as usize).max(1), ((bh * scale).round() as usize).max(1));
+        let own = resample(grey, w, h, (ix0 as f32, iy0 as f32, ix1 as f32, iy1 as f32), iw, ih);
+        let g = resample(&own, iw, ih, (0.0, 0.0, iw as f32, ih as f32), SIDE, SIDE);
+        let n = g.len() as f32;
+        let mean = lane_sum(&g, |x| x) / n;
+        let var = lane_sum(&g, |x| (x - mean) * (x - mean)) / n;
+        (var.sqrt() >= FLAT_STD && mean.is_finite()).then(|| Inner {
+            x: sx0,
+            y: sy0,
+            w: sx1 - sx0,
+            h: sy1 - sy0,
+            aspect: bw / bh,
+            grey: g.iter().map(|v| v.round().clamp(0.0, 255.0) as u8).collect(),
+        })
+    }
+
     pub fn from_bytes(b: &[u8]) -> Result<Inner> {
         if b.len() != BYTES {
             return Err(Error::InvalidArgument(format!("an inner picture takes {BYTES} bytes, not {}", b.len())));
@@ -54,6 +86,19 @@ impl Inner {
         }
         Ok(Inner { x, y, w, h, aspect, grey: b[20..].to_vec() })
     }
+}
+
+/// A box (x, y, w, h, shares of a picture) where it lies after the picture is turned by `t`
+/// (as `grids::transformed`: counter-clockwise quarter turns, then a left-right mirror for t >= 4).
+pub(crate) fn turn_box((mut x, mut y, mut w, mut h): (f32, f32, f32, f32), t: u8) -> (f32, f32, f32, f32) {
+    for _ in 0..t % 4 {
+        // counter-clockwise: a point (px, py) goes to (py, 1 - px)
+        (x, y, w, h) = (y, 1.0 - x - w, h, w);
+    }
+    if t >= 4 {
+        x = 1.0 - x - w;
+    }
+    (x, y, w, h)
 }
 
 /// Longer side of the grid the search runs on.
