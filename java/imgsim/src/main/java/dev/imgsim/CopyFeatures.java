@@ -70,9 +70,12 @@ public final class CopyFeatures {
         this.fingerprint = fingerprint.clone();
     }
 
-    /** From the native analysis: {@code views} holds 3 embeddings, the third NaN when there is no inner picture. */
+    /** Embeddings the native analysis fills (src/jni/copies.rs): the image, its turn, its inner picture. */
+    static final int VIEWS = 3;
+
+    /** From the native analysis: {@code views} holds {@link #VIEWS} embeddings, the inner picture's NaN when there is none. */
     static CopyFeatures fromNative(float[] views, byte[] fingerprint) {
-        int d = views.length / 3;
+        int d = views.length / VIEWS;
         float[] inner = Float.isNaN(views[2 * d]) ? null : Arrays.copyOfRange(views, 2 * d, 3 * d);
         return new CopyFeatures(Arrays.copyOfRange(views, 0, d), Arrays.copyOfRange(views, d, 2 * d), inner, fingerprint);
     }

@@ -300,10 +300,9 @@ public final class ImageSimilarity implements AutoCloseable {
 
     /**
      * Copy-detection features of an image file (decoded once): its embedding, the embedding of
-     * the image turned by 90 degrees, the embedding of the picture inside it when it is a picture
-     * on a plain canvas (a screenshot, a padded or captioned copy; {@link CopyFeatures#innerEmbedding()}),
-     * and its content fingerprint. Store them to verify copies later without the file
-     * ({@link #verify(CopyFeatures, CopyFeatures)}).
+     * the image turned by 90 degrees, that of the picture inside a screenshot or padded copy
+     * ({@link CopyFeatures#innerEmbedding()}) and its content fingerprint: store them to verify
+     * copies later without the file ({@link #verify(CopyFeatures, CopyFeatures)}).
      *
      * @throws ImageDecodeException if the file is missing, unreadable, corrupt or in an unsupported format
      * @throws ImageTooLargeException if the file declares more pixels than the limit
@@ -312,14 +311,14 @@ public final class ImageSimilarity implements AutoCloseable {
     public CopyFeatures analyze(Path imageFile) {
         Objects.requireNonNull(imageFile, "imageFile");
         String path = imageFile.toAbsolutePath().toString();
-        float[] out = new float[3 * embeddingSize];
+        float[] out = new float[CopyFeatures.VIEWS * embeddingSize];
         return handle.call(this, imageFile, h -> CopyFeatures.fromNative(out, Native.analyzeFile(h, path, out)));
     }
 
     /** {@link #analyze(Path)} of an encoded image held in memory; {@code name} names it in errors. */
     public CopyFeatures analyze(byte[] encodedImage, String name) {
         Objects.requireNonNull(encodedImage, "encodedImage");
-        float[] out = new float[3 * embeddingSize];
+        float[] out = new float[CopyFeatures.VIEWS * embeddingSize];
         return handle.call(this, encodedImage, h -> CopyFeatures.fromNative(out, Native.analyzeEncoded(h, encodedImage, name, out)));
     }
 
@@ -328,7 +327,7 @@ public final class ImageSimilarity implements AutoCloseable {
         Objects.requireNonNull(image, "image");
         checkPixels(image);
         RasterAdapter px = RasterAdapter.of(image);
-        float[] out = new float[3 * embeddingSize];
+        float[] out = new float[CopyFeatures.VIEWS * embeddingSize];
         Object a = px.array;
         byte[] fp = handle.call(this, image, h -> Native.analyzeRaster(h, a instanceof int[] ? (int[]) a : null,
                 a instanceof byte[] ? (byte[]) a : null, a instanceof short[] ? (short[]) a : null, px.desc, out));
