@@ -161,6 +161,23 @@ fn load_colour(root: &Path, files: &[String], cache: &Path) -> Vec<Vec<u8>> {
     out
 }
 
+/// Content boxes of each file (`Fingerprint::content`), cached in `cache`.
+fn load_box(root: &Path, files: &[String], cache: &Path) -> Vec<[f32; 4]> {
+    if let Ok(buf) = std::fs::read(cache) {
+        if buf.len() == files.len() * 16 {
+            return buf.chunks_exact(16).map(|c| std::array::from_fn(|k| f32::from_le_bytes(c[4 * k..4 * k + 4].try_into().unwrap()))).collect();
+        }
+    }
+    let t0 = Instant::now();
+    let out: Vec<[f32; 4]> = par_map(files.len(), |i| {
+        let img = imgsim::decode::decode_file_for(&root.join(&files[i]), 100_000_000, Some((224, 224))).unwrap();
+        copies::content_of(&img.data, img.width, img.height).unwrap()
+    });
+    std::fs::write(cache, out.iter().flat_map(|b| b.iter().flat_map(|v| v.to_le_bytes())).collect::<Vec<u8>>()).unwrap();
+    eprintln!("content boxes of {} images in {:.0} s", files.len(), t0.elapsed().as_secs_f64());
+    out
+}
+
 /// `--inner`: per file, the picture inside its canvas (`imgsim::inner::inner_box`): its embedding
 /// and the fingerprint's `Inner` (empty and None when it has none); cached in `cache`.
 fn load_inner(model: &Model, root: &Path, files: &[String], cache: &Path) -> Vec<(Vec<f32>, Option<Inner>)> {
@@ -390,11 +407,13 @@ fn planted(
     let mut qs = load_features(model, bench, &files, &bench.join(format!("copy-features-{tag}.bin")));
     let local = load_local(bench, &files, &bench.join(format!("copy-local-{tag}.bin")));
     let colour = load_colour(bench, &files, &bench.join(format!("copy-colour-{tag}.bin")));
-    for ((f, l), c) in qs.iter_mut().zip(local).zip(colour) {
+    let boxes = load_box(bench, &files, &bench.join(format!("copy-box-{tag}.bin")));
+    for (((f, l), c), b) in qs.iter_mut().zip(local).zip(colour).zip(boxes) {
         if !f.fp.flat {
             f.fp.local = l;
         }
         f.fp.colour = c;
+        f.fp.content = b;
     }
     let dim = model.embedding_size;
     let mut rows = std::io::BufWriter::new(std::fs::File::create(arg(args, "--rows").expect("--planted needs --rows FILE")).unwrap());
@@ -473,11 +492,16 @@ fn main() {
     let q_local = load_local(&bench, &q_files, &bench.join(format!("copy-local-q{}.bin", q_files.len())));
     let db_colour = load_colour(&bench, &db_files, &bench.join(format!("copy-colour-db{}.bin", db_files.len())));
     let q_colour = load_colour(&bench, &q_files, &bench.join(format!("copy-colour-q{}.bin", q_files.len())));
-    for ((f, l), c) in db.iter_mut().zip(db_local).chain(qs.iter_mut().zip(q_local)).zip(db_colour.into_iter().chain(q_colour)) {
+    let db_box = load_box(&bench, &db_files, &bench.join(format!("copy-box-db{}.bin", db_files.len())));
+    let q_box = load_box(&bench, &q_files, &bench.join(format!("copy-box-q{}.bin", q_files.len())));
+    for (((f, l), c), b) in
+        db.iter_mut().zip(db_local).chain(qs.iter_mut().zip(q_local)).zip(db_colour.into_iter().chain(q_colour)).zip(db_box.into_iter().chain(q_box))
+    {
         if !f.fp.flat {
             f.fp.local = l;
         }
         f.fp.colour = c;
+        f.fp.content = b;
     }
     db_files.truncate(db.len());
     let no = originals.len();

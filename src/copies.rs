@@ -15,11 +15,12 @@
 
 use std::cell::OnceCell;
 
+use crate::aligned;
 use crate::colour;
 use crate::error::{Error, Result};
 use crate::inner::{self, turn_box, Inner};
 use crate::keypoints::{self, LocalMatch};
-use crate::grids::{lane_sum, resample_lines};
+use crate::grids::{content_box, lane_sum, resample_lines};
 pub(crate) use crate::grids::{dot, gradient, halve, resample, transformed, unit};
 use crate::parts::{best_part, side_of, Side};
 
@@ -36,16 +37,21 @@ const VERSION: u8 = 3;
 const VERSION_INNER: u8 = 4;
 /// Serialised size of the grid part: version, flags, aspect ratio (f32 LE), SIDE x SIDE grey levels.
 pub const BYTES: usize = 2 + 4 + SIDE * SIDE;
-/// Largest serialised fingerprint (version 2 with all its local features).
-pub const MAX_BYTES: usize = BYTES + colour::BYTES + inner::BYTES + keypoints::HEADER_BYTES + keypoints::MAX_POINTS * keypoints::POINT_BYTES;
+/// Serialised size of the content box (`FLAG_BOX`): four u16 LE fractions of the image's sides.
+pub const BOX_BYTES: usize = 8;
+/// Largest serialised fingerprint (version 4 with its content box and all its local features).
+pub const MAX_BYTES: usize = BYTES + colour::BYTES + inner::BYTES + BOX_BYTES + keypoints::HEADER_BYTES + keypoints::MAX_POINTS * keypoints::POINT_BYTES;
 /// Working resolution for trimming (longer side).
 pub(crate) const WORK: usize = 256;
-/// A border row/column is uniform when all but 1 % of its pixels are within this of its colour.
-const TRIM_TOLERANCE: f32 = 10.0;
 /// Standard deviation (grey levels) under which a picture is "flat" (blank, one colour).
 pub(crate) const FLAT_STD: f32 = 2.0;
 
 const FLAG_FLAT: u8 = 1;
+/// The content box's place in the image follows the chroma grid and inner picture (versions 3
+/// and 4; fingerprints written before it are taken to fill their image).
+const FLAG_BOX: u8 = 2;
+/// The content box of a fingerprint that does not store one: the whole image.
+pub const WHOLE_BOX: [f32; 4] = [0.0, 0.0, 1.0, 1.0];
 
 /// The content fingerprint of one image.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,6 +68,9 @@ pub struct Fingerprint {
     pub colour: Vec<u8>,
     /// The picture inside the image when it is a picture on a plain canvas (`inner::inner_box`).
     pub inner: Option<Inner>,
+    /// Where the content box lies in the image: (x0, y0, x1, y1) as fractions of its width and
+    /// height (`WHOLE_BOX` when it fills it); what places the grid in the local features' frame.
+    pub content: [f32; 4],
 }
 
 /// How the two pictures were aligned.
@@ -139,6 +148,7 @@ impl Fingerprint {
             local: if flat { keypoints::Features::default() } else { keypoints::Features::from_grey(&grey, w, h) },
             colour,
             inner: if flat { None } else { inner },
+            content: [x0 as f32 / ww as f32, y0 as f32 / wh as f32, x1 as f32 / ww as f32, y1 as f32 / wh as f32],
         })
     }
 
@@ -152,7 +162,8 @@ impl Fingerprint {
             (true, false) => VERSION,
             (true, true) => VERSION_INNER,
         });
-        out.push(if self.flat { FLAG_FLAT } else { 0 });
+        let boxed = coloured && self.content != WHOLE_BOX;
+        out.push(if self.flat { FLAG_FLAT } else { 0 } | if boxed { FLAG_BOX } else { 0 });
         out.extend_from_slice(&self.aspect.to_le_bytes());
         out.extend_from_slice(&self.grey);
         if coloured {
@@ -161,24 +172,31 @@ impl Fingerprint {
         if let Some(i) = inner {
             i.to_bytes(&mut out);
         }
+        if boxed {
+            for v in self.content {
+                out.extend_from_slice(&((v.clamp(0.0, 1.0) * 65535.0).round() as u16).to_le_bytes());
+            }
+        }
         self.local.to_bytes(&mut out);
         out
     }
 
     /// Reads a fingerprint of version 1 (grid only: no local verification), 2 (no chroma grid), 3
-    /// or 4 (with an inner picture).
+    /// or 4 (with an inner picture); versions 3 and 4 may hold the content box (`FLAG_BOX`).
     pub fn from_bytes(b: &[u8]) -> Result<Fingerprint> {
         let inner_at = BYTES + colour::BYTES;
-        let local_at = match b.first() {
+        let boxed = matches!(b.first(), Some(3 | 4)) && b.len() > 1 && b[1] & FLAG_BOX != 0;
+        let box_at = match b.first() {
             Some(3) => inner_at,
             Some(4) => inner_at + inner::BYTES,
             _ => BYTES,
         };
+        let local_at = box_at + if boxed { BOX_BYTES } else { 0 };
         let ok = match b.first() {
             Some(1) => b.len() == BYTES,
-            Some(2) => b.len() >= BYTES + keypoints::HEADER_BYTES && b.len() <= MAX_BYTES - colour::BYTES - inner::BYTES,
-            Some(3) => b.len() >= local_at + keypoints::HEADER_BYTES && b.len() <= MAX_BYTES - inner::BYTES,
-            Some(4) => b.len() >= local_at + keypoints::HEADER_BYTES && b.len() <= MAX_BYTES,
+            Some(2) => b.len() >= BYTES + keypoints::HEADER_BYTES && b.len() <= MAX_BYTES - colour::BYTES - inner::BYTES - BOX_BYTES,
+            Some(3) => b.len() >= local_at + keypoints::HEADER_BYTES && b.len() <= MAX_BYTES - inner::BYTES - if boxed { 0 } else { BOX_BYTES },
+            Some(4) => b.len() >= local_at + keypoints::HEADER_BYTES && b.len() <= MAX_BYTES - if boxed { 0 } else { BOX_BYTES },
             _ => false,
         };
         if !ok {
@@ -194,9 +212,18 @@ impl Fingerprint {
             return Err(Error::InvalidArgument(format!("copy fingerprint has a bad aspect ratio {aspect}")));
         }
         let local = if b[0] == 1 { keypoints::Features::default() } else { keypoints::Features::from_bytes(&b[local_at..])? };
-        let colour = b[BYTES..local_at.min(inner_at)].to_vec();
-        let inner = if b[0] == 4 { Some(Inner::from_bytes(&b[inner_at..local_at])?) } else { None };
-        Ok(Fingerprint { aspect, flat: b[1] & FLAG_FLAT != 0, grey: b[6..BYTES].to_vec(), local, colour, inner })
+        let colour = b[BYTES..box_at.min(inner_at)].to_vec();
+        let inner = if b[0] == 4 { Some(Inner::from_bytes(&b[inner_at..box_at])?) } else { None };
+        let mut content = WHOLE_BOX;
+        if boxed {
+            for (k, v) in content.iter_mut().enumerate() {
+                *v = u16::from_le_bytes([b[box_at + 2 * k], b[box_at + 2 * k + 1]]) as f32 / 65535.0;
+            }
+            if !(content[0] < content[2] && content[1] < content[3]) {
+                return Err(Error::InvalidArgument(format!("copy fingerprint has an empty content box {content:?}")));
+            }
+        }
+        Ok(Fingerprint { aspect, flat: b[1] & FLAG_FLAT != 0, grey: b[6..BYTES].to_vec(), local, colour, inner, content })
     }
 }
 
@@ -233,6 +260,14 @@ pub fn colour_of(rgb: &[u8], w: usize, h: usize) -> Result<Vec<u8>> {
     Ok(chroma_grid(rgb, w, h, (x0 as f32 * fx, y0 as f32 * fy, x1 as f32 * fx, y1 as f32 * fy)))
 }
 
+/// The content box a fingerprint of this RGB8 image holds (`Fingerprint::content`), without the
+/// rest (for benchmarks that cache the other parts).
+pub fn content_of(rgb: &[u8], w: usize, h: usize) -> Result<[f32; 4]> {
+    check_rgb(rgb, w, h)?;
+    let (_, (ww, wh), (x0, y0, x1, y1), _) = work_box(&grey_of(rgb), w, h);
+    Ok([x0 as f32 / ww as f32, y0 as f32 / wh as f32, x1 as f32 / ww as f32, y1 as f32 / wh as f32])
+}
+
 /// An error unless `rgb` holds a `w` x `h` RGB8 image with both sides > 0.
 fn check_rgb(rgb: &[u8], w: usize, h: usize) -> Result<()> {
     if w == 0 || h == 0 || rgb.len() != w * h * 3 {
@@ -257,42 +292,6 @@ pub fn turn_rgb(rgb: &[u8], w: usize, h: usize) -> Vec<u8> {
         }
     }
     out
-}
-
-/// The content box (x0, y0, x1, y1) of a grey image: uniform borders trimmed, at least an eighth
-/// of each side kept.
-fn content_box(g: &[f32], w: usize, h: usize) -> (usize, usize, usize, usize) {
-    let row = |y: usize| (0..w).map(move |x| g[y * w + x]);
-    let col = |x: usize| (0..h).map(move |y| g[y * w + x]);
-    fn uniform(it: impl Iterator<Item = f32> + Clone, reference: f32) -> bool {
-        let n = it.clone().count();
-        let off = it.filter(|v| (v - reference).abs() > TRIM_TOLERANCE).count();
-        off * 100 <= n
-    }
-    fn median(it: impl Iterator<Item = f32>) -> f32 {
-        let mut v: Vec<f32> = it.collect();
-        v.sort_by(|a, b| a.total_cmp(b));
-        v[v.len() / 2]
-    }
-    let (min_w, min_h) = ((w / 8).max(1), (h / 8).max(1));
-    let (mut x0, mut y0, mut x1, mut y1) = (0, 0, w, h);
-    let top = median(row(0));
-    while y1 - y0 > min_h && uniform(row(y0), top) {
-        y0 += 1;
-    }
-    let bottom = median(row(h - 1));
-    while y1 - y0 > min_h && uniform(row(y1 - 1), bottom) {
-        y1 -= 1;
-    }
-    let left = median(col(0));
-    while x1 - x0 > min_w && uniform(col(x0).skip(y0).take(y1 - y0), left) {
-        x0 += 1;
-    }
-    let right = median(col(w - 1));
-    while x1 - x0 > min_w && uniform(col(x1 - 1).skip(y0).take(y1 - y0), right) {
-        x1 -= 1;
-    }
-    (x0, y0, x1, y1)
 }
 
 /// Side of a block of `block_residual`, in cells of the SIDE x SIDE grid.
@@ -563,6 +562,9 @@ fn verify_prepared(a: &Prepared, b: &Prepared, parts: bool, local: bool, inner: 
             }
         }
     }
+    // the grids under the local features' map: a copy turned by a few degrees, in perspective,
+    // or cropped or padded where the part search's steps do not reach
+    aligned::improve(&mut v, &mut part, (a.fp, &a.grey), (b.fp, &b.grey));
     if v.alignment != Alignment::None && v.score >= HUE_MIN_SCORE {
         v.hue_mismatch = colour::hue_mismatch(&a.fp.colour, &b.fp.colour, v.transform, part);
     }

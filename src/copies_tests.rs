@@ -162,6 +162,21 @@ fn a_crop_and_a_padded_copy_are_found_as_parts() {
     assert!((p.aspect - a.aspect).abs() < 0.05, "{} vs {}", p.aspect, a.aspect);
     let whole = verify(&a, &p, false);
     assert!(whole.score > 0.95, "{whole:?}");
+    // the content box's place in the image is stored (FLAG_BOX) and read back
+    let want = [50.0 / 300.0, 20.0 / 200.0, 250.0 / 300.0, 180.0 / 200.0];
+    assert!(p.content.iter().zip(want).all(|(c, w)| (c - w).abs() < 0.01), "{:?}", p.content);
+    let bytes = p.to_bytes();
+    assert_eq!(bytes[1] & FLAG_BOX, FLAG_BOX);
+    let back = Fingerprint::from_bytes(&bytes).unwrap();
+    assert!(back.content.iter().zip(p.content).all(|(x, y)| (x - y).abs() < 1e-4), "{:?}", back.content);
+    assert_eq!(back.local.points.len(), p.local.points.len());
+    assert_eq!(a.content, WHOLE_BOX);
+    assert_eq!(a.to_bytes()[1] & FLAG_BOX, 0, "a picture that fills its image stores no box");
+    // an empty box is corrupt
+    let mut bad = bytes.clone();
+    let at = bytes.len() - keypoints::HEADER_BYTES - p.local.points.len() * keypoints::POINT_BYTES - BOX_BYTES;
+    bad[at..at + BOX_BYTES].fill(0);
+    assert!(Fingerprint::from_bytes(&bad).is_err());
 }
 
 #[test]

@@ -245,3 +245,42 @@ pub(crate) fn unit(v: &[f32]) -> Option<Vec<f32>> {
     }
     Some(v.iter().map(|x| x / norm).collect())
 }
+
+/// A border row/column is uniform when all but 1 % of its pixels are within this of its colour.
+const TRIM_TOLERANCE: f32 = 10.0;
+
+/// The content box (x0, y0, x1, y1) of a grey image: uniform borders trimmed, at least an eighth
+/// of each side kept.
+pub(crate) fn content_box(g: &[f32], w: usize, h: usize) -> (usize, usize, usize, usize) {
+    let row = |y: usize| (0..w).map(move |x| g[y * w + x]);
+    let col = |x: usize| (0..h).map(move |y| g[y * w + x]);
+    fn uniform(it: impl Iterator<Item = f32> + Clone, reference: f32) -> bool {
+        let n = it.clone().count();
+        let off = it.filter(|v| (v - reference).abs() > TRIM_TOLERANCE).count();
+        off * 100 <= n
+    }
+    fn median(it: impl Iterator<Item = f32>) -> f32 {
+        let mut v: Vec<f32> = it.collect();
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2]
+    }
+    let (min_w, min_h) = ((w / 8).max(1), (h / 8).max(1));
+    let (mut x0, mut y0, mut x1, mut y1) = (0, 0, w, h);
+    let top = median(row(0));
+    while y1 - y0 > min_h && uniform(row(y0), top) {
+        y0 += 1;
+    }
+    let bottom = median(row(h - 1));
+    while y1 - y0 > min_h && uniform(row(y1 - 1), bottom) {
+        y1 -= 1;
+    }
+    let left = median(col(0));
+    while x1 - x0 > min_w && uniform(col(x0).skip(y0).take(y1 - y0), left) {
+        x0 += 1;
+    }
+    let right = median(col(w - 1));
+    while x1 - x0 > min_w && uniform(col(x1 - 1).skip(y0).take(y1 - y0), right) {
+        x1 -= 1;
+    }
+    (x0, y0, x1, y1)
+}

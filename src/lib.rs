@@ -2,6 +2,7 @@
 //! ONNX image-embedding model and runs it with ONNX Runtime. The Java package `dev.imgsim`
 //! calls it through `jni/`; everything else is plain Rust, testable without a JVM.
 
+pub mod aligned;
 mod av1;
 pub mod checksum;
 pub mod colour;

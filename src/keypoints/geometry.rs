@@ -48,6 +48,80 @@ pub(super) fn fit_affine(src: &[(f32, f32)], dst: &[(f32, f32)]) -> Option<Affin
     Some(Affine { a, t: [ux - a[0] * mx - a[1] * my, uy - a[2] * mx - a[3] * my] })
 }
 
+/// A 3x3 matrix, row-major.
+type Mat3 = [f64; 9];
+
+fn mul3(a: &Mat3, b: &Mat3) -> Mat3 {
+    std::array::from_fn(|k| (0..3).map(|i| a[k / 3 * 3 + i] * b[i * 3 + k % 3]).sum())
+}
+
+/// Least-squares homography (h8 = 1) from `src` to `dst`, on coordinates brought to zero mean
+/// and unit spread for conditioning; None when degenerate. What a copy seen in perspective needs
+/// where an affine map leaves its corners cells away.
+pub(super) fn fit_homography(src: &[(f32, f32)], dst: &[(f32, f32)]) -> Option<Mat3> {
+    if src.len() < 8 {
+        return None;
+    }
+    // the normalising similarity of a point set: (p - mean) * k, k making the mean distance sqrt 2
+    let norm = |p: &[(f32, f32)]| -> Mat3 {
+        let n = p.len() as f64;
+        let (mx, my) = p.iter().fold((0.0, 0.0), |s, q| (s.0 + q.0 as f64 / n, s.1 + q.1 as f64 / n));
+        let d = p.iter().map(|q| ((q.0 as f64 - mx).powi(2) + (q.1 as f64 - my).powi(2)).sqrt()).sum::<f64>() / n;
+        let k = std::f64::consts::SQRT_2 / d.max(1e-9);
+        [k, 0.0, -k * mx, 0.0, k, -k * my, 0.0, 0.0, 1.0]
+    };
+    let (ts, td) = (norm(src), norm(dst));
+    // normal equations of the 8 unknowns
+    let mut ata = [[0f64; 8]; 8];
+    let mut atb = [0f64; 8];
+    for (p, q) in src.iter().zip(dst) {
+        let (x, y) = (ts[0] * p.0 as f64 + ts[2], ts[4] * p.1 as f64 + ts[5]);
+        let (u, v) = (td[0] * q.0 as f64 + td[2], td[4] * q.1 as f64 + td[5]);
+        for (row, rhs) in [([x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y], u), ([0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y], v)] {
+            for i in 0..8 {
+                atb[i] += row[i] * rhs;
+                for j in 0..8 {
+                    ata[i][j] += row[i] * row[j];
+                }
+            }
+        }
+    }
+    // Gaussian elimination with partial pivoting
+    let scale = (0..8).map(|i| ata[i][i]).fold(0.0, f64::max).max(1e-12);
+    for c in 0..8 {
+        let p = (c..8).max_by(|&i, &j| ata[i][c].abs().total_cmp(&ata[j][c].abs()))?;
+        if ata[p][c].abs() < 1e-9 * scale {
+            return None;
+        }
+        ata.swap(c, p);
+        atb.swap(c, p);
+        for r in c + 1..8 {
+            let f = ata[r][c] / ata[c][c];
+            let pivot = ata[c];
+            for (x, p) in ata[r][c..].iter_mut().zip(&pivot[c..]) {
+                *x -= f * p;
+            }
+            atb[r] -= f * atb[c];
+        }
+    }
+    let mut h = [0f64; 8];
+    for c in (0..8).rev() {
+        h[c] = (atb[c] - (c + 1..8).map(|k| ata[c][k] * h[k]).sum::<f64>()) / ata[c][c];
+    }
+    let hn: Mat3 = [h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], 1.0];
+    // undo the normalisations: H = td^-1 hn ts
+    let k = td[0];
+    let td_inv: Mat3 = [1.0 / k, 0.0, -td[2] / k, 0.0, 1.0 / k, -td[5] / k, 0.0, 0.0, 1.0];
+    let m = mul3(&td_inv, &mul3(&hn, &ts));
+    (m[8].abs() > 1e-12 && m.iter().all(|v| v.is_finite())).then(|| m.map(|v| v / m[8]))
+}
+
+fn apply_h(h: &Mat3, (x, y): (f32, f32)) -> (f32, f32) {
+    let (x, y) = (x as f64, y as f64);
+    let w = h[6] * x + h[7] * y + h[8];
+    (((h[0] * x + h[1] * y + h[2]) / w) as f32, ((h[3] * x + h[4] * y + h[5]) / w) as f32)
+}
+
 pub(super) fn wrap(a: f32) -> f32 {
     let t = std::f32::consts::TAU;
     let r = a.rem_euclid(t);
@@ -231,6 +305,38 @@ pub(super) fn verify_one(a: &Features, b: &Features, mirror: bool) -> LocalMatch
     let grid = |w: f32, h: f32| (0..9).flat_map(move |i| (0..9).map(move |j| ((i as f32 + 0.5) / 9.0 * w, (j as f32 + 0.5) / 9.0 * h)));
     let a_in_b = grid(aw_, ah).filter(|&p| inside_b(map.apply(p))).count() as f32 / 81.0;
     let b_covered = grid(bw, bh).filter(|&p| inside_a(inv.apply(p))).count() as f32 / 81.0;
+    // the map the grids are compared under (copies::aligned): the affine map, or a homography
+    // fitted to the same inliers where it keeps at least as many of the matches (perspective)
+    let affine: Mat3 = [map.a[0], map.a[1], map.t[0], map.a[2], map.a[3], map.t[1], 0.0, 0.0, 1.0].map(|v| v as f64);
+    let mut h = affine;
+    let mut h_inl = inl.len();
+    let corners = [(0.0, 0.0), (aw - 1.0, 0.0), (0.0, a.height as f32 - 1.0), (aw - 1.0, a.height as f32 - 1.0)];
+    for _ in 0..2 {
+        let keep: Vec<(usize, usize)> = m
+            .iter()
+            .copied()
+            .filter(|&(i, j)| {
+                let (px, py) = apply_h(&h, (pa[i].0, pa[i].1));
+                let (u, v) = (pb[j].0, pb[j].1);
+                (px - u) * (px - u) + (py - v) * (py - v) <= tol2 && wrap(pb[j].2 - pa[i].2 - rot).abs() <= ANGLE_TOL
+            })
+            .collect();
+        if keep.len() < h_inl {
+            break;
+        }
+        h_inl = keep.len();
+        let src: Vec<(f32, f32)> = keep.iter().map(|&(i, _)| (pa[i].0, pa[i].1)).collect();
+        let dst: Vec<(f32, f32)> = keep.iter().map(|&(_, j)| (pb[j].0, pb[j].1)).collect();
+        // a fit that folds the picture or sends a corner to infinity is not a view of it
+        let sane = |f: &Mat3| corners.iter().all(|&(x, y)| f[6] * x as f64 + f[7] * y as f64 + f[8] > 0.2) && f[0] * f[4] - f[1] * f[3] > 0.0;
+        match fit_homography(&src, &dst).filter(sane) {
+            Some(f) => h = f,
+            None => break,
+        }
+    }
+    // from a's own frame: a's points were mirrored first (x -> aw - 1 - x) when `mirror`
+    let full = if mirror { mul3(&h, &[-1.0, 0.0, aw as f64 - 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]) } else { h };
+    let full = full.map(|v| v as f32);
     LocalMatch {
         inliers: inliers as u32,
         support: support.min(1.0),
@@ -239,5 +345,6 @@ pub(super) fn verify_one(a: &Features, b: &Features, mirror: bool) -> LocalMatch
         mirrored: mirror,
         a_in_b,
         b_covered,
+        map: full,
     }
 }

@@ -78,6 +78,10 @@ pub struct LocalMatch {
     /// Share of a's area that lands inside b, and share of b's area covered by a.
     pub a_in_b: f32,
     pub b_covered: f32,
+    /// The map the inliers agree on, from a's first level's pixel frame to b's, the mirror
+    /// included: a homography, row-major, (x', y', w') = M (x, y, 1) (an affine map where the
+    /// matches allow no better; zeros when there are no inliers).
+    pub map: [f32; 9],
 }
 
 impl LocalMatch {
@@ -92,8 +96,16 @@ impl LocalMatch {
             scale: 1.0 / self.scale,
             a_in_b: self.b_covered,
             b_covered: self.a_in_b,
+            map: invert_map(&self.map),
             ..*self
         }
+    }
+
+    /// Where `map` takes a point of a's frame in b's (not finite where it has no image).
+    pub fn apply(&self, (x, y): (f32, f32)) -> (f32, f32) {
+        let m = &self.map;
+        let w = m[6] * x + m[7] * y + m[8];
+        ((m[0] * x + m[1] * y + m[2]) / w, (m[3] * x + m[4] * y + m[5]) / w)
     }
 
 
@@ -104,6 +116,28 @@ impl LocalMatch {
         // mirror, then turn by r  ==  turn by -r, then mirror
         if self.mirrored { 4 + quarter(-self.rotation) } else { quarter(self.rotation) }
     }
+}
+
+/// The inverse of a map written as `LocalMatch::map` (zeros when it has none).
+fn invert_map(m: &[f32; 9]) -> [f32; 9] {
+    let m = m.map(|v| v as f64);
+    let c = [
+        m[4] * m[8] - m[5] * m[7],
+        m[2] * m[7] - m[1] * m[8],
+        m[1] * m[5] - m[2] * m[4],
+        m[5] * m[6] - m[3] * m[8],
+        m[0] * m[8] - m[2] * m[6],
+        m[2] * m[3] - m[0] * m[5],
+        m[3] * m[7] - m[4] * m[6],
+        m[1] * m[6] - m[0] * m[7],
+        m[0] * m[4] - m[1] * m[3],
+    ];
+    let d = m[0] * c[0] + m[1] * c[3] + m[2] * c[6];
+    if d.abs() < 1e-12 || c[8].abs() < 1e-12 {
+        return [0.0; 9];
+    }
+    // scaled so that the last entry is 1, as the fitted maps are
+    c.map(|v| (v / c[8]) as f32)
 }
 
 fn quantise_angle(a: f32) -> u8 {

@@ -187,3 +187,44 @@ fn every_descriptor_search_finds_the_same_matches() {
     }
     assert!(found > 100, "{found} matches: the test must exercise the ratio test");
 }
+
+#[test]
+fn a_homography_is_recovered_from_exact_matches_and_inverted() {
+    let h = [1.1f64, 0.05, 12.0, -0.03, 0.95, -7.0, 0.0004, -0.0003, 1.0];
+    let apply = |m: &[f64; 9], (x, y): (f32, f32)| {
+        let (x, y) = (x as f64, y as f64);
+        let w = m[6] * x + m[7] * y + m[8];
+        (((m[0] * x + m[1] * y + m[2]) / w) as f32, ((m[3] * x + m[4] * y + m[5]) / w) as f32)
+    };
+    let src: Vec<(f32, f32)> = (0..30).map(|k| ((k * 37 % 500) as f32, (k * 53 % 380) as f32)).collect();
+    let dst: Vec<(f32, f32)> = src.iter().map(|&p| apply(&h, p)).collect();
+    let fit = fit_homography(&src, &dst).unwrap();
+    for (p, q) in src.iter().zip(&dst) {
+        let r = apply(&fit, *p);
+        assert!((r.0 - q.0).abs() < 0.05 && (r.1 - q.1).abs() < 0.05, "{r:?} vs {q:?}");
+    }
+    // too few points, or all on one line: no homography
+    assert!(fit_homography(&src[..5], &dst[..5]).is_none());
+    let line: Vec<(f32, f32)> = (0..20).map(|k| (k as f32, 2.0 * k as f32)).collect();
+    assert!(fit_homography(&line, &line).is_none());
+    // LocalMatch::inverse inverts the map
+    let m = LocalMatch { inliers: 30, scale: 1.0, map: h.map(|v| v as f32), ..Default::default() };
+    let inv = m.inverse();
+    for p in &src {
+        let q = inv.apply(m.apply(*p));
+        assert!((q.0 - p.0).abs() < 0.05 && (q.1 - p.1).abs() < 0.05, "{q:?} vs {p:?}");
+    }
+}
+
+#[test]
+fn the_map_of_a_mirrored_copy_takes_each_point_to_its_mirror_image() {
+    let (w, h) = (240, 180);
+    let g = scene(w, h, 4);
+    let (a, b) = (Features::from_grey(&g, w, h), Features::from_grey(&mirror(&g, w, h), w, h));
+    let m = verify(&a, &b);
+    assert!(m.mirrored && m.inliers >= 20, "{m:?}");
+    for p in [(20.0, 30.0), (200.0, 150.0), (120.0, 90.0)] {
+        let q = m.apply(p);
+        assert!((q.0 - (w as f32 - 1.0 - p.0)).abs() < 2.0 && (q.1 - p.1).abs() < 2.0, "{p:?} -> {q:?}");
+    }
+}

@@ -12,6 +12,9 @@ import java.util.Optional;
  * 64x64 grey grid, a 16x16 chroma grid and up to 192 local features with binary descriptors:
  * 4,620 to 11,916 bytes, and 4,116 more for a picture on a canvas: the inner picture's box and its
  * own 64x64 grid, from which a picture and a screenshot of it are compared whole against whole;
+ * 8 more where uniform borders were trimmed: where the grid's box lies in the image, so that the
+ * grids are compared under the map the local features agree on (a copy turned by a few degrees or
+ * seen in perspective); fingerprints without it are taken to fill their image;
  * fingerprints of earlier versions still verify: 4,108 to 11,404 bytes
  * without the chroma grid, from version 2, which gives no colour evidence; 4,102 bytes, grid only,
  * from version 1), from which {@link ImageSimilarity#verify(CopyFeatures, CopyFeatures)} decides whether
@@ -22,7 +25,7 @@ public final class CopyFeatures {
     /** Smallest size in bytes of a {@link #fingerprint()} (a version-1 fingerprint: the grey grid only). */
     public static final int MIN_FINGERPRINT_BYTES = 4102;
     /** Largest size in bytes of a {@link #fingerprint()} (the grid, the chroma grid, an inner picture's grid and 192 local features). */
-    public static final int MAX_FINGERPRINT_BYTES = 4102 + 512 + 4116 + 6 + 192 * 38;
+    public static final int MAX_FINGERPRINT_BYTES = 4102 + 512 + 4116 + 8 + 6 + 192 * 38;
 
     private final float[] embedding;
     private final float[] turnedEmbedding;
