@@ -31,8 +31,8 @@ pub const WHOLE_OVERLAP: f32 = 0.8;
 /// where it was and most of the copies the comparison adds.
 pub const WHOLE_DISCOUNT: f32 = 0.01;
 pub const PART_DISCOUNT: f32 = 0.02;
-/// A verdict already scoring this (whole or as a part) is not compared again under the map: no
-/// higher score would change what it decides.
+/// A verdict already scoring this (whole or as a part) is not compared again under the map: the
+/// comparison is spent on the pairs it can change.
 const SETTLED: f32 = 0.99;
 /// Largest number of samples per cell side averaged from the finer grid.
 const MAX_SUPER: usize = 4;
@@ -228,8 +228,8 @@ pub fn aligned(a: &Fingerprint, a_grey: &[f32], b: &Fingerprint, b_grey: &[f32],
 
 /// `v` (and the colour comparison's `part`) replaced by the grids' comparison under `v.local`'s
 /// map where that scores higher: as whole pictures when each lies at least `WHOLE_OVERLAP`
-/// inside the other, else as a part (its score less `PART_DISCOUNT`), the transform the nearest
-/// of the eight turns and mirrors to the map.
+/// inside the other (its score less `WHOLE_DISCOUNT`), else as a part (less `PART_DISCOUNT`), the
+/// transform the nearest of the eight turns and mirrors to the map.
 pub(crate) fn improve(v: &mut Verdict, part: &mut Option<colour::Part>, (a, a_grey): (&Fingerprint, &[f32]), (b, b_grey): (&Fingerprint, &[f32])) {
     if v.score >= SETTLED {
         return;
