@@ -264,13 +264,7 @@ mod tests {
     /// An RGB picture with corners at several scales: rectangles and discs of varied colours.
     fn scene(w: usize, h: usize, seed: u64) -> Vec<u8> {
         let mut g = vec![128u8; w * h * 3];
-        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        let mut r = move |n: usize| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s % n as u64) as usize
-        };
+        let mut r = crate::testing::xorshift(seed);
         for _ in 0..70 {
             let (x0, y0) = (r(w), r(h));
             let (rw, rh) = (8 + r(w / 5), 8 + r(h / 5));

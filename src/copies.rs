@@ -9,7 +9,11 @@
 //! brightness, contrast, gamma-free colour changes and grey conversion) on aligned grids:
 //! - whole: the two grids under each of the 8 transforms (32x32, then the best at 64x64);
 //! - part: the smaller picture slid over the larger one at 9 scales (10-90 % of its area, the
-//!   aspect ratio taken from the two content boxes), coarse at 32x32, the best refined at 64x64.
+//!   aspect ratio taken from the two content boxes), coarse at 32x32, the best refined at 64x64;
+//! - under the local features' map (`aligned`): where the local features agree on a homography,
+//!   the grids compared through it (a copy turned by a few degrees, in perspective, cropped).
+//! The fingerprint also keeps where the content box lies in the image (`Fingerprint::content`),
+//! which places the grid in the local features' frame.
 //!
 //! Pure Rust, no JNI types: unit-tested here, called from `jni/copies.rs`.
 

@@ -25,5 +25,7 @@ pub mod rerank;
 pub mod runtime;
 pub mod text;
 pub mod text_config;
+#[cfg(test)]
+mod testing;
 
 pub use error::{Error, Result};

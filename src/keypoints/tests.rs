@@ -6,13 +6,7 @@ use super::*;
 /// A grey picture with corners at several scales: rectangles and discs of varied grey levels.
 fn scene(w: usize, h: usize, seed: u64) -> Vec<f32> {
     let mut g = vec![128f32; w * h];
-    let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut r = move |n: usize| {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        (s % n as u64) as usize
-    };
+    let mut r = crate::testing::xorshift(seed);
     for _ in 0..60 {
         let (x0, y0) = (r(w), r(h));
         let (rw, rh) = (8 + r(w / 5), 8 + r(h / 5));
