@@ -80,7 +80,8 @@ impl Frame {
     }
 }
 
-/// Whether a grid position lies on the grid (within half a cell of its outer cell centres).
+/// Whether a grid position lies on the grid (within half a cell of its outer cell centres; never
+/// when it is not finite).
 fn on_grid((x, y): (f32, f32)) -> bool {
     let hi = SIDE as f32 - 0.5;
     x >= -0.5 && y >= -0.5 && x <= hi && y <= hi
@@ -169,8 +170,13 @@ impl GridMap<'_> {
                     for sx in 0..k {
                         let p = (gx as f32 + (sx as f32 + 0.5) / k as f32 - 0.5, gy as f32 + (sy as f32 + 0.5) / k as f32 - 0.5);
                         let q = self.apply(p);
-                        ok &= on_grid(q) && q.0.is_finite() && q.1.is_finite();
-                        sum += sample(src, q);
+                        ok &= on_grid(q);
+                        // a map with no image there (a homography's horizon) gives no sample; off
+                        // the grid the nearest edge is sampled (it is masked, but smoothed into
+                        // its neighbours' gradients as it was measured)
+                        if q.0.is_finite() && q.1.is_finite() {
+                            sum += sample(src, q);
+                        }
                     }
                 }
                 warped[gy * SIDE + gx] = sum / (k * k) as f32;
@@ -201,7 +207,7 @@ impl GridMap<'_> {
         if ew < floor || ed < floor {
             return None;
         }
-        Some((dot(&gw, &gd) / (ew * ed).sqrt()).clamp(-1.0, 1.0))
+        Some((dot(&gw, &gd) / (ew * ed).sqrt()).clamp(-1.0, 1.0)).filter(|c| c.is_finite())
     }
 }
 

@@ -144,7 +144,7 @@ impl Fingerprint {
         let mean = grid.iter().sum::<f32>() / grid.len() as f32;
         let std = (grid.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / grid.len() as f32).sqrt();
         let flat = std < FLAT_STD;
-        let colour = chroma_grid(rgb, w, h, (x0 as f32 * fx, y0 as f32 * fy, x1 as f32 * fx, y1 as f32 * fy));
+        let colour = chroma_grid(rgb, w, h, content);
         Ok(Fingerprint {
             aspect,
             flat,
@@ -152,7 +152,7 @@ impl Fingerprint {
             local: if flat { keypoints::Features::default() } else { keypoints::Features::from_grey(&grey, w, h) },
             colour,
             inner: if flat { None } else { inner },
-            content: [x0 as f32 / ww as f32, y0 as f32 / wh as f32, x1 as f32 / ww as f32, y1 as f32 / wh as f32],
+            content: box_fractions((ww, wh), (x0, y0, x1, y1)),
         })
     }
 
@@ -269,7 +269,12 @@ pub fn colour_of(rgb: &[u8], w: usize, h: usize) -> Result<Vec<u8>> {
 pub fn content_of(rgb: &[u8], w: usize, h: usize) -> Result<[f32; 4]> {
     check_rgb(rgb, w, h)?;
     let (_, (ww, wh), (x0, y0, x1, y1), _) = work_box(&grey_of(rgb), w, h);
-    Ok([x0 as f32 / ww as f32, y0 as f32 / wh as f32, x1 as f32 / ww as f32, y1 as f32 / wh as f32])
+    Ok(box_fractions((ww, wh), (x0, y0, x1, y1)))
+}
+
+/// A box in working pixels as fractions of the working image's sides (`Fingerprint::content`).
+fn box_fractions((ww, wh): (usize, usize), (x0, y0, x1, y1): (usize, usize, usize, usize)) -> [f32; 4] {
+    [x0 as f32 / ww as f32, y0 as f32 / wh as f32, x1 as f32 / ww as f32, y1 as f32 / wh as f32]
 }
 
 /// An error unless `rgb` holds a `w` x `h` RGB8 image with both sides > 0.
