@@ -255,7 +255,8 @@ const INNER: usize = 10;
 
 /// The library's ranking (dev.imgsim.CopyCalibration.defaults(), ImageIndex.searchCopies): a pair
 /// verified as a copy ranks by its confidence, above every pair that is not, which ranks by its
-/// embedding cosine. The rule's numbers are CopyCalibration's (keep them in step).
+/// embedding cosine; a pair both rules call a copy has the two confidences combined. The rule's
+/// numbers are CopyCalibration's (keep them in step).
 fn decision_key(v: &Verdict, cos: f32) -> f32 {
     let threshold = match v.alignment {
         copies::Alignment::None => f32::INFINITY,
@@ -263,10 +264,14 @@ fn decision_key(v: &Verdict, cos: f32) -> f32 {
         copies::Alignment::Whole => 0.95,
         _ => 0.93 + 0.03 * (1.0 / v.area.max(0.01)).ln(),
     };
+    let local = cos >= LOCAL_FLOOR && (v.local.inliers >= 120 && v.local.support >= 0.5 || v.local.inliers >= 80 && v.local.support >= 0.7);
+    let local_conf = 1.0 / (1.0 + (-(2.2 + 0.05 * (v.local.inliers as f32 - 120.0))).exp());
     if v.score >= threshold {
-        2.0 + 1.0 / (1.0 + (-(1.46 + 28.0 * (v.score - threshold))).exp())
-    } else if cos >= LOCAL_FLOOR && (v.local.inliers >= 120 && v.local.support >= 0.5 || v.local.inliers >= 80 && v.local.support >= 0.7) {
-        2.0 + 1.0 / (1.0 + (-(2.2 + 0.05 * (v.local.inliers as f32 - 120.0))).exp())
+        let grid_conf = 1.0 / (1.0 + (-(1.46 + 28.0 * (v.score - threshold))).exp());
+        // both rules: the two confidences combined as independent evidence
+        2.0 + if local { 1.0 - (1.0 - grid_conf) * (1.0 - local_conf) } else { grid_conf }
+    } else if local {
+        2.0 + local_conf
     } else {
         cos
     }

@@ -11,7 +11,10 @@
 //! - part: the smaller picture slid over the larger one at 9 scales (10-90 % of its area, the
 //!   aspect ratio taken from the two content boxes), coarse at 32x32, the best refined at 64x64;
 //! - under the local features' map (`aligned`): where the local features agree on a homography,
-//!   the grids compared through it (a copy turned by a few degrees, in perspective, cropped).
+//!   the grids compared through it (a copy turned by a few degrees, in perspective, cropped);
+//! - with an overlay set aside (`overlay`): a whole alignment (or a picture against another's
+//!   inner picture) compared again without bands along two edges or a corner, discounted (a
+//!   meme's caption, a logo).
 //! The fingerprint also keeps where the content box lies in the image (`Fingerprint::content`),
 //! which places the grid in the local features' frame.
 //!
@@ -26,6 +29,7 @@ use crate::inner::{self, turn_box, Inner};
 use crate::keypoints::{self, LocalMatch};
 use crate::grids::{content_box, lane_sum, resample_lines};
 pub(crate) use crate::grids::{dot, gradient, halve, resample, transformed, unit};
+use crate::overlay;
 use crate::parts::{best_part, side_of, Side};
 
 /// Side of the stored grid.
@@ -93,7 +97,8 @@ pub enum Alignment {
 /// The outcome of comparing two fingerprints.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Verdict {
-    /// Normalised cross-correlation of the best alignment, in [-1, 1].
+    /// Normalised cross-correlation of the best alignment, in [-1, 1] (discounted where it is
+    /// a comparison under the local features' map or with an overlay set aside).
     pub score: f32,
     /// Best whole-picture correlation (any transform), in [-1, 1].
     pub whole: f32,
@@ -301,6 +306,23 @@ pub fn turn_rgb(rgb: &[u8], w: usize, h: usize) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Whole-picture scores in [OVERLAY_FLOOR, OVERLAY_BELOW) are compared again with a band along
+/// two edges or a corner set aside (`overlay`: a caption, a logo), discounted.
+const OVERLAY_FLOOR: f32 = 0.0;
+const OVERLAY_BELOW: f32 = 0.99;
+
+/// A whole-picture `score` of the grids with gradients `ga` and `gb`, compared again with their
+/// edge bands or a corner set aside (discounted) where that scores higher.
+fn overlaid(score: f32, ga: &[f32], gb: &[f32]) -> f32 {
+    if !(OVERLAY_FLOOR..OVERLAY_BELOW).contains(&score) {
+        return score;
+    }
+    match overlay::uncovered(ga, gb) {
+        Some(u) => score.max(u.discounted()),
+        _ => score,
+    }
 }
 
 /// Side of a block of `block_residual`, in cells of the SIDE x SIDE grid.
@@ -529,16 +551,22 @@ fn verify_prepared(a: &Prepared, b: &Prepared, parts: bool, local: bool, inner: 
         if let (Some(na), Some(nb)) = (a.normal(v.transform as usize), b.normal(0)) {
             (v.block_worst, v.block_mean) = block_residual_of(na, nb);
         }
+        // something laid over one of them: a caption, a logo
+        if local {
+            v.score = overlaid(v.score, a.grad(v.transform as usize), b.grad(0));
+        }
     }
     let mut part: Option<colour::Part> = None;
     // a picture and a screenshot of it: the one whole against the other's inner picture
     let inside = [
         b.inner.as_deref().filter(|_| inner).map(|bi| {
             let (s, t) = a.best_whole(bi);
+            let s = if local { overlaid(s, a.grad(t), bi.grad(0)) } else { s };
             (s, t, a.aspect(t) / bi.aspect, Alignment::AInB, &b.fp.inner)
         }),
         a.inner.as_deref().filter(|_| inner).map(|ai| {
             let (s, t) = ai.best_whole(b);
+            let s = if local { overlaid(s, ai.grad(t), b.grad(0)) } else { s };
             (s, t, ai.aspect(t) / b.aspect, Alignment::BInA, &a.fp.inner)
         }),
     ];

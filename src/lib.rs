@@ -16,6 +16,7 @@ mod jni;
 pub mod model;
 mod correlate;
 mod grids;
+mod overlay;
 mod parts;
 pub mod pixels;
 pub mod pool;

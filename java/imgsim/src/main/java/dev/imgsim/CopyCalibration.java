@@ -396,8 +396,14 @@ public final class CopyCalibration {
         int inliers = v.length > Native.VERDICT_INLIERS ? (int) v[Native.VERDICT_INLIERS] : 0;
         double conf = Double.isInfinite(t) ? 0
                 : 1 / (1 + Math.exp(-(OFFSET + (score >= t ? slope : SLOPE_BELOW) * (score - t))));
-        if (score < t && localCopy(similarity, v)) {
+        boolean local = localCopy(similarity, v);
+        if (score < t && local) {
             return decideLocal(similarity, score, v, inliers);
+        }
+        if (score >= t && local) {
+            // the grids and the local features both call it a copy: two pieces of evidence, combined
+            // as independent (of the invariance benchmark's 3,476 such pairs, 3,474 were copies)
+            conf = 1 - (1 - conf) * (1 - localConfidence(inliers));
         }
         Band band;
         if (score >= t) {
@@ -411,8 +417,12 @@ public final class CopyCalibration {
 
     /** A copy found by the local features alone (turned by an odd angle, in perspective, captioned, pasted). */
     private static Match decideLocal(double similarity, double score, float[] v, int inliers) {
-        double conf = 1 / (1 + Math.exp(-(LOCAL_OFFSET + LOCAL_SLOPE * (inliers - LOCAL_INLIERS))));
-        return localGeometry(similarity, score, conf, v, inliers);
+        return localGeometry(similarity, score, localConfidence(inliers), v, inliers);
+    }
+
+    /** The confidence of a copy the local-feature rule calls with {@code inliers} agreeing matches. */
+    private static double localConfidence(int inliers) {
+        return 1 / (1 + Math.exp(-(LOCAL_OFFSET + LOCAL_SLOPE * (inliers - LOCAL_INLIERS))));
     }
 
     /** The learned decision on a verdict; {@code parts}: whether the part search ran for it. */

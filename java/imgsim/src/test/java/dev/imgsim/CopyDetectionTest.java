@@ -5,8 +5,13 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.Font;
 import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.Shape;
+import java.awt.font.TextLayout;
 import java.awt.geom.AffineTransform;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -189,6 +194,63 @@ public class CopyDetectionTest {
         Match other = sim.compare(cat, rotated(coffee, 15, 0.8));
         assertFalse(other.toString(), other.isCopy());
         assertTrue(other.toString(), other.inliers() < 20);
+    }
+
+    /** {@code src} with a meme's caption: white bold capitals with a black outline, above and/or below. */
+    static BufferedImage captioned(BufferedImage src, String top, String bottom) {
+        BufferedImage out = new BufferedImage(src.getWidth(), src.getHeight(), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        g.drawImage(src, 0, 0, null);
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        Font font = new Font(Font.SANS_SERIF, Font.BOLD, src.getHeight() / 9);
+        int h = src.getHeight();
+        String[] lines = {top, bottom};
+        for (int i = 0; i < 2; i++) {
+            if (lines[i] == null) {
+                continue;
+            }
+            TextLayout text = new TextLayout(lines[i], font, g.getFontRenderContext());
+            double x = (src.getWidth() - text.getAdvance()) / 2;
+            double y = i == 0 ? h * 0.03 + text.getAscent() : h - h * 0.06;
+            Shape outline = text.getOutline(AffineTransform.getTranslateInstance(x, y));
+            g.setColor(Color.BLACK);
+            g.setStroke(new BasicStroke(Math.max(2f, h / 100f)));
+            g.draw(outline);
+            g.setColor(Color.WHITE);
+            g.fill(outline);
+        }
+        g.dispose();
+        return out;
+    }
+
+    @Test
+    public void aCaptionOrALogoLaidOverACopyIsSetAside() {
+        // the caption's letters pull the whole-picture correlation far below a copy's; compared
+        // again without the bands they cover (src/overlay.rs) the rest correlates as a copy's
+        BufferedImage meme = captioned(cat, "WHEN YOU SEE IT", "MONDAY AGAIN");
+        Match m = sim.compare(cat, meme);
+        assertTrue(m.toString(), m.isCopy());
+        assertEquals(m.toString(), Match.Alignment.WHOLE, m.alignment());
+        assertTrue(m.toString(), m.verification() > 0.95);
+        assertTrue(m.toString(), sim.compare(meme, cat).isCopy());
+        // a caption beside a picture turned by a quarter: bands along the other two edges
+        Match turned = sim.compare(turned(cat, 1, false), meme);
+        assertTrue(turned.toString(), turned.isCopy());
+        assertEquals(turned.toString(), Transform.TURN_270, turned.transform());
+        // a badge in a corner
+        BufferedImage badge = new BufferedImage(cat.getWidth(), cat.getHeight(), BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = badge.createGraphics();
+        g.drawImage(cat, 0, 0, null);
+        g.setColor(new Color(200, 30, 40));
+        int s = cat.getHeight() / 6;
+        g.fillRoundRect(cat.getWidth() - s - 8, 8, s, s, s / 4, s / 4);
+        g.setColor(Color.WHITE);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, s / 2));
+        g.drawString("TV", cat.getWidth() - s - 8 + s / 6, 8 + 2 * s / 3);
+        g.dispose();
+        assertTrue(sim.compare(cat, badge).isCopy());
+        // another picture under the same caption is not a copy
+        assertFalse(sim.compare(captioned(coffee, "WHEN YOU SEE IT", "MONDAY AGAIN"), meme).isCopy());
     }
 
     @Test
