@@ -15,6 +15,7 @@
 //! - with an overlay set aside (`overlay`): a whole alignment (or a picture against another's
 //!   inner picture) compared again without bands along two edges or a corner, discounted (a
 //!   meme's caption, a logo).
+//!
 //! The fingerprint also keeps where the content box lies in the image (`Fingerprint::content`),
 //! which places the grid in the local features' frame.
 //!
@@ -308,23 +309,6 @@ pub fn turn_rgb(rgb: &[u8], w: usize, h: usize) -> Vec<u8> {
     out
 }
 
-/// Whole-picture scores in [OVERLAY_FLOOR, OVERLAY_BELOW) are compared again with a band along
-/// two edges or a corner set aside (`overlay`: a caption, a logo), discounted.
-const OVERLAY_FLOOR: f32 = 0.0;
-const OVERLAY_BELOW: f32 = 0.99;
-
-/// A whole-picture `score` of the grids with gradients `ga` and `gb`, compared again with their
-/// edge bands or a corner set aside (discounted) where that scores higher.
-fn overlaid(score: f32, ga: &[f32], gb: &[f32]) -> f32 {
-    if !(OVERLAY_FLOOR..OVERLAY_BELOW).contains(&score) {
-        return score;
-    }
-    match overlay::uncovered(ga, gb) {
-        Some(u) => score.max(u.discounted()),
-        _ => score,
-    }
-}
-
 /// Side of a block of `block_residual`, in cells of the SIDE x SIDE grid.
 const BLOCK: usize = 8;
 
@@ -553,7 +537,7 @@ fn verify_prepared(a: &Prepared, b: &Prepared, parts: bool, local: bool, inner: 
         }
         // something laid over one of them: a caption, a logo
         if local {
-            v.score = overlaid(v.score, a.grad(v.transform as usize), b.grad(0));
+            v.score = overlay::overlaid(v.score, a.grad(v.transform as usize), b.grad(0));
         }
     }
     let mut part: Option<colour::Part> = None;
@@ -561,12 +545,12 @@ fn verify_prepared(a: &Prepared, b: &Prepared, parts: bool, local: bool, inner: 
     let inside = [
         b.inner.as_deref().filter(|_| inner).map(|bi| {
             let (s, t) = a.best_whole(bi);
-            let s = if local { overlaid(s, a.grad(t), bi.grad(0)) } else { s };
+            let s = if local { overlay::overlaid(s, a.grad(t), bi.grad(0)) } else { s };
             (s, t, a.aspect(t) / bi.aspect, Alignment::AInB, &b.fp.inner)
         }),
         a.inner.as_deref().filter(|_| inner).map(|ai| {
             let (s, t) = ai.best_whole(b);
-            let s = if local { overlaid(s, ai.grad(t), b.grad(0)) } else { s };
+            let s = if local { overlay::overlaid(s, ai.grad(t), b.grad(0)) } else { s };
             (s, t, ai.aspect(t) / b.aspect, Alignment::BInA, &a.fp.inner)
         }),
     ];

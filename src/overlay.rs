@@ -53,10 +53,26 @@ impl Uncovered {
     }
 }
 
+/// Whole-picture scores in [FLOOR, BELOW) are compared again with an overlay set aside.
+const FLOOR: f32 = 0.0;
+const BELOW: f32 = 0.99;
+
+/// A whole-picture `score` of the grids with gradients `ga` and `gb` (`copies::verify_prepared`),
+/// or that of the grids compared again with edge bands or a corner set aside, discounted, where
+/// that is higher.
+pub(crate) fn overlaid(score: f32, ga: &[f32], gb: &[f32]) -> f32 {
+    if !(FLOOR..BELOW).contains(&score) {
+        return score;
+    }
+    uncovered(ga, gb).map_or(score, |u| score.max(u.discounted()))
+}
+
 /// `a` and `b`: gradients of SIDE x SIDE grids, interleaved (d/dx, d/dy) per cell, as
-/// `grids::gradient` gives them. None when either has (almost) no edges.
+/// `grids::gradient` gives them. None when either has (almost) no edges or is not of that size.
 pub fn uncovered(a: &[f32], b: &[f32]) -> Option<Uncovered> {
-    assert!(a.len() == SIDE * SIDE * 2 && b.len() == a.len(), "gradients of two {SIDE}x{SIDE} grids");
+    if a.len() != SIDE * SIDE * 2 || b.len() != a.len() {
+        return None;
+    }
     let n = SIDE / BLOCK;
     // per block: a's energy, b's energy, their product
     let mut e = vec![[0f64; 3]; n * n];
@@ -217,5 +233,6 @@ mod tests {
         let g = gradient(&scene(5), SIDE, SIDE);
         assert_eq!(uncovered(&flat, &g), None);
         assert_eq!(uncovered(&g, &flat), None);
+        assert_eq!(uncovered(&g, &g[..100]), None);
     }
 }
