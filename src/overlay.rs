@@ -16,8 +16,10 @@
 
 use crate::copies::SIDE;
 
-/// Side of a block, in cells of the SIDE x SIDE grid (16 x 16 blocks).
+/// Side of a block, in cells of the SIDE x SIDE grid.
 pub const BLOCK: usize = 4;
+/// Blocks along a side of the grid (16).
+const BLOCKS: usize = SIDE / BLOCK;
 /// Bands: at most this many rows (or columns) of blocks set aside, from both edges together.
 pub const MAX_BAND: usize = 6;
 /// Corners: squares of at most this many blocks a side.
@@ -68,14 +70,14 @@ pub(crate) fn overlaid(score: f32, ga: &[f32], gb: &[f32]) -> f32 {
 }
 
 /// `a` and `b`: gradients of SIDE x SIDE grids, interleaved (d/dx, d/dy) per cell, as
-/// `grids::gradient` gives them. None when either has (almost) no edges or is not of that size.
+/// `grids::gradient` gives them. None when either has no edges or is not of that size.
 pub fn uncovered(a: &[f32], b: &[f32]) -> Option<Uncovered> {
     if a.len() != SIDE * SIDE * 2 || b.len() != a.len() {
         return None;
     }
-    let n = SIDE / BLOCK;
-    // per block: a's energy, b's energy, their product
-    let mut e = vec![[0f64; 3]; n * n];
+    let n = BLOCKS;
+    // per block: a's energy, b's energy, their product (on the stack: this runs for most pairs)
+    let mut e = [[0f64; 3]; BLOCKS * BLOCKS];
     for y in 0..SIDE {
         for x in 0..SIDE {
             let i = (y * SIDE + x) * 2;
@@ -107,7 +109,7 @@ pub fn uncovered(a: &[f32], b: &[f32]) -> Option<Uncovered> {
     let row = |y: usize| (0..n).fold([0f64; 3], |t, x| add(t, e[y * n + x]));
     let col = |x: usize| (0..n).fold([0f64; 3], |t, y| add(t, e[y * n + x]));
     for line in [&row as &dyn Fn(usize) -> [f64; 3], &col] {
-        let lines: Vec<[f64; 3]> = (0..n).map(line).collect();
+        let lines: [[f64; 3]; BLOCKS] = std::array::from_fn(line);
         for first in 0..=MAX_BAND {
             for last in 0..=MAX_BAND - first {
                 if first + last == 0 {

@@ -12,7 +12,8 @@ import dev.imgsim.internal.Native;
  * <ul>
  * <li>{@link #defaults()} and {@link #strict()}: rules fitted on the invariance benchmark
  * ({@code docs/QUALITY.md}, "Copy detection"): the grid score of the best alignment against a
- * threshold (whole pictures, or parts by their area), or enough agreeing local features;
+ * threshold (whole pictures, or parts by their area), or enough agreeing local features (a pair
+ * both call a copy has the two confidences combined as independent evidence);
  * {@link #fromBackground(double[], double)} raises their thresholds for a collection of your own;</li>
  * <li>{@link #learned()}: gradient-boosted trees over all of that evidence give the probability
  * that the pair is a copy ({@link Match#confidence()}); more precise and finding more on the

@@ -218,7 +218,8 @@ public final class Match {
      * @return the estimated probability that the pair is a copy, in [0, 1], calibrated on the
      *         invariance benchmark: under the rules ({@link CopyCalibration#defaults()}) the share
      *         of copies the benchmark found at that verification margin ("Copy detection" in
-     *         {@code docs/QUALITY.md}); under {@link CopyCalibration#learned()} the trees'
+     *         {@code docs/QUALITY.md}; where the local features also call it a copy, the two
+     *         combined as independent evidence, 1 - (1 - p)(1 - q)); under {@link CopyCalibration#learned()} the trees'
      *         probability ("The learned decision"); 0 for unverified pairs
      */
     public double confidence() {
