@@ -264,16 +264,31 @@ fn decision_key(v: &Verdict, cos: f32) -> f32 {
         copies::Alignment::Whole => 0.95,
         _ => 0.93 + 0.03 * (1.0 / v.area.max(0.01)).ln(),
     };
+    let sig = |x: f32| 1.0 / (1.0 + (-x).exp());
     let local = cos >= LOCAL_FLOOR && (v.local.inliers >= 120 && v.local.support >= 0.5 || v.local.inliers >= 80 && v.local.support >= 0.7);
-    let local_conf = 1.0 / (1.0 + (-(2.2 + 0.05 * (v.local.inliers as f32 - 120.0))).exp());
-    if v.score >= threshold {
-        let grid_conf = 1.0 / (1.0 + (-(1.46 + 28.0 * (v.score - threshold))).exp());
+    let local_conf = sig(2.2 + 0.05 * (v.local.inliers as f32 - 120.0));
+    // the colour veto (dev.imgsim.CopyCalibration.decide): the same drawing in other colours is at
+    // most a look-alike of confidence 0.1
+    let vetoed = v.hue_mismatch >= 0.3;
+    let copy = if v.score >= threshold {
+        let grid_conf = sig(1.46 + 28.0 * (v.score - threshold));
         // both rules: the two confidences combined as independent evidence
-        2.0 + if local { 1.0 - (1.0 - grid_conf) * (1.0 - local_conf) } else { grid_conf }
+        Some(if local { 1.0 - (1.0 - grid_conf) * (1.0 - local_conf) } else { grid_conf })
     } else if local {
-        2.0 + local_conf
+        Some(local_conf)
     } else {
-        cos
+        None
+    };
+    match copy {
+        Some(c) if !vetoed => 2.0 + c,
+        Some(c) => cos + c.min(0.1),
+        None => {
+            // a near miss (CopyCalibration.decideRules): the stronger evidence below its rule;
+            // ranked by cosine + confidence as dev.imgsim.index.Copies orders the rest
+            let grid = if threshold.is_finite() { sig(1.46 + 40.0 * (v.score - threshold)) } else { 0.0 };
+            let near = if cos >= LOCAL_FLOOR && v.local.inliers > 0 { grid.max(local_conf) } else { grid };
+            cos + if vetoed { near.min(0.1) } else { near }
+        }
     }
 }
 

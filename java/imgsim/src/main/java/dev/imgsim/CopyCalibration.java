@@ -13,7 +13,8 @@ import dev.imgsim.internal.Native;
  * <li>{@link #defaults()} and {@link #strict()}: rules fitted on the invariance benchmark
  * ({@code docs/QUALITY.md}, "Copy detection"): the grid score of the best alignment against a
  * threshold (whole pictures, or parts by their area), or enough agreeing local features (a pair
- * both call a copy has the two confidences combined as independent evidence);
+ * both call a copy has the two confidences combined as independent evidence; a pair neither calls
+ * a copy keeps the confidence of the stronger evidence below its rule, a near miss);
  * {@link #fromBackground(double[], double)} raises their thresholds for a collection of your own;</li>
  * <li>{@link #learned()}: gradient-boosted trees over all of that evidence give the probability
  * that the pair is a copy ({@link Match#confidence()}); more precise and finding more on the
@@ -334,9 +335,11 @@ public final class CopyCalibration {
     Match decide(double similarity, float[] v, boolean parts) {
         Match m = learned ? decideLearned(similarity, v, parts) : decideRules(similarity, v);
         double hue = v.length > Native.VERDICT_HUE_MISMATCH ? v[Native.VERDICT_HUE_MISMATCH] : -1;
-        if (m.isCopy() && hue >= HUE_MISMATCH_VETO) {
-            // the same drawing in other colours: a look-alike whatever the grey evidence says
-            return new Match(similarity, m.verification(), Math.min(m.confidence(), HUE_VETO_CONFIDENCE), Band.SIMILAR,
+        if (hue >= HUE_MISMATCH_VETO && (m.isCopy() || m.confidence() > HUE_VETO_CONFIDENCE)) {
+            // the same drawing in other colours: a look-alike whatever the grey evidence says (a
+            // copy or a near miss alike)
+            Band band = m.isCopy() ? Band.SIMILAR : m.band();
+            return new Match(similarity, m.verification(), Math.min(m.confidence(), HUE_VETO_CONFIDENCE), band,
                     Transform.NONE, m.alignment(), m.area(), m.inliers(), hue);
         }
         return m.withHueMismatch(hue);
@@ -411,6 +414,12 @@ public final class CopyCalibration {
             band = exact(similarity, v) ? Band.EXACT_COPY : Band.EDITED_COPY;
         } else {
             band = similarity >= similar ? Band.SIMILAR : Band.DIFFERENT;
+            // a near miss: the stronger of the two kinds of evidence below its rule (the grids'
+            // margin, the local features' inliers); on the benchmark's verified pairs that no rule
+            // calls a copy, the share of copies follows it (docs/QUALITY.md, "Near misses")
+            if (similarity >= LOCAL_FLOOR && inliers > 0) {
+                conf = Math.max(conf, localConfidence(inliers));
+            }
         }
         Transform tr = band.isCopy() ? Transform.of((int) v[Native.VERDICT_TRANSFORM]) : Transform.NONE;
         return new Match(similarity, score, conf, band, tr, alignment(v), v[Native.VERDICT_AREA], inliers);

@@ -219,7 +219,10 @@ public final class Match {
      *         invariance benchmark: under the rules ({@link CopyCalibration#defaults()}) the share
      *         of copies the benchmark found at that verification margin ("Copy detection" in
      *         {@code docs/QUALITY.md}; where the local features also call it a copy, the two
-     *         combined as independent evidence, 1 - (1 - p)(1 - q)); under {@link CopyCalibration#learned()} the trees'
+     *         combined as independent evidence, 1 - (1 - p)(1 - q); for a pair it does not call a
+     *         copy, a near miss, the stronger of the two below its rule: the grids' margin, or
+     *         the local features' inliers where the embeddings are close enough to match them,
+     *         at most 0.1 where the colours differ; "Near misses"); under {@link CopyCalibration#learned()} the trees'
      *         probability ("The learned decision"); 0 for unverified pairs
      */
     public double confidence() {

@@ -23,6 +23,8 @@ import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
+import dev.imgsim.internal.Native;
+
 /** Copy detection through the public API: edits that keep a copy a copy, look-alikes and degenerate images that do not. */
 public class CopyDetectionTest {
     private static ImageSimilarity sim;
@@ -483,5 +485,46 @@ public class CopyDetectionTest {
         assertFalse(other.toString(), other.isCopy());
         assertTrue(other.confidence() < 0.05);
         assertTrue(CopyCalibration.learned().toString(), CopyCalibration.learned().toString().contains("probability >="));
+    }
+
+    /** A verdict as {@link Native#verify} returns it: whole pictures aligned at {@code score}, local features as given. */
+    private static float[] verdict(float score, int inliers, float support, float hue) {
+        float[] v = new float[Native.VERDICT_LENGTH];
+        v[Native.VERDICT_SCORE] = score;
+        v[Native.VERDICT_WHOLE] = score;
+        v[Native.VERDICT_ALIGNMENT] = 1;
+        v[Native.VERDICT_AREA] = 1;
+        v[Native.VERDICT_INLIERS] = inliers;
+        v[Native.VERDICT_SUPPORT] = support;
+        v[Native.VERDICT_SCALE] = 1;
+        v[Native.VERDICT_HUE_MISMATCH] = hue;
+        return v;
+    }
+
+    @Test
+    public void aNearMissCarriesTheConfidenceOfItsStrongerEvidence() {
+        CopyCalibration cal = CopyCalibration.defaults();
+        // 100 inliers at support 0.3: below the local rule (120 at 0.5, 80 at 0.7); grids far apart
+        Match near = cal.decide(0.8, verdict(0.5f, 100, 0.3f, -1), false);
+        assertFalse(near.toString(), near.isCopy());
+        assertEquals(Band.SIMILAR, near.band());
+        assertEquals(near.toString(), 1 / (1 + Math.exp(-(2.2 + 0.05 * (100 - 120)))), near.confidence(), 1e-6);
+        // grids just below the whole-picture threshold and no local evidence: the grids' margin
+        Match grids = cal.decide(0.8, verdict(0.94f, 0, 0, -1), false);
+        assertFalse(grids.isCopy());
+        assertEquals(grids.toString(), 1 / (1 + Math.exp(-(1.46 + 40 * (0.94f - 0.95)))), grids.confidence(), 1e-6);
+        // the stronger of the two
+        assertEquals(near.confidence(), cal.decide(0.8, verdict(0.6f, 100, 0.3f, -1), false).confidence(), 1e-6);
+        // below the embedding floor the local features are not matched: their slots count for nothing
+        assertTrue(cal.decide(0.5, verdict(0.5f, 100, 0.3f, -1), false).confidence() < 1e-3);
+        // the same drawing in other colours stays a look-alike, near miss or not
+        Match coloured = cal.decide(0.8, verdict(0.5f, 100, 0.3f, 0.6f), false);
+        assertEquals(Band.SIMILAR, coloured.band());
+        assertTrue(coloured.toString(), coloured.confidence() <= 0.1);
+        Match vetoed = cal.decide(0.8, verdict(1f, 200, 0.9f, 0.6f), false);
+        assertFalse(vetoed.toString(), vetoed.isCopy());
+        assertTrue(vetoed.confidence() <= 0.1);
+        // a copy is still a copy
+        assertTrue(cal.decide(0.8, verdict(0.5f, 130, 0.6f, -1), false).isCopy());
     }
 }

@@ -143,8 +143,12 @@ final class Copies {
         return out;
     }
 
-    /** Ranking: copies first (most confident, then best verified), then the rest by embedding similarity. */
-    private static final Comparator<Match> ORDER = (x, y) -> {
+    /**
+     * Ranking: copies first (most confident, then best verified), then the rest by embedding
+     * similarity plus confidence (a near miss, a copy whose evidence fell short of its rule, before
+     * a look-alike that is merely as similar; docs/QUALITY.md, "Near misses"), then similarity.
+     */
+    static final Comparator<Match> ORDER = (x, y) -> {
         if (x.isCopy() != y.isCopy()) {
             return x.isCopy() ? -1 : 1;
         }
@@ -152,7 +156,8 @@ final class Copies {
             int c = Double.compare(y.confidence(), x.confidence());
             return c != 0 ? c : Double.compare(y.verification(), x.verification());
         }
-        return Double.compare(y.similarity(), x.similarity());
+        int c = Double.compare(y.similarity() + y.confidence(), x.similarity() + x.confidence());
+        return c != 0 ? c : Double.compare(y.similarity(), x.similarity());
     };
 
     static List<CopyHit> search(IndexSearcher s, CopyFeatures q, int k, CopyCalibration cal) throws IOException {
