@@ -286,7 +286,9 @@ public final class ImageIndex implements AutoCloseable {
     /**
      * Is the image a copy of something indexed? Analyses the file and returns the indexed images
      * it may copy, verified: copies first (most confident first; turned, mirrored, cropped,
-     * padded or screenshotted copies included), then look-alikes by embedding similarity. The
+     * padded or screenshotted copies included), then look-alikes by embedding similarity plus
+     * confidence (a near miss, whose evidence fell just short of a copy, before a look-alike that
+     * is merely as similar). The
      * candidates are the graph neighbours of the image, of its 90-degree turn and, for a picture on
      * a canvas (a screenshot), of the picture inside it; each is verified on its stored fingerprint
      * (images added as bare vectors are never copies).

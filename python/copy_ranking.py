@@ -1,0 +1,118 @@
+"""How `ImageIndex.searchCopies` ranks the candidates a copy search verified, measured on
+`copy_bench --rows` files: copies first (2 + confidence), then the rest either by embedding cosine
+alone (session 17) or by cosine + the confidence of a near miss (session 18: the stronger of the
+grids' margin below their threshold and the local features' inliers below their rule; at most 0.1
+where the colours differ), as dev.imgsim.CopyCalibration and dev.imgsim.index.Copies compute them.
+
+    python python/copy_ranking.py .cache/data/bench/copy-rows.tsv [more rows files]
+
+Prints recall@1 (the query's original ranked first among its verified candidates) with each key,
+overall and per edit where the rows are the benchmark's (docs/QUALITY.md, "Near misses").
+"""
+import collections
+import json
+import math
+import sys
+from pathlib import Path
+
+EDITS = json.loads((Path(__file__).resolve().parent.parent / '.cache/data/bench/manifest.json').read_text())['edits']
+
+
+def sig(x):
+    return 1 / (1 + math.exp(-x))
+
+
+def threshold(r):
+    alignment, area, aspect = int(r[11]), r[12], r[13]
+    if alignment == 0 or alignment == 1 and aspect > 0.2:
+        return math.inf
+    return 0.95 if alignment == 1 else 0.93 + 0.03 * math.log(1 / max(area, 0.01))
+
+
+def key(r, near_misses):
+    cos, score, inliers, support, hue = r[5], r[8], r[14], r[15], r[22]
+    t = threshold(r)
+    local = cos >= 0.6 and (inliers >= 120 and support >= 0.5 or inliers >= 80 and support >= 0.7)
+    local_conf = sig(2.2 + 0.05 * (inliers - 120))
+    copy = None
+    if score >= t:
+        grid = sig(1.46 + 28 * (score - t))
+        copy = 1 - (1 - grid) * (1 - local_conf) if local else grid
+    elif local:
+        copy = local_conf
+    if not near_misses:
+        return 2 + copy if copy is not None else cos  # session 17: no colour veto in the key either
+    if copy is not None:
+        return 2 + copy if hue < 0.3 else cos + min(copy, 0.1)
+    near = sig(1.46 + 40 * (score - t)) if math.isfinite(t) else 0.0
+    if cos >= 0.6 and inliers > 0:
+        near = max(near, local_conf)
+    return cos + (min(near, 0.1) if hue >= 0.3 else near)
+
+
+def main():
+    for path in sys.argv[1:]:
+        pairs = {}
+        for line in open(path):
+            f = line.rstrip('\n').split('\t')
+            r = [x if i == 4 else float(x) for i, x in enumerate(f)]
+            k = (int(r[0]), int(r[1]))
+            if k not in pairs or int(r[6]) == 1:  # the verdict with the part search where it ran
+                pairs[k] = r
+        queries = collections.defaultdict(list)
+        for (q, _), r in pairs.items():
+            queries[q].append(r)
+        print(f'{path}: {len(queries)} queries')
+        # calibration: of the verified pairs no rule calls a copy, the share of copies per tenth of near-miss confidence
+        bins = collections.defaultdict(lambda: [0, 0])
+        for r in pairs.values():
+            k = key(r, True)
+            if k < 2 and r[22] < 0.3:
+                b = bins[min(int((k - r[5]) * 10), 9)]
+                b[0] += 1
+                b[1] += r[2] == 1
+        print('  near misses, share of copies per confidence: '
+              + ', '.join(f'{i / 10:.1f}-{(i + 1) / 10:.1f} {bins[i][1] / bins[i][0]:.2f} ({bins[i][0]})' for i in sorted(bins)))
+        # the queries whose original and the candidate ranked above it were both left uncalled (session 17's key)
+        uncalled = more = 0
+        for rows in queries.values():
+            best = max(rows, key=lambda r: key(r, False))
+            true = [r for r in rows if r[2] == 1]
+            if best[2] == 1 or not true or key(best, False) >= 2:
+                continue
+            t = max(true, key=lambda r: key(r, False))
+            if key(t, False) < 2:
+                uncalled += 1
+                more += t[14] > best[14]
+        print(f'  original and the look-alike above it both not called copies: {uncalled} queries; '
+              f'the original with more inliers in {more}')
+        # of each query's 10 best candidates (near misses ranked), which rule calls them copies
+        strata = collections.Counter()
+        for rows in queries.values():
+            for r in sorted(rows, key=lambda r: -key(r, True))[:10]:
+                k = key(r, True)
+                if k < 2:
+                    continue
+                t = threshold(r)
+                local = r[5] >= 0.6 and (r[14] >= 120 and r[15] >= 0.5 or r[14] >= 80 and r[15] >= 0.7)
+                rule = 'both' if r[8] >= t and local else 'grids' if r[8] >= t else 'local'
+                strata[(rule, r[2] == 1)] += 1
+        print('  10 best per query, called copies (right / wrong): '
+              + ', '.join(f'{w} {strata[(w, True)]} / {strata[(w, False)]}' for w in ('both', 'grids', 'local')))
+        for near in (False, True):
+            hits, per, n = 0, collections.Counter(), collections.Counter()
+            for rows in queries.values():
+                best = max(rows, key=lambda r: key(r, near))
+                hits += best[2] == 1
+                e = int(rows[0][3])
+                per[e] += best[2] == 1
+                n[e] += 1
+            name = 'cosine + near-miss confidence' if near else 'cosine (session 17)'
+            print(f'  rest ranked by {name}: recall@1 {hits / len(queries):.3f}')
+            if len(n) == len(EDITS) and all(q < 1_000_000 for q in queries):
+                worst = sorted(n, key=lambda e: per[e] / n[e])[:8]
+                print('    ' + ', '.join(f'{EDITS[e]} {per[e] / n[e]:.3f}' for e in worst))
+
+
+if __name__ == '__main__':
+    main()
