@@ -10,6 +10,7 @@
 //!       [--planted .cache/data/bench/planted.tsv --rows planted-rows.tsv]   (python/planted_copies.py)
 //!       [--verify-timing N]   (the verification's time as ImageIndex.copies() runs it, one thread)
 //!       [--no-inner] [--no-inner-grid]   (without the inner picture's view / the fingerprint's inner grid)
+//!       [--no-context]   (a copy's key without the margin over the query's other candidates)
 //!
 //! Features are cached in .cache/data/bench/copy-features-<model>-*.bin (embeddings and grey grids),
 //! copy-local-*.bin (local features), copy-colour-*.bin (chroma grids) and copy-inner-<model>-*.bin
@@ -292,6 +293,34 @@ fn decision_key(v: &Verdict, cos: f32) -> f32 {
     }
 }
 
+/// `dev.imgsim.CopyCalibration.withSearchContext` as `ImageIndex.searchCopies` applies it: a copy
+/// (key >= 2) whose verification score stands out from every other candidate's among the first
+/// CONTEXT (most similar first, as `candidates` returns them) gets the margin as further evidence.
+fn in_context(scored: &mut [(f32, usize, f32)]) {
+    let n = scored.len().min(CONTEXT);
+    if n <= 5 {
+        return;
+    }
+    let (mut best, mut second, mut at) = (f32::NEG_INFINITY, f32::NEG_INFINITY, usize::MAX);
+    for (i, &(_, _, v)) in scored[..n].iter().enumerate() {
+        if v > best {
+            (second, best, at) = (best, v, i);
+        } else if v > second {
+            second = v;
+        }
+    }
+    for (i, (key, _, v)) in scored.iter_mut().enumerate() {
+        if *key >= 2.0 {
+            let margin = *v - if i == at { second } else { best };
+            let q = 1.0 / (1.0 + (-(-1.0 + 40.0 * margin)).exp());
+            *key = 2.0 + 1.0 - (1.0 - (*key - 2.0)) * (1.0 - q);
+        }
+    }
+}
+
+/// The neighbours a copy search measures a copy's margin against (`dev.imgsim.index.Copies.NEIGHBOURS`).
+const CONTEXT: usize = 20;
+
 /// Below this embedding cosine the library neither matches local features nor searches parts.
 const LOCAL_FLOOR: f32 = 0.6;
 
@@ -452,7 +481,7 @@ fn planted(
         };
         let sims = candidates(&q.emb[..dim], db, dim);
         cos1 += is_true(sims[0].1) as usize;
-        let mut best = (f32::NEG_INFINITY, 0usize);
+        let mut scored = Vec::new();
         for (rank, &(s, j)) in sims.iter().enumerate() {
             let local = s >= LOCAL_FLOOR;
             let vw = copies::verify_with(&db[j].fp, &q.fp, false, local);
@@ -462,11 +491,11 @@ fn planted(
                 vp.local = vw.local;
                 write_row(&mut rows, qi, j, is_true(j), edit, kind, s, &vp, true, rank);
             }
-            let key = decision_key(&copies::verify(&db[j].fp, &q.fp, rank < PARTS), s);
-            if key > best.0 {
-                best = (key, j);
-            }
+            let v = copies::verify(&db[j].fp, &q.fp, rank < PARTS);
+            scored.push((decision_key(&v, s), j, v.score));
         }
+        in_context(&mut scored);
+        let best = scored.iter().fold((f32::NEG_INFINITY, 0usize), |b, &(k, j, _)| if k > b.0 { (k, j) } else { b });
         ver1 += is_true(best.1) as usize;
     }
     println!(
@@ -548,6 +577,8 @@ fn main() {
     let stride: usize = arg(&args, "--stride").map(|v| v.parse().unwrap()).unwrap_or(1);
     // the library's path: a query that is a picture on a canvas also searches by its inner picture
     let inner_view = !args.iter().any(|a| a == "--no-inner");
+    // the search's own evidence: a copy standing out from the query's other candidates (library default)
+    let no_context = args.iter().any(|a| a == "--no-context");
     let mut db_inner_emb: Vec<Vec<f32>> = vec![Vec::new(); db.len()];
     let q_inner: Vec<Vec<f32>> = if inner_view {
         let db_inner = load_inner(&model, &bench, &db_files, &bench.join(format!("copy-inner-{tag}-db{}.bin", db_files.len())));
@@ -574,7 +605,7 @@ fn main() {
         for &(s, j) in sims.iter().take(K) {
             cos_cands.push((s, is_true(j), qi));
         }
-        let mut scored: Vec<(f32, usize)> = Vec::new();
+        let mut scored: Vec<(f32, usize, f32)> = Vec::new();
         for (rank, &(s, j)) in sims.iter().enumerate() {
             // the library compares an inner picture where its embedding is close to the other image's
             let near = |x: &[f32], y: &[f32]| !x.is_empty() && dot(x, y) >= LOCAL_FLOOR;
@@ -622,11 +653,14 @@ fn main() {
                     write_row(w, qi, j, is_true(j), edit, kind, s, &vp, true, rank);
                 }
             }
-            scored.push((decision_key(&v, s), j));
+            scored.push((decision_key(&v, s), j, v.score));
+        }
+        if !no_context {
+            in_context(&mut scored);
         }
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
         ver_rank1[qi] = is_true(scored[0].1);
-        for &(s, j) in scored.iter().take(K) {
+        for &(s, j, _) in scored.iter().take(K) {
             ver_cands.push((s, is_true(j), qi));
         }
         if qi % 1000 == 0 {

@@ -1,8 +1,10 @@
 package dev.imgsim;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 
 import dev.imgsim.internal.Native;
 
@@ -91,6 +93,10 @@ public final class CopyCalibration {
     /** Every calibration's {@link #similarThreshold()} and parts floor. */
     private static final double SIMILAR = 0.75;
     private static final double PARTS_FLOOR = 0.60;
+    /** {@link #withSearchContext}: the fewest other candidates a margin is measured against, and its logistic. */
+    static final int MIN_CONTEXT = 5;
+    private static final double DISTINCT_OFFSET = -1;
+    private static final double DISTINCT_SLOPE = 40;
     // fitted with python/copy_calibration.py on examples/copy_bench.rs's verified pairs (docs/QUALITY.md)
     private static final CopyCalibration DEFAULTS = new CopyCalibration(0.95, 0.93, 0.03, SIMILAR, PARTS_FLOOR, 28, -1);
     // the best rule of python/copy_calibration.py's strict search at pair precision 0.99 (docs/QUALITY.md)
@@ -286,6 +292,63 @@ public final class CopyCalibration {
      */
     public List<Match> verifyAgainst(List<CopyFeatures> originals, CopyFeatures copy, int searchPartsOfFirst) {
         return Match.verifyAll(copy, originals, this, searchPartsOfFirst, true);
+    }
+
+    /**
+     * A copy search's matches with the evidence of the search itself: under the rules, a copy whose
+     * verification ({@link Match#verification()}) stands out from every other candidate's among
+     * the first {@code context} gets that as a further, independent piece of evidence; its
+     * confidence becomes 1 - (1 - p)(1 - q), q = 1 / (1 + exp(-(-1 + 40 m))) for the margin m
+     * over the best other candidate (q = 0.5 at m = 0.025, 0.95 at 0.1). A look-alike of a
+     * family (icons of one theme, patterns, dialogs in two states) stands out from nothing, a copy
+     * of a picture the collection holds once does: the score normalisation copy-detection
+     * systems add around a descriptor, against the query's own neighbours
+     * ({@code docs/QUALITY.md}, "A copy that stands out"). Bands and decisions do not change; a
+     * learned decision, and a search with fewer than 5 other candidates among the first {@code context},
+     * are returned as they are.
+     *
+     * @param matches one query's verified candidates, most similar first (as {@link #verifyAgainst} returns them)
+     * @param context how many of the first candidates the margin is measured against
+     * @return the matches in the same order, copies' confidences raised where they stand out
+     */
+    public List<Match> withSearchContext(List<Match> matches, int context) {
+        Objects.requireNonNull(matches, "matches");
+        if (context < 1) {
+            throw new IllegalArgumentException("context must be at least 1: " + context);
+        }
+        int n = Math.min(context, matches.size());
+        List<Match> out = new ArrayList<>(matches);
+        if (learned || n <= MIN_CONTEXT) {
+            return out;
+        }
+        double best = Double.NEGATIVE_INFINITY;
+        double second = Double.NEGATIVE_INFINITY;
+        int at = -1;
+        for (int i = 0; i < n; i++) {
+            double v = verificationOf(matches.get(i));
+            if (v > best) {
+                second = best;
+                best = v;
+                at = i;
+            } else if (v > second) {
+                second = v;
+            }
+        }
+        for (int i = 0; i < out.size(); i++) {
+            Match m = out.get(i);
+            if (!m.isCopy()) {
+                continue;
+            }
+            double margin = verificationOf(m) - (i == at ? second : best);
+            double q = 1 / (1 + Math.exp(-(DISTINCT_OFFSET + DISTINCT_SLOPE * margin)));
+            out.set(i, m.withConfidence(1 - (1 - m.confidence()) * (1 - q)));
+        }
+        return out;
+    }
+
+    private static double verificationOf(Match m) {
+        double v = m.verification();
+        return Double.isNaN(v) ? -1 : v;
     }
 
     /**

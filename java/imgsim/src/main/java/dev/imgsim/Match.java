@@ -57,6 +57,11 @@ public final class Match {
         this.hueMismatch = hueMismatch;
     }
 
+    /** This decision with another confidence (evidence from beyond the pair). */
+    Match withConfidence(double c) {
+        return new Match(similarity, verification, c, band, transform, alignment, area, inliers, hueMismatch);
+    }
+
     /** This decision with the colour evidence measured for it. */
     Match withHueMismatch(double share) {
         return new Match(similarity, verification, confidence, band, transform, alignment, area, inliers, share);

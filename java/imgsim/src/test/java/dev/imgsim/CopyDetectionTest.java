@@ -527,4 +527,37 @@ public class CopyDetectionTest {
         // a copy is still a copy
         assertTrue(cal.decide(0.8, verdict(0.5f, 130, 0.6f, -1), false).isCopy());
     }
+
+    @Test
+    public void aCopyThatStandsOutFromTheOtherCandidatesGainsConfidenceAFamilyDoesNot() {
+        CopyCalibration cal = CopyCalibration.defaults();
+        Match copy = cal.decide(0.95, verdict(0.99f, 0, 0, -1), false);
+        assertTrue(copy.toString(), copy.isCopy() && copy.confidence() < 0.95);
+        java.util.List<Match> alone = new java.util.ArrayList<>(java.util.List.of(copy));
+        for (int i = 0; i < 6; i++) {
+            alone.add(cal.decide(0.7, verdict(0.5f + 0.01f * i, 0, 0, -1), false));
+        }
+        java.util.List<Match> out = cal.withSearchContext(alone, 20);
+        assertEquals(alone.size(), out.size());
+        assertTrue(out.get(0).toString(), out.get(0).confidence() > 0.99);
+        assertEquals(copy.band(), out.get(0).band());
+        assertEquals(copy.verification(), out.get(0).verification(), 0);
+        for (int i = 1; i < out.size(); i++) {
+            assertEquals("a look-alike keeps its confidence", alone.get(i).confidence(), out.get(i).confidence(), 0);
+        }
+        // a family: another candidate verifies almost as well (icons of one theme): nothing to gain
+        java.util.List<Match> family = new java.util.ArrayList<>(alone);
+        family.set(1, cal.decide(0.95, verdict(0.985f, 0, 0, -1), false));
+        java.util.List<Match> f = cal.withSearchContext(family, 20);
+        assertTrue(f.get(0).toString(), f.get(0).confidence() < 0.97);
+        assertTrue(f.get(1).toString(), f.get(1).confidence() < 0.97);
+        assertTrue(f.get(0).confidence() >= copy.confidence());
+        // too few other candidates to stand out from, or the other candidates beyond the context: as they are
+        assertEquals(copy.confidence(), cal.withSearchContext(alone.subList(0, 5), 20).get(0).confidence(), 0);
+        assertEquals(copy.confidence(), cal.withSearchContext(alone, 3).get(0).confidence(), 0);
+        // a learned decision has its own probability
+        java.util.List<Match> learned = CopyCalibration.learned().withSearchContext(alone, 20);
+        assertEquals(copy.confidence(), learned.get(0).confidence(), 0);
+        assertThrows(IllegalArgumentException.class, () -> cal.withSearchContext(alone, 0));
+    }
 }

@@ -182,10 +182,17 @@ final class Copies {
         for (int j = 0; j < verified.size(); j++) {
             ms[at.get(j)] = verified.get(j);
         }
+        for (int i = 0; i < cands.size(); i++) {
+            if (ms[i] == null) {
+                ms[i] = cal.unverified(cands.get(i)[1]);
+            }
+        }
+        // a copy that stands out from the query's other neighbours: further evidence (the rules)
+        List<Match> inContext = cal.withSearchContext(Arrays.asList(ms), NEIGHBOURS);
         List<CopyHit> hits = new ArrayList<>();
         for (int i = 0; i < cands.size(); i++) {
             int doc = (int) cands.get(i)[0];
-            Match m = ms[i] != null ? ms[i] : cal.unverified(cands.get(i)[1]);
+            Match m = inContext.get(i);
             hits.add(new CopyHit(s.storedFields().document(doc).get(IndexSchema.ID), m,
                     StoredVectors.hit(s.storedFields().document(doc), m.similarity()).fields()));
         }

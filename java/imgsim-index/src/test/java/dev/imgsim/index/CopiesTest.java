@@ -75,6 +75,10 @@ public class CopiesTest {
             assertTrue(top.match().toString(), top.match().isCopy());
             assertEquals(top.match().toString(), 90, top.match().transform().degrees());
             assertFalse(hits.get(1).toString(), hits.get(1).match().isCopy());
+            // the original stands out from the other candidates: the search is surer than the pair alone
+            Match pair = sim.compare(Pictures.samples().resolve("coffee.jpg"), query);
+            assertTrue(top.match() + " vs " + pair, top.match().confidence() > pair.confidence());
+            assertEquals(pair.band(), top.match().band());
             // a copy of nothing indexed: no copies among the hits
             Path other = Pictures.jpeg(dir.resolve("other.jpg"), Pictures.scene(300, 300, 999));
             for (CopyHit h : index.searchCopies(other, 5)) {
