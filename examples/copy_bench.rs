@@ -295,25 +295,34 @@ fn decision_key(v: &Verdict, cos: f32) -> f32 {
 
 /// `dev.imgsim.CopyCalibration.withSearchContext` as `ImageIndex.searchCopies` applies it: a copy
 /// (key >= 2) whose verification score stands out from every other candidate's among the first
-/// CONTEXT (most similar first, as `candidates` returns them) gets the margin as further evidence.
-fn in_context(scored: &mut [(f32, usize, f32)]) {
+/// CONTEXT (most similar first, as `candidates` returns them) gets the margin as further evidence;
+/// a near miss (key = cosine + confidence, confidence >= 0.3) that reaches 0.9 with it is a copy
+/// (of confidence at most 0.98).
+/// Entries: (key, database image, verification score, cosine).
+fn in_context(scored: &mut [(f32, usize, f32, f32)]) {
     let n = scored.len().min(CONTEXT);
     if n <= 5 {
         return;
     }
     let (mut best, mut second, mut at) = (f32::NEG_INFINITY, f32::NEG_INFINITY, usize::MAX);
-    for (i, &(_, _, v)) in scored[..n].iter().enumerate() {
+    for (i, &(_, _, v, _)) in scored[..n].iter().enumerate() {
         if v > best {
             (second, best, at) = (best, v, i);
         } else if v > second {
             second = v;
         }
     }
-    for (i, (key, _, v)) in scored.iter_mut().enumerate() {
+    for (i, (key, _, v, cos)) in scored.iter_mut().enumerate() {
+        let margin = *v - if i == at { second } else { best };
+        let q = 1.0 / (1.0 + (-(-1.0 + 40.0 * margin)).exp());
         if *key >= 2.0 {
-            let margin = *v - if i == at { second } else { best };
-            let q = 1.0 / (1.0 + (-(-1.0 + 40.0 * margin)).exp());
             *key = 2.0 + 1.0 - (1.0 - (*key - 2.0)) * (1.0 - q);
+        } else {
+            let near = *key - *cos;
+            let p = 1.0 - (1.0 - near) * (1.0 - q);
+            if near >= 0.3 && p >= 0.9 {
+                *key = 2.0 + p.min(0.98);
+            }
         }
     }
 }
@@ -492,10 +501,10 @@ fn planted(
                 write_row(&mut rows, qi, j, is_true(j), edit, kind, s, &vp, true, rank);
             }
             let v = copies::verify(&db[j].fp, &q.fp, rank < PARTS);
-            scored.push((decision_key(&v, s), j, v.score));
+            scored.push((decision_key(&v, s), j, v.score, s));
         }
         in_context(&mut scored);
-        let best = scored.iter().fold((f32::NEG_INFINITY, 0usize), |b, &(k, j, _)| if k > b.0 { (k, j) } else { b });
+        let best = scored.iter().fold((f32::NEG_INFINITY, 0usize), |b, &(k, j, _, _)| if k > b.0 { (k, j) } else { b });
         ver1 += is_true(best.1) as usize;
     }
     println!(
@@ -605,7 +614,7 @@ fn main() {
         for &(s, j) in sims.iter().take(K) {
             cos_cands.push((s, is_true(j), qi));
         }
-        let mut scored: Vec<(f32, usize, f32)> = Vec::new();
+        let mut scored: Vec<(f32, usize, f32, f32)> = Vec::new();
         for (rank, &(s, j)) in sims.iter().enumerate() {
             // the library compares an inner picture where its embedding is close to the other image's
             let near = |x: &[f32], y: &[f32]| !x.is_empty() && dot(x, y) >= LOCAL_FLOOR;
@@ -653,14 +662,14 @@ fn main() {
                     write_row(w, qi, j, is_true(j), edit, kind, s, &vp, true, rank);
                 }
             }
-            scored.push((decision_key(&v, s), j, v.score));
+            scored.push((decision_key(&v, s), j, v.score, s));
         }
         if !no_context {
             in_context(&mut scored);
         }
         scored.sort_by(|a, b| b.0.total_cmp(&a.0));
         ver_rank1[qi] = is_true(scored[0].1);
-        for &(s, j, _) in scored.iter().take(K) {
+        for &(s, j, _, _) in scored.iter().take(K) {
             ver_cands.push((s, is_true(j), qi));
         }
         if qi % 1000 == 0 {

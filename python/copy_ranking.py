@@ -4,7 +4,8 @@ alone (session 17) or by cosine + the confidence of a near miss (session 18: the
 grids' margin below their threshold and the local features' inliers below their rule; at most 0.1
 where the colours differ), as dev.imgsim.CopyCalibration and dev.imgsim.index.Copies compute them;
 then with the search's own evidence (session 18, `CopyCalibration.withSearchContext`): a copy whose
-verification stands out from the query's 20 most similar other candidates gains confidence.
+verification stands out from the query's 20 most similar other candidates gains confidence, and a
+near miss that stands out becomes a copy.
 
     python python/copy_ranking.py .cache/data/bench/copy-rows.tsv [more rows files]
 
@@ -52,8 +53,10 @@ def key(r, near_misses):
     return cos + (min(near, 0.1) if hue >= 0.3 else near)
 
 
-def in_context(keys, scores, context=20):
-    """CopyCalibration.withSearchContext: copies (key >= 2) standing out from the first `context` candidates."""
+def in_context(keys, scores, near_misses, promoted, context=20):
+    """CopyCalibration.withSearchContext: copies (key >= 2) standing out from the first `context`
+    candidates gain confidence, near misses (confidence `near_misses[i]`) that stand out become
+    copies (their indexes appended to `promoted`)."""
     n = min(context, len(keys))
     if n <= 5:
         return keys
@@ -61,9 +64,13 @@ def in_context(keys, scores, context=20):
     best, second, at = scores[order[0]], scores[order[1]], order[0]
     out = []
     for i, k in enumerate(keys):
+        q = sig(-1 + 40 * (scores[i] - (second if i == at else best)))
         if k >= 2:
-            q = sig(-1 + 40 * (scores[i] - (second if i == at else best)))
             k = 3 - (3 - k) * (1 - q)
+        elif near_misses[i] >= 0.3 and 1 - (1 - near_misses[i]) * (1 - q) >= 0.9:
+            # a near miss that stands out: a copy of this search, trusted at most 0.98
+            k = 2 + min(1 - (1 - near_misses[i]) * (1 - q), 0.98)
+            promoted.append(i)
         out.append(k)
     return out
 
@@ -129,12 +136,15 @@ def main():
         print('  10 best per query, called copies (right / wrong): '
               + ', '.join(f'{w} {strata[(w, True)]} / {strata[(w, False)]}' for w in ('both', 'grids', 'local')))
         for near, context in ((False, False), (True, False), (True, True)):
-            hits, per, n, cands = 0, collections.Counter(), collections.Counter(), []
+            hits, per, n, cands, made = 0, collections.Counter(), collections.Counter(), [], collections.Counter()
             for q, rows in queries.items():
                 rows = sorted(rows, key=lambda r: -r[5])  # most similar first, as the search verifies them
                 keys = [key(r, near) for r in rows]
                 if context:
-                    keys = in_context(keys, [r[8] for r in rows])
+                    promoted = []
+                    keys = in_context(keys, [r[8] for r in rows], [k - r[5] if k < 2 else 0 for k, r in zip(keys, rows)], promoted)
+                    for i in promoted:
+                        made[rows[i][2] == 1] += 1
                 ranked = sorted(zip(keys, rows), key=lambda kr: -kr[0])
                 best = ranked[0][1]
                 cands += [(k, r[2] == 1, q) for k, r in ranked[:10]]
@@ -146,6 +156,8 @@ def main():
                     else 'rest by cosine + near-miss confidence' if near else 'rest by cosine (session 17)')
             print(f'  {name}: recall@1 {hits / len(queries):.3f}, at precision 0.99 '
                   f'{recall_at(cands, len(queries), 0.99):.3f}, 0.999 {recall_at(cands, len(queries), 0.999):.3f}')
+            if context:
+                print(f'    near misses made copies: {made[True]} right, {made[False]} wrong')
             if len(n) == len(EDITS) and all(q < 1_000_000 for q in queries):
                 worst = sorted(n, key=lambda e: per[e] / n[e])[:8]
                 print('    ' + ', '.join(f'{EDITS[e]} {per[e] / n[e]:.3f}' for e in worst))

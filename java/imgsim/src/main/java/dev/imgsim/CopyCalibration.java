@@ -97,6 +97,11 @@ public final class CopyCalibration {
     static final int MIN_CONTEXT = 5;
     private static final double DISTINCT_OFFSET = -1;
     private static final double DISTINCT_SLOPE = 40;
+    /** {@link #withSearchContext}: a near miss of at least this confidence that stands out to {@link #PROMOTE} is a copy. */
+    private static final double PROMOTE_FLOOR = 0.3;
+    private static final double PROMOTE = 0.9;
+    /** The most a promoted near miss is trusted: the share of copies among those the benchmark promoted (0.979, planted copies 0.983). */
+    private static final double PROMOTED_MAX = 0.98;
     // fitted with python/copy_calibration.py on examples/copy_bench.rs's verified pairs (docs/QUALITY.md)
     private static final CopyCalibration DEFAULTS = new CopyCalibration(0.95, 0.93, 0.03, SIMILAR, PARTS_FLOOR, 28, -1);
     // the best rule of python/copy_calibration.py's strict search at pair precision 0.99 (docs/QUALITY.md)
@@ -303,13 +308,17 @@ public final class CopyCalibration {
      * family (icons of one theme, patterns, dialogs in two states) stands out from nothing, a copy
      * of a picture the collection holds once does: the score normalisation copy-detection
      * systems add around a descriptor, against the query's own neighbours
-     * ({@code docs/QUALITY.md}, "A copy that stands out"). Bands and decisions do not change; a
-     * learned decision, and a search with fewer than 5 other candidates among the first {@code context},
-     * are returned as they are.
+     * ({@code docs/QUALITY.md}, "A copy that stands out"). A near miss (a pair the rules do not
+     * call a copy, of confidence 0.3 or more) that stands out so that the combined confidence
+     * reaches 0.9 becomes an {@link Band#EDITED_COPY} of this search, with the transform and
+     * alignment its stronger evidence describes and a confidence of at most 0.98 (the share of
+     * copies among the near misses the benchmark promoted); no other band changes. A learned decision, and a
+     * search with fewer than 5 other candidates among the first {@code context}, are returned as
+     * they are.
      *
      * @param matches one query's verified candidates, most similar first (as {@link #verifyAgainst} returns them)
      * @param context how many of the first candidates the margin is measured against
-     * @return the matches in the same order, copies' confidences raised where they stand out
+     * @return the matches in the same order, copies' confidences raised and near misses made copies where they stand out
      */
     public List<Match> withSearchContext(List<Match> matches, int context) {
         Objects.requireNonNull(matches, "matches");
@@ -336,12 +345,15 @@ public final class CopyCalibration {
         }
         for (int i = 0; i < out.size(); i++) {
             Match m = out.get(i);
-            if (!m.isCopy()) {
-                continue;
-            }
             double margin = verificationOf(m) - (i == at ? second : best);
             double q = 1 / (1 + Math.exp(-(DISTINCT_OFFSET + DISTINCT_SLOPE * margin)));
-            out.set(i, m.withConfidence(1 - (1 - m.confidence()) * (1 - q)));
+            double p = 1 - (1 - m.confidence()) * (1 - q);
+            if (m.isCopy()) {
+                out.set(i, m.withConfidence(p));
+            } else if (m.asCopy() != null && m.confidence() >= PROMOTE_FLOOR && p >= PROMOTE) {
+                // a near miss that stands out: a copy in this search (with the geometry its evidence describes)
+                out.set(i, m.asCopy().withConfidence(Math.min(p, PROMOTED_MAX)));
+            }
         }
         return out;
     }
@@ -472,20 +484,33 @@ public final class CopyCalibration {
             // as independent (of the invariance benchmark's 3,476 such pairs, 3,474 were copies)
             conf = 1 - (1 - conf) * (1 - localConfidence(inliers));
         }
-        Band band;
-        if (score >= t) {
-            band = exact(similarity, v) ? Band.EXACT_COPY : Band.EDITED_COPY;
-        } else {
-            band = similarity >= similar ? Band.SIMILAR : Band.DIFFERENT;
-            // a near miss: the stronger of the two kinds of evidence below its rule (the grids'
-            // margin, the local features' inliers); on the benchmark's verified pairs that no rule
-            // calls a copy, the share of copies follows it (docs/QUALITY.md, "Near misses")
-            if (similarity >= LOCAL_FLOOR && inliers > 0) {
-                conf = Math.max(conf, localConfidence(inliers));
-            }
+        if (score < t) {
+            return nearMiss(similarity, score, conf, v, inliers);
         }
-        Transform tr = band.isCopy() ? Transform.of((int) v[Native.VERDICT_TRANSFORM]) : Transform.NONE;
-        return new Match(similarity, score, conf, band, tr, alignment(v), v[Native.VERDICT_AREA], inliers);
+        Band band = exact(similarity, v) ? Band.EXACT_COPY : Band.EDITED_COPY;
+        return new Match(similarity, score, conf, band, Transform.of((int) v[Native.VERDICT_TRANSFORM]), alignment(v),
+                v[Native.VERDICT_AREA], inliers);
+    }
+
+    /**
+     * A pair the rules do not call a copy: its confidence is the stronger of the two kinds of
+     * evidence below their rule (the grids' margin {@code grids}, the local features' inliers); on
+     * the benchmark's verified pairs that no rule calls a copy, the share of copies follows it
+     * (docs/QUALITY.md, "Near misses"). It remembers the copy that evidence describes, should a
+     * search find that it stands out ({@link #withSearchContext}).
+     */
+    private Match nearMiss(double similarity, double score, double grids, float[] v, int inliers) {
+        Band band = similarity >= similar ? Band.SIMILAR : Band.DIFFERENT;
+        double conf = similarity >= LOCAL_FLOOR && inliers > 0 ? Math.max(grids, localConfidence(inliers)) : grids;
+        Match m = new Match(similarity, score, conf, band, Transform.NONE, alignment(v), v[Native.VERDICT_AREA], inliers);
+        if (conf <= 0) {
+            return m;
+        }
+        Match asCopy = conf > grids && v.length > Native.VERDICT_SCALE
+                ? localGeometry(similarity, score, conf, v, inliers)
+                : new Match(similarity, score, conf, Band.EDITED_COPY, Transform.of((int) v[Native.VERDICT_TRANSFORM]),
+                        alignment(v), v[Native.VERDICT_AREA], inliers);
+        return m.withAsCopy(asCopy);
     }
 
     /** A copy found by the local features alone (turned by an odd angle, in perspective, captioned, pasted). */

@@ -38,6 +38,8 @@ public final class Match {
     private final double area;
     private final int inliers;
     private final double hueMismatch;
+    /** Of a near miss: the copy its stronger evidence describes (geometry included), or null. */
+    private final Match asCopy;
 
     Match(double similarity, double verification, double confidence, Band band, Transform transform, Alignment alignment,
             double area, int inliers) {
@@ -46,6 +48,12 @@ public final class Match {
 
     Match(double similarity, double verification, double confidence, Band band, Transform transform, Alignment alignment,
             double area, int inliers, double hueMismatch) {
+        this(similarity, verification, confidence, band, transform, alignment, area, inliers, hueMismatch, null);
+    }
+
+    private Match(double similarity, double verification, double confidence, Band band, Transform transform, Alignment alignment,
+            double area, int inliers, double hueMismatch, Match asCopy) {
+        this.asCopy = asCopy;
         this.similarity = similarity;
         this.verification = verification;
         this.confidence = confidence;
@@ -59,12 +67,23 @@ public final class Match {
 
     /** This decision with another confidence (evidence from beyond the pair). */
     Match withConfidence(double c) {
-        return new Match(similarity, verification, c, band, transform, alignment, area, inliers, hueMismatch);
+        return new Match(similarity, verification, c, band, transform, alignment, area, inliers, hueMismatch, asCopy);
+    }
+
+    /** This near miss, remembering the copy its stronger evidence describes. */
+    Match withAsCopy(Match copy) {
+        return new Match(similarity, verification, confidence, band, transform, alignment, area, inliers, hueMismatch, copy);
+    }
+
+    /** @return of a near miss, the copy its stronger evidence describes (null for a copy or without evidence) */
+    Match asCopy() {
+        return asCopy;
     }
 
     /** This decision with the colour evidence measured for it. */
     Match withHueMismatch(double share) {
-        return new Match(similarity, verification, confidence, band, transform, alignment, area, inliers, share);
+        return new Match(similarity, verification, confidence, band, transform, alignment, area, inliers, share,
+                asCopy == null ? null : asCopy.withHueMismatch(share));
     }
 
     /**

@@ -560,4 +560,41 @@ public class CopyDetectionTest {
         assertEquals(copy.confidence(), learned.get(0).confidence(), 0);
         assertThrows(IllegalArgumentException.class, () -> cal.withSearchContext(alone, 0));
     }
+
+    @Test
+    public void aNearMissThatStandsOutIsACopyOfTheSearchWithItsGeometry() {
+        CopyCalibration cal = CopyCalibration.defaults();
+        // grids just below the threshold (0.94 < 0.95), turned by a quarter: a near miss of confidence ~0.74
+        float[] v = verdict(0.94f, 0, 0, -1);
+        v[Native.VERDICT_TRANSFORM] = 1;
+        Match near = cal.decide(0.9, v, false);
+        assertFalse(near.toString(), near.isCopy());
+        assertEquals(Transform.NONE, near.transform());
+        java.util.List<Match> candidates = new java.util.ArrayList<>(java.util.List.of(near));
+        for (int i = 0; i < 6; i++) {
+            candidates.add(cal.decide(0.7, verdict(0.5f, 0, 0, -1), false));
+        }
+        Match promoted = cal.withSearchContext(candidates, 20).get(0);
+        assertTrue(promoted.toString(), promoted.isCopy());
+        assertEquals(Band.EDITED_COPY, promoted.band());
+        assertEquals(Transform.TURN_90, promoted.transform());
+        assertTrue(promoted.confidence() >= 0.9);
+        // 100 local inliers at low support: the copy the local features describe
+        float[] l = verdict(0.8f, 100, 0.3f, -1);
+        l[Native.VERDICT_A_IN_B] = 1;
+        l[Native.VERDICT_B_COVERED] = 0.5f;
+        candidates.set(0, cal.decide(0.8, l, false));
+        Match local = cal.withSearchContext(candidates, 20).get(0);
+        assertTrue(local.toString(), local.isCopy());
+        assertEquals(Match.Alignment.FIRST_INSIDE_SECOND, local.alignment());
+        // a near miss among others as good stays a near miss; a weak one stays what it was
+        candidates.set(1, cal.decide(0.9, verdict(0.935f, 0, 0, -1), false));
+        candidates.set(0, near);
+        assertFalse(cal.withSearchContext(candidates, 20).get(0).isCopy());
+        java.util.List<Match> weak = new java.util.ArrayList<>(candidates);
+        weak.set(0, cal.decide(0.9, verdict(0.88f, 0, 0, -1), false));
+        weak.set(1, cal.decide(0.7, verdict(0.5f, 0, 0, -1), false));
+        assertTrue(weak.get(0).confidence() < 0.3);
+        assertFalse(cal.withSearchContext(weak, 20).get(0).isCopy());
+    }
 }
