@@ -93,12 +93,13 @@ public final class CopyCalibration {
     /** Every calibration's {@link #similarThreshold()} and parts floor. */
     private static final double SIMILAR = 0.75;
     private static final double PARTS_FLOOR = 0.60;
-    /** {@link #withSearchContext}: the fewest other candidates a margin is measured against, and its logistic. */
-    static final int MIN_CONTEXT = 5;
+    /** {@link #withSearchContext}, {@link #withContext}: the fewest other candidates a margin is measured against. */
+    public static final int MIN_CONTEXT = 5;
+    /** The margin's logistic: q = 0.5 at a margin of 0.025, 0.95 at 0.1. */
     private static final double DISTINCT_OFFSET = -1;
     private static final double DISTINCT_SLOPE = 40;
-    /** {@link #withSearchContext}: a near miss of at least this confidence that stands out to {@link #PROMOTE} is a copy. */
-    private static final double PROMOTE_FLOOR = 0.3;
+    /** {@link #withContext}: a near miss of at least this confidence that stands out enough (to 0.9 combined) is a copy. */
+    public static final double STAND_OUT_FLOOR = 0.3;
     private static final double PROMOTE = 0.9;
     /** The most a promoted near miss is trusted: the share of copies among those the benchmark promoted (0.979, planted copies 0.983). */
     private static final double PROMOTED_MAX = 0.98;
@@ -344,18 +345,35 @@ public final class CopyCalibration {
             }
         }
         for (int i = 0; i < out.size(); i++) {
-            Match m = out.get(i);
-            double margin = verificationOf(m) - (i == at ? second : best);
-            double q = 1 / (1 + Math.exp(-(DISTINCT_OFFSET + DISTINCT_SLOPE * margin)));
-            double p = 1 - (1 - m.confidence()) * (1 - q);
-            if (m.isCopy()) {
-                out.set(i, m.withConfidence(p));
-            } else if (m.asCopy() != null && m.confidence() >= PROMOTE_FLOOR && p >= PROMOTE) {
-                // a near miss that stands out: a copy in this search (with the geometry its evidence describes)
-                out.set(i, m.asCopy().withConfidence(Math.min(p, PROMOTED_MAX)));
-            }
+            out.set(i, withContext(out.get(i), i == at ? second : best));
         }
         return out;
+    }
+
+    /**
+     * One pair's decision with the evidence of its neighbourhood, as {@link #withSearchContext}
+     * weighs a search's candidates: {@code otherBest} is the best verification of the other
+     * candidates it is measured against (for a pair of a collection, e.g. {@code dupes}: any other
+     * candidate pair of either image). A copy that stands out gains confidence, a near miss of
+     * confidence {@link #STAND_OUT_FLOOR} or more that stands out enough is a copy; a learned
+     * decision, or a non-finite {@code otherBest} (no context), returns {@code match} as it is.
+     */
+    public Match withContext(Match match, double otherBest) {
+        Objects.requireNonNull(match, "match");
+        if (learned || !Double.isFinite(otherBest)) {
+            return match;
+        }
+        double margin = verificationOf(match) - otherBest;
+        double q = 1 / (1 + Math.exp(-(DISTINCT_OFFSET + DISTINCT_SLOPE * margin)));
+        double p = 1 - (1 - match.confidence()) * (1 - q);
+        if (match.isCopy()) {
+            return match.withConfidence(p);
+        }
+        if (match.asCopy() != null && match.confidence() >= STAND_OUT_FLOOR && p >= PROMOTE) {
+            // a near miss that stands out: a copy here (with the geometry its evidence describes)
+            return match.asCopy().withConfidence(Math.min(p, PROMOTED_MAX));
+        }
+        return match;
     }
 
     private static double verificationOf(Match m) {

@@ -559,6 +559,10 @@ public class CopyDetectionTest {
         java.util.List<Match> learned = CopyCalibration.learned().withSearchContext(alone, 20);
         assertEquals(copy.confidence(), learned.get(0).confidence(), 0);
         assertThrows(IllegalArgumentException.class, () -> cal.withSearchContext(alone, 0));
+        // one pair against the best of its other candidates, as a caller with its own context weighs it
+        assertEquals(out.get(0).confidence(), cal.withContext(copy, 0.55).confidence(), 1e-12);
+        assertEquals(copy.confidence(), cal.withContext(copy, Double.NaN).confidence(), 0);
+        assertEquals(copy.confidence(), CopyCalibration.learned().withContext(copy, 0.55).confidence(), 0);
     }
 
     @Test
