@@ -79,6 +79,8 @@ public final class CopyCalibration {
     private static final double WHOLE_COVER = 0.9;
     /** Whether this is a learned decision (the trees) rather than the rules. */
     private final boolean learned;
+    /** Whether a near miss that stands out is a copy of a search ({@link #withContext}): the defaults only. */
+    private final boolean promotes;
     /** Learned decisions: a pair is a copy at or above this probability. */
     private final double copy;
     /** Learned decisions: evidence too thin to call anything a copy: no alignment and fewer local matches than this. */
@@ -104,9 +106,9 @@ public final class CopyCalibration {
     /** The most a promoted near miss is trusted: the share of copies among those the benchmark promoted (0.979, planted copies 0.983). */
     private static final double PROMOTED_MAX = 0.98;
     // fitted with python/copy_calibration.py on examples/copy_bench.rs's verified pairs (docs/QUALITY.md)
-    private static final CopyCalibration DEFAULTS = new CopyCalibration(0.95, 0.93, 0.03, SIMILAR, PARTS_FLOOR, 28, -1);
+    private static final CopyCalibration DEFAULTS = new CopyCalibration(0.95, 0.93, 0.03, SIMILAR, PARTS_FLOOR, 28, -1, true);
     // the best rule of python/copy_calibration.py's strict search at pair precision 0.99 (docs/QUALITY.md)
-    private static final CopyCalibration STRICT = new CopyCalibration(0.97, 0.99, 0, SIMILAR, PARTS_FLOOR, 28, 0.9);
+    private static final CopyCalibration STRICT = new CopyCalibration(0.97, 0.99, 0, SIMILAR, PARTS_FLOOR, 28, 0.9, false);
 
     /** The learned decision, read on first use (the rules never load the trees). */
     private static final class Learned {
@@ -115,7 +117,8 @@ public final class CopyCalibration {
     }
 
     private CopyCalibration(double whole, double part, double partSlope, double similar, double partsFloor, double slope,
-            double gridFloor) {
+            double gridFloor, boolean promotes) {
+        this.promotes = promotes;
         this.whole = whole;
         this.part = part;
         this.partSlope = partSlope;
@@ -138,6 +141,7 @@ public final class CopyCalibration {
         this.gridFloor = -1;
         this.learned = true;
         this.copy = copy;
+        this.promotes = false;
     }
 
     /** @return the calibration fitted on the invariance benchmark */
@@ -190,7 +194,7 @@ public final class CopyCalibration {
         double q = Math.nextUp(s[i]);
         double raise = Math.max(0, q - DEFAULTS.whole);
         return new CopyCalibration(DEFAULTS.whole + raise, DEFAULTS.part + raise, DEFAULTS.partSlope, DEFAULTS.similar,
-                DEFAULTS.partsFloor, DEFAULTS.slope, DEFAULTS.gridFloor);
+                DEFAULTS.partsFloor, DEFAULTS.slope, DEFAULTS.gridFloor, false);
     }
 
     /**
@@ -313,7 +317,8 @@ public final class CopyCalibration {
      * call a copy, of confidence 0.3 or more) that stands out so that the combined confidence
      * reaches 0.9 becomes an {@link Band#EDITED_COPY} of this search, with the transform and
      * alignment its stronger evidence describes and a confidence of at most 0.98 (the share of
-     * copies among the near misses the benchmark promoted); no other band changes. A learned decision, and a
+     * copies among the near misses the benchmark promoted; {@link #defaults()} only: {@link #strict()}
+     * and {@link #fromBackground} keep their stricter thresholds); no other band changes. A learned decision, and a
      * search with fewer than 5 other candidates among the first {@code context}, are returned as
      * they are.
      *
@@ -369,7 +374,7 @@ public final class CopyCalibration {
         if (match.isCopy()) {
             return match.withConfidence(p);
         }
-        if (match.asCopy() != null && match.confidence() >= STAND_OUT_FLOOR && p >= PROMOTE) {
+        if (promotes && match.asCopy() != null && match.confidence() >= STAND_OUT_FLOOR && p >= PROMOTE) {
             // a near miss that stands out: a copy here (with the geometry its evidence describes)
             return match.asCopy().withConfidence(Math.min(p, PROMOTED_MAX));
         }

@@ -583,6 +583,12 @@ public class CopyDetectionTest {
         assertEquals(Band.EDITED_COPY, promoted.band());
         assertEquals(Transform.TURN_90, promoted.transform());
         assertTrue(promoted.confidence() >= 0.9);
+        // strict() keeps its thresholds: a near miss of its rules stays one
+        float[] strictNear = verdict(0.96f, 0, 0, -1);
+        java.util.List<Match> strictList = new java.util.ArrayList<>(candidates);
+        strictList.set(0, CopyCalibration.strict().decide(0.95, strictNear, false));
+        assertFalse(strictList.get(0).isCopy());
+        assertFalse(CopyCalibration.strict().withSearchContext(strictList, 20).get(0).isCopy());
         // 100 local inliers at low support: the copy the local features describe
         float[] l = verdict(0.8f, 100, 0.3f, -1);
         l[Native.VERDICT_A_IN_B] = 1;
