@@ -254,10 +254,12 @@ fn with_inner(mut sims: Vec<(f32, usize)>, inner: &[f32], db: &[Features], dim: 
 
 const INNER: usize = 10;
 
-/// The library's ranking (dev.imgsim.CopyCalibration.defaults(), ImageIndex.searchCopies): a pair
-/// verified as a copy ranks by its confidence, above every pair that is not, which ranks by its
-/// embedding cosine; a pair both rules call a copy has the two confidences combined. The rule's
-/// numbers are CopyCalibration's (keep them in step).
+/// The library's ranking (dev.imgsim.CopyCalibration.defaults(), ImageIndex.searchCopies) of one
+/// pair: a pair verified as a copy ranks by its confidence (2 + confidence), above every pair that
+/// is not, which ranks by its embedding cosine + its near-miss confidence; a pair both rules call a
+/// copy has the two confidences combined; the colour veto makes a copy a look-alike. `in_context`
+/// then weighs the query's candidates together. The rule's numbers are CopyCalibration's (keep
+/// them in step).
 fn decision_key(v: &Verdict, cos: f32) -> f32 {
     let threshold = match v.alignment {
         copies::Alignment::None => f32::INFINITY,

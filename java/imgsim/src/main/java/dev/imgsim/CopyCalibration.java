@@ -526,8 +526,8 @@ public final class CopyCalibration {
         Band band = similarity >= similar ? Band.SIMILAR : Band.DIFFERENT;
         double conf = similarity >= LOCAL_FLOOR && inliers > 0 ? Math.max(grids, localConfidence(inliers)) : grids;
         Match m = new Match(similarity, score, conf, band, Transform.NONE, alignment(v), v[Native.VERDICT_AREA], inliers);
-        if (conf <= 0) {
-            return m;
+        if (conf < STAND_OUT_FLOOR) {
+            return m; // too weak to become a copy in any context: no second Match per pair
         }
         Match asCopy = conf > grids && v.length > Native.VERDICT_SCALE
                 ? localGeometry(similarity, score, conf, v, inliers)

@@ -246,7 +246,9 @@ public final class Match {
      *         combined as independent evidence, 1 - (1 - p)(1 - q); for a pair it does not call a
      *         copy, a near miss, the stronger of the two below its rule: the grids' margin, or
      *         the local features' inliers where the embeddings are close enough to match them,
-     *         at most 0.1 where the colours differ; "Near misses"); under {@link CopyCalibration#learned()} the trees'
+     *         at most 0.1 where the colours differ; "Near misses"; in a copy search
+     *         ({@code ImageIndex.searchCopies}) raised where the pair stands out from the search's
+     *         other candidates, {@link CopyCalibration#withSearchContext}); under {@link CopyCalibration#learned()} the trees'
      *         probability ("The learned decision"); 0 for unverified pairs
      */
     public double confidence() {

@@ -285,7 +285,8 @@ public final class ImageIndex implements AutoCloseable {
 
     /**
      * Is the image a copy of something indexed? Analyses the file and returns the indexed images
-     * it may copy, verified: copies first (most confident first; turned, mirrored, cropped,
+     * it may copy, verified: copies first (most confident first, the confidence weighing how far
+     * each stands out from the other candidates, {@link CopyCalibration#withSearchContext}; turned, mirrored, cropped,
      * padded or screenshotted copies included), then look-alikes by embedding similarity plus
      * confidence (a near miss, whose evidence fell just short of a copy, before a look-alike that
      * is merely as similar). The

@@ -1,0 +1,140 @@
+package dev.imgsim;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.Test;
+
+import dev.imgsim.internal.Native;
+
+/**
+ * The rules' confidence beyond a plain copy decision, on verdicts written by hand: near misses, and
+ * a pair weighed against the other candidates of a search ({@link CopyCalibration#withSearchContext}).
+ */
+public class CopyContextTest {
+    /** A verdict as {@link Native#verify} returns it: whole pictures aligned at {@code score}, local features as given. */
+    private static float[] verdict(float score, int inliers, float support, float hue) {
+        float[] v = new float[Native.VERDICT_LENGTH];
+        v[Native.VERDICT_SCORE] = score;
+        v[Native.VERDICT_WHOLE] = score;
+        v[Native.VERDICT_ALIGNMENT] = 1;
+        v[Native.VERDICT_AREA] = 1;
+        v[Native.VERDICT_INLIERS] = inliers;
+        v[Native.VERDICT_SUPPORT] = support;
+        v[Native.VERDICT_SCALE] = 1;
+        v[Native.VERDICT_HUE_MISMATCH] = hue;
+        return v;
+    }
+
+    @Test
+    public void aNearMissCarriesTheConfidenceOfItsStrongerEvidence() {
+        CopyCalibration cal = CopyCalibration.defaults();
+        // 100 inliers at support 0.3: below the local rule (120 at 0.5, 80 at 0.7); grids far apart
+        Match near = cal.decide(0.8, verdict(0.5f, 100, 0.3f, -1), false);
+        assertFalse(near.toString(), near.isCopy());
+        assertEquals(Band.SIMILAR, near.band());
+        assertEquals(near.toString(), 1 / (1 + Math.exp(-(2.2 + 0.05 * (100 - 120)))), near.confidence(), 1e-6);
+        // grids just below the whole-picture threshold and no local evidence: the grids' margin
+        Match grids = cal.decide(0.8, verdict(0.94f, 0, 0, -1), false);
+        assertFalse(grids.isCopy());
+        assertEquals(grids.toString(), 1 / (1 + Math.exp(-(1.46 + 40 * (0.94f - 0.95)))), grids.confidence(), 1e-6);
+        // the stronger of the two
+        assertEquals(near.confidence(), cal.decide(0.8, verdict(0.6f, 100, 0.3f, -1), false).confidence(), 1e-6);
+        // below the embedding floor the local features are not matched: their slots count for nothing
+        assertTrue(cal.decide(0.5, verdict(0.5f, 100, 0.3f, -1), false).confidence() < 1e-3);
+        // the same drawing in other colours stays a look-alike, near miss or not
+        Match coloured = cal.decide(0.8, verdict(0.5f, 100, 0.3f, 0.6f), false);
+        assertEquals(Band.SIMILAR, coloured.band());
+        assertTrue(coloured.toString(), coloured.confidence() <= 0.1);
+        Match vetoed = cal.decide(0.8, verdict(1f, 200, 0.9f, 0.6f), false);
+        assertFalse(vetoed.toString(), vetoed.isCopy());
+        assertTrue(vetoed.confidence() <= 0.1);
+        // a copy is still a copy
+        assertTrue(cal.decide(0.8, verdict(0.5f, 130, 0.6f, -1), false).isCopy());
+    }
+
+    @Test
+    public void aCopyThatStandsOutFromTheOtherCandidatesGainsConfidenceAFamilyDoesNot() {
+        CopyCalibration cal = CopyCalibration.defaults();
+        Match copy = cal.decide(0.95, verdict(0.99f, 0, 0, -1), false);
+        assertTrue(copy.toString(), copy.isCopy() && copy.confidence() < 0.95);
+        List<Match> alone = new ArrayList<>(List.of(copy));
+        for (int i = 0; i < 6; i++) {
+            alone.add(cal.decide(0.7, verdict(0.5f + 0.01f * i, 0, 0, -1), false));
+        }
+        List<Match> out = cal.withSearchContext(alone, 20);
+        assertEquals(alone.size(), out.size());
+        assertTrue(out.get(0).toString(), out.get(0).confidence() > 0.99);
+        assertEquals(copy.band(), out.get(0).band());
+        assertEquals(copy.verification(), out.get(0).verification(), 0);
+        for (int i = 1; i < out.size(); i++) {
+            assertEquals("a look-alike keeps its confidence", alone.get(i).confidence(), out.get(i).confidence(), 0);
+        }
+        // a family: another candidate verifies almost as well (icons of one theme): nothing to gain
+        List<Match> family = new ArrayList<>(alone);
+        family.set(1, cal.decide(0.95, verdict(0.985f, 0, 0, -1), false));
+        List<Match> f = cal.withSearchContext(family, 20);
+        assertTrue(f.get(0).toString(), f.get(0).confidence() < 0.97);
+        assertTrue(f.get(1).toString(), f.get(1).confidence() < 0.97);
+        assertTrue(f.get(0).confidence() >= copy.confidence());
+        // too few other candidates to stand out from, or the other candidates beyond the context: as they are
+        assertEquals(copy.confidence(), cal.withSearchContext(alone.subList(0, 5), 20).get(0).confidence(), 0);
+        assertEquals(copy.confidence(), cal.withSearchContext(alone, 3).get(0).confidence(), 0);
+        // a learned decision has its own probability
+        List<Match> learned = CopyCalibration.learned().withSearchContext(alone, 20);
+        assertEquals(copy.confidence(), learned.get(0).confidence(), 0);
+        assertThrows(IllegalArgumentException.class, () -> cal.withSearchContext(alone, 0));
+        // one pair against the best of its other candidates, as a caller with its own context weighs it
+        assertEquals(out.get(0).confidence(), cal.withContext(copy, 0.55).confidence(), 1e-12);
+        assertEquals(copy.confidence(), cal.withContext(copy, Double.NaN).confidence(), 0);
+        assertEquals(copy.confidence(), CopyCalibration.learned().withContext(copy, 0.55).confidence(), 0);
+    }
+
+    @Test
+    public void aNearMissThatStandsOutIsACopyOfTheSearchWithItsGeometry() {
+        CopyCalibration cal = CopyCalibration.defaults();
+        // grids just below the threshold (0.94 < 0.95), turned by a quarter: a near miss of confidence ~0.74
+        float[] v = verdict(0.94f, 0, 0, -1);
+        v[Native.VERDICT_TRANSFORM] = 1;
+        Match near = cal.decide(0.9, v, false);
+        assertFalse(near.toString(), near.isCopy());
+        assertEquals(Transform.NONE, near.transform());
+        List<Match> candidates = new ArrayList<>(List.of(near));
+        for (int i = 0; i < 6; i++) {
+            candidates.add(cal.decide(0.7, verdict(0.5f, 0, 0, -1), false));
+        }
+        Match promoted = cal.withSearchContext(candidates, 20).get(0);
+        assertTrue(promoted.toString(), promoted.isCopy());
+        assertEquals(Band.EDITED_COPY, promoted.band());
+        assertEquals(Transform.TURN_90, promoted.transform());
+        assertTrue(promoted.confidence() >= 0.9);
+        // strict() keeps its thresholds: a near miss of its rules stays one
+        float[] strictNear = verdict(0.96f, 0, 0, -1);
+        List<Match> strictList = new ArrayList<>(candidates);
+        strictList.set(0, CopyCalibration.strict().decide(0.95, strictNear, false));
+        assertFalse(strictList.get(0).isCopy());
+        assertFalse(CopyCalibration.strict().withSearchContext(strictList, 20).get(0).isCopy());
+        // 100 local inliers at low support: the copy the local features describe
+        float[] l = verdict(0.8f, 100, 0.3f, -1);
+        l[Native.VERDICT_A_IN_B] = 1;
+        l[Native.VERDICT_B_COVERED] = 0.5f;
+        candidates.set(0, cal.decide(0.8, l, false));
+        Match local = cal.withSearchContext(candidates, 20).get(0);
+        assertTrue(local.toString(), local.isCopy());
+        assertEquals(Match.Alignment.FIRST_INSIDE_SECOND, local.alignment());
+        // a near miss among others as good stays a near miss; a weak one stays what it was
+        candidates.set(1, cal.decide(0.9, verdict(0.935f, 0, 0, -1), false));
+        candidates.set(0, near);
+        assertFalse(cal.withSearchContext(candidates, 20).get(0).isCopy());
+        List<Match> weak = new ArrayList<>(candidates);
+        weak.set(0, cal.decide(0.9, verdict(0.88f, 0, 0, -1), false));
+        weak.set(1, cal.decide(0.7, verdict(0.5f, 0, 0, -1), false));
+        assertTrue(weak.get(0).confidence() < 0.3);
+        assertFalse(cal.withSearchContext(weak, 20).get(0).isCopy());
+    }
+}
