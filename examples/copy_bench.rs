@@ -298,33 +298,71 @@ fn decision_key(v: &Verdict, cos: f32) -> f32 {
 /// `dev.imgsim.CopyCalibration.withSearchContext` as `ImageIndex.searchCopies` applies it: a copy
 /// (key >= 2) whose verification score stands out from every other candidate's among the first
 /// CONTEXT (most similar first, as `candidates` returns them) gets the margin as further evidence;
-/// a near miss (key = cosine + confidence, confidence >= 0.3) that reaches 0.9 with it is a copy
-/// (of confidence at most 0.98).
-/// Entries: (key, database image, verification score, cosine).
-fn in_context(scored: &mut [(f32, usize, f32, f32)]) {
+/// a near miss (key = cosine + confidence) is a copy (of confidence at most 0.98) when, of
+/// confidence >= 0.3, it reaches 0.9 with that margin, or when its local inliers (>= 10, at cosine
+/// >= 0.6, colours not vetoed) stand out from every other candidate's so that
+/// q = 1 / (1 + exp(-(-3.5 + 0.75 ln(1 + n) + 4.75 ln((1 + n) / (1 + m))))) >= 0.9.
+fn in_context(scored: &mut [Scored]) {
     let n = scored.len().min(CONTEXT);
     if n <= 5 {
         return;
     }
     let (mut best, mut second, mut at) = (f32::NEG_INFINITY, f32::NEG_INFINITY, usize::MAX);
-    for (i, &(_, _, v, _)) in scored[..n].iter().enumerate() {
-        if v > best {
-            (second, best, at) = (best, v, i);
-        } else if v > second {
-            second = v;
+    let (mut most, mut second_most, mut most_at) = (0u32, 0u32, usize::MAX);
+    for (i, c) in scored[..n].iter().enumerate() {
+        if c.score > best {
+            (second, best, at) = (best, c.score, i);
+        } else if c.score > second {
+            second = c.score;
+        }
+        if c.inliers > most {
+            (second_most, most, most_at) = (most, c.inliers, i);
+        } else if c.inliers > second_most {
+            second_most = c.inliers;
         }
     }
-    for (i, (key, _, v, cos)) in scored.iter_mut().enumerate() {
-        let margin = *v - if i == at { second } else { best };
-        let q = 1.0 / (1.0 + (-(-1.0 + 40.0 * margin)).exp());
-        if *key >= 2.0 {
-            *key = 2.0 + 1.0 - (1.0 - (*key - 2.0)) * (1.0 - q);
+    let sig = |x: f32| 1.0 / (1.0 + (-x).exp());
+    for (i, c) in scored.iter_mut().enumerate() {
+        let q = sig(-1.0 + 40.0 * (c.score - if i == at { second } else { best }));
+        if c.key >= 2.0 {
+            c.key = 2.0 + 1.0 - (1.0 - (c.key - 2.0)) * (1.0 - q);
+            continue;
+        }
+        let near = c.key - c.cos;
+        let p = 1.0 - (1.0 - near) * (1.0 - q);
+        let points = if !c.vetoed && c.cos >= LOCAL_FLOOR && c.inliers >= 10 {
+            let (k, m) = (c.inliers as f32, if i == most_at { second_most } else { most } as f32);
+            sig(-3.5 + 0.75 * (1.0 + k).ln() + 4.75 * ((1.0 + k) / (1.0 + m)).ln())
         } else {
-            let near = *key - *cos;
-            let p = 1.0 - (1.0 - near) * (1.0 - q);
-            if near >= 0.3 && p >= 0.9 {
-                *key = 2.0 + p.min(0.98);
-            }
+            0.0
+        };
+        if near >= 0.3 && p >= 0.9 || points >= 0.9 {
+            c.key = 2.0 + (1.0 - (1.0 - p) * (1.0 - points)).min(0.98);
+        }
+    }
+}
+
+/// One verified candidate of a query: its ranking key (`decision_key`), database image,
+/// verification score, cosine, local inliers (0 below LOCAL_FLOOR: the library does not match
+/// them) and whether the colour veto made it a look-alike.
+struct Scored {
+    key: f32,
+    j: usize,
+    score: f32,
+    cos: f32,
+    inliers: u32,
+    vetoed: bool,
+}
+
+impl Scored {
+    fn new(v: &Verdict, cos: f32, j: usize) -> Scored {
+        Scored {
+            key: decision_key(v, cos),
+            j,
+            score: v.score,
+            cos,
+            inliers: if cos >= LOCAL_FLOOR { v.local.inliers } else { 0 },
+            vetoed: v.hue_mismatch >= 0.3,
         }
     }
 }
@@ -503,10 +541,10 @@ fn planted(
                 write_row(&mut rows, qi, j, is_true(j), edit, kind, s, &vp, true, rank);
             }
             let v = copies::verify(&db[j].fp, &q.fp, rank < PARTS);
-            scored.push((decision_key(&v, s), j, v.score, s));
+            scored.push(Scored::new(&v, s, j));
         }
         in_context(&mut scored);
-        let best = scored.iter().fold((f32::NEG_INFINITY, 0usize), |b, &(k, j, _, _)| if k > b.0 { (k, j) } else { b });
+        let best = scored.iter().fold((f32::NEG_INFINITY, 0usize), |b, c| if c.key > b.0 { (c.key, c.j) } else { b });
         ver1 += is_true(best.1) as usize;
     }
     println!(
@@ -616,7 +654,7 @@ fn main() {
         for &(s, j) in sims.iter().take(K) {
             cos_cands.push((s, is_true(j), qi));
         }
-        let mut scored: Vec<(f32, usize, f32, f32)> = Vec::new();
+        let mut scored: Vec<Scored> = Vec::new();
         for (rank, &(s, j)) in sims.iter().enumerate() {
             // the library compares an inner picture where its embedding is close to the other image's
             let near = |x: &[f32], y: &[f32]| !x.is_empty() && dot(x, y) >= LOCAL_FLOOR;
@@ -664,15 +702,15 @@ fn main() {
                     write_row(w, qi, j, is_true(j), edit, kind, s, &vp, true, rank);
                 }
             }
-            scored.push((decision_key(&v, s), j, v.score, s));
+            scored.push(Scored::new(&v, s, j));
         }
         if !no_context {
             in_context(&mut scored);
         }
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0));
-        ver_rank1[qi] = is_true(scored[0].1);
-        for &(s, j, _, _) in scored.iter().take(K) {
-            ver_cands.push((s, is_true(j), qi));
+        scored.sort_by(|a, b| b.key.total_cmp(&a.key));
+        ver_rank1[qi] = is_true(scored[0].j);
+        for c in scored.iter().take(K) {
+            ver_cands.push((c.key, is_true(c.j), qi));
         }
         if qi % 1000 == 0 {
             eprintln!("query {qi}/{} ({:.0} s)", qs.len(), t0.elapsed().as_secs_f64());

@@ -8,6 +8,7 @@ verification stands out from the query's 20 most similar other candidates gains 
 near miss that stands out becomes a copy.
 
     python python/copy_ranking.py .cache/data/bench/copy-rows.tsv [more rows files]
+    python python/copy_ranking.py --fit-points .cache/data/bench/copy-rows.tsv [planted-rows.tsv]
 
 Prints recall@1 (the query's original ranked first among its verified candidates) and recall at
 precision 0.99 / 0.999 (copy_bench's measure) with each key, recall@1 per edit where the rows are the benchmark's (docs/QUALITY.md, "Near misses").
@@ -53,24 +54,44 @@ def key(r, near_misses):
     return cos + (min(near, 0.1) if hue >= 0.3 else near)
 
 
-def in_context(keys, scores, near_misses, promoted, context=20):
+def points_stand_out(n, m):
+    """CopyCalibration.pointsStandOut: how likely a near miss with n local inliers is a copy when
+    the most of any other candidate among the search's first 20 is m (logistic regression on the
+    benchmark's rows, `--fit-points`)."""
+    return sig(POINTS[0] + POINTS[1] * math.log1p(n) + POINTS[2] * math.log((1 + n) / (1 + m)))
+
+
+POINTS = (-3.5, 0.75, 4.75)
+
+
+def in_context(keys, scores, near_misses, promoted, context=20, inliers=None, eligible=None):
     """CopyCalibration.withSearchContext: copies (key >= 2) standing out from the first `context`
     candidates gain confidence, near misses (confidence `near_misses[i]`) that stand out become
-    copies (their indexes appended to `promoted`)."""
+    copies (their indexes appended to `promoted`): by the verification's margin, or (with
+    `inliers`, 0 where the local features were not matched) by their local inliers, where
+    `eligible[i]` (cosine >= 0.6, colours not vetoed)."""
     n = min(context, len(keys))
     if n <= 5:
         return keys
     order = sorted(range(n), key=lambda i: -scores[i])
     best, second, at = scores[order[0]], scores[order[1]], order[0]
+    if inliers is not None:
+        by_points = sorted(range(n), key=lambda i: -inliers[i])
+        most, second_most, most_at = inliers[by_points[0]], inliers[by_points[1]], by_points[0]
     out = []
     for i, k in enumerate(keys):
         q = sig(-1 + 40 * (scores[i] - (second if i == at else best)))
         if k >= 2:
             k = 3 - (3 - k) * (1 - q)
-        elif near_misses[i] >= 0.3 and 1 - (1 - near_misses[i]) * (1 - q) >= 0.9:
-            # a near miss that stands out: a copy of this search, trusted at most 0.98
-            k = 2 + min(1 - (1 - near_misses[i]) * (1 - q), 0.98)
-            promoted.append(i)
+        else:
+            p = 1 - (1 - near_misses[i]) * (1 - q)
+            points = 0.0
+            if inliers is not None and eligible[i] and inliers[i] >= 10:
+                points = points_stand_out(inliers[i], second_most if i == most_at else most)
+            if near_misses[i] >= 0.3 and p >= 0.9 or points >= 0.9:
+                # a near miss that stands out: a copy of this search, trusted at most 0.98
+                k = 2 + min(1 - (1 - p) * (1 - points), 0.98)
+                promoted.append(i)
         out.append(k)
     return out
 
@@ -86,22 +107,68 @@ def recall_at(cands, queries, precision):
     return 0.0 if last is None else len({q for _, t, q in cands[:last + 1] if t}) / queries
 
 
+def load(path):
+    """The rows of one copy_bench --rows file by query (a pair's verdict with the part search where it ran)."""
+    pairs = {}
+    for line in open(path):
+        f = line.rstrip('\n').split('\t')
+        r = [x if i == 4 else float(x) for i, x in enumerate(f)]
+        k = (int(r[0]), int(r[1]))
+        if k not in pairs or int(r[6]) == 1:
+            pairs[k] = r
+    queries = collections.defaultdict(list)
+    for (q, _), r in pairs.items():
+        queries[q].append(r)
+    return queries
+
+
+def fit_points(paths):
+    """`--fit-points ROWS [MORE]`: the logistic regression behind POINTS, fitted on the first file's
+    near misses (no rule calls them copies; cosine >= 0.6, colours not vetoed, 8 or more inliers)
+    among their query's 20 most similar candidates: P(copy) from ln(1 + n) and ln((1 + n) / (1 + m)),
+    m the most inliers of any other of the 20; then the share of copies per band of the fitted
+    probability on every file given."""
+    import numpy as np
+
+    def data(path):
+        xs, ys = [], []
+        for rows in load(path).values():
+            rows = sorted(rows, key=lambda r: -r[5])[:20]
+            if len(rows) <= 5:
+                continue
+            inl = [r[14] if r[5] >= 0.6 else 0 for r in rows]
+            for i, r in enumerate(rows):
+                if key(r, True) >= 2 or r[5] < 0.6 or r[22] >= 0.3 or inl[i] < 8:
+                    continue
+                m = max(inl[j] for j in range(len(rows)) if j != i)
+                xs.append([1, math.log1p(inl[i]), math.log((1 + inl[i]) / (1 + m))])
+                ys.append(float(r[2] == 1))
+        return np.array(xs), np.array(ys)
+
+    x, y = data(paths[0])
+    w = np.zeros(3)
+    for _ in range(50):  # Newton's method
+        p = 1 / (1 + np.exp(-x @ w))
+        w += np.linalg.solve((x * (p * (1 - p))[:, None]).T @ x + 1e-6 * np.eye(3), x.T @ (y - p))
+    print(f'{paths[0]}: {len(y)} near misses; P(copy) = 1/(1+exp(-({w[0]:.3f} + {w[1]:.3f} ln(1+n) + {w[2]:.3f} ln((1+n)/(1+m)))))')
+    for path in paths:
+        x, y = data(path)
+        p = 1 / (1 + np.exp(-x @ w))
+        bands = ((0, 0.5), (0.5, 0.9), (0.9, 0.99), (0.99, 1.01))
+        print(f'  {path}: share of copies (pairs) by fitted probability: ' + ', '.join(
+            f'{lo}-{min(hi, 1)} {y[(p >= lo) & (p < hi)].mean():.3f} ({((p >= lo) & (p < hi)).sum()})' for lo, hi in bands))
+
+
 def main():
+    if sys.argv[1:2] == ['--fit-points']:
+        fit_points(sys.argv[2:])
+        return
     for path in sys.argv[1:]:
-        pairs = {}
-        for line in open(path):
-            f = line.rstrip('\n').split('\t')
-            r = [x if i == 4 else float(x) for i, x in enumerate(f)]
-            k = (int(r[0]), int(r[1]))
-            if k not in pairs or int(r[6]) == 1:  # the verdict with the part search where it ran
-                pairs[k] = r
-        queries = collections.defaultdict(list)
-        for (q, _), r in pairs.items():
-            queries[q].append(r)
+        queries = load(path)
         print(f'{path}: {len(queries)} queries')
         # calibration: of the verified pairs no rule calls a copy, the share of copies per tenth of near-miss confidence
         bins = collections.defaultdict(lambda: [0, 0])
-        for r in pairs.values():
+        for r in (r for rows in queries.values() for r in rows):
             k = key(r, True)
             if k < 2 and r[22] < 0.3:
                 b = bins[min(int((k - r[5]) * 10), 9)]
@@ -135,14 +202,17 @@ def main():
                 strata[(rule, r[2] == 1)] += 1
         print('  10 best per query, called copies (right / wrong): '
               + ', '.join(f'{w} {strata[(w, True)]} / {strata[(w, False)]}' for w in ('both', 'grids', 'local')))
-        for near, context in ((False, False), (True, False), (True, True)):
+        for near, context in ((False, False), (True, False), (True, True), (True, 'points')):
             hits, per, n, cands, made = 0, collections.Counter(), collections.Counter(), [], collections.Counter()
             for q, rows in queries.items():
                 rows = sorted(rows, key=lambda r: -r[5])  # most similar first, as the search verifies them
                 keys = [key(r, near) for r in rows]
                 if context:
                     promoted = []
-                    keys = in_context(keys, [r[8] for r in rows], [k - r[5] if k < 2 else 0 for k, r in zip(keys, rows)], promoted)
+                    points = context == 'points'
+                    keys = in_context(keys, [r[8] for r in rows], [k - r[5] if k < 2 else 0 for k, r in zip(keys, rows)], promoted,
+                                      inliers=[r[14] if r[5] >= 0.6 else 0 for r in rows] if points else None,
+                                      eligible=[r[5] >= 0.6 and r[22] < 0.3 for r in rows] if points else None)
                     for i in promoted:
                         made[rows[i][2] == 1] += 1
                 ranked = sorted(zip(keys, rows), key=lambda kr: -kr[0])
@@ -152,7 +222,8 @@ def main():
                 e = int(rows[0][3])
                 per[e] += best[2] == 1
                 n[e] += 1
-            name = ('copies standing out raised, rest by cosine + near-miss confidence' if context
+            name = ('near misses whose local points stand out made copies too (session 19)' if context == 'points'
+                    else 'copies standing out raised, rest by cosine + near-miss confidence' if context
                     else 'rest by cosine + near-miss confidence' if near else 'rest by cosine (session 17)')
             print(f'  {name}: recall@1 {hits / len(queries):.3f}, at precision 0.99 '
                   f'{recall_at(cands, len(queries), 0.99):.3f}, 0.999 {recall_at(cands, len(queries), 0.999):.3f}')

@@ -105,6 +105,19 @@ public final class CopyCalibration {
     private static final double PROMOTE = 0.9;
     /** The most a promoted near miss is trusted: the share of copies among those the benchmark promoted (0.979, planted copies 0.983). */
     private static final double PROMOTED_MAX = 0.98;
+    /**
+     * {@link #withSearchContext}: a near miss whose local features stand out from the other
+     * candidates' is a copy of the search when q = 1 / (1 + exp(-(-3.5 + 0.75 ln(1 + n) + 4.75
+     * ln((1 + n) / (1 + m))))) reaches 0.9, n its inliers, m the most of any other candidate
+     * (logistic regression on the benchmark's verified near misses with 8 or more inliers among
+     * their query's 20 most similar: python/copy_ranking.py, docs/QUALITY.md "Points that stand out");
+     * at least STAND_OUT_INLIERS of them, at an embedding cosine of LOCAL_FLOOR or more.
+     */
+    private static final double POINTS_OFFSET = -3.5;
+    private static final double POINTS_LOG_INLIERS = 0.75;
+    private static final double POINTS_LOG_RATIO = 4.75;
+    /** The fewest inliers whose standing out can make a near miss a copy. */
+    public static final int STAND_OUT_INLIERS = 10;
     // fitted with python/copy_calibration.py on examples/copy_bench.rs's verified pairs (docs/QUALITY.md)
     private static final CopyCalibration DEFAULTS = new CopyCalibration(0.95, 0.93, 0.03, SIMILAR, PARTS_FLOOR, 28, -1, true);
     // the best rule of python/copy_calibration.py's strict search at pair precision 0.99 (docs/QUALITY.md)
@@ -339,8 +352,12 @@ public final class CopyCalibration {
         double best = Double.NEGATIVE_INFINITY;
         double second = Double.NEGATIVE_INFINITY;
         int at = -1;
+        int mostPoints = 0;
+        int secondPoints = 0;
+        int pointsAt = -1;
         for (int i = 0; i < n; i++) {
-            double v = verificationOf(matches.get(i));
+            Match m = matches.get(i);
+            double v = verificationOf(m);
             if (v > best) {
                 second = best;
                 best = v;
@@ -348,9 +365,17 @@ public final class CopyCalibration {
             } else if (v > second) {
                 second = v;
             }
+            int p = Math.max(0, m.inliers());
+            if (p > mostPoints) {
+                secondPoints = mostPoints;
+                mostPoints = p;
+                pointsAt = i;
+            } else if (p > secondPoints) {
+                secondPoints = p;
+            }
         }
         for (int i = 0; i < out.size(); i++) {
-            out.set(i, withContext(out.get(i), i == at ? second : best));
+            out.set(i, withContext(out.get(i), i == at ? second : best, i == pointsAt ? secondPoints : mostPoints));
         }
         return out;
     }
@@ -364,6 +389,18 @@ public final class CopyCalibration {
      * decision, or a non-finite {@code otherBest} (no context), returns {@code match} as it is.
      */
     public Match withContext(Match match, double otherBest) {
+        return withContext(match, otherBest, -1);
+    }
+
+    /**
+     * {@link #withContext(Match, double)} with the local features' evidence as well:
+     * {@code otherInliers} is the most local inliers ({@link Match#inliers()}) of the other
+     * candidates it is measured against (negative: unknown). A near miss whose own inliers
+     * ({@link #STAND_OUT_INLIERS} or more) stand out from theirs enough is a copy of the search
+     * ({@link #defaults()} only; {@code docs/QUALITY.md}, "Points that stand out"); a copy's
+     * confidence is raised by the verification margin alone.
+     */
+    public Match withContext(Match match, double otherBest, int otherInliers) {
         Objects.requireNonNull(match, "match");
         if (learned || !Double.isFinite(otherBest)) {
             return match;
@@ -374,11 +411,26 @@ public final class CopyCalibration {
         if (match.isCopy()) {
             return match.withConfidence(p);
         }
-        if (promotes && match.asCopy() != null && match.confidence() >= STAND_OUT_FLOOR && p >= PROMOTE) {
+        if (!promotes || match.asCopy() == null) {
+            return match;
+        }
+        double points = pointsStandOut(match, otherInliers);
+        if (match.confidence() >= STAND_OUT_FLOOR && p >= PROMOTE || points >= PROMOTE) {
             // a near miss that stands out: a copy here (with the geometry its evidence describes)
-            return match.asCopy().withConfidence(Math.min(p, PROMOTED_MAX));
+            return match.asCopy().withConfidence(Math.min(1 - (1 - p) * (1 - points), PROMOTED_MAX));
         }
         return match;
+    }
+
+    /** The probability that a near miss is a copy given how far its local inliers stand out (0 without the evidence). */
+    private static double pointsStandOut(Match m, int otherInliers) {
+        int n = m.inliers();
+        if (otherInliers < 0 || n < STAND_OUT_INLIERS || !(m.similarity() >= LOCAL_FLOOR)) {
+            return 0;
+        }
+        double x = POINTS_OFFSET + POINTS_LOG_INLIERS * Math.log1p(n)
+                + POINTS_LOG_RATIO * Math.log((1.0 + n) / (1.0 + otherInliers));
+        return 1 / (1 + Math.exp(-x));
     }
 
     private static double verificationOf(Match m) {
@@ -526,10 +578,11 @@ public final class CopyCalibration {
         Band band = similarity >= similar ? Band.SIMILAR : Band.DIFFERENT;
         double conf = similarity >= LOCAL_FLOOR && inliers > 0 ? Math.max(grids, localConfidence(inliers)) : grids;
         Match m = new Match(similarity, score, conf, band, Transform.NONE, alignment(v), v[Native.VERDICT_AREA], inliers);
-        if (conf < STAND_OUT_FLOOR) {
+        boolean points = similarity >= LOCAL_FLOOR && inliers >= STAND_OUT_INLIERS && v.length > Native.VERDICT_SCALE;
+        if (conf < STAND_OUT_FLOOR && !points) {
             return m; // too weak to become a copy in any context: no second Match per pair
         }
-        Match asCopy = conf > grids && v.length > Native.VERDICT_SCALE
+        Match asCopy = (conf > grids || grids < STAND_OUT_FLOOR) && points
                 ? localGeometry(similarity, score, conf, v, inliers)
                 : new Match(similarity, score, conf, Band.EDITED_COPY, Transform.of((int) v[Native.VERDICT_TRANSFORM]),
                         alignment(v), v[Native.VERDICT_AREA], inliers);

@@ -137,4 +137,57 @@ public class CopyContextTest {
         assertTrue(weak.get(0).confidence() < 0.3);
         assertFalse(cal.withSearchContext(weak, 20).get(0).isCopy());
     }
+    @Test
+    public void aNearMissWhoseLocalPointsStandOutIsACopyOfTheSearch() {
+        CopyCalibration cal = CopyCalibration.defaults();
+        // 40 inliers at support 0.25, mirrored, grids far apart (a copy turned by 10 degrees, in
+        // perspective): a near miss of confidence ~0.14, too weak for the verification's margin alone
+        float[] v = verdict(0.5f, 40, 0.25f, -1);
+        v[Native.VERDICT_LOCAL_TRANSFORM] = 4;
+        v[Native.VERDICT_A_IN_B] = 1;
+        v[Native.VERDICT_B_COVERED] = 0.6f;
+        Match near = cal.decide(0.8, v, false);
+        assertFalse(near.toString(), near.isCopy());
+        assertTrue(near.toString(), near.confidence() < CopyCalibration.STAND_OUT_FLOOR);
+        List<Match> candidates = new ArrayList<>(List.of(near));
+        for (int i = 0; i < 6; i++) {
+            candidates.add(cal.decide(0.7, verdict(0.5f, 4, 0.1f, -1), false));
+        }
+        Match promoted = cal.withSearchContext(candidates, 20).get(0);
+        assertTrue(promoted.toString(), promoted.isCopy());
+        assertEquals(Band.EDITED_COPY, promoted.band());
+        assertEquals("the geometry the local features describe", Transform.MIRROR, promoted.transform());
+        assertEquals(Match.Alignment.FIRST_INSIDE_SECOND, promoted.alignment());
+        assertEquals("trusted at most as far as the benchmark's promoted near misses", 0.98, promoted.confidence(), 1e-12);
+        // the same pair weighed by a caller with its own context; without the inliers' context, a near miss
+        assertTrue(cal.withContext(near, 0.5, 4).isCopy());
+        assertFalse(cal.withContext(near, 0.5).isCopy());
+        assertFalse(cal.withContext(near, 0.5, 30).isCopy());
+
+        // another candidate with almost as many points (a family, pages of one template): no copy
+        List<Match> family = new ArrayList<>(candidates);
+        family.set(1, cal.decide(0.7, verdict(0.5f, 30, 0.2f, -1), false));
+        assertFalse(cal.withSearchContext(family, 20).get(0).isCopy());
+        // too few points to stand out, whatever the others have
+        List<Match> few = new ArrayList<>(candidates);
+        few.set(0, cal.decide(0.8, verdict(0.5f, CopyCalibration.STAND_OUT_INLIERS - 1, 0.2f, -1), false));
+        for (int i = 1; i < few.size(); i++) {
+            few.set(i, cal.decide(0.7, verdict(0.5f, 0, 0, -1), false));
+        }
+        assertFalse(cal.withSearchContext(few, 20).get(0).isCopy());
+        // the same drawing in other colours, or an embedding below the local floor: never a copy
+        List<Match> coloured = new ArrayList<>(candidates);
+        coloured.set(0, cal.decide(0.8, verdict(0.5f, 40, 0.25f, 0.6f), false));
+        assertFalse(cal.withSearchContext(coloured, 20).get(0).isCopy());
+        List<Match> far = new ArrayList<>(candidates);
+        far.set(0, cal.decide(0.55, v, false));
+        assertFalse(cal.withSearchContext(far, 20).get(0).isCopy());
+        // strict() keeps its thresholds
+        List<Match> strict = new ArrayList<>(candidates);
+        strict.set(0, CopyCalibration.strict().decide(0.8, v, false));
+        assertFalse(CopyCalibration.strict().withSearchContext(strict, 20).get(0).isCopy());
+        // a copy's confidence is raised by the verification's margin only, not by its points
+        Match copy = cal.decide(0.95, verdict(0.99f, 40, 0.25f, -1), false);
+        assertEquals(cal.withContext(copy, 0.5).confidence(), cal.withContext(copy, 0.5, 0).confidence(), 0);
+    }
 }
