@@ -1,10 +1,8 @@
 package dev.imgsim;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Objects;
 
 import dev.imgsim.internal.Native;
 
@@ -97,26 +95,9 @@ public final class CopyCalibration {
     private static final double PARTS_FLOOR = 0.60;
     /** {@link #withSearchContext}, {@link #withContext}: the fewest other candidates a margin is measured against. */
     public static final int MIN_CONTEXT = 5;
-    /** The margin's logistic: q = 0.5 at a margin of 0.025, 0.95 at 0.1. */
-    private static final double DISTINCT_OFFSET = -1;
-    private static final double DISTINCT_SLOPE = 40;
     /** {@link #withContext}: a near miss of at least this confidence that stands out enough (to 0.9 combined) is a copy. */
     public static final double STAND_OUT_FLOOR = 0.3;
-    private static final double PROMOTE = 0.9;
-    /** The most a promoted near miss is trusted: the share of copies among those the benchmark promoted (0.979, planted copies 0.983). */
-    private static final double PROMOTED_MAX = 0.98;
-    /**
-     * {@link #withSearchContext}: a near miss whose local features stand out from the other
-     * candidates' is a copy of the search when q = 1 / (1 + exp(-(-3.5 + 0.75 ln(1 + n) + 4.75
-     * ln((1 + n) / (1 + m))))) reaches 0.9, n its inliers, m the most of any other candidate
-     * (logistic regression on the benchmark's verified near misses with 8 or more inliers among
-     * their query's 20 most similar: python/copy_ranking.py, docs/QUALITY.md "Points that stand out");
-     * at least STAND_OUT_INLIERS of them, at an embedding cosine of LOCAL_FLOOR or more.
-     */
-    private static final double POINTS_OFFSET = -3.5;
-    private static final double POINTS_LOG_INLIERS = 0.75;
-    private static final double POINTS_LOG_RATIO = 4.75;
-    /** The fewest inliers whose standing out can make a near miss a copy. */
+    /** {@link #withSearchContext}: the fewest local inliers whose standing out can make a near miss a copy. */
     public static final int STAND_OUT_INLIERS = 10;
     // fitted with python/copy_calibration.py on examples/copy_bench.rs's verified pairs (docs/QUALITY.md)
     private static final CopyCalibration DEFAULTS = new CopyCalibration(0.95, 0.93, 0.03, SIMILAR, PARTS_FLOOR, 28, -1, true);
@@ -331,7 +312,12 @@ public final class CopyCalibration {
      * reaches 0.9 becomes an {@link Band#EDITED_COPY} of this search, with the transform and
      * alignment its stronger evidence describes and a confidence of at most 0.98 (the share of
      * copies among the near misses the benchmark promoted; {@link #defaults()} only: {@link #strict()}
-     * and {@link #fromBackground} keep their stricter thresholds); no other band changes. A learned decision, and a
+     * and {@link #fromBackground} keep their stricter thresholds). So does a near miss whose local
+     * inliers ({@link #STAND_OUT_INLIERS} or more, at an embedding similarity of 0.6 or more) stand
+     * out from the most any other of the first {@code context} candidates has, by a fitted logistic
+     * of both counts (a copy turned by a few degrees, in perspective or under a caption, which the
+     * grids cannot align; {@code docs/QUALITY.md}, "Points that stand out"). No other band
+     * changes. A learned decision, and a
      * search with fewer than 5 other candidates among the first {@code context}, are returned as
      * they are.
      *
@@ -340,44 +326,7 @@ public final class CopyCalibration {
      * @return the matches in the same order, copies' confidences raised and near misses made copies where they stand out
      */
     public List<Match> withSearchContext(List<Match> matches, int context) {
-        Objects.requireNonNull(matches, "matches");
-        if (context < 1) {
-            throw new IllegalArgumentException("context must be at least 1: " + context);
-        }
-        int n = Math.min(context, matches.size());
-        List<Match> out = new ArrayList<>(matches);
-        if (learned || n <= MIN_CONTEXT) {
-            return out;
-        }
-        double best = Double.NEGATIVE_INFINITY;
-        double second = Double.NEGATIVE_INFINITY;
-        int at = -1;
-        int mostPoints = 0;
-        int secondPoints = 0;
-        int pointsAt = -1;
-        for (int i = 0; i < n; i++) {
-            Match m = matches.get(i);
-            double v = verificationOf(m);
-            if (v > best) {
-                second = best;
-                best = v;
-                at = i;
-            } else if (v > second) {
-                second = v;
-            }
-            int p = Math.max(0, m.inliers());
-            if (p > mostPoints) {
-                secondPoints = mostPoints;
-                mostPoints = p;
-                pointsAt = i;
-            } else if (p > secondPoints) {
-                secondPoints = p;
-            }
-        }
-        for (int i = 0; i < out.size(); i++) {
-            out.set(i, withContext(out.get(i), i == at ? second : best, i == pointsAt ? secondPoints : mostPoints));
-        }
-        return out;
+        return SearchContext.apply(this, matches, context);
     }
 
     /**
@@ -401,41 +350,12 @@ public final class CopyCalibration {
      * confidence is raised by the verification margin alone.
      */
     public Match withContext(Match match, double otherBest, int otherInliers) {
-        Objects.requireNonNull(match, "match");
-        if (learned || !Double.isFinite(otherBest)) {
-            return match;
-        }
-        double margin = verificationOf(match) - otherBest;
-        double q = 1 / (1 + Math.exp(-(DISTINCT_OFFSET + DISTINCT_SLOPE * margin)));
-        double p = 1 - (1 - match.confidence()) * (1 - q);
-        if (match.isCopy()) {
-            return match.withConfidence(p);
-        }
-        if (!promotes || match.asCopy() == null) {
-            return match;
-        }
-        double points = pointsStandOut(match, otherInliers);
-        if (match.confidence() >= STAND_OUT_FLOOR && p >= PROMOTE || points >= PROMOTE) {
-            // a near miss that stands out: a copy here (with the geometry its evidence describes)
-            return match.asCopy().withConfidence(Math.min(1 - (1 - p) * (1 - points), PROMOTED_MAX));
-        }
-        return match;
+        return SearchContext.weigh(this, match, otherBest, otherInliers);
     }
 
-    /** The probability that a near miss is a copy given how far its local inliers stand out (0 without the evidence). */
-    private static double pointsStandOut(Match m, int otherInliers) {
-        int n = m.inliers();
-        if (otherInliers < 0 || n < STAND_OUT_INLIERS || !(m.similarity() >= LOCAL_FLOOR)) {
-            return 0;
-        }
-        double x = POINTS_OFFSET + POINTS_LOG_INLIERS * Math.log1p(n)
-                + POINTS_LOG_RATIO * Math.log((1.0 + n) / (1.0 + otherInliers));
-        return 1 / (1 + Math.exp(-x));
-    }
-
-    private static double verificationOf(Match m) {
-        double v = m.verification();
-        return Double.isNaN(v) ? -1 : v;
+    /** Whether a near miss that stands out can be a copy of a search (the defaults only). */
+    boolean promotes() {
+        return promotes;
     }
 
     /**

@@ -1,0 +1,120 @@
+package dev.imgsim;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A copy search's evidence beyond each pair ({@link CopyCalibration#withSearchContext},
+ * {@link CopyCalibration#withContext}): a candidate weighed against the query's other candidates.
+ * A copy of a picture the collection holds once stands out from them, a look-alike of a family
+ * (icons of one theme, pages of one template) does not: by its verification (the grids' score) and
+ * by its local inliers ({@code docs/QUALITY.md}, "A copy that stands out", "Points that stand out").
+ */
+final class SearchContext {
+    /** The margin's logistic: q = 0.5 at a margin of 0.025, 0.95 at 0.1. */
+    private static final double DISTINCT_OFFSET = -1;
+    private static final double DISTINCT_SLOPE = 40;
+    /** A near miss standing out is a copy at this combined confidence. */
+    private static final double PROMOTE = 0.9;
+    /**
+     * The most a promoted near miss is trusted: the share of copies among those the benchmark
+     * promoted (session 18: 0.979, planted copies 0.983; with the points, session 19: 0.983, 0.976).
+     */
+    private static final double PROMOTED_MAX = 0.98;
+    /**
+     * A near miss whose local inliers n stand out from the most m of any other candidate: P(copy)
+     * = 1 / (1 + exp(-(-3.5 + 0.75 ln(1 + n) + 4.75 ln((1 + n) / (1 + m))))), a logistic regression
+     * on the benchmark's verified near misses with 8 or more inliers among their query's 20 most
+     * similar ({@code python/copy_ranking.py --fit-points}: -3.527, 0.742, 4.750).
+     */
+    private static final double POINTS_OFFSET = -3.5;
+    private static final double POINTS_LOG_INLIERS = 0.75;
+    private static final double POINTS_LOG_RATIO = 4.75;
+
+    private SearchContext() {
+    }
+
+    static List<Match> apply(CopyCalibration cal, List<Match> matches, int context) {
+        Objects.requireNonNull(matches, "matches");
+        if (context < 1) {
+            throw new IllegalArgumentException("context must be at least 1: " + context);
+        }
+        int n = Math.min(context, matches.size());
+        List<Match> out = new ArrayList<>(matches);
+        if (cal.isLearned() || n <= CopyCalibration.MIN_CONTEXT) {
+            return out;
+        }
+        // the best and second-best verification and local inliers among the first n: each
+        // candidate is measured against the best of the others
+        double best = Double.NEGATIVE_INFINITY;
+        double second = Double.NEGATIVE_INFINITY;
+        int at = -1;
+        int mostPoints = 0;
+        int secondPoints = 0;
+        int pointsAt = -1;
+        for (int i = 0; i < n; i++) {
+            Match m = matches.get(i);
+            double v = verificationOf(m);
+            if (v > best) {
+                second = best;
+                best = v;
+                at = i;
+            } else if (v > second) {
+                second = v;
+            }
+            int p = Math.max(0, m.inliers());
+            if (p > mostPoints) {
+                secondPoints = mostPoints;
+                mostPoints = p;
+                pointsAt = i;
+            } else if (p > secondPoints) {
+                secondPoints = p;
+            }
+        }
+        for (int i = 0; i < out.size(); i++) {
+            out.set(i, weigh(cal, out.get(i), i == at ? second : best, i == pointsAt ? secondPoints : mostPoints));
+        }
+        return out;
+    }
+
+    static Match weigh(CopyCalibration cal, Match match, double otherBest, int otherInliers) {
+        Objects.requireNonNull(match, "match");
+        if (cal.isLearned() || !Double.isFinite(otherBest)) {
+            return match;
+        }
+        double margin = verificationOf(match) - otherBest;
+        double q = 1 / (1 + Math.exp(-(DISTINCT_OFFSET + DISTINCT_SLOPE * margin)));
+        double p = 1 - (1 - match.confidence()) * (1 - q);
+        if (match.isCopy()) {
+            // raised by the margin only: raised by its points too, wrong copies of the planted
+            // queries rose above the promoted near misses (docs/QUALITY.md, "Points that stand out")
+            return match.withConfidence(p);
+        }
+        if (!cal.promotes() || match.asCopy() == null) {
+            return match;
+        }
+        double points = pointsStandOut(cal, match, otherInliers);
+        if (match.confidence() >= CopyCalibration.STAND_OUT_FLOOR && p >= PROMOTE || points >= PROMOTE) {
+            // a near miss that stands out: a copy here (with the geometry its evidence describes)
+            return match.asCopy().withConfidence(Math.min(1 - (1 - p) * (1 - points), PROMOTED_MAX));
+        }
+        return match;
+    }
+
+    /** The probability that a near miss is a copy given how far its local inliers stand out (0 without the evidence). */
+    private static double pointsStandOut(CopyCalibration cal, Match m, int otherInliers) {
+        int n = m.inliers();
+        if (otherInliers < 0 || n < CopyCalibration.STAND_OUT_INLIERS || !(m.similarity() >= cal.localFloor())) {
+            return 0;
+        }
+        double x = POINTS_OFFSET + POINTS_LOG_INLIERS * Math.log1p(n)
+                + POINTS_LOG_RATIO * Math.log((1.0 + n) / (1.0 + otherInliers));
+        return 1 / (1 + Math.exp(-x));
+    }
+
+    private static double verificationOf(Match m) {
+        double v = m.verification();
+        return Double.isNaN(v) ? -1 : v;
+    }
+}
