@@ -5,7 +5,8 @@ grids' margin below their threshold and the local features' inliers below their 
 where the colours differ), as dev.imgsim.CopyCalibration and dev.imgsim.index.Copies compute them;
 then with the search's own evidence (session 18, `CopyCalibration.withSearchContext`): a copy whose
 verification stands out from the query's 20 most similar other candidates gains confidence, and a
-near miss that stands out becomes a copy.
+near miss that stands out becomes a copy; and (session 19) a near miss whose local inliers stand out
+from every other candidate's becomes one too (`--fit-points` refits that logistic).
 
     python python/copy_ranking.py .cache/data/bench/copy-rows.tsv [more rows files]
     python python/copy_ranking.py --fit-points .cache/data/bench/copy-rows.tsv [planted-rows.tsv]
