@@ -330,9 +330,9 @@ fn in_context(scored: &mut [Scored]) {
         }
         let near = c.key - c.cos;
         let p = 1.0 - (1.0 - near) * (1.0 - q);
-        let points = if !c.vetoed && c.cos >= LOCAL_FLOOR && c.inliers >= 10 {
+        let points = if !c.vetoed && c.cos >= LOCAL_FLOOR && c.inliers >= STAND_OUT_INLIERS {
             let (k, m) = (c.inliers as f32, if i == most_at { second_most } else { most } as f32);
-            sig(-3.5 + 0.75 * (1.0 + k).ln() + 4.75 * ((1.0 + k) / (1.0 + m)).ln())
+            sig(POINTS.0 + POINTS.1 * (1.0 + k).ln() + POINTS.2 * ((1.0 + k) / (1.0 + m)).ln())
         } else {
             0.0
         };
@@ -372,6 +372,11 @@ const CONTEXT: usize = 20;
 
 /// Below this embedding cosine the library neither matches local features nor searches parts.
 const LOCAL_FLOOR: f32 = 0.6;
+
+/// dev.imgsim.SearchContext's logistic of a near miss's inliers standing out (offset, ln(1 + n),
+/// ln((1 + n) / (1 + m))), and CopyCalibration.STAND_OUT_INLIERS.
+const POINTS: (f32, f32, f32) = (-3.5, 0.75, 4.75);
+const STAND_OUT_INLIERS: u32 = 10;
 
 /// One verdict as the floats dev.imgsim.internal.Native.verify returns (`--rows`, for python/copy_decision.py):
 /// query, database image, true, edit, kind, cosine, parts searched, rank, then the 14 VERDICT_* values.
