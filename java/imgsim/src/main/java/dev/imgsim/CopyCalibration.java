@@ -348,6 +348,11 @@ public final class CopyCalibration {
      * ({@link #STAND_OUT_INLIERS} or more) stand out from theirs enough is a copy of the search
      * ({@link #defaults()} only; {@code docs/QUALITY.md}, "Points that stand out"); a copy's
      * confidence is raised by the verification margin alone.
+     *
+     * @param match one verified pair (from {@link #verifyAgainst} or {@link ImageSimilarity#compare})
+     * @param otherBest the best verification ({@link Match#verification()}) of the other candidates; not finite: no context
+     * @param otherInliers the most local inliers of the other candidates; negative: unknown
+     * @return {@code match} with the context weighed in: a copy's confidence raised, a near miss made a copy, or as it was
      */
     public Match withContext(Match match, double otherBest, int otherInliers) {
         return SearchContext.weigh(this, match, otherBest, otherInliers);
