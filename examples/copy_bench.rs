@@ -234,6 +234,52 @@ fn load_inner(model: &Model, root: &Path, files: &[String], cache: &Path) -> Vec
     out
 }
 
+/// The inner pictures' own local features (`Inner::local`, fingerprint version 5) of the files
+/// whose `inner` is found, cached in `cache` (a u32 byte count, then the features, per file).
+fn load_inner_local(root: &Path, files: &[String], inner: &mut [(Vec<f32>, Option<Inner>)], cache: &Path) {
+    let read = |buf: &[u8]| -> Option<Vec<Local>> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i + 4 <= buf.len() {
+            let n = u32::from_le_bytes(buf[i..i + 4].try_into().unwrap()) as usize;
+            out.push(if n == 0 { Local::default() } else { Local::from_bytes(&buf[i + 4..i + 4 + n]).ok()? });
+            i += 4 + n;
+        }
+        (out.len() == files.len()).then_some(out)
+    };
+    let out = match std::fs::read(cache).ok().and_then(|b| read(&b)) {
+        Some(out) => out,
+        None => {
+            let t0 = Instant::now();
+            let out: Vec<Local> = par_map(files.len(), |i| {
+                if inner[i].1.is_none() {
+                    return Local::default();
+                }
+                let img = imgsim::decode::decode_file_for(&root.join(&files[i]), 100_000_000, Some((224, 224))).unwrap();
+                let found = imgsim::inner::inner_box(&img.data, img.width, img.height);
+                Fingerprint::from_rgb_with(&img.data, img.width, img.height, found).unwrap().inner.map(|i| i.local).unwrap_or_default()
+            });
+            let mut buf = Vec::new();
+            for f in &out {
+                let mut b = Vec::new();
+                if !f.points.is_empty() || f.width > 0 {
+                    f.to_bytes(&mut b);
+                }
+                buf.extend_from_slice(&(b.len() as u32).to_le_bytes());
+                buf.extend_from_slice(&b);
+            }
+            std::fs::write(cache, buf).unwrap();
+            eprintln!("inner pictures' local features of {} images in {:.0} s", files.len(), t0.elapsed().as_secs_f64());
+            out
+        }
+    };
+    for ((_, i), l) in inner.iter_mut().zip(out) {
+        if let Some(i) = i {
+            i.local = l;
+        }
+    }
+}
+
 /// The candidates of a query with an inner picture: the POOL nearest by its own embedding and the
 /// INNER nearest by its inner picture's, each once at its better cosine, nearest first.
 fn with_inner(mut sims: Vec<(f32, usize)>, inner: &[f32], db: &[Features], dim: usize) -> Vec<(f32, usize)> {
@@ -635,8 +681,13 @@ fn main() {
     let no_context = args.iter().any(|a| a == "--no-context");
     let mut db_inner_emb: Vec<Vec<f32>> = vec![Vec::new(); db.len()];
     let q_inner: Vec<Vec<f32>> = if inner_view {
-        let db_inner = load_inner(&model, &bench, &db_files, &bench.join(format!("copy-inner-{tag}-db{}.bin", db_files.len())));
-        let q_inner = load_inner(&model, &bench, &q_files, &bench.join(format!("copy-inner-{tag}-q{}.bin", q_files.len())));
+        let mut db_inner = load_inner(&model, &bench, &db_files, &bench.join(format!("copy-inner-{tag}-db{}.bin", db_files.len())));
+        let mut q_inner = load_inner(&model, &bench, &q_files, &bench.join(format!("copy-inner-{tag}-q{}.bin", q_files.len())));
+        // the inner pictures' own local features (fingerprint version 5; `--no-inner-local`: as version 4)
+        if !args.iter().any(|a| a == "--no-inner-local") {
+            load_inner_local(&bench, &db_files, &mut db_inner, &bench.join(format!("copy-inner-local-db{}.bin", db_files.len())));
+            load_inner_local(&bench, &q_files, &mut q_inner, &bench.join(format!("copy-inner-local-q{}.bin", q_files.len())));
+        }
         let no_grid = args.iter().any(|a| a == "--no-inner-grid");
         for (f, (_, inner)) in db.iter_mut().zip(&db_inner).chain(qs.iter_mut().zip(&q_inner)) {
             if !no_grid && !f.fp.flat {

@@ -41,15 +41,20 @@ pub(crate) const COARSE: usize = 32;
 pub(crate) const TINY: usize = 16;
 /// Version 1: the grid alone (BYTES); version 2: the grid, then the local features; 3: the grid,
 /// the chroma grid, the local features; 4: as 3 with the inner picture (`inner::Inner`) before the
-/// local features (written only for pictures that have one).
+/// local features (written only for pictures that have one); 5: as 4 with the inner picture's own
+/// local features after the picture's (written where it has any).
 const VERSION: u8 = 3;
 const VERSION_INNER: u8 = 4;
+const VERSION_INNER_LOCAL: u8 = 5;
 /// Serialised size of the grid part: version, flags, aspect ratio (f32 LE), SIDE x SIDE grey levels.
 pub const BYTES: usize = 2 + 4 + SIDE * SIDE;
 /// Serialised size of the content box (`FLAG_BOX`): four u16 LE fractions of the image's sides.
 pub const BOX_BYTES: usize = 8;
-/// Largest serialised fingerprint (version 4 with its content box and all its local features).
-pub const MAX_BYTES: usize = BYTES + colour::BYTES + inner::BYTES + BOX_BYTES + keypoints::HEADER_BYTES + keypoints::MAX_POINTS * keypoints::POINT_BYTES;
+/// Serialised size of the most local features one picture keeps.
+const LOCAL_MAX_BYTES: usize = keypoints::HEADER_BYTES + keypoints::MAX_POINTS * keypoints::POINT_BYTES;
+/// Largest serialised fingerprint (version 5 with its content box and all its local features and
+/// its inner picture's).
+pub const MAX_BYTES: usize = BYTES + colour::BYTES + inner::BYTES + BOX_BYTES + 2 * LOCAL_MAX_BYTES;
 /// Working resolution for trimming (longer side).
 pub(crate) const WORK: usize = 256;
 /// Standard deviation (grey levels) under which a picture is "flat" (blank, one colour).
@@ -167,10 +172,12 @@ impl Fingerprint {
         // a fingerprint read from version 2 bytes (no chroma grid) is written back as version 2
         let coloured = self.colour.len() == colour::BYTES;
         let inner = self.inner.as_ref().filter(|_| coloured);
-        out.push(match (coloured, inner.is_some()) {
-            (false, _) => 2,
-            (true, false) => VERSION,
-            (true, true) => VERSION_INNER,
+        let inner_local = inner.filter(|i| !i.local.points.is_empty());
+        out.push(match (coloured, inner.is_some(), inner_local.is_some()) {
+            (false, _, _) => 2,
+            (true, false, _) => VERSION,
+            (true, true, false) => VERSION_INNER,
+            (true, true, true) => VERSION_INNER_LOCAL,
         });
         let boxed = coloured && self.content != WHOLE_BOX;
         out.push(if self.flat { FLAG_FLAT } else { 0 } | if boxed { FLAG_BOX } else { 0 });
@@ -188,30 +195,43 @@ impl Fingerprint {
             }
         }
         self.local.to_bytes(&mut out);
+        if let Some(i) = inner_local {
+            i.local.to_bytes(&mut out);
+        }
         out
     }
 
-    /// Reads a fingerprint of version 1 (grid only: no local verification), 2 (no chroma grid), 3
-    /// or 4 (with an inner picture); versions 3 and 4 may hold the content box (`FLAG_BOX`).
+    /// Reads a fingerprint of version 1 (grid only: no local verification), 2 (no chroma grid), 3,
+    /// 4 (with an inner picture) or 5 (with the inner picture's local features); versions 3 to 5
+    /// may hold the content box (`FLAG_BOX`).
     pub fn from_bytes(b: &[u8]) -> Result<Fingerprint> {
         let inner_at = BYTES + colour::BYTES;
-        let boxed = matches!(b.first(), Some(3 | 4)) && b.len() > 1 && b[1] & FLAG_BOX != 0;
+        let boxed = matches!(b.first(), Some(3..=5)) && b.len() > 1 && b[1] & FLAG_BOX != 0;
         let box_at = match b.first() {
             Some(3) => inner_at,
-            Some(4) => inner_at + inner::BYTES,
+            Some(4 | 5) => inner_at + inner::BYTES,
             _ => BYTES,
         };
         let local_at = box_at + if boxed { BOX_BYTES } else { 0 };
+        let no_box = if boxed { 0 } else { BOX_BYTES };
+        // version 5: the picture's local features end where their count says
+        let local_end = match b.first() {
+            Some(5) if b.len() >= local_at + keypoints::HEADER_BYTES => {
+                local_at + keypoints::HEADER_BYTES + u16::from_le_bytes([b[local_at + 4], b[local_at + 5]]) as usize * keypoints::POINT_BYTES
+            }
+            _ => b.len(),
+        };
         let ok = match b.first() {
             Some(1) => b.len() == BYTES,
-            Some(2) => b.len() >= BYTES + keypoints::HEADER_BYTES && b.len() <= MAX_BYTES - colour::BYTES - inner::BYTES - BOX_BYTES,
-            Some(3) => b.len() >= local_at + keypoints::HEADER_BYTES && b.len() <= MAX_BYTES - inner::BYTES - if boxed { 0 } else { BOX_BYTES },
-            Some(4) => b.len() >= local_at + keypoints::HEADER_BYTES && b.len() <= MAX_BYTES - if boxed { 0 } else { BOX_BYTES },
+            Some(2) => b.len() >= BYTES + keypoints::HEADER_BYTES && b.len() <= BYTES + LOCAL_MAX_BYTES,
+            Some(3) => b.len() >= local_at + keypoints::HEADER_BYTES && b.len() <= MAX_BYTES - inner::BYTES - no_box - LOCAL_MAX_BYTES,
+            Some(4) => b.len() >= local_at + keypoints::HEADER_BYTES && b.len() <= MAX_BYTES - no_box - LOCAL_MAX_BYTES,
+            Some(5) => local_end + keypoints::HEADER_BYTES <= b.len() && b.len() <= MAX_BYTES - no_box,
             _ => false,
         };
         if !ok {
             return Err(Error::InvalidArgument(format!(
-                "not an imgsim copy fingerprint (version 1 of {BYTES} bytes, 2 to {VERSION_INNER} of {}-{MAX_BYTES}): got {} bytes{}",
+                "not an imgsim copy fingerprint (version 1 of {BYTES} bytes, 2 to {VERSION_INNER_LOCAL} of {}-{MAX_BYTES}): got {} bytes{}",
                 BYTES + keypoints::HEADER_BYTES,
                 b.len(),
                 b.first().map(|v| format!(", version {v}")).unwrap_or_default()
@@ -221,9 +241,13 @@ impl Fingerprint {
         if !(aspect.is_finite() && aspect > 1e-6 && aspect < 1e6) {
             return Err(Error::InvalidArgument(format!("copy fingerprint has a bad aspect ratio {aspect}")));
         }
-        let local = if b[0] == 1 { keypoints::Features::default() } else { keypoints::Features::from_bytes(&b[local_at..])? };
+        let local = if b[0] == 1 { keypoints::Features::default() } else { keypoints::Features::from_bytes(&b[local_at..local_end])? };
         let colour = b[BYTES..box_at.min(inner_at)].to_vec();
-        let inner = if b[0] == 4 { Some(Inner::from_bytes(&b[inner_at..box_at])?) } else { None };
+        let inner = match b[0] {
+            4 => Some(Inner::from_bytes(&b[inner_at..box_at])?),
+            5 => Some(Inner { local: keypoints::Features::from_bytes(&b[local_end..])?, ..Inner::from_bytes(&b[inner_at..box_at])? }),
+            _ => None,
+        };
         let mut content = WHOLE_BOX;
         if boxed {
             for (k, v) in content.iter_mut().enumerate() {
@@ -492,6 +516,35 @@ impl<'f> Prepared<'f> {
     }
 }
 
+/// The local features of an inner picture matched with the other picture's (or with its inner
+/// picture's), seen between the whole pictures (`LocalMatch::reframed`): the match with the most
+/// inliers; None when neither has an inner picture with features. A picture that takes a small
+/// part of a screenshot keeps few of the screenshot's features (the title bar's and caption's text
+/// takes them), at a scale where the other picture has few; its own features are the picture's.
+fn inner_local(a: &Fingerprint, b: &Fingerprint) -> Option<LocalMatch> {
+    let size = |f: &Fingerprint| (f.local.width as f32, f.local.height as f32);
+    // the inner picture's features and where their frame lies in the picture's frame
+    fn placed(f: &Fingerprint) -> Option<(&keypoints::Features, [f32; 4])> {
+        let size = |f: &Fingerprint| (f.local.width as f32, f.local.height as f32);
+        let i = f.inner.as_ref().filter(|i| !i.local.points.is_empty() && i.local.width > 0 && i.local.height > 0)?;
+        let [c0, c1, c2, c3] = f.content;
+        let (pw, ph) = size(f);
+        let (x0, y0) = ((c0 + i.x * (c2 - c0)) * pw, (c1 + i.y * (c3 - c1)) * ph);
+        let (bw, bh) = (i.w * (c2 - c0) * pw, i.h * (c3 - c1) * ph);
+        Some((&i.local, [x0, y0, bw / i.local.width as f32, bh / i.local.height as f32]))
+    }
+    let (pa, pb) = (placed(a), placed(b));
+    let (sa, sb) = (size(a), size(b));
+    [
+        pa.map(|(fa, ta)| keypoints::verify(fa, &b.local).reframed(Some(ta), None, sa, sb)),
+        pb.map(|(fb, tb)| keypoints::verify(&a.local, fb).reframed(None, Some(tb), sa, sb)),
+        pa.zip(pb).map(|((fa, ta), (fb, tb))| keypoints::verify(fa, fb).reframed(Some(ta), Some(tb), sa, sb)),
+    ]
+    .into_iter()
+    .flatten()
+    .max_by_key(|m| m.inliers)
+}
+
 /// `verify_opts` on prepared fingerprints.
 fn verify_prepared(a: &Prepared, b: &Prepared, parts: bool, local: bool, inner: bool) -> Verdict {
     let mut v = Verdict {
@@ -511,6 +564,11 @@ fn verify_prepared(a: &Prepared, b: &Prepared, parts: bool, local: bool, inner: 
     }
     if local {
         v.local = keypoints::verify(&a.fp.local, &b.fp.local);
+        if inner {
+            if let Some(m) = inner_local(a.fp, b.fp).filter(|m| m.inliers > v.local.inliers) {
+                v.local = m;
+            }
+        }
     }
     let Some(b_c) = b.coarse(0) else { return v };
     // whole pictures: coarse for all transforms, fine for the best two

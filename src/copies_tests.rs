@@ -290,11 +290,24 @@ fn a_screenshot_keeps_its_inner_picture_and_verifies_against_it_both_ways() {
     let b = Fingerprint::from_rgb(&shot, cw, ch).unwrap();
     assert!(a.inner.is_none(), "a picture edge to edge has no inner picture");
     let inner = b.inner.clone().expect("the screenshot's inner picture");
+    assert!(!inner.local.points.is_empty(), "the inner picture has local features of its own");
     let bytes = b.to_bytes();
-    assert_eq!(bytes[0], 4, "written as version 4");
+    assert_eq!(bytes[0], 5, "written as version 5");
     let back = Fingerprint::from_bytes(&bytes).unwrap();
-    assert!(back.inner == b.inner && back.grey == b.grey && back.colour == b.colour, "round trip of version 4");
+    let (bi, i) = (back.inner.as_ref().unwrap(), b.inner.as_ref().unwrap());
+    assert!(bi.grey == i.grey && (bi.x, bi.w, bi.aspect) == (i.x, i.w, i.aspect) && back.grey == b.grey && back.colour == b.colour, "round trip of version 5");
+    assert_eq!(bi.local.points.len(), i.local.points.len());
+    assert_eq!(back.to_bytes(), bytes, "read and written again, the same bytes");
     assert_eq!(back.local.points.len(), b.local.points.len());
+    // version 4 (no inner features) still reads, and verifies the same grids
+    let mut v4 = b.clone();
+    v4.inner.as_mut().unwrap().local = keypoints::Features::default();
+    let v4_bytes = v4.to_bytes();
+    assert_eq!((v4_bytes[0], v4_bytes.len()), (4, bytes.len() - (keypoints::HEADER_BYTES + inner.local.points.len() * keypoints::POINT_BYTES)));
+    assert_eq!(Fingerprint::from_bytes(&v4_bytes).unwrap().to_bytes(), v4_bytes);
+    // a version 5 cut short, or with its inner features' count past the end, is refused
+    assert!(Fingerprint::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+    assert!(Fingerprint::from_bytes(&bytes[..bytes.len() - inner.local.points.len() * keypoints::POINT_BYTES - 3]).is_err());
     assert_eq!(a.to_bytes()[0], 3, "no inner picture: still version 3");
     // whole grids against the inner picture's, without the part search
     let v = verify(&a, &b, false);
@@ -316,6 +329,77 @@ fn a_screenshot_keeps_its_inner_picture_and_verifies_against_it_both_ways() {
     let mut bad = bytes.clone();
     bad[BYTES + colour::BYTES..BYTES + colour::BYTES + 4].copy_from_slice(&2.0f32.to_le_bytes());
     assert!(Fingerprint::from_bytes(&bad).is_err());
+}
+
+/// Rectangles of varied grey levels and sizes on grey: corners at several scales (w x h RGB).
+fn blocks(w: usize, h: usize, seed: u64) -> Vec<u8> {
+    let mut g = vec![128u8; w * h * 3];
+    let mut r = crate::testing::xorshift(seed);
+    for _ in 0..90 {
+        let (x0, y0) = (r(w), r(h));
+        let (rw, rh) = (6 + r(w / 6), 6 + r(h / 6));
+        let v = [r(256) as u8, r(256) as u8, r(256) as u8];
+        for y in y0..(y0 + rh).min(h) {
+            for x in x0..(x0 + rw).min(w) {
+                g[(y * w + x) * 3..(y * w + x) * 3 + 3].copy_from_slice(&v);
+            }
+        }
+    }
+    g
+}
+
+/// `rgb` (w x h) area-averaged to `sw` x `sh`.
+fn shrink(rgb: &[u8], w: usize, h: usize, sw: usize, sh: usize) -> Vec<u8> {
+    let planes: Vec<Vec<f32>> = (0..3)
+        .map(|c| {
+            let p: Vec<f32> = rgb.chunks_exact(3).map(|px| px[c] as f32).collect();
+            resample(&p, w, h, (0.0, 0.0, w as f32, h as f32), sw, sh)
+        })
+        .collect();
+    (0..sw * sh).flat_map(|i| (0..3).map(|c| planes[c][i].round().clamp(0.0, 255.0) as u8).collect::<Vec<u8>>()).collect()
+}
+
+#[test]
+fn a_small_picture_on_a_busy_canvas_is_matched_by_its_own_local_features() {
+    let (w, h) = (480, 360);
+    let pic = blocks(w, h, 5);
+    // the copy: the picture at 40 % under a caption of dark marks, on a canvas with rows of "text"
+    let (sw, sh) = (192, 144);
+    let (mut shot, cw, ch) = screenshot(&shrink(&pic, w, h, sw, sh), sw, sh, 2.5);
+    let (x0, y0) = ((cw - sw) / 3, (ch - sh) / 2);
+    for row in 0..4 {
+        for k in 0..cw / 9 {
+            let (mx, my) = (3 + k * 9, ch / 12 + 6 + row * 12);
+            for y in my..my + 5 {
+                for x in mx..(mx + 4 + (k * 7 + row) % 4).min(cw) {
+                    shot[(y * cw + x) * 3..(y * cw + x) * 3 + 3].copy_from_slice(&[10, 10, 10]);
+                }
+            }
+        }
+    }
+    let a = Fingerprint::from_rgb(&pic, w, h).unwrap();
+    let b = Fingerprint::from_rgb(&shot, cw, ch).unwrap();
+    let inner = b.inner.as_ref().expect("the canvas's inner picture");
+    assert!(inner.local.points.len() > 50, "{}", inner.local.points.len());
+    let without = verify_opts(&a, &b, false, true, false).local;
+    let with = verify_opts(&a, &b, false, true, true).local;
+    assert!(with.inliers >= 20 && with.inliers > without.inliers, "with the inner features {with:?}, without {without:?}");
+    // the match is between the whole pictures: its map puts the picture's corners where the copy lies
+    let (fx, fy) = (b.local.width as f32 / cw as f32, b.local.height as f32 / ch as f32);
+    let (aw, ah) = (a.local.width as f32, a.local.height as f32);
+    for (p, q) in [((0.0, 0.0), (x0, y0)), ((aw, ah), (x0 + sw, y0 + sh))] {
+        let (u, v) = with.apply(p);
+        assert!((u - q.0 as f32 * fx).abs() < 4.0 && (v - q.1 as f32 * fy).abs() < 4.0, "{p:?} -> {:?}, expected {q:?}", (u, v));
+    }
+    assert!(with.a_in_b > 0.95 && with.b_covered < 0.4, "{with:?}");
+    assert!((with.scale - 0.4 * fx * aw / w as f32).abs() < 0.04, "{with:?}");
+    // the same seen from the copy
+    let back = verify_opts(&b, &a, false, true, true).local;
+    assert_eq!(back.inliers, with.inliers);
+    assert!(back.b_covered > 0.95 && back.a_in_b < 0.4, "{back:?}");
+    // another picture does not match the copy's inner picture
+    let other = Fingerprint::from_rgb(&blocks(w, h, 9), w, h).unwrap();
+    assert!(verify_opts(&other, &b, false, true, true).local.inliers < 10);
 }
 
 #[test]

@@ -15,6 +15,7 @@
 use crate::copies::{FLAT_STD, SIDE, WORK};
 use crate::error::{Error, Result};
 use crate::grids::{lane_sum, resample};
+use crate::keypoints::Features;
 
 /// The picture inside a canvas as a fingerprint keeps it.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,9 +29,13 @@ pub struct Inner {
     pub aspect: f32,
     /// SIDE x SIDE grey levels of the box, row-major.
     pub grey: Vec<u8>,
+    /// The box's own local features, as if it were a file of its own (none in fingerprints before
+    /// version 5): a picture that takes a small part of its canvas, under a caption or beside a
+    /// title bar and text, keeps few of the canvas's features, and at the wrong scale.
+    pub local: Features,
 }
 
-/// Serialised size of an `Inner`: five f32 (LE), then the grid.
+/// Serialised size of an `Inner` (its local features apart): five f32 (LE), then the grid.
 pub const BYTES: usize = 5 * 4 + SIDE * SIDE;
 
 impl Inner {
@@ -69,6 +74,15 @@ impl Inner {
             h: sy1 - sy0,
             aspect: bw / bh,
             grey: g.iter().map(|v| v.round().clamp(0.0, 255.0) as u8).collect(),
+            local: {
+                let (x1, y1) = (ix1.min(w), iy1.min(h));
+                let (cw, ch) = (x1.saturating_sub(ix0), y1.saturating_sub(iy0));
+                let mut crop = Vec::with_capacity(cw * ch);
+                for y in iy0..iy0 + ch {
+                    crop.extend_from_slice(&grey[y * w + ix0..y * w + ix0 + cw]);
+                }
+                if cw == 0 || ch == 0 { Features::default() } else { Features::from_grey(&crop, cw, ch) }
+            },
         })
     }
 
@@ -84,7 +98,7 @@ impl Inner {
         {
             return Err(Error::InvalidArgument(format!("copy fingerprint has a bad inner picture box {:?}", (x, y, w, h, aspect))));
         }
-        Ok(Inner { x, y, w, h, aspect, grey: b[20..].to_vec() })
+        Ok(Inner { x, y, w, h, aspect, grey: b[20..].to_vec(), local: Features::default() })
     }
 }
 

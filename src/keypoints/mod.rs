@@ -108,6 +108,32 @@ impl LocalMatch {
         ((m[0] * x + m[1] * y + m[2]) / w, (m[3] * x + m[4] * y + m[5]) / w)
     }
 
+    /// The match between a box of one picture and the other (or of each) seen between the whole
+    /// pictures: `a_box` (`b_box`) places the frame a's (b's) features were found in inside the
+    /// whole picture's frame, `x' = ox + kx x`, `y' = oy + ky y` (None: the frame is the picture's),
+    /// and `a_size`, `b_size` are the whole pictures' frames. The map, scale and shares of the
+    /// areas are of the whole pictures; inliers and support stay the box's.
+    pub fn reframed(&self, a_box: Option<[f32; 4]>, b_box: Option<[f32; 4]>, a_size: (f32, f32), b_size: (f32, f32)) -> LocalMatch {
+        if self.inliers == 0 {
+            return LocalMatch { a_in_b: 0.0, b_covered: 0.0, ..*self };
+        }
+        let place = |p: Option<[f32; 4]>| p.map(|[ox, oy, kx, ky]| [kx, 0.0, ox, 0.0, ky, oy, 0.0, 0.0, 1.0]).unwrap_or([1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]);
+        let (ta, tb) = (place(a_box), place(b_box));
+        let map = mul_map(&tb, &mul_map(&self.map, &invert_map(&ta)));
+        if map[8].abs() < 1e-12 || map.iter().any(|v| !v.is_finite()) {
+            return LocalMatch::default();
+        }
+        let map = map.map(|v| v / map[8]);
+        let k = |t: &[f32; 9]| (t[0] * t[4]).abs().sqrt();
+        let out = LocalMatch { map, scale: self.scale * k(&tb) / k(&ta), ..*self };
+        let inv = out.inverse();
+        let inside = |(w, h): (f32, f32)| move |(x, y): (f32, f32)| x >= -0.5 && y >= -0.5 && x <= w - 0.5 && y <= h - 0.5;
+        let share = |(w, h): (f32, f32), m: &LocalMatch, to: (f32, f32)| {
+            let within = inside(to);
+            (0..81).filter(|i| within(m.apply((((i / 9) as f32 + 0.5) / 9.0 * w, ((i % 9) as f32 + 0.5) / 9.0 * h)))).count() as f32 / 81.0
+        };
+        LocalMatch { a_in_b: share(a_size, &out, b_size), b_covered: share(b_size, &inv, a_size), ..out }
+    }
 
     /// The nearest of the eight turns and mirrors, as `copies::Verdict::transform` numbers them
     /// (turn counter-clockwise by 90 * (t % 4) degrees, then mirror when t >= 4).
@@ -116,6 +142,11 @@ impl LocalMatch {
         // mirror, then turn by r  ==  turn by -r, then mirror
         if self.mirrored { 4 + quarter(-self.rotation) } else { quarter(self.rotation) }
     }
+}
+
+/// The product x y of two maps written as `LocalMatch::map` (y applied first).
+fn mul_map(x: &[f32; 9], y: &[f32; 9]) -> [f32; 9] {
+    std::array::from_fn(|i| (0..3).map(|k| x[i / 3 * 3 + k] * y[k * 3 + i % 3]).sum())
 }
 
 /// The inverse of a map written as `LocalMatch::map` (zeros when it has none).

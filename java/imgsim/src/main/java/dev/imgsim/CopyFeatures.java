@@ -11,7 +11,9 @@ import java.util.Optional;
  * picture inside it (that picture's copies are close to it), and a fingerprint of its content (a
  * 64x64 grey grid, a 16x16 chroma grid and up to 192 local features with binary descriptors:
  * 4,620 to 11,916 bytes, and 4,116 more for a picture on a canvas: the inner picture's box and its
- * own 64x64 grid, from which a picture and a screenshot of it are compared whole against whole;
+ * own 64x64 grid, from which a picture and a screenshot of it are compared whole against whole,
+ * and up to 7,302 more for the inner picture's own local features (version 5: a picture that takes
+ * a small part of a screenshot keeps few of the screenshot's features);
  * 8 more where uniform borders were trimmed: where the grid's box lies in the image, so that the
  * grids are compared under the map the local features agree on (a copy turned by a few degrees or
  * seen in perspective); fingerprints without it are taken to fill their image;
@@ -24,8 +26,11 @@ import java.util.Optional;
 public final class CopyFeatures {
     /** Smallest size in bytes of a {@link #fingerprint()} (a version-1 fingerprint: the grey grid only). */
     public static final int MIN_FINGERPRINT_BYTES = 4102;
-    /** Largest size in bytes of a {@link #fingerprint()} (the grid, the chroma grid, an inner picture's grid and 192 local features). */
-    public static final int MAX_FINGERPRINT_BYTES = 4102 + 512 + 4116 + 8 + 6 + 192 * 38;
+    /**
+     * Largest size in bytes of a {@link #fingerprint()} (the grid, the chroma grid, an inner picture's grid, the content
+     * box, 192 local features and the inner picture's 192).
+     */
+    public static final int MAX_FINGERPRINT_BYTES = 4102 + 512 + 4116 + 8 + 2 * (6 + 192 * 38);
 
     private final float[] embedding;
     private final float[] turnedEmbedding;
