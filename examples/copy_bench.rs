@@ -9,12 +9,15 @@
 //!       --copies .cache/data/bench/copies-of-originals.txt [--dump pairs.tsv] [--rows rows.tsv] [--stride N] [--model M]
 //!       [--planted .cache/data/bench/planted.tsv --rows planted-rows.tsv]   (python/planted_copies.py)
 //!       [--verify-timing N]   (the verification's time as ImageIndex.copies() runs it, one thread)
-//!       [--no-inner] [--no-inner-grid]   (without the inner picture's view / the fingerprint's inner grid)
+//!       [--fingerprint-timing N]   (the fingerprint's time, one thread, on N query files with an inner picture)
+//!       [--no-inner] [--no-inner-grid] [--no-inner-local]   (without the inner picture's view / the
+//!       fingerprint's inner grid / the inner picture's own local features)
 //!       [--no-context]   (a copy's key without the margin over the query's other candidates)
 //!
 //! Features are cached in .cache/data/bench/copy-features-<model>-*.bin (embeddings and grey grids),
-//! copy-local-*.bin (local features), copy-colour-*.bin (chroma grids) and copy-inner-<model>-*.bin
-//! (inner pictures: `imgsim::inner`); delete them after changing the fingerprint. A query with an
+//! copy-local-*.bin (local features), copy-colour-*.bin (chroma grids), copy-inner-<model>-*.bin
+//! (inner pictures: `imgsim::inner`) and copy-inner-local-*.bin (their local features); delete them
+//! after changing the fingerprint. A query with an
 //! inner picture adds the 10 database images nearest to that picture's embedding to its candidates
 //! (as `ImageIndex` adds the inner view's graph neighbours). Prints recall@1 and recall at precision 0.99 / 0.999 (one global threshold on
 //! the verification score over each query's 10 best candidates, as python/invariance_bench.py does
@@ -278,6 +281,33 @@ fn load_inner_local(root: &Path, files: &[String], inner: &mut [(Vec<f32>, Optio
             i.local = l;
         }
     }
+}
+
+/// `--fingerprint-timing N`: on the first N query files (every 7th) that hold a picture on a
+/// canvas, one thread, the median time of the whole fingerprint (`Fingerprint::from_rgb_with`, the
+/// inner box given) and of the part that version 5 adds (the inner picture's own local features),
+/// the decoding and the box search apart.
+fn fingerprint_timing(root: &Path, files: &[String], n: usize) {
+    let (mut whole, mut inner_local) = (Vec::new(), Vec::new());
+    for f in files.iter().step_by(7) {
+        if whole.len() >= n {
+            break;
+        }
+        let img = imgsim::decode::decode_file_for(&root.join(f), 100_000_000, Some((224, 224))).unwrap();
+        let Some((x0, y0, x1, y1)) = imgsim::inner::inner_box(&img.data, img.width, img.height) else { continue };
+        let grey = copies::grey_of(&img.data);
+        let crop: Vec<f32> = (y0..y1).flat_map(|y| grey[y * img.width + x0..y * img.width + x1].to_vec()).collect();
+        let median = |mut run: Box<dyn FnMut()>| {
+            let mut t: Vec<f64> = (0..5).map(|_| { let s = Instant::now(); run(); s.elapsed().as_secs_f64() * 1e3 }).collect();
+            t.sort_by(|a, b| a.total_cmp(b));
+            t[2]
+        };
+        let (rgb, (w, h)) = (&img.data, (img.width, img.height));
+        whole.push(median(Box::new(|| { std::hint::black_box(Fingerprint::from_rgb_with(rgb, w, h, Some((x0, y0, x1, y1))).unwrap()); })));
+        inner_local.push(median(Box::new(|| { std::hint::black_box(Local::from_grey(&crop, x1 - x0, y1 - y0)); })));
+    }
+    let mid = |v: &mut Vec<f64>| { v.sort_by(|a, b| a.total_cmp(b)); v[v.len() / 2] };
+    println!("fingerprint of {} query files with an inner picture, one thread: median {:.2} ms, of which the inner picture's local features {:.2} ms", whole.len(), mid(&mut whole), mid(&mut inner_local));
 }
 
 /// The candidates of a query with an inner picture: the POOL nearest by its own embedding and the
@@ -656,6 +686,10 @@ fn main() {
     let no = originals.len();
     if let Some(n) = arg(&args, "--verify-timing") {
         verify_timing(&db, dim, n.parse().unwrap());
+        return;
+    }
+    if let Some(n) = arg(&args, "--fingerprint-timing") {
+        fingerprint_timing(&bench, &q_files, n.parse().unwrap());
         return;
     }
     if let Some(p) = arg(&args, "--planted") {
