@@ -254,6 +254,52 @@ public class CopyDetectionTest {
         assertFalse(sim.compare(captioned(coffee, "WHEN YOU SEE IT", "MONDAY AGAIN"), meme).isCopy());
     }
 
+    /** {@code src} under a caption, shrunk to {@code scale}, on a white page with a title bar and lines of text around it. */
+    static BufferedImage memeOnAPage(BufferedImage src, double scale) {
+        BufferedImage meme = captioned(src, "WHEN YOU SEE IT", null);
+        int w = (int) (src.getWidth() * scale);
+        int h = (int) (src.getHeight() * scale);
+        int cw = (int) (w * 2.5);
+        int ch = (int) (h * 2.2);
+        BufferedImage page = new BufferedImage(cw, ch, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = page.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, cw, ch);
+        g.setColor(new Color(60, 90, 160));
+        g.fillRect(0, 0, cw, ch / 14);
+        g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+        int x0 = (cw - w) / 2;
+        int y0 = (ch - h) / 2;
+        g.drawImage(meme, x0, y0, w, h, null);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        for (int y = ch / 14 + 14; y < y0 - 4; y += 14) {
+            g.drawString("Posted by someone, with a line of text above the picture; thanks for sharing it again", 4, y);
+        }
+        g.drawString("monday again, look at this", 4, y0 + h + 16);
+        g.dispose();
+        return page;
+    }
+
+    @Test
+    public void aSmallPictureOnABusyPageIsMatchedByItsOwnLocalFeatures() {
+        // the picture takes a small part of a page whose text takes most of the page's local
+        // features; the picture inside keeps its own (fingerprint version 5), matched with the original's
+        BufferedImage page = memeOnAPage(cat, 0.6);
+        CopyFeatures p = sim.analyze(page);
+        assertTrue("a picture on a page has an inner picture", p.innerEmbedding().isPresent());
+        assertEquals("written as version 5", 5, p.fingerprint()[0]);
+        Match m = sim.compare(cat, page);
+        assertTrue(m.toString(), m.inliers() >= 20);
+        Match back = sim.compare(page, cat);
+        assertEquals(m.toString() + " vs " + back, m.inliers(), back.inliers());
+        // stored and read back, the same evidence
+        CopyFeatures again = new CopyFeatures(p.embedding(), p.turnedEmbedding(), p.innerEmbedding().get(), p.fingerprint());
+        assertEquals(m.inliers(), ImageSimilarity.verify(sim.analyze(cat), again).inliers());
+        // another picture on the same page matches few
+        assertTrue(sim.compare(coffee, page).inliers() < 10);
+    }
+
     @Test
     public void theStrictCalibrationKeepsClearCopiesAndDropsWeakerEvidence() {
         CopyFeatures a = sim.analyze(cat);
