@@ -124,16 +124,19 @@ final class Copies {
      * Graph neighbours of the views ({@code n} of the image's own and of its turn, {@code inner}
      * of its inner picture's), best cosine per document, most similar first (excluding {@code self}).
      */
-    private static List<double[]> candidates(IndexSearcher s, CopyFeatures f, int n, int inner, int self) throws IOException {
+    private static List<double[]> candidates(IndexSearcher s, CopyFeatures f, int n, int inner, int self, int explore) throws IOException {
         Map<Integer, Double> best = new HashMap<>();
         List<float[]> views = new ArrayList<>(List.of(f.embedding(), f.turnedEmbedding()));
         f.innerEmbedding().ifPresent(views::add);
         for (int i = 0; i < views.size(); i++) {
             int k = i < 2 ? n : inner;
-            TopDocs td = s.search(new KnnFloatVectorQuery(IndexSchema.VECTOR, Vectors.normalise(views.get(i)), k), k);
-            for (ScoreDoc sd : td.scoreDocs) {
-                if (sd.doc != self) {
-                    best.merge(sd.doc, 2.0 * sd.score - 1.0, Math::max);
+            // the graph explores `explore` candidates (its beam) and the k best are kept: a beam of
+            // k alone misses near neighbours, even an identical image, where the graph is sparse
+            int beam = Math.max(k, explore);
+            ScoreDoc[] hits = s.search(new KnnFloatVectorQuery(IndexSchema.VECTOR, Vectors.normalise(views.get(i)), beam), beam).scoreDocs;
+            for (int h = 0; h < Math.min(k, hits.length); h++) {
+                if (hits[h].doc != self) {
+                    best.merge(hits[h].doc, 2.0 * hits[h].score - 1.0, Math::max);
                 }
             }
         }
@@ -160,8 +163,8 @@ final class Copies {
         return c != 0 ? c : Double.compare(y.similarity(), x.similarity());
     };
 
-    static List<CopyHit> search(IndexSearcher s, CopyFeatures q, int k, CopyCalibration cal) throws IOException {
-        List<double[]> cands = candidates(s, q, Math.max(k, NEIGHBOURS), INNER_NEIGHBOURS, -1);
+    static List<CopyHit> search(IndexSearcher s, CopyFeatures q, int k, CopyCalibration cal, int explore) throws IOException {
+        List<double[]> cands = candidates(s, q, Math.max(k, NEIGHBOURS), INNER_NEIGHBOURS, -1, explore);
         // the stored images are the originals, the query their possible copy; the most similar
         // (the first max(k, PART_CANDIDATES) in graph order) are searched for parts
         int parts = Math.max(k, PART_CANDIDATES);
@@ -207,7 +210,7 @@ final class Copies {
      * is verified once, the lower document first (so a pair reads the same from either side), all
      * pairs of one document in one native call that derives its grids once.
      */
-    static List<CopyGroup> groups(IndexSearcher s, int threads, CopyCalibration cal) throws IOException {
+    static List<CopyGroup> groups(IndexSearcher s, int threads, CopyCalibration cal, int explore) throws IOException {
         List<Integer> docs = new ArrayList<>();
         for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
             BinaryDocValues dv = leaf.reader().getBinaryDocValues(FIELD);
@@ -227,7 +230,7 @@ final class Copies {
         parallel(threads, docs.size(), i -> {
             int doc = docs.get(i);
             CopyFeatures f = features(s, doc);
-            List<double[]> cands = candidates(s, f, NEIGHBOURS, INNER_NEIGHBOURS_GROUPS, doc);
+            List<double[]> cands = candidates(s, f, NEIGHBOURS, INNER_NEIGHBOURS_GROUPS, doc, explore);
             long[] codes = new long[cands.size()];
             for (int c = 0; c < codes.length; c++) {
                 int other = (int) cands.get(c)[0];
