@@ -330,6 +330,49 @@ fn with_inner(mut sims: Vec<(f32, usize)>, inner: &[f32], db: &[Features], dim: 
 
 const INNER: usize = 10;
 
+/// Candidates added by the grey thumbnail (`thumbnail`), as `ImageIndex` adds the thumbnail
+/// field's graph neighbours (`--no-thumb`: without them).
+const THUMB: usize = 10;
+
+/// The library's thumbnail of a fingerprint (dev.imgsim.CopyFeatures.thumbnail): the 64x64 grey
+/// grid averaged to 16x16, at zero mean and unit length; None for a flat grid.
+fn thumbnail(fp: &Fingerprint) -> Option<Vec<f32>> {
+    let mut t = vec![0f32; 256];
+    for (i, &v) in fp.grey.iter().enumerate() {
+        let (x, y) = (i % 64, i / 64);
+        t[(y / 4) * 16 + x / 4] += v as f32 / 16.0;
+    }
+    let mean = t.iter().sum::<f32>() / 256.0;
+    t.iter_mut().for_each(|v| *v -= mean);
+    let norm = t.iter().map(|v| v * v).sum::<f32>().sqrt();
+    (norm >= 1.0).then(|| t.iter().map(|v| v / norm).collect())
+}
+
+/// `sims` with the THUMB database images nearest to the query's thumbnail added, each at its
+/// embedding similarity (the best of the query's views against the image), nearest first.
+fn with_thumb(mut sims: Vec<(f32, usize)>, q: &Features, q_inner: &[f32], thumb: &Option<Vec<f32>>, db: &[Features], db_thumbs: &[Option<Vec<f32>>], dim: usize) -> Vec<(f32, usize)> {
+    let Some(t) = thumb else { return sims };
+    let mut near: Vec<(f32, usize)> = db_thumbs.iter().enumerate().filter_map(|(j, d)| d.as_ref().map(|d| (dot(t, d), j))).collect();
+    let n = THUMB.min(near.len());
+    if n == 0 {
+        return sims;
+    }
+    near.select_nth_unstable_by(n - 1, |a, b| b.0.total_cmp(&a.0));
+    for &(_, j) in &near[..n] {
+        if sims.iter().any(|e| e.1 == j) {
+            continue;
+        }
+        let e = &db[j].emb;
+        let mut s = dot(&q.emb[..dim], &e[..dim]).max(dot(&q.emb[..dim], &e[dim..2 * dim]));
+        if !q_inner.is_empty() {
+            s = s.max(dot(q_inner, &e[..dim]));
+        }
+        sims.push((s, j));
+    }
+    sims.sort_by(|a, b| b.0.total_cmp(&a.0));
+    sims
+}
+
 /// The library's ranking (dev.imgsim.CopyCalibration.defaults(), ImageIndex.searchCopies) of one
 /// pair: a pair verified as a copy ranks by its confidence (2 + confidence), above every pair that
 /// is not, which ranks by its embedding cosine + its near-miss confidence; a pair both rules call a
@@ -595,6 +638,8 @@ fn planted(
         f.fp.content = b;
     }
     let dim = model.embedding_size;
+    let use_thumb = !args.iter().any(|a| a == "--no-thumb");
+    let db_thumbs: Vec<Option<Vec<f32>>> = db.iter().map(|f| if f.fp.flat { None } else { thumbnail(&f.fp) }).collect();
     let mut rows = std::io::BufWriter::new(std::fs::File::create(arg(args, "--rows").expect("--planted needs --rows FILE")).unwrap());
     let (mut cos1, mut ver1) = (0usize, 0usize);
     let mut per_copy = HashMap::new();
@@ -611,6 +656,7 @@ fn planted(
         };
         let sims = candidates(&q.emb[..dim], db, dim);
         cos1 += is_true(sims[0].1) as usize;
+        let sims = if use_thumb { with_thumb(sims, q, &[], &thumbnail(&q.fp).filter(|_| !q.fp.flat), db, &db_thumbs, dim) } else { sims };
         let mut scored = Vec::new();
         for (rank, &(s, j)) in sims.iter().enumerate() {
             let local = s >= LOCAL_FLOOR;
@@ -733,6 +779,10 @@ fn main() {
     } else {
         vec![Vec::new(); qs.len()]
     };
+    // the library's thumbnail field: its graph neighbours join the candidates (`--no-thumb`: without)
+    let use_thumb = !args.iter().any(|a| a == "--no-thumb");
+    let db_thumbs: Vec<Option<Vec<f32>>> = db.iter().map(|f| if f.fp.flat { None } else { thumbnail(&f.fp) }).collect();
+    let q_thumbs: Vec<Option<Vec<f32>>> = qs.iter().map(|f| if f.fp.flat { None } else { thumbnail(&f.fp) }).collect();
     for (qi, q) in qs.iter().enumerate() {
         if qi % stride != 0 {
             continue;
@@ -740,6 +790,7 @@ fn main() {
         let target = queries[qi]["original"].as_u64().unwrap() as usize;
         let is_true = |j: usize| j == target || same_as.get(&j) == Some(&target);
         let sims = with_inner(candidates(&q.emb[..dim], &db, dim), &q_inner[qi], &db, dim);
+        let sims = if use_thumb { with_thumb(sims, q, &q_inner[qi], &q_thumbs[qi], &db, &db_thumbs, dim) } else { sims };
         cos_rank1[qi] = is_true(sims[0].1);
         for &(s, j) in sims.iter().take(K) {
             cos_cands.push((s, is_true(j), qi));

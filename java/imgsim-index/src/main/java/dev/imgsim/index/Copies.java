@@ -19,10 +19,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.lucene.document.BinaryDocValuesField;
+import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.IndexableField;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
 import org.apache.lucene.search.ScoreDoc;
@@ -50,6 +52,16 @@ final class Copies {
      * an image without one; an entry without the field was analysed before inner pictures existed.
      */
     static final String INNER = "_copy.inner";
+    /**
+     * Vectors: the grey thumbnail of an image's content ({@link #thumbnail}), for images with copy
+     * features whose picture is not flat. Document pages and figures crowd together in the
+     * embedding (another page of the same template is nearer than the page's own copy); a copy
+     * with mild edits (JPEG, blur, noise, levels, a crop of the margins) keeps the page's layout.
+     */
+    static final String THUMB = "_copy.thumb";
+    /** Graph neighbours of the thumbnail added to a copy search's candidates, and to each image's in {@link #groups}. */
+    static final int THUMB_NEIGHBOURS = 10;
+    static final int THUMB_NEIGHBOURS_GROUPS = 3;
     /** Graph neighbours of an inner picture's view for a copy search (a screenshot's picture: its copies are the nearest few). */
     static final int INNER_NEIGHBOURS = 10;
     /** The same for every image of {@link #groups}, where each pair can be found from either side. */
@@ -71,7 +83,43 @@ final class Copies {
         }
         b.put(fp);
         byte[] inner = f.innerEmbedding().map(Copies::floats).orElse(new byte[0]);
-        return new IndexableField[] {new BinaryDocValuesField(FIELD, new BytesRef(b.array())), new BinaryDocValuesField(INNER, new BytesRef(inner))};
+        IndexableField copy = new BinaryDocValuesField(FIELD, new BytesRef(b.array()));
+        IndexableField innerField = new BinaryDocValuesField(INNER, new BytesRef(inner));
+        float[] thumb = thumbnail(fp);
+        return thumb == null ? new IndexableField[] {copy, innerField}
+                : new IndexableField[] {copy, innerField, new KnnFloatVectorField(THUMB, thumb, VectorSimilarityFunction.DOT_PRODUCT)};
+    }
+
+    /**
+     * The grey thumbnail of a copy fingerprint: its 64x64 grid of the content box (bytes 6 to 4,101,
+     * every version) averaged to 16x16, at zero mean and unit length; null for a flat picture.
+     */
+    static float[] thumbnail(byte[] fingerprint) {
+        if (fingerprint.length < CopyFeatures.MIN_FINGERPRINT_BYTES || (fingerprint[1] & 1) != 0) {
+            return null;
+        }
+        float[] t = new float[256];
+        for (int i = 0; i < 64 * 64; i++) {
+            t[(i / 64 / 4) * 16 + (i % 64) / 4] += (fingerprint[6 + i] & 0xff) / 16f;
+        }
+        double mean = 0;
+        for (float v : t) {
+            mean += v;
+        }
+        mean /= t.length;
+        double norm = 0;
+        for (int i = 0; i < t.length; i++) {
+            t[i] -= (float) mean;
+            norm += t[i] * t[i];
+        }
+        norm = Math.sqrt(norm);
+        if (norm < 1) {
+            return null;
+        }
+        for (int i = 0; i < t.length; i++) {
+            t[i] /= (float) norm;
+        }
+        return t;
     }
 
     private static byte[] floats(float[] v) {
@@ -124,7 +172,8 @@ final class Copies {
      * Graph neighbours of the views ({@code n} of the image's own and of its turn, {@code inner}
      * of its inner picture's), best cosine per document, most similar first (excluding {@code self}).
      */
-    private static List<double[]> candidates(IndexSearcher s, CopyFeatures f, int n, int inner, int self, int explore) throws IOException {
+    private static List<double[]> candidates(IndexSearcher s, CopyFeatures f, int n, int inner, int thumbs, int self, int explore)
+            throws IOException {
         Map<Integer, Double> best = new HashMap<>();
         List<float[]> views = new ArrayList<>(List.of(f.embedding(), f.turnedEmbedding()));
         f.innerEmbedding().ifPresent(views::add);
@@ -137,6 +186,21 @@ final class Copies {
             for (int h = 0; h < Math.min(k, hits.length); h++) {
                 if (hits[h].doc != self) {
                     best.merge(hits[h].doc, 2.0 * hits[h].score - 1.0, Math::max);
+                }
+            }
+        }
+        // the thumbnail's neighbours, each at its embedding similarity as the views give it
+        float[] thumb = thumbs > 0 ? thumbnail(f.fingerprint()) : null;
+        if (thumb != null) {
+            int beam = Math.max(thumbs, explore);
+            ScoreDoc[] hits = s.search(new KnnFloatVectorQuery(THUMB, thumb, beam), beam).scoreDocs;
+            for (int h = 0; h < Math.min(thumbs, hits.length); h++) {
+                int doc = hits[h].doc;
+                if (doc != self && !best.containsKey(doc)) {
+                    CopyFeatures other = features(s, doc);
+                    if (other != null) {
+                        best.put(doc, f.similarity(other));
+                    }
                 }
             }
         }
@@ -164,7 +228,7 @@ final class Copies {
     };
 
     static List<CopyHit> search(IndexSearcher s, CopyFeatures q, int k, CopyCalibration cal, int explore) throws IOException {
-        List<double[]> cands = candidates(s, q, Math.max(k, NEIGHBOURS), INNER_NEIGHBOURS, -1, explore);
+        List<double[]> cands = candidates(s, q, Math.max(k, NEIGHBOURS), INNER_NEIGHBOURS, THUMB_NEIGHBOURS, -1, explore);
         // the stored images are the originals, the query their possible copy; the most similar
         // (the first max(k, PART_CANDIDATES) in graph order) are searched for parts
         int parts = Math.max(k, PART_CANDIDATES);
@@ -230,7 +294,7 @@ final class Copies {
         parallel(threads, docs.size(), i -> {
             int doc = docs.get(i);
             CopyFeatures f = features(s, doc);
-            List<double[]> cands = candidates(s, f, NEIGHBOURS, INNER_NEIGHBOURS_GROUPS, doc, explore);
+            List<double[]> cands = candidates(s, f, NEIGHBOURS, INNER_NEIGHBOURS_GROUPS, THUMB_NEIGHBOURS_GROUPS, doc, explore);
             long[] codes = new long[cands.size()];
             for (int c = 0; c < codes.length; c++) {
                 int other = (int) cands.get(c)[0];

@@ -17,6 +17,7 @@ import java.util.Random;
 
 import javax.imageio.ImageIO;
 
+import org.apache.lucene.index.IndexableField;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Rule;
@@ -25,6 +26,7 @@ import org.junit.rules.TemporaryFolder;
 
 import dev.imgsim.Band;
 import dev.imgsim.CopyCalibration;
+import dev.imgsim.CopyFeatures;
 import dev.imgsim.ImageSimilarity;
 import dev.imgsim.Match;
 import dev.imgsim.Transform;
@@ -86,6 +88,42 @@ public class CopiesTest {
             }
             assertTrue(index.copyFeatures(top.id()).isPresent());
         }
+    }
+
+    @Test
+    public void theThumbnailIsTheGridAtUnitLengthAndFlatPicturesHaveNone() throws IOException {
+        BufferedImage cat = ImageIO.read(Pictures.samples().resolve("chelsea.jpg").toFile());
+        CopyFeatures f = sim.analyze(cat);
+        float[] t = Copies.thumbnail(f.fingerprint());
+        assertEquals(256, t.length);
+        double norm = 0;
+        double sum = 0;
+        for (float v : t) {
+            norm += v * v;
+            sum += v;
+        }
+        assertEquals(1.0, norm, 1e-4);
+        assertEquals(0.0, sum, 1e-3);
+        // indexed as a vector field beside the stored features
+        IndexableField[] fields = Copies.fields(f);
+        assertTrue(Arrays.stream(fields).anyMatch(x -> x.name().equals(Copies.THUMB)));
+        // a copy with mild edits keeps its thumbnail, another picture does not
+        float[] brighter = Copies.thumbnail(sim.analyze(Pictures.brighter(cat, 40)).fingerprint());
+        float[] other = Copies.thumbnail(sim.analyze(ImageIO.read(Pictures.samples().resolve("coffee.jpg").toFile())).fingerprint());
+        assertTrue(dot(t, brighter) > 0.99);
+        assertTrue(dot(t, other) < 0.8);
+        // a blank picture: no thumbnail, no vector field
+        CopyFeatures blank = sim.analyze(new BufferedImage(200, 100, BufferedImage.TYPE_INT_RGB));
+        assertEquals(null, Copies.thumbnail(blank.fingerprint()));
+        assertFalse(Arrays.stream(Copies.fields(blank)).anyMatch(x -> x.name().equals(Copies.THUMB)));
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double d = 0;
+        for (int i = 0; i < a.length; i++) {
+            d += a[i] * b[i];
+        }
+        return d;
     }
 
     @Test

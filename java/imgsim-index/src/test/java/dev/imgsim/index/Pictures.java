@@ -87,6 +87,21 @@ final class Pictures {
     }
 
     /** The picture turned a quarter clockwise (what a camera stores when EXIF orientation 8 applies). */
+    /** {@code src} with {@code delta} added to every channel (clamped). */
+    static BufferedImage brighter(BufferedImage src, int delta) {
+        BufferedImage out = new BufferedImage(src.getWidth(), src.getHeight(), BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < src.getHeight(); y++) {
+            for (int x = 0; x < src.getWidth(); x++) {
+                int rgb = src.getRGB(x, y);
+                int r = Math.min(255, ((rgb >> 16) & 0xff) + delta);
+                int g = Math.min(255, ((rgb >> 8) & 0xff) + delta);
+                int b = Math.min(255, (rgb & 0xff) + delta);
+                out.setRGB(x, y, (r << 16) | (g << 8) | b);
+            }
+        }
+        return out;
+    }
+
     static BufferedImage rotate(BufferedImage src, int quarterTurnsClockwise) {
         int q = ((quarterTurnsClockwise % 4) + 4) % 4;
         int w = q % 2 == 0 ? src.getWidth() : src.getHeight();
