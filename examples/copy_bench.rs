@@ -13,6 +13,7 @@
 //!       [--no-inner] [--no-inner-grid] [--no-inner-local]   (without the inner picture's view / the
 //!       fingerprint's inner grid / the inner picture's own local features)
 //!       [--no-context]   (a copy's key without the margin over the query's other candidates)
+//!       [--no-thumb]   (without the 10 candidates nearest by the grey thumbnail, as ImageIndex adds them)
 //!
 //! Features are cached in .cache/data/bench/copy-features-<model>-*.bin (embeddings and grey grids),
 //! copy-local-*.bin (local features), copy-colour-*.bin (chroma grids), copy-inner-<model>-*.bin
@@ -870,12 +871,13 @@ fn main() {
     };
     println!("# copy detection on the invariance benchmark\n");
     println!(
-        "{} originals x {} edits = {} queries; database {} images; {} embedding neighbours verified per query; model {}\n",
+        "{} originals x {} edits = {} queries; database {} images; {} embedding neighbours verified per query{}; model {}\n",
         no,
         edits.len(),
         qs.len(),
         db.len(),
         POOL,
+        if use_thumb { format!(" (and the {THUMB} nearest by the grey thumbnail)") } else { String::new() },
         model_path.display()
     );
     println!("| method | recall@1 | recall at precision 0.99 (threshold) | at 0.999 |");

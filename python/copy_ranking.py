@@ -167,6 +167,9 @@ def main():
     for path in sys.argv[1:]:
         queries = load(path)
         print(f'{path}: {len(queries)} queries')
+        missing = collections.Counter(rows[0][4] for rows in queries.values() if not any(r[2] == 1 for r in rows))
+        print(f'  original not among the candidates: {sum(missing.values())} queries ('
+              + ', '.join(f'{k} {n}' for k, n in missing.most_common()) + ')')
         # calibration: of the verified pairs no rule calls a copy, the share of copies per tenth of near-miss confidence
         bins = collections.defaultdict(lambda: [0, 0])
         for r in (r for rows in queries.values() for r in rows):
