@@ -24,11 +24,14 @@
 use std::cell::OnceCell;
 
 use crate::aligned;
+#[cfg(test)]
+use crate::blocks::block_residual;
+use crate::blocks::{block_residual_of, normalised};
 use crate::colour;
 use crate::error::{Error, Result};
 use crate::inner::{self, turn_box, Inner};
 use crate::keypoints::{self, LocalMatch};
-use crate::grids::{content_box, lane_sum, resample_lines};
+use crate::grids::{content_box, resample_lines};
 pub(crate) use crate::grids::{dot, gradient, halve, resample, transformed, unit};
 use crate::overlay;
 use crate::parts::{best_part, side_of, Side};
@@ -333,46 +336,6 @@ pub fn turn_rgb(rgb: &[u8], w: usize, h: usize) -> Vec<u8> {
     out
 }
 
-/// Side of a block of `block_residual`, in cells of the SIDE x SIDE grid.
-const BLOCK: usize = 8;
-
-/// (worst block, mean over blocks) of the mean absolute difference of two SIDE x SIDE grey grids,
-/// each normalised to zero mean and unit variance; (0, 0) when either is flat.
-#[cfg(test)]
-fn block_residual(a: &[f32], b: &[f32]) -> (f32, f32) {
-    match (normalised(a), normalised(b)) {
-        (Some(a), Some(b)) => block_residual_of(&a, &b),
-        _ => (0.0, 0.0),
-    }
-}
-
-/// A grid at zero mean and unit variance; None when flat.
-fn normalised(g: &[f32]) -> Option<Vec<f32>> {
-    let n = g.len() as f32;
-    let mean = lane_sum(g, |x| x) / n;
-    let var = lane_sum(g, |x| (x - mean) * (x - mean)) / n;
-    (var > FLAT_STD * FLAT_STD).then(|| g.iter().map(|x| (x - mean) / var.sqrt()).collect())
-}
-
-/// `block_residual` of two `normalised` grids.
-fn block_residual_of(a: &[f32], b: &[f32]) -> (f32, f32) {
-    let blocks = SIDE / BLOCK;
-    let (mut worst, mut sum) = (0f32, 0f32);
-    for by in 0..blocks {
-        for bx in 0..blocks {
-            let mut d = 0f32;
-            for y in by * BLOCK..(by + 1) * BLOCK {
-                let row = y * SIDE + bx * BLOCK;
-                d += a[row..row + BLOCK].iter().zip(&b[row..row + BLOCK]).map(|(x, y)| (x - y).abs()).sum::<f32>();
-            }
-            let d = d / (BLOCK * BLOCK) as f32;
-            worst = worst.max(d);
-            sum += d;
-        }
-    }
-    (worst, sum / (blocks * blocks) as f32)
-}
-
 /// Verifies whether `b` is a copy of `a`. `parts`: also search each inside the other (costs
 /// about 4 ms; whole pictures alone about 0.3 ms: examples/copy_bench.rs); the local features
 /// are matched too (about 0.25 ms).
@@ -516,35 +479,6 @@ impl<'f> Prepared<'f> {
     }
 }
 
-/// The local features of an inner picture matched with the other picture's (or with its inner
-/// picture's), seen between the whole pictures (`LocalMatch::reframed`): the match with the most
-/// inliers; None when neither has an inner picture with features. A picture that takes a small
-/// part of a screenshot keeps few of the screenshot's features (the title bar's and caption's text
-/// takes them), at a scale where the other picture has few; its own features are the picture's.
-fn inner_local(a: &Fingerprint, b: &Fingerprint) -> Option<LocalMatch> {
-    let size = |f: &Fingerprint| (f.local.width as f32, f.local.height as f32);
-    // the inner picture's features and where their frame lies in the picture's frame
-    fn placed(f: &Fingerprint) -> Option<(&keypoints::Features, [f32; 4])> {
-        let size = |f: &Fingerprint| (f.local.width as f32, f.local.height as f32);
-        let i = f.inner.as_ref().filter(|i| !i.local.points.is_empty() && i.local.width > 0 && i.local.height > 0)?;
-        let [c0, c1, c2, c3] = f.content;
-        let (pw, ph) = size(f);
-        let (x0, y0) = ((c0 + i.x * (c2 - c0)) * pw, (c1 + i.y * (c3 - c1)) * ph);
-        let (bw, bh) = (i.w * (c2 - c0) * pw, i.h * (c3 - c1) * ph);
-        Some((&i.local, [x0, y0, bw / i.local.width as f32, bh / i.local.height as f32]))
-    }
-    let (pa, pb) = (placed(a), placed(b));
-    let (sa, sb) = (size(a), size(b));
-    [
-        pa.map(|(fa, ta)| keypoints::verify(fa, &b.local).reframed(Some(ta), None, sa, sb)),
-        pb.map(|(fb, tb)| keypoints::verify(&a.local, fb).reframed(None, Some(tb), sa, sb)),
-        pa.zip(pb).map(|((fa, ta), (fb, tb))| keypoints::verify(fa, fb).reframed(Some(ta), Some(tb), sa, sb)),
-    ]
-    .into_iter()
-    .flatten()
-    .max_by_key(|m| m.inliers)
-}
-
 /// `verify_opts` on prepared fingerprints.
 fn verify_prepared(a: &Prepared, b: &Prepared, parts: bool, local: bool, inner: bool) -> Verdict {
     let mut v = Verdict {
@@ -565,7 +499,7 @@ fn verify_prepared(a: &Prepared, b: &Prepared, parts: bool, local: bool, inner: 
     if local {
         v.local = keypoints::verify(&a.fp.local, &b.fp.local);
         if inner {
-            if let Some(m) = inner_local(a.fp, b.fp).filter(|m| m.inliers > v.local.inliers) {
+            if let Some(m) = inner::local_match(a.fp, b.fp).filter(|m| m.inliers > v.local.inliers) {
                 v.local = m;
             }
         }

@@ -15,7 +15,8 @@
 use crate::copies::{FLAT_STD, SIDE, WORK};
 use crate::error::{Error, Result};
 use crate::grids::{lane_sum, resample};
-use crate::keypoints::Features;
+use crate::copies::Fingerprint;
+use crate::keypoints::{self, Features, LocalMatch};
 
 /// The picture inside a canvas as a fingerprint keeps it.
 #[derive(Clone, Debug, PartialEq)]
@@ -326,6 +327,35 @@ fn trim(mask: &[bool], gw: usize, b: (usize, usize, usize, usize)) -> Option<(us
             return Some((x0, y0, x1, y1));
         }
     }
+}
+
+/// The local features of an inner picture matched with the other picture's (or with its inner
+/// picture's), seen between the whole pictures (`LocalMatch::reframed`): the match with the most
+/// inliers; None when neither has an inner picture with features. A picture that takes a small
+/// part of a screenshot keeps few of the screenshot's features (the title bar's and caption's text
+/// takes them), at a scale where the other picture has few; its own features are the picture's.
+pub(crate) fn local_match(a: &Fingerprint, b: &Fingerprint) -> Option<LocalMatch> {
+    let size = |f: &Fingerprint| (f.local.width as f32, f.local.height as f32);
+    // the inner picture's features and where their frame lies in the picture's frame
+    fn placed(f: &Fingerprint) -> Option<(&keypoints::Features, [f32; 4])> {
+        let size = |f: &Fingerprint| (f.local.width as f32, f.local.height as f32);
+        let i = f.inner.as_ref().filter(|i| !i.local.points.is_empty() && i.local.width > 0 && i.local.height > 0)?;
+        let [c0, c1, c2, c3] = f.content;
+        let (pw, ph) = size(f);
+        let (x0, y0) = ((c0 + i.x * (c2 - c0)) * pw, (c1 + i.y * (c3 - c1)) * ph);
+        let (bw, bh) = (i.w * (c2 - c0) * pw, i.h * (c3 - c1) * ph);
+        Some((&i.local, [x0, y0, bw / i.local.width as f32, bh / i.local.height as f32]))
+    }
+    let (pa, pb) = (placed(a), placed(b));
+    let (sa, sb) = (size(a), size(b));
+    [
+        pa.map(|(fa, ta)| keypoints::verify(fa, &b.local).reframed(Some(ta), None, sa, sb)),
+        pb.map(|(fb, tb)| keypoints::verify(&a.local, fb).reframed(None, Some(tb), sa, sb)),
+        pa.zip(pb).map(|((fa, ta), (fb, tb))| keypoints::verify(fa, fb).reframed(Some(ta), Some(tb), sa, sb)),
+    ]
+    .into_iter()
+    .flatten()
+    .max_by_key(|m| m.inliers)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod aligned;
 mod av1;
+mod blocks;
 pub mod checksum;
 pub mod colour;
 pub mod copies;
