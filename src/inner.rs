@@ -78,11 +78,12 @@ impl Inner {
             local: {
                 let (x1, y1) = (ix1.min(w), iy1.min(h));
                 let (cw, ch) = (x1.saturating_sub(ix0), y1.saturating_sub(iy0));
-                let mut crop = Vec::with_capacity(cw * ch);
-                for y in iy0..iy0 + ch {
-                    crop.extend_from_slice(&grey[y * w + ix0..y * w + ix0 + cw]);
+                if cw == 0 || ch == 0 {
+                    Features::default()
+                } else {
+                    let crop: Vec<f32> = (iy0..iy0 + ch).flat_map(|y| grey[y * w + ix0..y * w + ix0 + cw].iter().copied()).collect();
+                    Features::from_grey(&crop, cw, ch)
                 }
-                if cw == 0 || ch == 0 { Features::default() } else { Features::from_grey(&crop, cw, ch) }
             },
         })
     }
