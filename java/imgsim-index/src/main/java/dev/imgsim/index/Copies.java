@@ -62,6 +62,12 @@ final class Copies {
     /** Graph neighbours of the thumbnail added to a copy search's candidates, and to each image's in {@link #groups}. */
     static final int THUMB_NEIGHBOURS = 10;
     static final int THUMB_NEIGHBOURS_GROUPS = 3;
+    /** The fingerprint's layout (src/copies.rs): flags at byte 1, the SIDE x SIDE grey grid from byte 6. */
+    private static final int FLAG_FLAT = 1;
+    private static final int GRID_AT = 6;
+    private static final int GRID = 64;
+    /** Side of the thumbnail: 256 values. */
+    private static final int THUMB_SIDE = 16;
     /** Graph neighbours of an inner picture's view for a copy search (a screenshot's picture: its copies are the nearest few). */
     static final int INNER_NEIGHBOURS = 10;
     /** The same for every image of {@link #groups}, where each pair can be found from either side. */
@@ -95,12 +101,13 @@ final class Copies {
      * every version) averaged to 16x16, at zero mean and unit length; null for a flat picture.
      */
     static float[] thumbnail(byte[] fingerprint) {
-        if (fingerprint.length < CopyFeatures.MIN_FINGERPRINT_BYTES || (fingerprint[1] & 1) != 0) {
+        if (fingerprint.length < CopyFeatures.MIN_FINGERPRINT_BYTES || (fingerprint[1] & FLAG_FLAT) != 0) {
             return null;
         }
-        float[] t = new float[256];
-        for (int i = 0; i < 64 * 64; i++) {
-            t[(i / 64 / 4) * 16 + (i % 64) / 4] += (fingerprint[6 + i] & 0xff) / 16f;
+        int cell = GRID / THUMB_SIDE;
+        float[] t = new float[THUMB_SIDE * THUMB_SIDE];
+        for (int i = 0; i < GRID * GRID; i++) {
+            t[(i / GRID / cell) * THUMB_SIDE + (i % GRID) / cell] += (fingerprint[GRID_AT + i] & 0xff) / (float) (cell * cell);
         }
         double mean = 0;
         for (float v : t) {
@@ -170,7 +177,9 @@ final class Copies {
 
     /**
      * Graph neighbours of the views ({@code n} of the image's own and of its turn, {@code inner}
-     * of its inner picture's), best cosine per document, most similar first (excluding {@code self}).
+     * of its inner picture's, each graph search exploring at least {@code explore} candidates) and
+     * {@code thumbs} of its {@link #thumbnail} (at their embedding similarity), best cosine per
+     * document, most similar first (excluding {@code self}).
      */
     private static List<double[]> candidates(IndexSearcher s, CopyFeatures f, int n, int inner, int thumbs, int self, int explore)
             throws IOException {

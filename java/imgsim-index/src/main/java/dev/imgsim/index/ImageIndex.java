@@ -292,7 +292,9 @@ public final class ImageIndex implements AutoCloseable {
      * is merely as similar). The
      * candidates are the graph neighbours of the image, of its 90-degree turn and, for a picture on
      * a canvas (a screenshot), of the picture inside it, each found exploring
-     * {@link IndexOptions#searchCandidates()} graph candidates as {@link #search(Path, int)} does; each is
+     * {@link IndexOptions#searchCandidates()} graph candidates as {@link #search(Path, int)} does, and
+     * the 10 images nearest by the grey thumbnail of its content (document pages and figures that
+     * the embedding crowds together; images indexed by an earlier version have no thumbnail); each is
      * verified on its stored fingerprint (images added as bare vectors are never copies).
      *
      * @param k how many, at least 1
@@ -323,7 +325,7 @@ public final class ImageIndex implements AutoCloseable {
 
     /**
      * Groups of copies in the index: every image's graph neighbours (its own, its 90-degree
-     * turn's and its inner picture's) verified on the stored fingerprints, verified pairs joined into groups. Unlike
+     * turn's, its inner picture's and its grey thumbnail's) verified on the stored fingerprints, verified pairs joined into groups. Unlike
      * {@link #duplicates(double)}, a group means "the same picture, maybe edited", not "looks
      * alike": what {@code imgsim dupes} reports by default. Uses {@link IndexOptions#ingestThreads()} threads.
      *
