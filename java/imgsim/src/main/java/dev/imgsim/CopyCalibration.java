@@ -358,6 +358,25 @@ public final class CopyCalibration {
         return SearchContext.weigh(this, match, otherBest, otherInliers);
     }
 
+    /**
+     * One pair of a collection (e.g. {@code dupes}, where every image's candidates are verified)
+     * with the evidence of the other candidate pairs: {@code otherBest} is the best verification
+     * ({@link Match#verification()}) of any other candidate pair of either image. Stricter than
+     * {@link #withContext}, since two look-alikes that are each other's only sibling in a
+     * collection stand out from everything else as a copy does: a near miss of confidence 0.6 or
+     * more whose confidence combined with the margin's (as {@link #withSearchContext} weighs it)
+     * reaches 0.95 is an {@link Band#EDITED_COPY}, confidence at most 0.98; the local inliers do not
+     * count. A copy, a learned decision, {@link #strict()} and {@link #fromBackground} thresholds,
+     * and a non-finite {@code otherBest} return {@code match} as it is.
+     *
+     * @param match one verified pair
+     * @param otherBest the best verification of the other candidate pairs of either image; not finite: no context
+     * @return {@code match}, or the copy it becomes
+     */
+    public Match withCollectionContext(Match match, double otherBest) {
+        return SearchContext.weighInCollection(this, match, otherBest);
+    }
+
     /** Whether a near miss that stands out can be a copy of a search (the defaults only). */
     boolean promotes() {
         return promotes;

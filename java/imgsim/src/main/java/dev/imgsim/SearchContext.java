@@ -32,6 +32,15 @@ final class SearchContext {
     private static final double POINTS_OFFSET = -3.5;
     private static final double POINTS_LOG_INLIERS = 0.75;
     private static final double POINTS_LOG_RATIO = 4.75;
+    /**
+     * Among a collection's candidate pairs ({@link #weighInCollection}), a near miss needs this
+     * confidence of its own and a combined confidence of {@link #COLLECTION_PROMOTE}: two
+     * look-alikes that are each other's only sibling stand out there as a copy of a search does
+     * (session 21, {@code docs/DUPES.md}: at the search's 0.3 / 0.9 and with the points,
+     * {@code dupes} on mixed content found 12 more copies and 37 more look-alike pairs).
+     */
+    static final double COLLECTION_FLOOR = 0.6;
+    static final double COLLECTION_PROMOTE = 0.95;
 
     private SearchContext() {
     }
@@ -101,6 +110,23 @@ final class SearchContext {
             return match.asCopy().withConfidence(Math.min(1 - (1 - p) * (1 - points), PROMOTED_MAX));
         }
         return match;
+    }
+
+    /**
+     * A near miss among a collection's candidate pairs, measured against the best verification of
+     * the other candidate pairs of either image: a copy there when its own confidence is at least
+     * {@link #COLLECTION_FLOOR} and, with the margin's, {@link #COLLECTION_PROMOTE}; the points do
+     * not count here. Anything else (a copy included) is returned as it is.
+     */
+    static Match weighInCollection(CopyCalibration cal, Match match, double otherBest) {
+        Objects.requireNonNull(match, "match");
+        if (match.isCopy() || cal.isLearned() || !cal.promotes() || match.asCopy() == null || !Double.isFinite(otherBest)
+                || match.confidence() < COLLECTION_FLOOR) {
+            return match;
+        }
+        double q = 1 / (1 + Math.exp(-(DISTINCT_OFFSET + DISTINCT_SLOPE * (verificationOf(match) - otherBest))));
+        double p = 1 - (1 - match.confidence()) * (1 - q);
+        return p >= COLLECTION_PROMOTE ? match.asCopy().withConfidence(Math.min(p, PROMOTED_MAX)) : match;
     }
 
     /** The probability that a near miss is a copy given how far its local inliers stand out (0 without the evidence). */

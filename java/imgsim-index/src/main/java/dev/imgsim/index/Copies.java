@@ -8,10 +8,8 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -323,18 +321,21 @@ final class Copies {
             runs.add(new int[] {i, j});
             i = j;
         }
-        Map<Long, Match> pairs = new ConcurrentHashMap<>();
+        // each pair's verdict: copies and the near misses that may stand out kept whole
+        Match[] kept = new Match[codes.length];
+        float[] verification = new float[codes.length];
         parallel(threads, runs.size(), r -> {
             int from = runs.get(r)[0];
             int to = runs.get(r)[1];
             int lower = (int) (codes[from] >>> 32);
+            Arrays.fill(verification, from, to, -1f);
             CopyFeatures a = features(s, lower);
             if (a == null) {
                 return;
             }
             // the pairs whose parts are searched first
             List<CopyFeatures> bs = new ArrayList<>();
-            List<Integer> highers = new ArrayList<>();
+            List<Integer> at = new ArrayList<>();
             int withParts = 0;
             for (int pass = 0; pass < 2; pass++) {
                 for (int k = from; k < to; k++) {
@@ -342,29 +343,32 @@ final class Copies {
                     if (parts != (pass == 0)) {
                         continue;
                     }
-                    int higher = (int) ((codes[k] >>> 1) & 0x7fffffffL);
-                    CopyFeatures b = features(s, higher);
+                    CopyFeatures b = features(s, (int) ((codes[k] >>> 1) & 0x7fffffffL));
                     if (b != null) {
                         bs.add(b);
-                        highers.add(higher);
+                        at.add(k);
                         withParts += parts ? 1 : 0;
                     }
                 }
             }
             List<Match> ms = cal.verifyAll(a, bs, withParts);
             for (int k = 0; k < ms.size(); k++) {
-                if (ms.get(k).isCopy()) {
-                    pairs.put((long) lower << 32 | highers.get(k), ms.get(k));
+                Match m = ms.get(k);
+                int i = at.get(k);
+                verification[i] = Double.isNaN(m.verification()) ? -1f : (float) m.verification();
+                if (m.isCopy() || m.confidence() >= CopyGrouping.MAY_STAND_OUT) {
+                    kept[i] = m;
                 }
             }
         });
+        List<CopyGroup> groups = CopyGrouping.groups(s, cal, codes, kept, verification);
         if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
             long withParts = Arrays.stream(codes).filter(c -> (c & 1) != 0).count();
             LOG.log(System.Logger.Level.DEBUG, String.format(java.util.Locale.ROOT,
-                    "copies over %d images: %d candidate pairs (%d with the part search) from the graph in %.1f s, verified in %.1f s: %d copy pairs",
-                    docs.size(), codes.length, withParts, (searched - start) / 1e9, (System.nanoTime() - searched) / 1e9, pairs.size()));
+                    "copies over %d images: %d candidate pairs (%d with the part search) from the graph in %.1f s, verified and grouped in %.1f s: %d groups",
+                    docs.size(), codes.length, withParts, (searched - start) / 1e9, (System.nanoTime() - searched) / 1e9, groups.size()));
         }
-        return join(s, pairs);
+        return groups;
     }
 
     /** A candidate pair: the lower document, the higher, whether its parts are searched. */
@@ -440,56 +444,5 @@ final class Copies {
             }
             throw new IOException(e.getCause());
         }
-    }
-
-    private static List<CopyGroup> join(IndexSearcher s, Map<Long, Match> pairs) throws IOException {
-        Map<Integer, Integer> parent = new HashMap<>();
-        for (long key : pairs.keySet()) {
-            int a = (int) (key >>> 32);
-            int b = (int) key;
-            parent.putIfAbsent(a, a);
-            parent.putIfAbsent(b, b);
-            parent.put(root(parent, b), root(parent, a));
-        }
-        Map<Integer, List<Long>> byRoot = new LinkedHashMap<>();
-        for (long key : pairs.keySet()) {
-            byRoot.computeIfAbsent(root(parent, (int) (key >>> 32)), x -> new ArrayList<>()).add(key);
-        }
-        Map<Integer, String> ids = new HashMap<>();
-        List<CopyGroup> out = new ArrayList<>();
-        for (List<Long> keys : byRoot.values()) {
-            List<CopyGroup.Pair> ps = new ArrayList<>();
-            java.util.TreeSet<String> members = new java.util.TreeSet<>();
-            for (long key : keys) {
-                String a = id(s, ids, (int) (key >>> 32));
-                String b = id(s, ids, (int) key);
-                members.add(a);
-                members.add(b);
-                ps.add(new CopyGroup.Pair(a, b, pairs.get(key)));
-            }
-            ps.sort(Comparator.comparingDouble((CopyGroup.Pair p) -> -p.match().confidence())
-                    .thenComparing(CopyGroup.Pair::first).thenComparing(CopyGroup.Pair::second));
-            out.add(new CopyGroup(Collections.unmodifiableList(new ArrayList<>(members)), Collections.unmodifiableList(ps)));
-        }
-        out.sort(Comparator.comparingDouble((CopyGroup g) -> -g.confidence()).thenComparing(g -> g.ids().get(0)));
-        return Collections.unmodifiableList(out);
-    }
-
-    private static String id(IndexSearcher s, Map<Integer, String> cache, int doc) throws IOException {
-        String id = cache.get(doc);
-        if (id == null) {
-            id = s.storedFields().document(doc, java.util.Set.of(IndexSchema.ID)).get(IndexSchema.ID);
-            cache.put(doc, id);
-        }
-        return id;
-    }
-
-    private static int root(Map<Integer, Integer> parent, int x) {
-        while (parent.get(x).intValue() != x) {
-            int p = parent.get(parent.get(x));
-            parent.put(x, p);
-            x = p;
-        }
-        return x;
     }
 }

@@ -6,8 +6,9 @@ import java.util.Objects;
 import dev.imgsim.Match;
 
 /**
- * Images that are copies of each other, from {@link ImageIndex#copies()}: the connected group of
- * verified copy pairs, with each pair's decision.
+ * Images that are copies of each other, from {@link ImageIndex#copies()}: copy pairs joined most
+ * confident first (two groups only where the pairs verified between them agree at least as often
+ * as not), with the decision of each copy pair inside the group.
  */
 public final class CopyGroup {
     /** One verified pair: {@code second} is a copy of {@code first} as {@link #match()} says. */

@@ -1,0 +1,223 @@
+package dev.imgsim.index;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+import org.apache.lucene.search.IndexSearcher;
+
+import dev.imgsim.CopyCalibration;
+import dev.imgsim.Match;
+
+/**
+ * The second half of {@link Copies#groups}: a collection's verified candidate pairs weighed against
+ * each other and joined into groups ({@code docs/DUPES.md}, "Session 21").
+ *
+ * <ol>
+ * <li>A near miss that stands out from the other candidate pairs of both its images is a copy
+ * ({@link CopyCalibration#withCollectionContext}): a captioned, watermarked or heavily recompressed
+ * copy of a picture the collection holds once.</li>
+ * <li>The copy pairs join groups most confident first, and two groups join only where at least as
+ * many of the pairs verified between them are copies as are not: an image that is a copy of two
+ * look-alikes (a grey copy of one of several recoloured icons, a page of a template) no longer
+ * chains them, and a wrong early join does not block every later one, as refusing any group
+ * holding a verified non-copy would.</li>
+ * </ol>
+ */
+final class CopyGrouping {
+    /** Near misses of at least this confidence are kept for the context (the others cannot stand out). */
+    static final double MAY_STAND_OUT = 0.6;
+
+    private CopyGrouping() {}
+
+    /**
+     * @param codes the candidate pairs, sorted, as (lower << 32 | higher << 1 | parts)
+     * @param kept each pair's decision where it is a copy or a near miss of {@link #MAY_STAND_OUT} or more, else null
+     * @param verification each pair's verification (-1 where there is none)
+     */
+    static List<CopyGroup> groups(IndexSearcher s, CopyCalibration cal, long[] codes, Match[] kept, float[] verification)
+            throws IOException {
+        int n = codes.length;
+        int maxDoc = s.getIndexReader().maxDoc();
+        Pairs pairs = new Pairs(maxDoc, codes);
+        boolean[] copy = new boolean[n];
+        for (int i = 0; i < n; i++) {
+            copy[i] = kept[i] != null && kept[i].isCopy();
+        }
+        // 1. near misses that stand out from both images' other candidates
+        for (int i = 0; i < n; i++) {
+            if (kept[i] == null || copy[i]) {
+                continue;
+            }
+            int a = lower(codes[i]);
+            int b = higher(codes[i]);
+            if (pairs.count(a) <= CopyCalibration.MIN_CONTEXT || pairs.count(b) <= CopyCalibration.MIN_CONTEXT) {
+                continue;
+            }
+            Match m = cal.withCollectionContext(kept[i], Math.max(pairs.bestOther(verification, a, i), pairs.bestOther(verification, b, i)));
+            if (m.isCopy()) {
+                kept[i] = m;
+                copy[i] = true;
+            }
+        }
+        double[] confidence = new double[n];
+        for (int i = 0; i < n; i++) {
+            confidence[i] = copy[i] ? kept[i].confidence() : 0;
+        }
+        int[] group = join(pairs, copy, confidence);
+        // the groups with the copy pairs inside each
+        Map<Integer, List<Integer>> pairsOf = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            int g = copy[i] ? group[lower(codes[i])] : -1;
+            if (g >= 0 && g == group[higher(codes[i])]) {
+                pairsOf.computeIfAbsent(g, x -> new ArrayList<>()).add(i);
+            }
+        }
+        Map<Integer, String> ids = new HashMap<>();
+        List<CopyGroup> out = new ArrayList<>();
+        for (List<Integer> ps : pairsOf.values()) {
+            List<CopyGroup.Pair> list = new ArrayList<>();
+            TreeSet<String> names = new TreeSet<>();
+            for (int i : ps) {
+                String a = id(s, ids, lower(codes[i]));
+                String b = id(s, ids, higher(codes[i]));
+                names.add(a);
+                names.add(b);
+                list.add(new CopyGroup.Pair(a, b, kept[i]));
+            }
+            list.sort(Comparator.comparingDouble((CopyGroup.Pair p) -> -p.match().confidence())
+                    .thenComparing(CopyGroup.Pair::first).thenComparing(CopyGroup.Pair::second));
+            out.add(new CopyGroup(Collections.unmodifiableList(new ArrayList<>(names)), Collections.unmodifiableList(list)));
+        }
+        out.sort(Comparator.comparingDouble((CopyGroup g) -> -g.confidence()).thenComparing(g -> g.ids().get(0)));
+        return Collections.unmodifiableList(out);
+    }
+
+    /**
+     * The groups of the copy pairs: most confident first, two groups join where at least as many
+     * of the pairs verified between them are copies as are not.
+     *
+     * @param copy whether each pair of {@code pairs} is a copy
+     * @param confidence each copy pair's confidence (the order it is joined in; ties by code)
+     * @return each document's group (a document of it), -1 for a document in no group
+     */
+    static int[] join(Pairs pairs, boolean[] copy, double[] confidence) {
+        long[] codes = pairs.codes;
+        List<Integer> order = new ArrayList<>();
+        for (int i = 0; i < codes.length; i++) {
+            if (copy[i]) {
+                order.add(i);
+            }
+        }
+        order.sort(Comparator.comparingDouble((Integer i) -> -confidence[i]).thenComparingLong(i -> codes[i]));
+        int[] group = new int[pairs.start.length - 1];
+        Arrays.fill(group, -1);
+        Map<Integer, List<Integer>> members = new HashMap<>();
+        for (int i : order) {
+            int a = lower(codes[i]);
+            int b = higher(codes[i]);
+            if (group[a] >= 0 && group[a] == group[b]) {
+                continue;
+            }
+            List<Integer> ma = group[a] >= 0 ? members.get(group[a]) : List.of(a);
+            List<Integer> mb = group[b] >= 0 ? members.get(group[b]) : List.of(b);
+            List<Integer> small = ma.size() <= mb.size() ? ma : mb;
+            List<Integer> large = small == ma ? mb : ma;
+            int largeGroup = group[large.get(0)];
+            int largeDoc = large.get(0);
+            int agree = 0;
+            int disagree = 0;
+            for (int x : small) {
+                for (int k = pairs.start[x]; k < pairs.start[x + 1]; k++) {
+                    int j = pairs.adj[k];
+                    int y = lower(codes[j]) == x ? higher(codes[j]) : lower(codes[j]);
+                    if (largeGroup >= 0 ? group[y] == largeGroup : y == largeDoc) {
+                        if (copy[j]) {
+                            agree++;
+                        } else {
+                            disagree++;
+                        }
+                    }
+                }
+            }
+            if (agree < disagree) {
+                continue;
+            }
+            int id = largeGroup >= 0 ? largeGroup : largeDoc;
+            List<Integer> joined = new ArrayList<>(large);
+            joined.addAll(small);
+            for (int x : small) {
+                members.remove(x);
+            }
+            for (int x : joined) {
+                group[x] = id;
+            }
+            members.put(id, joined);
+        }
+        return group;
+    }
+
+    /** A collection's candidate pairs, and each document's (as indexes into the codes). */
+    static final class Pairs {
+        final long[] codes;
+        final int[] start;
+        final int[] adj;
+
+        /** @param codes the candidate pairs, sorted, one per pair, as (lower << 32 | higher << 1 | parts) */
+        Pairs(int maxDoc, long[] codes) {
+            this.codes = codes;
+            start = new int[maxDoc + 1];
+            for (long c : codes) {
+                start[lower(c) + 1]++;
+                start[higher(c) + 1]++;
+            }
+            for (int d = 0; d < maxDoc; d++) {
+                start[d + 1] += start[d];
+            }
+            adj = new int[2 * codes.length];
+            int[] fill = Arrays.copyOf(start, maxDoc);
+            for (int i = 0; i < codes.length; i++) {
+                adj[fill[lower(codes[i])]++] = i;
+                adj[fill[higher(codes[i])]++] = i;
+            }
+        }
+
+        int count(int doc) {
+            return start[doc + 1] - start[doc];
+        }
+
+        /** The best verification of {@code doc}'s candidate pairs other than pair {@code except}. */
+        double bestOther(float[] verification, int doc, int except) {
+            double best = Double.NEGATIVE_INFINITY;
+            for (int k = start[doc]; k < start[doc + 1]; k++) {
+                if (adj[k] != except) {
+                    best = Math.max(best, verification[adj[k]]);
+                }
+            }
+            return best;
+        }
+    }
+
+    static int lower(long code) {
+        return (int) (code >>> 32);
+    }
+
+    static int higher(long code) {
+        return (int) ((code >>> 1) & 0x7fffffffL);
+    }
+
+    private static String id(IndexSearcher s, Map<Integer, String> cache, int doc) throws IOException {
+        String id = cache.get(doc);
+        if (id == null) {
+            id = s.storedFields().document(doc, java.util.Set.of(IndexSchema.ID)).get(IndexSchema.ID);
+            cache.put(doc, id);
+        }
+        return id;
+    }
+}

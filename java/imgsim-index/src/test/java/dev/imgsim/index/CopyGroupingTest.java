@@ -1,0 +1,74 @@
+package dev.imgsim.index;
+
+import static org.junit.Assert.assertArrayEquals;
+
+import java.util.Arrays;
+
+import org.junit.Test;
+
+/** How {@link CopyGrouping#join} joins a collection's copy pairs into groups, on pairs written by hand. */
+public class CopyGroupingTest {
+    /** Pairs {lower, higher, copy (1/0), confidence x 100}, as {@code Copies.groups} verifies them. */
+    private static int[] groups(int docs, int[]... pairs) {
+        long[] codes = new long[pairs.length];
+        for (int i = 0; i < pairs.length; i++) {
+            codes[i] = (long) pairs[i][0] << 32 | (long) pairs[i][1] << 1;
+        }
+        long[] sorted = codes.clone();
+        Arrays.sort(sorted);
+        boolean[] copy = new boolean[pairs.length];
+        double[] confidence = new double[pairs.length];
+        for (int i = 0; i < pairs.length; i++) {
+            int at = Arrays.binarySearch(sorted, codes[i]);
+            copy[at] = pairs[i][2] == 1;
+            confidence[at] = pairs[i][3] / 100.0;
+        }
+        int[] g = CopyGrouping.join(new CopyGrouping.Pairs(docs, sorted), copy, confidence);
+        // each group named by its first document
+        int[] named = new int[docs];
+        for (int d = 0; d < docs; d++) {
+            named[d] = -1;
+            for (int e = 0; e < docs && g[d] >= 0; e++) {
+                if (g[e] == g[d]) {
+                    named[d] = e;
+                    break;
+                }
+            }
+        }
+        return named;
+    }
+
+    @Test
+    public void anImageThatIsACopyOfTwoLookAlikesDoesNotChainEveryOneOfThem() {
+        // 0 a blue icon, 1 its grey copy; 2 and 3 the icon recoloured: the grey copy matches all,
+        // the coloured ones match none of each other
+        int[] g = groups(4, new int[] {0, 1, 1, 95}, new int[] {1, 2, 1, 90}, new int[] {1, 3, 1, 85},
+                new int[] {0, 2, 0, 10}, new int[] {0, 3, 0, 5}, new int[] {2, 3, 0, 5});
+        // 2 joins {0, 1} on one pair for and one against; 3 would have two against it
+        assertArrayEquals(new int[] {0, 0, 0, -1}, g);
+        // joined as connected pairs, all four would be one group
+    }
+
+    @Test
+    public void aWrongEarlyJoinDoesNotBlockTheRightOne() {
+        // 1 is a copy of page 0, verified more confidently against 2, another page of the template
+        int[] g = groups(3, new int[] {1, 2, 1, 95}, new int[] {0, 1, 1, 90}, new int[] {0, 2, 0, 40});
+        assertArrayEquals(new int[] {0, 0, 0}, g);
+    }
+
+    @Test
+    public void pairsNeverVerifiedCountForNothingAndGroupsJoinOnlyWhereTheVerifiedPairsAgree() {
+        // 0-1 and 1-2 copies, 0-2 never a candidate: one group
+        assertArrayEquals(new int[] {0, 0, 0}, groups(3, new int[] {0, 1, 1, 95}, new int[] {1, 2, 1, 90}));
+        // two groups of two, joined by one copy pair against two verified non-copies: apart
+        int[] g = groups(4, new int[] {0, 1, 1, 99}, new int[] {2, 3, 1, 98}, new int[] {1, 2, 1, 90},
+                new int[] {0, 2, 0, 20}, new int[] {1, 3, 0, 20});
+        assertArrayEquals(new int[] {0, 0, 2, 2}, g);
+        // with a second copy pair between them: together
+        g = groups(4, new int[] {0, 1, 1, 99}, new int[] {2, 3, 1, 98}, new int[] {1, 2, 1, 90},
+                new int[] {0, 2, 0, 20}, new int[] {1, 3, 1, 80});
+        assertArrayEquals(new int[] {0, 0, 0, 0}, g);
+        // no copy pair, no group
+        assertArrayEquals(new int[] {-1, -1}, groups(2, new int[] {0, 1, 0, 50}));
+    }
+}
