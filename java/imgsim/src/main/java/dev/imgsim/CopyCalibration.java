@@ -364,9 +364,10 @@ public final class CopyCalibration {
      * ({@link Match#verification()}) of any other candidate pair of either image. Stricter than
      * {@link #withContext}, since two look-alikes that are each other's only sibling in a
      * collection stand out from everything else as a copy does: a near miss of confidence 0.6 or
-     * more whose confidence combined with the margin's (as {@link #withSearchContext} weighs it)
-     * reaches 0.95 is an {@link Band#EDITED_COPY}, confidence at most 0.98; the local inliers do not
-     * count. A copy, a learned decision, {@link #strict()} and {@link #fromBackground} thresholds,
+     * more, its pictures aligned as a part of at most 90 % of the area (a crop, a caption, a
+     * canvas: look-alikes of a family align as whole pictures), whose confidence combined with the
+     * margin's (as {@link #withSearchContext} weighs it) reaches 0.95 is an {@link Band#EDITED_COPY},
+     * confidence at most 0.98; the local inliers do not count. A copy, a learned decision, {@link #strict()} and {@link #fromBackground} thresholds,
      * and a non-finite {@code otherBest} return {@code match} as it is.
      *
      * @param match one verified pair

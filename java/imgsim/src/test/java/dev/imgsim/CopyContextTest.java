@@ -194,27 +194,38 @@ public class CopyContextTest {
     @Test
     public void aNearMissAmongACollectionsPairsNeedsMoreEvidenceToStandOutThanInASearch() {
         CopyCalibration cal = CopyCalibration.defaults();
-        // grids just below the whole-picture threshold: a near miss of confidence ~0.74
-        Match strong = cal.decide(0.9, verdict(0.94f, 0, 0, -1), false);
+        // a crop of 60 % of the area, its grids just below the part threshold: a near miss of ~0.74
+        float[] part = verdict(0.935f, 0, 0, -1);
+        part[Native.VERDICT_ALIGNMENT] = 2;
+        part[Native.VERDICT_AREA] = 0.6f;
+        Match strong = cal.decide(0.9, part, false);
         assertFalse(strong.isCopy());
         assertTrue(strong.toString(), strong.confidence() > 0.6 && strong.confidence() < 0.8);
         Match promoted = cal.withCollectionContext(strong, 0.5);
         assertTrue(promoted.toString(), promoted.isCopy());
         assertEquals(Band.EDITED_COPY, promoted.band());
+        assertEquals(Match.Alignment.FIRST_INSIDE_SECOND, promoted.alignment());
         assertTrue(promoted.confidence() <= 0.98);
         // another candidate pair of either image nearly as good: no copy
-        assertFalse(cal.withCollectionContext(strong, 0.93).isCopy());
+        assertFalse(cal.withCollectionContext(strong, 0.92).isCopy());
+        // whole pictures as sure: copies standing out in a search, look-alikes of a family among a collection's pairs
+        Match whole = cal.decide(0.9, verdict(0.94f, 0, 0, -1), false);
+        assertTrue(whole.toString(), !whole.isCopy() && whole.confidence() > 0.6);
+        assertTrue(cal.withContext(whole, 0.5).isCopy());
+        assertFalse(cal.withCollectionContext(whole, 0.5).isCopy());
         // a weaker near miss (~0.47) stands out in a search, not among a collection's pairs
-        Match weak = cal.decide(0.9, verdict(0.91f, 0, 0, -1), false);
+        float[] weakPart = part.clone();
+        weakPart[Native.VERDICT_SCORE] = 0.905f;
+        Match weak = cal.decide(0.9, weakPart, false);
         assertTrue(weak.toString(), weak.confidence() > 0.3 && weak.confidence() < 0.6);
         assertTrue(cal.withContext(weak, 0.5).isCopy());
         assertFalse(cal.withCollectionContext(weak, 0.5).isCopy());
-        // a copy, no context, the learned decision and the strict rules: as they were
+        // a copy, no context and the strict rules: as they were
         Match copy = cal.decide(0.95, verdict(0.99f, 0, 0, -1), false);
         assertEquals(copy.confidence(), cal.withCollectionContext(copy, -1).confidence(), 0);
         assertFalse(cal.withCollectionContext(strong, Double.NEGATIVE_INFINITY).isCopy());
         assertFalse(cal.withCollectionContext(strong, Double.NaN).isCopy());
-        Match strictNear = CopyCalibration.strict().decide(0.9, verdict(0.96f, 0, 0, -1), false);
+        Match strictNear = CopyCalibration.strict().decide(0.9, part, false);
         assertFalse(strictNear.isCopy());
         assertFalse(CopyCalibration.strict().withCollectionContext(strictNear, -1).isCopy());
     }

@@ -20,9 +20,9 @@ import dev.imgsim.Match;
  * each other and joined into groups ({@code docs/DUPES.md}, "Session 21").
  *
  * <ol>
- * <li>A near miss that stands out from the other candidate pairs of both its images is a copy
- * ({@link CopyCalibration#withCollectionContext}): a captioned, watermarked or heavily recompressed
- * copy of a picture the collection holds once.</li>
+ * <li>A near miss aligned as a part that stands out from the other candidate pairs of both its
+ * images is a copy ({@link CopyCalibration#withCollectionContext}): a cropped or captioned copy of a
+ * picture the collection holds once.</li>
  * <li>The copy pairs join groups most confident first, and two groups join only where at least as
  * many of the pairs verified between them are copies as are not: an image that is a copy of two
  * look-alikes (a grey copy of one of several recoloured icons, a page of a template) no longer

@@ -326,8 +326,8 @@ public final class ImageIndex implements AutoCloseable {
     /**
      * Groups of copies in the index: every image's graph neighbours (its own, its 90-degree
      * turn's, its inner picture's and its grey thumbnail's) verified on the stored fingerprints; a
-     * near miss that stands out from the other candidate pairs of both its images is a copy too
-     * ({@link CopyCalibration#withCollectionContext}); the copy pairs join groups most confident
+     * near miss aligned as a part (a crop, a caption) that stands out from the other candidate
+     * pairs of both its images is a copy too ({@link CopyCalibration#withCollectionContext}); the copy pairs join groups most confident
      * first, two groups only where at least as many of the pairs verified between them are copies
      * as are not (an image that is a copy of two look-alikes does not chain them). Unlike
      * {@link #duplicates(double)}, a group means "the same picture, maybe edited", not "looks
