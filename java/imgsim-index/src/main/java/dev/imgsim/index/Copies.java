@@ -324,6 +324,7 @@ final class Copies {
         // each pair's verdict: copies and the near misses that may stand out kept whole
         Match[] kept = new Match[codes.length];
         float[] verification = new float[codes.length];
+        boolean[] vetoed = new boolean[codes.length];
         parallel(threads, runs.size(), r -> {
             int from = runs.get(r)[0];
             int to = runs.get(r)[1];
@@ -356,12 +357,13 @@ final class Copies {
                 Match m = ms.get(k);
                 int i = at.get(k);
                 verification[i] = Double.isNaN(m.verification()) ? -1f : (float) m.verification();
+                vetoed[i] = m.hueMismatch() >= CopyCalibration.HUE_MISMATCH_VETO;
                 if (m.isCopy() || m.confidence() >= CopyGrouping.MAY_STAND_OUT) {
                     kept[i] = m;
                 }
             }
         });
-        List<CopyGroup> groups = CopyGrouping.groups(s, cal, codes, kept, verification);
+        List<CopyGroup> groups = CopyGrouping.groups(s, cal, codes, kept, verification, vetoed);
         if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
             long withParts = Arrays.stream(codes).filter(c -> (c & 1) != 0).count();
             LOG.log(System.Logger.Level.DEBUG, String.format(java.util.Locale.ROOT,

@@ -71,4 +71,48 @@ public class CopyGroupingTest {
         // no copy pair, no group
         assertArrayEquals(new int[] {-1, -1}, groups(2, new int[] {0, 1, 0, 50}));
     }
+
+    /** Pairs {lower, higher, copy, verification, exact, vetoed} through {@link CopyGrouping#family}: which copies are a family's. */
+    private static boolean[] family(int docs, double[]... pairs) {
+        long[] codes = new long[pairs.length];
+        for (int i = 0; i < pairs.length; i++) {
+            codes[i] = (long) pairs[i][0] << 32 | (long) pairs[i][1] << 1;
+        }
+        long[] sorted = codes.clone();
+        Arrays.sort(sorted);
+        boolean[] copy = new boolean[pairs.length];
+        boolean[] exact = new boolean[pairs.length];
+        boolean[] vetoed = new boolean[pairs.length];
+        float[] verification = new float[pairs.length];
+        int[] at = new int[pairs.length];
+        for (int i = 0; i < pairs.length; i++) {
+            at[i] = Arrays.binarySearch(sorted, codes[i]);
+            copy[at[i]] = pairs[i][2] == 1;
+            verification[at[i]] = (float) pairs[i][3];
+            exact[at[i]] = pairs[i][4] == 1;
+            vetoed[at[i]] = pairs[i][5] == 1;
+        }
+        boolean[] f = CopyGrouping.family(new CopyGrouping.Pairs(docs, sorted), copy, exact, vetoed, verification);
+        boolean[] inOrder = new boolean[pairs.length];
+        for (int i = 0; i < pairs.length; i++) {
+            inOrder[i] = f[at[i]];
+        }
+        return inOrder;
+    }
+
+    @Test
+    public void aCopyThatDoesNotStandOutFromItsImagesLookAlikesIsNotOne() {
+        // three flags of one layout: 0-1 verified a copy, barely above 1-2 and 0-2
+        boolean[] f = family(3, new double[] {0, 1, 1, 0.96, 0, 0}, new double[] {0, 2, 0, 0.95, 0, 0},
+                new double[] {1, 2, 0, 0.955, 0, 0});
+        assertArrayEquals(new boolean[] {true, false, false}, f);
+        // a copy well above its images' other candidates stands
+        assertArrayEquals(new boolean[] {false, false}, family(3, new double[] {0, 1, 1, 0.99, 0, 0}, new double[] {0, 2, 0, 0.9, 0, 0}));
+        // an exact copy always stands; the same drawing in other colours is no look-alike to measure against
+        assertArrayEquals(new boolean[] {false, false}, family(3, new double[] {0, 1, 1, 1.0, 1, 0}, new double[] {0, 2, 0, 0.99, 0, 0}));
+        assertArrayEquals(new boolean[] {false, false}, family(3, new double[] {0, 1, 1, 0.97, 0, 0}, new double[] {0, 2, 0, 0.99, 0, 1}));
+        // nor is a copy's own copy: 0-1 and 0-2 copies, 1-2 (two edits of one picture) not verified a copy
+        assertArrayEquals(new boolean[] {false, false, false}, family(3, new double[] {0, 1, 1, 0.97, 0, 0},
+                new double[] {0, 2, 1, 0.98, 0, 0}, new double[] {1, 2, 0, 0.965, 0, 0}));
+    }
 }
