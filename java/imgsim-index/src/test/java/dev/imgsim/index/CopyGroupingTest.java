@@ -8,20 +8,33 @@ import org.junit.Test;
 
 /** How {@link CopyGrouping#join} joins a collection's copy pairs into groups, on pairs written by hand. */
 public class CopyGroupingTest {
-    /** Pairs {lower, higher, copy (1/0), confidence x 100}, as {@code Copies.groups} verifies them. */
-    private static int[] groups(int docs, int[]... pairs) {
+    /**
+     * The codes of pairs {lower, higher, ...} as {@code Copies.groups} writes them, sorted into
+     * {@code sorted}; returns where each pair landed.
+     */
+    private static int[] sort(long[] sorted, double[][] pairs) {
         long[] codes = new long[pairs.length];
         for (int i = 0; i < pairs.length; i++) {
             codes[i] = (long) pairs[i][0] << 32 | (long) pairs[i][1] << 1;
         }
-        long[] sorted = codes.clone();
+        System.arraycopy(codes, 0, sorted, 0, codes.length);
         Arrays.sort(sorted);
+        int[] at = new int[pairs.length];
+        for (int i = 0; i < pairs.length; i++) {
+            at[i] = Arrays.binarySearch(sorted, codes[i]);
+        }
+        return at;
+    }
+
+    /** Pairs {lower, higher, copy (1/0), confidence x 100}, as {@code Copies.groups} verifies them. */
+    private static int[] groups(int docs, int[]... pairs) {
+        long[] sorted = new long[pairs.length];
+        int[] at = sort(sorted, Arrays.stream(pairs).map(p -> new double[] {p[0], p[1]}).toArray(double[][]::new));
         boolean[] copy = new boolean[pairs.length];
         double[] confidence = new double[pairs.length];
         for (int i = 0; i < pairs.length; i++) {
-            int at = Arrays.binarySearch(sorted, codes[i]);
-            copy[at] = pairs[i][2] == 1;
-            confidence[at] = pairs[i][3] / 100.0;
+            copy[at[i]] = pairs[i][2] == 1;
+            confidence[at[i]] = pairs[i][3] / 100.0;
         }
         int[] g = CopyGrouping.join(new CopyGrouping.Pairs(docs, sorted), copy, confidence);
         // each group named by its first document
@@ -74,19 +87,13 @@ public class CopyGroupingTest {
 
     /** Pairs {lower, higher, copy, verification, exact, vetoed} through {@link CopyGrouping#family}: which copies are a family's. */
     private static boolean[] family(int docs, double[]... pairs) {
-        long[] codes = new long[pairs.length];
-        for (int i = 0; i < pairs.length; i++) {
-            codes[i] = (long) pairs[i][0] << 32 | (long) pairs[i][1] << 1;
-        }
-        long[] sorted = codes.clone();
-        Arrays.sort(sorted);
+        long[] sorted = new long[pairs.length];
+        int[] at = sort(sorted, pairs);
         boolean[] copy = new boolean[pairs.length];
         boolean[] exact = new boolean[pairs.length];
         boolean[] vetoed = new boolean[pairs.length];
         float[] verification = new float[pairs.length];
-        int[] at = new int[pairs.length];
         for (int i = 0; i < pairs.length; i++) {
-            at[i] = Arrays.binarySearch(sorted, codes[i]);
             copy[at[i]] = pairs[i][2] == 1;
             verification[at[i]] = (float) pairs[i][3];
             exact[at[i]] = pairs[i][4] == 1;
