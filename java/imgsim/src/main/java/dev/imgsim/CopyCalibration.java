@@ -97,6 +97,8 @@ public final class CopyCalibration {
     public static final int MIN_CONTEXT = 5;
     /** {@link #withContext}: a near miss of at least this confidence that stands out enough (to 0.9 combined) is a copy. */
     public static final double STAND_OUT_FLOOR = 0.3;
+    /** {@link #withCollectionContext}: a near miss needs at least this confidence of its own to stand out among a collection's pairs. */
+    public static final double COLLECTION_STAND_OUT_FLOOR = 0.6;
     /** {@link #withSearchContext}: the fewest local inliers whose standing out can make a near miss a copy. */
     public static final int STAND_OUT_INLIERS = 10;
     // fitted with python/copy_calibration.py on examples/copy_bench.rs's verified pairs (docs/QUALITY.md)
@@ -363,12 +365,13 @@ public final class CopyCalibration {
      * with the evidence of the other candidate pairs: {@code otherBest} is the best verification
      * ({@link Match#verification()}) of any other candidate pair of either image. Stricter than
      * {@link #withContext}, since two look-alikes that are each other's only sibling in a
-     * collection stand out from everything else as a copy does: a near miss of confidence 0.6 or
-     * more, its pictures aligned as a part of at most 90 % of the area (a crop, a caption, a
-     * canvas: look-alikes of a family align as whole pictures), whose confidence combined with the
-     * margin's (as {@link #withSearchContext} weighs it) reaches 0.95 is an {@link Band#EDITED_COPY},
-     * confidence at most 0.98; the local inliers do not count. A copy, a learned decision, {@link #strict()} and {@link #fromBackground} thresholds,
-     * and a non-finite {@code otherBest} return {@code match} as it is.
+     * collection stand out from everything else as a copy does: a near miss of confidence
+     * {@link #COLLECTION_STAND_OUT_FLOOR} or more, its pictures aligned as a part of at most 90 %
+     * of the area (one inside the other: a crop, a caption, a canvas; look-alikes of a family
+     * align as whole pictures), whose confidence combined with the margin's (as {@link #withSearchContext} weighs it) reaches 0.95 is an {@link Band#EDITED_COPY},
+     * confidence at most 0.98; the local inliers do not count. A copy, a learned decision,
+     * {@link #strict()} and {@link #fromBackground} thresholds, and a non-finite {@code otherBest}
+     * return {@code match} as it is.
      *
      * @param match one verified pair
      * @param otherBest the best verification of the other candidate pairs of either image; not finite: no context

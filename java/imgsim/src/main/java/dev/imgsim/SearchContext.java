@@ -36,10 +36,10 @@ final class SearchContext {
      * Among a collection's candidate pairs ({@link #weighInCollection}), a near miss needs this
      * confidence of its own and a combined confidence of {@link #COLLECTION_PROMOTE}: two
      * look-alikes that are each other's only sibling stand out there as a copy of a search does
-     * (session 21, {@code docs/DUPES.md}: at the search's 0.3 / 0.9 and with the points,
-     * {@code dupes} on mixed content found 12 more copies and 37 more look-alike pairs).
+     * (session 21, {@code docs/DUPES.md}: at the search's 0.3 / 0.9 and with the points, a replay
+     * of {@code dupes} on mixed content found 12 more copies and 37 more look-alike pairs).
      */
-    static final double COLLECTION_FLOOR = 0.6;
+    static final double COLLECTION_FLOOR = CopyCalibration.COLLECTION_STAND_OUT_FLOOR;
     static final double COLLECTION_PROMOTE = 0.95;
     /**
      * ... and its pictures aligned as a part of at most this share of the area (a crop, a caption,
@@ -127,8 +127,10 @@ final class SearchContext {
      */
     static Match weighInCollection(CopyCalibration cal, Match match, double otherBest) {
         Objects.requireNonNull(match, "match");
+        boolean part = match.alignment() == Match.Alignment.FIRST_INSIDE_SECOND
+                || match.alignment() == Match.Alignment.SECOND_INSIDE_FIRST;
         if (match.isCopy() || cal.isLearned() || !cal.promotes() || match.asCopy() == null || !Double.isFinite(otherBest)
-                || match.confidence() < COLLECTION_FLOOR || match.area() > COLLECTION_MAX_AREA) {
+                || match.confidence() < COLLECTION_FLOOR || !part || match.area() > COLLECTION_MAX_AREA) {
             return match;
         }
         double q = 1 / (1 + Math.exp(-(DISTINCT_OFFSET + DISTINCT_SLOPE * (verificationOf(match) - otherBest))));

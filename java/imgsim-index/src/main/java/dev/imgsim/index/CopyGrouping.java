@@ -36,7 +36,7 @@ import dev.imgsim.Match;
  */
 final class CopyGrouping {
     /** Near misses of at least this confidence are kept for the context (the others cannot stand out). */
-    static final double MAY_STAND_OUT = 0.6;
+    static final double MAY_STAND_OUT = CopyCalibration.COLLECTION_STAND_OUT_FLOOR;
     /**
      * A copy pair (not an exact copy) whose verification is less than this above the best of any
      * other candidate pair of either image that is not a copy (nor the same drawing in other
