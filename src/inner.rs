@@ -12,10 +12,9 @@
 //! differs from it, densely, as one 4-connected piece, after trimming sparse rows and columns (a
 //! line of text under it) off its edges. Bars across the whole canvas are not pictures.
 
-use crate::copies::{FLAT_STD, SIDE, WORK};
+use crate::copies::{Fingerprint, FLAT_STD, SIDE, WORK};
 use crate::error::{Error, Result};
 use crate::grids::{lane_sum, resample};
-use crate::copies::Fingerprint;
 use crate::keypoints::{self, Features, LocalMatch};
 
 /// The picture inside a canvas as a fingerprint keeps it.
@@ -336,10 +335,12 @@ fn trim(mask: &[bool], gw: usize, b: (usize, usize, usize, usize)) -> Option<(us
 /// part of a screenshot keeps few of the screenshot's features (the title bar's and caption's text
 /// takes them), at a scale where the other picture has few; its own features are the picture's.
 pub(crate) fn local_match(a: &Fingerprint, b: &Fingerprint) -> Option<LocalMatch> {
-    let size = |f: &Fingerprint| (f.local.width as f32, f.local.height as f32);
+    // the frame of a picture's own local features
+    fn size(f: &Fingerprint) -> (f32, f32) {
+        (f.local.width as f32, f.local.height as f32)
+    }
     // the inner picture's features and where their frame lies in the picture's frame
     fn placed(f: &Fingerprint) -> Option<(&keypoints::Features, [f32; 4])> {
-        let size = |f: &Fingerprint| (f.local.width as f32, f.local.height as f32);
         let i = f.inner.as_ref().filter(|i| !i.local.points.is_empty() && i.local.width > 0 && i.local.height > 0)?;
         let [c0, c1, c2, c3] = f.content;
         let (pw, ph) = size(f);

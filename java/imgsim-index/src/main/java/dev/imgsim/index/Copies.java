@@ -315,7 +315,7 @@ final class Copies {
         List<int[]> runs = new ArrayList<>();
         for (int i = 0; i < codes.length;) {
             int j = i;
-            while (j < codes.length && codes[j] >>> 32 == codes[i] >>> 32) {
+            while (j < codes.length && CopyGrouping.lower(codes[j]) == CopyGrouping.lower(codes[i])) {
                 j++;
             }
             runs.add(new int[] {i, j});
@@ -328,7 +328,7 @@ final class Copies {
         parallel(threads, runs.size(), r -> {
             int from = runs.get(r)[0];
             int to = runs.get(r)[1];
-            int lower = (int) (codes[from] >>> 32);
+            int lower = CopyGrouping.lower(codes[from]);
             Arrays.fill(verification, from, to, -1f);
             CopyFeatures a = features(s, lower);
             if (a == null) {
@@ -344,7 +344,7 @@ final class Copies {
                     if (parts != (pass == 0)) {
                         continue;
                     }
-                    CopyFeatures b = features(s, (int) ((codes[k] >>> 1) & 0x7fffffffL));
+                    CopyFeatures b = features(s, CopyGrouping.higher(codes[k]));
                     if (b != null) {
                         bs.add(b);
                         at.add(k);
@@ -373,7 +373,7 @@ final class Copies {
         return groups;
     }
 
-    /** A candidate pair: the lower document, the higher, whether its parts are searched. */
+    /** A candidate pair: the lower document, the higher, whether its parts are searched ({@link CopyGrouping#lower}, {@link CopyGrouping#higher} read it). */
     private static long pairCode(int lower, int higher, boolean parts) {
         return (long) lower << 32 | (long) higher << 1 | (parts ? 1 : 0);
     }

@@ -288,10 +288,12 @@ final class CopyGrouping {
         }
     }
 
+    /** The lower document of a candidate pair's code ({@code Copies.pairCode}: lower << 32 | higher << 1 | parts). */
     static int lower(long code) {
         return (int) (code >>> 32);
     }
 
+    /** The higher document of a candidate pair's code. */
     static int higher(long code) {
         return (int) ((code >>> 1) & 0x7fffffffL);
     }
