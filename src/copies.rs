@@ -359,21 +359,29 @@ pub const VERIFY_PARTS: u32 = 1;
 pub const VERIFY_LOCAL: u32 = 2;
 pub const VERIFY_COMMON_SECOND: u32 = 4;
 pub const VERIFY_INNER: u32 = 8;
+/// `verify_many` only: after the pair's verdict, a second one with the part search and without
+/// the local features (what `VERIFY_PARTS` with the pair's `VERIFY_INNER` gives), from the same
+/// prepared grids: one call where a part search follows a verdict that is not a copy.
+pub const VERIFY_ALSO_PARTS: u32 = 16;
 
 /// `b[i]` verified as a copy of `a` with `flags[i]` (`VERIFY_PARTS`, `VERIFY_LOCAL`,
 /// `VERIFY_INNER` as `verify_opts` asks; `VERIFY_COMMON_SECOND`: the other way round, `a` as a
-/// copy of `b[i]`), one verdict per pair, each the same as `verify_opts` gives; the grids derived from `a` (its eight turns and mirrors, their gradients,
-/// part-search pyramids and templates) are computed once for all pairs.
+/// copy of `b[i]`), one verdict per pair, each the same as `verify_opts` gives, and a second right
+/// after it where `VERIFY_ALSO_PARTS` asks; the grids derived from `a` (its eight turns and
+/// mirrors, their gradients, part-search pyramids and templates) are computed once for all pairs.
 pub fn verify_many(a: &Fingerprint, b: &[Fingerprint], flags: &[u32]) -> Vec<Verdict> {
     let a = Prepared::new(a);
-    b.iter()
-        .zip(flags)
-        .map(|(b, &f)| {
-            let b = Prepared::new(b);
-            let (first, second) = if f & VERIFY_COMMON_SECOND != 0 { (&b, &a) } else { (&a, &b) };
-            verify_prepared(first, second, f & VERIFY_PARTS != 0, f & VERIFY_LOCAL != 0, f & VERIFY_INNER != 0)
-        })
-        .collect()
+    let mut out = Vec::with_capacity(b.len());
+    for (b, &f) in b.iter().zip(flags) {
+        let b = Prepared::new(b);
+        let (first, second) = if f & VERIFY_COMMON_SECOND != 0 { (&b, &a) } else { (&a, &b) };
+        let inner = f & VERIFY_INNER != 0;
+        out.push(verify_prepared(first, second, f & VERIFY_PARTS != 0, f & VERIFY_LOCAL != 0, inner));
+        if f & VERIFY_ALSO_PARTS != 0 {
+            out.push(verify_prepared(first, second, true, false, inner));
+        }
+    }
+    out
 }
 
 /// A fingerprint with the grids the verification derives from it, each computed when first

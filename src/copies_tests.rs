@@ -225,6 +225,17 @@ fn verifying_one_picture_against_many_gives_each_pair_its_own_verdict() {
     assert_eq!(mixed[1].alignment, Alignment::BInA);
     assert_eq!(mixed[0].transform, verify(&a, &others[0], false).transform);
     assert!(verify_many(&a, &[], &[]).is_empty());
+    // a part search after the verdict, in the same call: a second verdict right after the pair's
+    let also = verify_many(&a, &others, &[VERIFY_LOCAL, VERIFY_LOCAL | VERIFY_ALSO_PARTS, 0, VERIFY_ALSO_PARTS | VERIFY_COMMON_SECOND, 2]);
+    assert_eq!(also.len(), 7);
+    assert_eq!(also[0], verify_opts(&a, &others[0], false, true, false));
+    assert_eq!(also[1], verify_opts(&a, &others[1], false, true, false));
+    assert_eq!(also[2], verify_opts(&a, &others[1], true, false, false));
+    assert_eq!(also[2].alignment, Alignment::BInA);
+    assert_eq!(also[3], verify_opts(&a, &others[2], false, false, false));
+    assert_eq!(also[4], verify_opts(&others[3], &a, false, false, false));
+    assert_eq!(also[5], verify_opts(&others[3], &a, true, false, false));
+    assert_eq!(also[6], verify_opts(&a, &others[4], false, true, false));
 }
 
 #[test]

@@ -86,8 +86,9 @@ natives! { class "dev_imgsim_internal_Native" as "Native", list native_copies_co
     }
 
     /// `verify` of `a` against each fingerprint lying one after another in `all` (`lengths[i]`
-    /// bytes each) with `flags[i]` (4: the other way round, `a` as the second of the pair):
-    /// `VERDICT_LENGTH` floats per pair, in order. The grids derived from `a` are computed once.
+    /// bytes each) with `flags[i]` (4: the other way round, `a` as the second of the pair; 16: a
+    /// second verdict with the part search after the pair's): `VERDICT_LENGTH` floats per verdict,
+    /// in order. The grids derived from `a` are computed once.
     fn verifyMany<'l>(env, a: JByteArray<'l>, all: JByteArray<'l>, lengths: JIntArray<'l>, flags: JIntArray<'l>) -> JFloatArray<'l> {
         let a = Fingerprint::from_bytes(&bytes(env, &a, "fingerprint a")?)?;
         let all = bytes(env, &all, "fingerprints")?;

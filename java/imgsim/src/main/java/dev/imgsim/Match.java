@@ -115,8 +115,10 @@ public final class Match {
 
     /**
      * {@link #verify} of a against each of bs (or, {@code reversed}, of each of bs against a: a is
-     * then the second of every pair), the first {@code parts} with their parts searched, in two
-     * native calls.
+     * then the second of every pair), the first {@code parts} with their parts searched, in one
+     * native call: a pair whose parts may be searched gets both verdicts from it (the part search
+     * {@link Native#VERIFY_ALSO_PARTS}), the second used where the first is not a copy, as
+     * {@link #verify} decides with two calls.
      */
     static List<Match> verifyAll(CopyFeatures a, List<CopyFeatures> bs, CopyCalibration cal, int parts, boolean reversed) {
         Objects.requireNonNull(a, "a");
@@ -127,6 +129,7 @@ public final class Match {
         int n = bs.size();
         double[] sims = new double[n];
         int[] flags = new int[n];
+        int extra = 0;
         for (int i = 0; i < n; i++) {
             CopyFeatures b = Objects.requireNonNull(bs.get(i), "bs[" + i + "]");
             if (a.embeddingUnsafe().length != b.embeddingUnsafe().length) {
@@ -136,29 +139,22 @@ public final class Match {
             sims[i] = reversed ? b.similarity(a) : a.similarity(b);
             flags[i] = (sims[i] >= cal.localFloor() ? Native.VERIFY_LOCAL : 0) | (reversed ? Native.VERIFY_COMMON_SECOND : 0)
                     | innerFlag(a, b, cal);
+            if (i < parts && sims[i] >= cal.partsFloor()) {
+                flags[i] |= Native.VERIFY_ALSO_PARTS;
+                extra++;
+            }
         }
-        float[] v = verifyMany(a, bs, flags, null);
+        float[] v = verifyMany(a, bs, flags, n + extra);
         Match[] out = new Match[n];
-        int[] again = new int[n];
-        int m = 0;
-        for (int i = 0; i < n; i++) {
-            out[i] = cal.decide(sims[i], verdict(v, i), false);
-            if (i < parts && !out[i].isCopy() && sims[i] >= cal.partsFloor()) {
-                again[m++] = i;
-            }
-        }
-        if (m > 0) {
-            int[] which = Arrays.copyOf(again, m);
-            int[] partFlags = new int[m];
-            for (int j = 0; j < m; j++) {
-                partFlags[j] = Native.VERIFY_PARTS | (reversed ? Native.VERIFY_COMMON_SECOND : 0) | (flags[which[j]] & Native.VERIFY_INNER);
-            }
-            float[] w = verifyMany(a, bs, partFlags, which);
-            for (int j = 0; j < m; j++) {
-                int i = which[j];
-                float[] withParts = verdict(w, j);
-                localFrom(v, i * Native.VERDICT_LENGTH, withParts); // as in verify
-                out[i] = cal.withParts(out[i], cal.decide(sims[i], withParts, true));
+        for (int i = 0, at = 0; i < n; i++, at++) {
+            out[i] = cal.decide(sims[i], verdict(v, at), false);
+            if ((flags[i] & Native.VERIFY_ALSO_PARTS) != 0) {
+                at++;
+                if (!out[i].isCopy()) {
+                    float[] withParts = verdict(v, at);
+                    localFrom(v, (at - 1) * Native.VERDICT_LENGTH, withParts); // as in verify
+                    out[i] = cal.withParts(out[i], cal.decide(sims[i], withParts, true));
+                }
             }
         }
         return Collections.unmodifiableList(new ArrayList<>(Arrays.asList(out)));
@@ -169,22 +165,22 @@ public final class Match {
         return a.innerSimilarity(b) >= cal.partsFloor() ? Native.VERIFY_INNER : 0;
     }
 
-    /** The fingerprints of bs (those at {@code which}, or all) verified against a's in one native call. */
-    private static float[] verifyMany(CopyFeatures a, List<CopyFeatures> bs, int[] flags, int[] which) {
-        int n = which == null ? bs.size() : which.length;
+    /** The fingerprints of bs verified against a's in one native call: {@code verdicts} verdicts expected. */
+    private static float[] verifyMany(CopyFeatures a, List<CopyFeatures> bs, int[] flags, int verdicts) {
+        int n = bs.size();
         int[] lengths = new int[n];
         int total = 0;
         for (int j = 0; j < n; j++) {
-            lengths[j] = bs.get(which == null ? j : which[j]).fingerprintUnsafe().length;
+            lengths[j] = bs.get(j).fingerprintUnsafe().length;
             total += lengths[j];
         }
         byte[] all = new byte[total];
         for (int j = 0, at = 0; j < n; at += lengths[j], j++) {
-            System.arraycopy(bs.get(which == null ? j : which[j]).fingerprintUnsafe(), 0, all, at, lengths[j]);
+            System.arraycopy(bs.get(j).fingerprintUnsafe(), 0, all, at, lengths[j]);
         }
         float[] v = Native.verifyMany(a.fingerprintUnsafe(), all, lengths, flags);
-        if (v.length != n * Native.VERDICT_LENGTH) {
-            throw new IllegalStateException("native verification returned " + v.length + " floats for " + n + " pairs");
+        if (v.length != verdicts * Native.VERDICT_LENGTH) {
+            throw new IllegalStateException("native verification returned " + v.length + " floats for " + verdicts + " verdicts");
         }
         return v;
     }

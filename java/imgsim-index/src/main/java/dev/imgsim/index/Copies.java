@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.index.BinaryDocValues;
+import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.IndexableField;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
@@ -137,40 +138,68 @@ final class Copies {
 
     /** The stored copy features of a document (global id), null when it has none. */
     static CopyFeatures features(IndexSearcher s, int doc) throws IOException {
-        List<LeafReaderContext> leaves = s.getIndexReader().leaves();
-        LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
-        BinaryDocValues dv = leaf.reader().getBinaryDocValues(FIELD);
-        if (dv == null || !dv.advanceExact(doc - leaf.docBase)) {
-            return null;
+        return new FeatureReader(s).features(doc);
+    }
+
+    /**
+     * Reads the copy features of documents in increasing order of their ids, each field's doc
+     * values of a segment opened once (what {@link #groups} does for the pairs of one document:
+     * tens of reads, where opening the three iterators anew for each cost as much as reading).
+     */
+    static final class FeatureReader {
+        private final List<LeafReaderContext> leaves;
+        private LeafReaderContext leaf;
+        private BinaryDocValues copy;
+        private BinaryDocValues inner;
+        private FloatVectorValues vectors;
+        private int last = -1;
+
+        FeatureReader(IndexSearcher s) {
+            this.leaves = s.getIndexReader().leaves();
         }
-        BytesRef r = dv.binaryValue();
-        float[] v = StoredVectors.vector(s, doc);
-        int n = r.length - 4 * v.length;
-        if (n < CopyFeatures.MIN_FINGERPRINT_BYTES || n > CopyFeatures.MAX_FINGERPRINT_BYTES) {
-            throw new IOException("document " + doc + " has copy features of " + r.length + " bytes, expected "
-                    + (4 * v.length + CopyFeatures.MIN_FINGERPRINT_BYTES) + " to " + (4 * v.length + CopyFeatures.MAX_FINGERPRINT_BYTES));
-        }
-        ByteBuffer b = ByteBuffer.wrap(r.bytes, r.offset, r.length).order(ByteOrder.LITTLE_ENDIAN);
-        float[] t = new float[v.length];
-        for (int i = 0; i < t.length; i++) {
-            t[i] = b.getFloat();
-        }
-        byte[] fp = new byte[n];
-        b.get(fp);
-        float[] inner = null;
-        BinaryDocValues idv = leaf.reader().getBinaryDocValues(INNER);
-        if (idv != null && idv.advanceExact(doc - leaf.docBase) && idv.binaryValue().length > 0) {
-            BytesRef ir = idv.binaryValue();
-            if (ir.length != 4 * v.length) {
-                throw new IOException("document " + doc + " has an inner embedding of " + ir.length + " bytes, expected " + 4 * v.length);
+
+        /** The features of {@code doc} (global id), null when it has none; ids must increase from call to call. */
+        CopyFeatures features(int doc) throws IOException {
+            if (doc <= last) {
+                throw new IllegalArgumentException("document " + doc + " read after " + last);
             }
-            ByteBuffer ib = ByteBuffer.wrap(ir.bytes, ir.offset, ir.length).order(ByteOrder.LITTLE_ENDIAN);
-            inner = new float[v.length];
-            for (int i = 0; i < inner.length; i++) {
-                inner[i] = ib.getFloat();
+            last = doc;
+            LeafReaderContext at = leaves.get(ReaderUtil.subIndex(doc, leaves));
+            if (at != leaf) {
+                leaf = at;
+                copy = at.reader().getBinaryDocValues(FIELD);
+                inner = at.reader().getBinaryDocValues(INNER);
+                vectors = at.reader().getFloatVectorValues(IndexSchema.VECTOR);
             }
+            int d = doc - leaf.docBase;
+            if (copy == null || !copy.advanceExact(d)) {
+                return null;
+            }
+            BytesRef r = copy.binaryValue();
+            if (vectors == null || vectors.advance(d) != d) {
+                throw new IOException("document " + doc + " has no vector");
+            }
+            float[] v = vectors.vectorValue().clone();
+            int n = r.length - 4 * v.length;
+            if (n < CopyFeatures.MIN_FINGERPRINT_BYTES || n > CopyFeatures.MAX_FINGERPRINT_BYTES) {
+                throw new IOException("document " + doc + " has copy features of " + r.length + " bytes, expected "
+                        + (4 * v.length + CopyFeatures.MIN_FINGERPRINT_BYTES) + " to " + (4 * v.length + CopyFeatures.MAX_FINGERPRINT_BYTES));
+            }
+            ByteBuffer b = ByteBuffer.wrap(r.bytes, r.offset, r.length).order(ByteOrder.LITTLE_ENDIAN);
+            float[] t = new float[v.length];
+            b.asFloatBuffer().get(t);
+            byte[] fp = Arrays.copyOfRange(r.bytes, r.offset + 4 * v.length, r.offset + r.length);
+            float[] in = null;
+            if (inner != null && inner.advanceExact(d) && inner.binaryValue().length > 0) {
+                BytesRef ir = inner.binaryValue();
+                if (ir.length != 4 * v.length) {
+                    throw new IOException("document " + doc + " has an inner embedding of " + ir.length + " bytes, expected " + 4 * v.length);
+                }
+                in = new float[v.length];
+                ByteBuffer.wrap(ir.bytes, ir.offset, ir.length).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(in);
+            }
+            return new CopyFeatures(v, t, in, fp);
         }
-        return new CopyFeatures(v, t, inner, fp);
     }
 
     /**
@@ -330,9 +359,15 @@ final class Copies {
             int to = runs.get(r)[1];
             int lower = CopyGrouping.lower(codes[from]);
             Arrays.fill(verification, from, to, -1f);
-            CopyFeatures a = features(s, lower);
+            // the lower document first, then the higher ones in increasing order
+            FeatureReader reader = new FeatureReader(s);
+            CopyFeatures a = reader.features(lower);
             if (a == null) {
                 return;
+            }
+            CopyFeatures[] others = new CopyFeatures[to - from];
+            for (int k = from; k < to; k++) {
+                others[k - from] = reader.features(CopyGrouping.higher(codes[k]));
             }
             // the pairs whose parts are searched first
             List<CopyFeatures> bs = new ArrayList<>();
@@ -344,7 +379,7 @@ final class Copies {
                     if (parts != (pass == 0)) {
                         continue;
                     }
-                    CopyFeatures b = features(s, CopyGrouping.higher(codes[k]));
+                    CopyFeatures b = others[k - from];
                     if (b != null) {
                         bs.add(b);
                         at.add(k);

@@ -96,9 +96,11 @@ public final class Native {
     /**
      * {@link #verify} flags: search each picture inside the other; match the local features;
      * ({@link #verifyMany} only) the common fingerprint is the second of the pair; compare a
-     * picture with the other's inner picture (a screenshot's; src/copies.rs {@code VERIFY_*}).
+     * picture with the other's inner picture (a screenshot's; src/copies.rs {@code VERIFY_*});
+     * ({@link #verifyMany} only) a second verdict right after the pair's, with the part search and
+     * without the local features.
      */
-    public static final int VERIFY_PARTS = 1, VERIFY_LOCAL = 2, VERIFY_COMMON_SECOND = 4, VERIFY_INNER = 8;
+    public static final int VERIFY_PARTS = 1, VERIFY_LOCAL = 2, VERIFY_COMMON_SECOND = 4, VERIFY_INNER = 8, VERIFY_ALSO_PARTS = 16;
 
     /**
      * Verifies fingerprint b against a; the floats at {@code VERDICT_*}; alignment 0 none, 1 whole,
@@ -109,8 +111,8 @@ public final class Native {
     /**
      * {@link #verify} of a against each fingerprint lying one after another in {@code all}
      * ({@code lengths[i]} bytes each) with {@code flags[i]} ({@link #VERIFY_COMMON_SECOND}: the pair
-     * is (that fingerprint, a)): {@link #VERDICT_LENGTH} floats per pair, in order. The grids
-     * derived from a are computed once for all pairs.
+     * is (that fingerprint, a)): {@link #VERDICT_LENGTH} floats per verdict, in order, two for a
+     * pair with {@link #VERIFY_ALSO_PARTS}. The grids derived from a are computed once for all pairs.
      */
     public static native float[] verifyMany(byte[] a, byte[] all, int[] lengths, int[] flags);
 }
