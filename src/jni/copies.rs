@@ -5,7 +5,7 @@
 //! fingerprint's bytes; `verify` returns the `Verdict` as the floats
 //! `VERDICT_*` of `dev.imgsim.internal.Native` name.
 
-use jni::objects::{JByteArray, JFloatArray, JIntArray, JShortArray, JString};
+use jni::objects::{JByteArray, JFloatArray, JIntArray, JObjectArray, JShortArray, JString, ReleaseMode};
 use jni::sys::{jint, jlong};
 use jni::Env;
 
@@ -85,29 +85,36 @@ natives! { class "dev_imgsim_internal_Native" as "Native", list native_copies_co
         float_array(env, &verdict_floats(&v))
     }
 
-    /// `verify` of `a` against each fingerprint lying one after another in `all` (`lengths[i]`
-    /// bytes each) with `flags[i]` (4: the other way round, `a` as the second of the pair; 16: a
-    /// second verdict with the part search after the pair's): `VERDICT_LENGTH` floats per verdict,
-    /// in order. The grids derived from `a` are computed once.
-    fn verifyMany<'l>(env, a: JByteArray<'l>, all: JByteArray<'l>, lengths: JIntArray<'l>, flags: JIntArray<'l>) -> JFloatArray<'l> {
+    /// `verify` of `a` against each fingerprint of `all` with `flags[i]` (4: the other way round,
+    /// `a` as the second of the pair; 16: a second verdict with the part search after the pair's):
+    /// `VERDICT_LENGTH` floats per verdict, in order. The grids derived from `a` are computed once;
+    /// each of `all` is read in place (no copy of the Java array).
+    fn verifyMany<'l>(env, a: JByteArray<'l>, all: JObjectArray<'l, JByteArray<'l>> as "[[B", flags: JIntArray<'l>) -> JFloatArray<'l> {
         let a = Fingerprint::from_bytes(&bytes(env, &a, "fingerprint a")?)?;
-        let all = bytes(env, &all, "fingerprints")?;
-        let lens = ints(env, &lengths, "lengths")?;
+        if all.is_null() {
+            return Err(Error::InvalidArgument("the fingerprints array is null".into()).into());
+        }
         let flags: Vec<u32> = ints(env, &flags, "flags")?.into_iter().map(|f| f as u32).collect();
-        if flags.len() != lens.len() {
-            return Err(Error::InvalidArgument(format!("{} fingerprints but {} flags", lens.len(), flags.len())).into());
+        let n = all.len(env)?;
+        if flags.len() != n {
+            return Err(Error::InvalidArgument(format!("{n} fingerprints but {} flags", flags.len())).into());
         }
-        let mut others = Vec::with_capacity(lens.len());
-        let mut at = 0usize;
-        for l in lens {
-            let end = usize::try_from(l).ok().and_then(|l| at.checked_add(l)).filter(|&e| e <= all.len());
-            let end = end.ok_or_else(|| Error::InvalidArgument("fingerprint lengths do not match the bytes".into()))?;
-            others.push(Fingerprint::from_bytes(&all[at..end])?);
-            at = end;
+        let mut others = Vec::with_capacity(n);
+        for i in 0..n {
+            let b = all.get_element(env, i)?;
+            if b.is_null() {
+                return Err(Error::InvalidArgument(format!("fingerprint {i} is null")).into());
+            }
+            {
+                // SAFETY: read-only access; no JNI calls while the critical section is held; i8
+                // and u8 have the same size and alignment
+                let el = unsafe { b.get_elements_critical(env, ReleaseMode::NoCopyBack)? };
+                let s = unsafe { std::slice::from_raw_parts(el.as_ptr() as *const u8, el.len()) };
+                others.push(Fingerprint::from_bytes(s));
+            }
+            env.delete_local_ref(b);
         }
-        if at != all.len() {
-            return Err(Error::InvalidArgument("fingerprint lengths do not match the bytes".into()).into());
-        }
+        let others = others.into_iter().collect::<crate::error::Result<Vec<_>>>()?;
         let out: Vec<f32> = copies::verify_many(&a, &others, &flags).iter().flat_map(verdict_floats).collect();
         float_array(env, &out)
     }

@@ -167,18 +167,11 @@ public final class Match {
 
     /** The fingerprints of bs verified against a's in one native call: {@code verdicts} verdicts expected. */
     private static float[] verifyMany(CopyFeatures a, List<CopyFeatures> bs, int[] flags, int verdicts) {
-        int n = bs.size();
-        int[] lengths = new int[n];
-        int total = 0;
-        for (int j = 0; j < n; j++) {
-            lengths[j] = bs.get(j).fingerprintUnsafe().length;
-            total += lengths[j];
+        byte[][] all = new byte[bs.size()][];
+        for (int j = 0; j < all.length; j++) {
+            all[j] = bs.get(j).fingerprintUnsafe();
         }
-        byte[] all = new byte[total];
-        for (int j = 0, at = 0; j < n; at += lengths[j], j++) {
-            System.arraycopy(bs.get(j).fingerprintUnsafe(), 0, all, at, lengths[j]);
-        }
-        float[] v = Native.verifyMany(a.fingerprintUnsafe(), all, lengths, flags);
+        float[] v = Native.verifyMany(a.fingerprintUnsafe(), all, flags);
         if (v.length != verdicts * Native.VERDICT_LENGTH) {
             throw new IllegalStateException("native verification returned " + v.length + " floats for " + verdicts + " verdicts");
         }

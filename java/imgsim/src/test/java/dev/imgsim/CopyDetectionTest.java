@@ -506,6 +506,23 @@ public class CopyDetectionTest {
     }
 
     @Test
+    public void theNativeBatchNamesWhatIsWrongWithItsInput() {
+        byte[] fp = sim.analyze(cat).fingerprintUnsafe();
+        int[] one = {0};
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> dev.imgsim.internal.Native.verifyMany(fp, new byte[][] {fp, null}, new int[] {0, 0}));
+        assertTrue(e.getMessage(), e.getMessage().contains("fingerprint 1 is null"));
+        e = assertThrows(IllegalArgumentException.class, () -> dev.imgsim.internal.Native.verifyMany(fp, new byte[][] {fp}, new int[] {0, 0}));
+        assertTrue(e.getMessage(), e.getMessage().contains("1 fingerprints but 2 flags"));
+        e = assertThrows(IllegalArgumentException.class, () -> dev.imgsim.internal.Native.verifyMany(fp, null, one));
+        assertTrue(e.getMessage(), e.getMessage().contains("null"));
+        assertThrows(IllegalArgumentException.class, () -> dev.imgsim.internal.Native.verifyMany(fp, new byte[][] {new byte[10]}, one));
+        // a pair with VERIFY_ALSO_PARTS gets two verdicts, the second with its parts searched
+        float[] v = dev.imgsim.internal.Native.verifyMany(fp, new byte[][] {fp, fp}, new int[] {dev.imgsim.internal.Native.VERIFY_ALSO_PARTS, 0});
+        assertEquals(3 * dev.imgsim.internal.Native.VERDICT_LENGTH, v.length);
+    }
+
+    @Test
     public void aPairIsDecidedTheSameWhicheverPictureComesFirst() throws IOException {
         Path jpg = TestImages.root().resolve("samples").resolve("chelsea.jpg");
         CopyFeatures big = sim.analyze(jpg);

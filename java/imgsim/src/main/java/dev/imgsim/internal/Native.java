@@ -109,10 +109,10 @@ public final class Native {
     public static native float[] verify(byte[] a, byte[] b, int flags);
 
     /**
-     * {@link #verify} of a against each fingerprint lying one after another in {@code all}
-     * ({@code lengths[i]} bytes each) with {@code flags[i]} ({@link #VERIFY_COMMON_SECOND}: the pair
-     * is (that fingerprint, a)): {@link #VERDICT_LENGTH} floats per verdict, in order, two for a
-     * pair with {@link #VERIFY_ALSO_PARTS}. The grids derived from a are computed once for all pairs.
+     * {@link #verify} of a against each fingerprint of {@code all} with {@code flags[i]}
+     * ({@link #VERIFY_COMMON_SECOND}: the pair is (that fingerprint, a)): {@link #VERDICT_LENGTH}
+     * floats per verdict, in order, two for a pair with {@link #VERIFY_ALSO_PARTS}. The grids
+     * derived from a are computed once for all pairs.
      */
-    public static native float[] verifyMany(byte[] a, byte[] all, int[] lengths, int[] flags);
+    public static native float[] verifyMany(byte[] a, byte[][] all, int[] flags);
 }
