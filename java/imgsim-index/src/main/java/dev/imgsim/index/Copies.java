@@ -61,6 +61,12 @@ final class Copies {
     /** Graph neighbours of the thumbnail added to a copy search's candidates, and to each image's in {@link #groups}. */
     static final int THUMB_NEIGHBOURS = 10;
     static final int THUMB_NEIGHBOURS_GROUPS = 3;
+    /**
+     * The thumbnail graph's beam for {@link #groups}' 3 neighbours: at the search's 20 it was a
+     * third of the candidate pass at 100k images (the thumbnails of noise-like pictures leave the
+     * graph little to follow); at 10 the same groups and pairs at 10,000 images, docs/DUPES.md.
+     */
+    static final int THUMB_BEAM_GROUPS = 10;
     /** The fingerprint's layout (src/copies.rs): flags at byte 1, the SIDE x SIDE grey grid from byte 6. */
     private static final int FLAG_FLAT = 1;
     private static final int GRID_AT = 6;
@@ -205,11 +211,11 @@ final class Copies {
     /**
      * Graph neighbours of the views ({@code n} of the image's own and of its turn, {@code inner}
      * of its inner picture's, each graph search exploring at least {@code explore} candidates) and
-     * {@code thumbs} of its {@link #thumbnail} (at their embedding similarity), best cosine per
-     * document, most similar first (excluding {@code self}).
+     * {@code thumbs} of its {@link #thumbnail} (at their embedding similarity; that search exploring
+     * at least {@code thumbBeam}), best cosine per document, most similar first (excluding {@code self}).
      */
-    private static List<double[]> candidates(IndexSearcher s, CopyFeatures f, int n, int inner, int thumbs, int self, int explore)
-            throws IOException {
+    private static List<double[]> candidates(IndexSearcher s, CopyFeatures f, int n, int inner, int thumbs, int thumbBeam, int self,
+            int explore) throws IOException {
         Map<Integer, Double> best = new HashMap<>();
         List<float[]> views = new ArrayList<>(List.of(f.embedding(), f.turnedEmbedding()));
         f.innerEmbedding().ifPresent(views::add);
@@ -228,7 +234,7 @@ final class Copies {
         // the thumbnail's neighbours, each at its embedding similarity as the views give it
         float[] thumb = thumbs > 0 ? thumbnail(f.fingerprint()) : null;
         if (thumb != null) {
-            int beam = Math.max(thumbs, explore);
+            int beam = Math.max(thumbs, thumbBeam);
             ScoreDoc[] hits = s.search(new KnnFloatVectorQuery(THUMB, thumb, beam), beam).scoreDocs;
             for (int h = 0; h < Math.min(thumbs, hits.length); h++) {
                 int doc = hits[h].doc;
@@ -264,7 +270,7 @@ final class Copies {
     };
 
     static List<CopyHit> search(IndexSearcher s, CopyFeatures q, int k, CopyCalibration cal, int explore) throws IOException {
-        List<double[]> cands = candidates(s, q, Math.max(k, NEIGHBOURS), INNER_NEIGHBOURS, THUMB_NEIGHBOURS, -1, explore);
+        List<double[]> cands = candidates(s, q, Math.max(k, NEIGHBOURS), INNER_NEIGHBOURS, THUMB_NEIGHBOURS, explore, -1, explore);
         // the stored images are the originals, the query their possible copy; the most similar
         // (the first max(k, PART_CANDIDATES) in graph order) are searched for parts
         int parts = Math.max(k, PART_CANDIDATES);
@@ -330,7 +336,7 @@ final class Copies {
         parallel(threads, docs.size(), i -> {
             int doc = docs.get(i);
             CopyFeatures f = features(s, doc);
-            List<double[]> cands = candidates(s, f, NEIGHBOURS, INNER_NEIGHBOURS_GROUPS, THUMB_NEIGHBOURS_GROUPS, doc, explore);
+            List<double[]> cands = candidates(s, f, NEIGHBOURS, INNER_NEIGHBOURS_GROUPS, THUMB_NEIGHBOURS_GROUPS, THUMB_BEAM_GROUPS, doc, explore);
             long[] codes = new long[cands.size()];
             for (int c = 0; c < codes.length; c++) {
                 int other = (int) cands.get(c)[0];
