@@ -113,6 +113,18 @@ macro_rules! constants {
 /// The raster descriptor that `RasterAdapter.java` writes and `layout()` reads: its slots (the
 /// four at `CHANNELS` hold the R, G, B, A bit shifts of a packed format or band offsets of an
 /// interleaved one, -1 none; gray uses the first) and its format codes.
+/// The copy verification's flags and verdict length (`Native.VERIFY_*`, `Native.VERDICT_LENGTH`).
+pub(crate) mod verify {
+    constants! {
+        u32 {
+            PARTS = crate::copies::VERIFY_PARTS => "VERIFY_PARTS", LOCAL = crate::copies::VERIFY_LOCAL => "VERIFY_LOCAL",
+            COMMON_SECOND = crate::copies::VERIFY_COMMON_SECOND => "VERIFY_COMMON_SECOND",
+            INNER = crate::copies::VERIFY_INNER => "VERIFY_INNER", ALSO_PARTS = crate::copies::VERIFY_ALSO_PARTS => "VERIFY_ALSO_PARTS",
+        }
+        usize { VERDICT_LENGTH = crate::jni::copies::VERDICT_LENGTH => "VERDICT_LENGTH" }
+    }
+}
+
 pub(crate) mod raster {
     constants! {
         usize {

@@ -105,23 +105,23 @@ natives! { class "dev_imgsim_internal_Native" as "Native", list native_copies_co
             if b.is_null() {
                 return Err(Error::InvalidArgument(format!("fingerprint {i} is null")).into());
             }
-            {
+            let fp = {
                 // SAFETY: read-only access; no JNI calls while the critical section is held; i8
                 // and u8 have the same size and alignment
                 let el = unsafe { b.get_elements_critical(env, ReleaseMode::NoCopyBack)? };
                 let s = unsafe { std::slice::from_raw_parts(el.as_ptr() as *const u8, el.len()) };
-                others.push(Fingerprint::from_bytes(s));
-            }
+                Fingerprint::from_bytes(s)
+            };
             env.delete_local_ref(b);
+            others.push(fp?);
         }
-        let others = others.into_iter().collect::<crate::error::Result<Vec<_>>>()?;
         let out: Vec<f32> = copies::verify_many(&a, &others, &flags).iter().flat_map(verdict_floats).collect();
         float_array(env, &out)
     }
 }
 
 /// Floats per verdict in `verify` and `verifyMany` (`Native.VERDICT_LENGTH`).
-const VERDICT_LENGTH: usize = 15;
+pub(crate) const VERDICT_LENGTH: usize = 15;
 
 /// A verdict as the floats `Native.VERDICT_*` name.
 fn verdict_floats(v: &Verdict) -> [f32; VERDICT_LENGTH] {

@@ -274,7 +274,8 @@ fn batch_slot<'a>(m: &Model, b: &'a mut Batch, i: jint) -> R<&'a mut [f32]> {
 
 natives! { class "dev_imgsim_internal_Native" as "Native", list native_contract;
     /// Every entry point of the library as `Class.name(arguments)result`, then the raster
-    /// descriptor's constants as `raster.NAME=value` (`NativeContractTest` checks both).
+    /// descriptor's constants as `raster.NAME=value` and the copy verification's as
+    /// `verify.NAME=value` (`NativeContractTest` checks all three).
     fn contract<'l>(env) -> JObjectArray<'l> as "[Ljava/lang/String;" {
         let mut lines = native_contract();
         lines.extend(copies::native_copies_contract());
@@ -282,6 +283,7 @@ natives! { class "dev_imgsim_internal_Native" as "Native", list native_contract;
         lines.extend(rerank::rerank_contract());
         lines.extend(logging::log_contract());
         lines.extend(contract::raster::lines().into_iter().map(|l| format!("raster.{l}")));
+        lines.extend(contract::verify::lines().into_iter().map(|l| format!("verify.{l}")));
         string_array(env, &lines)
     }
 

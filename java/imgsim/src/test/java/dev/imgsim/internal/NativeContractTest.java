@@ -48,7 +48,7 @@ public class NativeContractTest {
         }
         TreeSet<String> rust = new TreeSet<>();
         for (String line : Native.contract()) {
-            if (!line.startsWith("raster.")) {
+            if (!line.startsWith("raster.") && !line.startsWith("verify.")) {
                 rust.add(line);
             }
         }
@@ -58,7 +58,7 @@ public class NativeContractTest {
         onlyRust.removeAll(java);
         assertEquals("declared in Java, not exported by the library as such", new TreeSet<>(), onlyJava);
         assertEquals("exported by the library, not declared in Java as such", new TreeSet<>(), onlyRust);
-        assertEquals(java.size(), Arrays.stream(Native.contract()).filter(l -> !l.startsWith("raster.")).count());
+        assertEquals(java.size(), Arrays.stream(Native.contract()).filter(l -> !l.startsWith("raster.") && !l.startsWith("verify.")).count());
     }
 
     @Test
@@ -78,6 +78,27 @@ public class NativeContractTest {
                 rust.put(kv[0], Integer.parseInt(kv[1]));
             }
         }
+        assertEquals(rust, java);
+    }
+
+    @Test
+    public void theCopyVerificationsFlagsAndVerdictLengthAreTheSameNumbersOnBothSides() throws IllegalAccessException {
+        Map<String, Integer> java = new TreeMap<>();
+        for (Field f : Native.class.getDeclaredFields()) {
+            int mod = f.getModifiers();
+            if (Modifier.isStatic(mod) && Modifier.isFinal(mod) && f.getType() == int.class
+                    && (f.getName().startsWith("VERIFY_") || f.getName().equals("VERDICT_LENGTH"))) {
+                java.put(f.getName(), f.getInt(null));
+            }
+        }
+        Map<String, Integer> rust = new TreeMap<>();
+        for (String line : Native.contract()) {
+            if (line.startsWith("verify.")) {
+                String[] kv = line.substring("verify.".length()).split("=");
+                rust.put(kv[0], Integer.parseInt(kv[1]));
+            }
+        }
+        assertEquals(6, rust.size());
         assertEquals(rust, java);
     }
 }
