@@ -79,6 +79,19 @@ final class Copies {
     static final int INNER_NEIGHBOURS_GROUPS = 5;
     /** Graph neighbours per view verified for each image. */
     static final int NEIGHBOURS = 20;
+    /**
+     * The same for every image of {@link #groups}, of its own view: each pair can be found from
+     * either side. At 100,000 images dupes took 317 s with 20 of each view, 303 s with 20 and 10 of
+     * the turn, 287 s with 16 and 10 (one more planted copy found); at 10,000 the same groups, the
+     * pairs not found all inside clusters of one photograph through many filters, whose groups
+     * stay whole (docs/DUPES.md, "Session 23").
+     */
+    static final int NEIGHBOURS_GROUPS = 16;
+    /**
+     * The same of the 90-degree turn's view: a quarter of the candidate pairs at 20, and at 10 the
+     * same groups at 10,000 images and on the mixed draws (whose turned copies are all found).
+     */
+    static final int TURNED_NEIGHBOURS_GROUPS = 10;
     /** Of those, the most similar searched for parts (crops, padding): the costly search. */
     static final int PART_CANDIDATES = 6;
 
@@ -209,18 +222,19 @@ final class Copies {
     }
 
     /**
-     * Graph neighbours of the views ({@code n} of the image's own and of its turn, {@code inner}
-     * of its inner picture's, each graph search exploring at least {@code explore} candidates) and
+     * Graph neighbours of the views ({@code n} of the image's own, {@code turned} of its 90-degree
+     * turn's, {@code inner} of its inner picture's, each graph search exploring at least
+     * {@code explore} candidates) and
      * {@code thumbs} of its {@link #thumbnail} (at their embedding similarity; that search exploring
      * at least {@code thumbBeam}), best cosine per document, most similar first (excluding {@code self}).
      */
-    private static List<double[]> candidates(IndexSearcher s, CopyFeatures f, int n, int inner, int thumbs, int thumbBeam, int self,
-            int explore) throws IOException {
+    private static List<double[]> candidates(IndexSearcher s, CopyFeatures f, int n, int turned, int inner, int thumbs, int thumbBeam,
+            int self, int explore) throws IOException {
         Map<Integer, Double> best = new HashMap<>();
         List<float[]> views = new ArrayList<>(List.of(f.embedding(), f.turnedEmbedding()));
         f.innerEmbedding().ifPresent(views::add);
         for (int i = 0; i < views.size(); i++) {
-            int k = i < 2 ? n : inner;
+            int k = i == 0 ? n : i == 1 ? turned : inner;
             // the graph explores `explore` candidates (its beam) and the k best are kept: a beam of
             // k alone misses near neighbours, even an identical image, where the graph is sparse
             int beam = Math.max(k, explore);
@@ -270,7 +284,8 @@ final class Copies {
     };
 
     static List<CopyHit> search(IndexSearcher s, CopyFeatures q, int k, CopyCalibration cal, int explore) throws IOException {
-        List<double[]> cands = candidates(s, q, Math.max(k, NEIGHBOURS), INNER_NEIGHBOURS, THUMB_NEIGHBOURS, explore, -1, explore);
+        int n = Math.max(k, NEIGHBOURS);
+        List<double[]> cands = candidates(s, q, n, n, INNER_NEIGHBOURS, THUMB_NEIGHBOURS, explore, -1, explore);
         // the stored images are the originals, the query their possible copy; the most similar
         // (the first max(k, PART_CANDIDATES) in graph order) are searched for parts
         int parts = Math.max(k, PART_CANDIDATES);
@@ -336,7 +351,8 @@ final class Copies {
         parallel(threads, docs.size(), i -> {
             int doc = docs.get(i);
             CopyFeatures f = features(s, doc);
-            List<double[]> cands = candidates(s, f, NEIGHBOURS, INNER_NEIGHBOURS_GROUPS, THUMB_NEIGHBOURS_GROUPS, THUMB_BEAM_GROUPS, doc, explore);
+            List<double[]> cands = candidates(s, f, NEIGHBOURS_GROUPS, TURNED_NEIGHBOURS_GROUPS, INNER_NEIGHBOURS_GROUPS,
+                    THUMB_NEIGHBOURS_GROUPS, THUMB_BEAM_GROUPS, doc, explore);
             long[] codes = new long[cands.size()];
             for (int c = 0; c < codes.length; c++) {
                 int other = (int) cands.get(c)[0];
