@@ -82,7 +82,7 @@ final class Copies {
     /**
      * The same for every image of {@link #groups}, of its own view: each pair can be found from
      * either side. At 100,000 images dupes took 317 s with 20 of each view, 303 s with 20 and 10 of
-     * the turn, 287 s with 16 and 10 (one more planted copy found); at 10,000 the same groups, the
+     * the turn, 287-294 s with 16 and 10 (one more planted copy found); at 10,000 the same groups, the
      * pairs not found all inside clusters of one photograph through many filters, whose groups
      * stay whole (docs/DUPES.md, "Session 23").
      */
