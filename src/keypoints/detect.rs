@@ -5,19 +5,24 @@ use super::*;
 
 /// 3x3 binomial smoothing ([1 2 1] / 4 on each axis, borders replicated).
 pub(super) fn binomial(g: &[f32], w: usize, h: usize) -> Vec<f32> {
-    let mut tmp = vec![0f32; w * h];
-    for y in 0..h {
-        let r = &g[y * w..(y + 1) * w];
-        for x in 0..w {
-            tmp[y * w + x] = 0.25 * (r[x.saturating_sub(1)] + 2.0 * r[x] + r[(x + 1).min(w - 1)]);
+    // each value as 0.25 * (left + 2 * centre + right), the edge repeated; the interior as three
+    // shifted slices zipped (no index clamps in the loop: it vectorises, the same sums bit for bit)
+    let f = |l: &f32, m: &f32, r: &f32| 0.25 * (l + 2.0 * m + r);
+    let mut tmp = Vec::with_capacity(w * h);
+    for r in g[..w * h].chunks_exact(w) {
+        if w == 1 {
+            tmp.push(f(&r[0], &r[0], &r[0]));
+            continue;
         }
+        tmp.push(f(&r[0], &r[0], &r[1]));
+        tmp.extend(r[..w - 2].iter().zip(&r[1..w - 1]).zip(&r[2..]).map(|((l, m), r)| f(l, m, r)));
+        tmp.push(f(&r[w - 2], &r[w - 1], &r[w - 1]));
     }
-    let mut out = vec![0f32; w * h];
+    let mut out = Vec::with_capacity(w * h);
     for y in 0..h {
-        let (a, b, c) = (y.saturating_sub(1), y, (y + 1).min(h - 1));
-        for x in 0..w {
-            out[y * w + x] = 0.25 * (tmp[a * w + x] + 2.0 * tmp[b * w + x] + tmp[c * w + x]);
-        }
+        let row = |y: usize| &tmp[y * w..(y + 1) * w];
+        let (a, b, c) = (row(y.saturating_sub(1)), row(y), row((y + 1).min(h - 1)));
+        out.extend(a.iter().zip(b).zip(c).map(|((l, m), r)| f(l, m, r)));
     }
     out
 }
@@ -30,19 +35,27 @@ pub(super) const CIRCLE: [(i32, i32); 16] =
 pub(super) fn fast(g: &[f32], w: usize, h: usize) -> Vec<(f32, usize, usize)> {
     let off: Vec<isize> = CIRCLE.iter().map(|&(dx, dy)| dy as isize * w as isize + dx as isize).collect();
     let mut out = Vec::new();
+    let n = w.saturating_sub(2 * EDGE);
+    let mut maybe = vec![false; n];
     for y in EDGE..h - EDGE {
-        for x in EDGE..w - EDGE {
+        // any arc of 9 contains one of {0, 8} and one of {4, 12}: that test for the whole row
+        // first, without branches (it vectorises), then the full circle where it passes
+        let at = |dx: isize, dy: isize| {
+            let from = ((y as isize + dy) * w as isize + EDGE as isize + dx) as usize;
+            &g[from..from + n]
+        };
+        let (c, p0, p8, p4, p12) = (at(0, 0), at(0, -3), at(0, 3), at(3, 0), at(-3, 0));
+        for (k, m) in maybe.iter_mut().enumerate() {
+            let (hi, lo) = (c[k] + FAST_T, c[k] - FAST_T);
+            let bright = ((p0[k] > hi) | (p8[k] > hi)) & ((p4[k] > hi) | (p12[k] > hi));
+            let dark = ((p0[k] < lo) | (p8[k] < lo)) & ((p4[k] < lo) | (p12[k] < lo));
+            *m = bright | dark;
+        }
+        for x in (EDGE..w - EDGE).filter(|&x| maybe[x - EDGE]) {
             let i = (y * w + x) as isize;
             let c = g[i as usize];
             let (hi, lo) = (c + FAST_T, c - FAST_T);
             let at = |k: usize| g[(i + off[k]) as usize];
-            // any arc of 9 contains one of {0, 8} and one of {4, 12}
-            let (p0, p8, p4, p12) = (at(0), at(8), at(4), at(12));
-            let bright = (p0 > hi || p8 > hi) && (p4 > hi || p12 > hi);
-            let dark = (p0 < lo || p8 < lo) && (p4 < lo || p12 < lo);
-            if !bright && !dark {
-                continue;
-            }
             let (mut mb, mut md) = (0u32, 0u32);
             for k in 0..16 {
                 let v = at(k);
@@ -72,9 +85,13 @@ pub(super) fn arc9(m: u32) -> bool {
 pub(super) fn harris(g: &[f32], w: usize, x: usize, y: usize) -> f32 {
     let (mut a, mut b, mut c) = (0f32, 0f32, 0f32);
     for yy in y - 3..=y + 3 {
-        for xx in x - 3..=x + 3 {
-            let dx = g[yy * w + xx + 1] - g[yy * w + xx - 1];
-            let dy = g[(yy + 1) * w + xx] - g[(yy - 1) * w + xx];
+        // the window's row and its neighbours as slices of 9 / 7 values: no bounds check per cell
+        let row = &g[yy * w + x - 4..yy * w + x + 5];
+        let up = &g[(yy - 1) * w + x - 3..(yy - 1) * w + x + 4];
+        let down = &g[(yy + 1) * w + x - 3..(yy + 1) * w + x + 4];
+        for k in 0..7 {
+            let dx = row[k + 2] - row[k];
+            let dy = down[k] - up[k];
             a += dx * dx;
             b += dy * dy;
             c += dx * dy;
@@ -163,11 +180,27 @@ pub fn pattern() -> Vec<[(f32, f32); 2]> {
 }
 
 /// The steered binary descriptor at (x, y): bit i = I(p_i1) < I(p_i2), the pattern turned by `angle`.
+/// `v.round() as usize` without the call to libm's `roundf` (the x86-64 baseline has no rounding
+/// instruction; 512 of them per point were a sixth of the local features' time): the fraction of
+/// a float is exact, so "at least a half" decides as `round`'s half away from zero does.
+#[inline(always)]
+pub(super) fn round_index(v: f32) -> usize {
+    if v < 0.0 {
+        return 0;
+    }
+    let i = v as usize;
+    if v - i as f32 >= 0.5 {
+        i.saturating_add(1)
+    } else {
+        i
+    }
+}
+
 pub(super) fn describe(g: &[f32], w: usize, x: usize, y: usize, angle: f32, pattern: &[[(f32, f32); 2]]) -> [u64; 4] {
     let (s, c) = angle.sin_cos();
     let at = |(px, py): (f32, f32)| {
         let (rx, ry) = (c * px - s * py, s * px + c * py);
-        g[((y as f32 + ry).round() as usize) * w + (x as f32 + rx).round() as usize]
+        g[round_index(y as f32 + ry) * w + round_index(x as f32 + rx)]
     };
     let mut d = [0u64; 4];
     for (i, p) in pattern.iter().enumerate() {

@@ -222,3 +222,86 @@ fn the_map_of_a_mirrored_copy_takes_each_point_to_its_mirror_image() {
         assert!((q.0 - (w as f32 - 1.0 - p.0)).abs() < 2.0 && (q.1 - p.1).abs() < 2.0, "{p:?} -> {q:?}");
     }
 }
+
+/// The clamped three-tap filter written plainly (the first version of `binomial`).
+fn binomial_reference(g: &[f32], w: usize, h: usize) -> Vec<f32> {
+    let mut tmp = vec![0f32; w * h];
+    for y in 0..h {
+        let r = &g[y * w..(y + 1) * w];
+        for x in 0..w {
+            tmp[y * w + x] = 0.25 * (r[x.saturating_sub(1)] + 2.0 * r[x] + r[(x + 1).min(w - 1)]);
+        }
+    }
+    let mut out = vec![0f32; w * h];
+    for y in 0..h {
+        let (a, b, c) = (y.saturating_sub(1), y, (y + 1).min(h - 1));
+        for x in 0..w {
+            out[y * w + x] = 0.25 * (tmp[a * w + x] + 2.0 * tmp[b * w + x] + tmp[c * w + x]);
+        }
+    }
+    out
+}
+
+/// FAST-9 with the four-point test and the full circle per pixel (the first version of `fast`).
+fn fast_reference(g: &[f32], w: usize, h: usize) -> Vec<(f32, usize, usize)> {
+    let mut out = Vec::new();
+    for y in EDGE..h - EDGE {
+        for x in EDGE..w - EDGE {
+            let c = g[y * w + x];
+            let at = |k: usize| g[((y as i32 + CIRCLE[k].1) as usize) * w + (x as i32 + CIRCLE[k].0) as usize];
+            let (mut mb, mut md) = (0u32, 0u32);
+            for k in 0..16 {
+                mb |= ((at(k) > c + FAST_T) as u32) << k;
+                md |= ((at(k) < c - FAST_T) as u32) << k;
+            }
+            if arc9(mb) || arc9(md) {
+                let (mut a, mut b, mut cc) = (0f32, 0f32, 0f32);
+                for yy in y - 3..=y + 3 {
+                    for xx in x - 3..=x + 3 {
+                        let dx = g[yy * w + xx + 1] - g[yy * w + xx - 1];
+                        let dy = g[(yy + 1) * w + xx] - g[(yy - 1) * w + xx];
+                        a += dx * dx;
+                        b += dy * dy;
+                        cc += dx * dy;
+                    }
+                }
+                out.push((a * b - cc * cc - 0.04 * (a + b) * (a + b), x, y));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_vectorised_smoothing_and_corners_are_the_plain_ones_bit_for_bit() {
+    // the row-at-a-time pre-test, the sliced Harris window and the zipped filter compute what
+    // the plain loops did, in the same order: the fingerprints stay byte for byte the same
+    for &(w, h, seed) in &[(1, 1, 1), (1, 6, 2), (2, 3, 3), (7, 4, 4), (64, 48, 5), (97, 61, 6), (160, 120, 7)] {
+        let g = if w < 10 || h < 10 {
+            let mut r = crate::testing::xorshift(seed);
+            (0..w * h).map(|_| r(256) as f32).collect()
+        } else {
+            scene(w, h, seed)
+        };
+        assert_eq!(binomial(&g, w, h), binomial_reference(&g, w, h), "{w}x{h}");
+        if w > 2 * EDGE && h > 2 * EDGE {
+            let s = binomial(&g, w, h);
+            let (got, want) = (fast(&s, w, h), fast_reference(&s, w, h));
+            assert!(!want.is_empty(), "{w}x{h}: the scene has corners");
+            assert_eq!(got.len(), want.len(), "{w}x{h}");
+            for (a, b) in got.iter().zip(&want) {
+                assert_eq!((a.0.to_bits(), a.1, a.2), (b.0.to_bits(), b.1, b.2), "{w}x{h}");
+            }
+        }
+    }
+}
+
+#[test]
+fn round_index_rounds_as_round_does() {
+    let mut r = crate::testing::xorshift(11);
+    let mut values = vec![0.0, 0.5, 1.5, 2.5, 0.499_999_97, 1.499_999_9, -0.3, -0.5, -1.5, -7.0, 1e9, 3e38, f32::NAN, f32::INFINITY];
+    values.extend((0..10_000).map(|_| r(1_000_000) as f32 / 997.0));
+    for v in values {
+        assert_eq!(round_index(v), v.round() as usize, "{v}");
+    }
+}
