@@ -117,8 +117,9 @@ public final class IndexBench {
         OUT.println();
         OUT.println("Ingestion: images/s into a new index, median of " + (quick ? 1 : 3) + " rounds; limit = cores / (decode + resize + inference"
                 + " time per image on one thread)");
-        OUT.println("| folder | files | imgsim addAll | ORT Java + ImageIO pool | ratio | 1-thread ms/image | limit | efficiency |");
-        OUT.println("|---|---|---|---|---|---|---|---|");
+        OUT.println("| folder | files | imgsim addAll | ORT Java + ImageIO pool | ratio | 1-thread ms/image | limit | efficiency |"
+                + " addAll, copyFeatures(false) | its ratio | its efficiency |");
+        OUT.println("|---|---|---|---|---|---|---|---|---|---|---|");
         Map<String, Object> r = new LinkedHashMap<>();
         for (Path folder : List.of(large, small)) {
             r.put(folder.getFileName().toString(), ingestFolder(folder));
@@ -146,6 +147,7 @@ public final class IndexBench {
             oneThreadMs = (System.nanoTime() - t0) / 1e6 / n;
         }
         List<Double> mine = new ArrayList<>();
+        List<Double> plain = new ArrayList<>();
         List<Double> theirs = new ArrayList<>();
         try (ImageSimilarity sim = ImageSimilarity.create(); Bench.OrtJava ort = new Bench.OrtJava(1)) {
             for (int i = 0; i < 4; i++) {
@@ -164,16 +166,29 @@ public final class IndexBench {
                 } finally {
                     deleteTree(dir);
                 }
+                // for "more like this" only: the embedding alone, as the baseline computes it
+                Path plainDir = Files.createTempDirectory("imgsim-bench-index");
+                try (ImageIndex index = ImageIndex.open(plainDir, sim, IndexOptions.builder().copyFeatures(false).build())) {
+                    IndexReport rep = index.addAll(files, null);
+                    if (!rep.failures().isEmpty()) {
+                        throw new IllegalStateException("ingestion failed: " + rep.failures());
+                    }
+                    plain.add(rep.imagesPerSecond());
+                } finally {
+                    deleteTree(plainDir);
+                }
             }
         }
         double m = median(mine);
+        double p = median(plain);
         double t = median(theirs);
         double limit = CORES * 1000.0 / oneThreadMs;
-        OUT.printf(Locale.ROOT, "| %s | %d | %.1f images/s | %.1f images/s | %.2fx | %.1f | %.1f images/s | %.0f %% |%n",
-                folder.getFileName(), files.size(), m, t, m / t, oneThreadMs, limit, 100 * m / limit);
+        OUT.printf(Locale.ROOT, "| %s | %d | %.1f images/s | %.1f images/s | %.2fx | %.1f | %.1f images/s | %.0f %% | %.1f images/s | %.2fx | %.0f %% |%n",
+                folder.getFileName(), files.size(), m, t, m / t, oneThreadMs, limit, 100 * m / limit, p, p / t, 100 * p / limit);
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("files", files.size());
         r.put("imgsim_images_per_s", mine);
+        r.put("imgsim_without_copy_features_images_per_s", plain);
         r.put("baseline_images_per_s", theirs);
         r.put("ratio", m / t);
         r.put("one_thread_ms_per_image", oneThreadMs);

@@ -40,6 +40,10 @@ final class IndexCommand extends ModelCommand implements Callable<Integer> {
     @Option(names = "--int8-vectors", description = "Store a new index's HNSW graph with int8-quantised vectors.")
     boolean int8Vectors;
 
+    @Option(names = "--no-copies", description = "Store no copy features: about twice as fast to index, for \"more like this\""
+            + " search only; the images are then never copies (search --copies, dupes). A later index without it analyses them again.")
+    boolean noCopies;
+
     @Option(names = "--progress", paramLabel = "MODE", description = "bar, lines or none (default: bar on a terminal, else lines).")
     ProgressBar.Mode progress;
 
@@ -60,6 +64,7 @@ final class IndexCommand extends ModelCommand implements Callable<Integer> {
         if (int8Vectors) {
             o.encoding(IndexOptions.Encoding.INT8);
         }
+        o.copyFeatures(!noCopies);
         PrintWriter out = out();
         ProgressBar bar = new ProgressBar(new java.io.PrintStream(System.err, true), progress != null ? progress : ProgressBar.auto());
         IndexReport r;

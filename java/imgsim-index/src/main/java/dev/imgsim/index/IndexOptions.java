@@ -29,6 +29,7 @@ public final class IndexOptions {
     final int commitEvery;
     final int mergeThreads;
     final int ramBufferMB;
+    final boolean copyFeatures;
 
     private IndexOptions(Builder b) {
         this.encoding = b.encoding;
@@ -39,9 +40,13 @@ public final class IndexOptions {
         this.commitEvery = b.commitEvery;
         this.mergeThreads = b.mergeThreads;
         this.ramBufferMB = b.ramBufferMB;
+        this.copyFeatures = b.copyFeatures;
     }
 
-    /** @return FLOAT32, HNSW M = 16, beam width 100, 100 search candidates, one ingestion thread per core, commit every 1,000 images */
+    /**
+     * @return FLOAT32, HNSW M = 16, beam width 100, 100 search candidates, one ingestion thread per
+     *         core, commit every 1,000 images, copy features stored
+     */
     public static IndexOptions defaults() {
         return builder().build();
     }
@@ -91,6 +96,11 @@ public final class IndexOptions {
         return ramBufferMB;
     }
 
+    /** @return whether images added from files or pictures store their copy features ({@link Builder#copyFeatures}) */
+    public boolean copyFeatures() {
+        return copyFeatures;
+    }
+
     /** Settings for {@link IndexOptions}. */
     public static final class Builder {
         private Encoding encoding = Encoding.FLOAT32;
@@ -101,6 +111,7 @@ public final class IndexOptions {
         private int commitEvery = 1000;
         private int mergeThreads = 1;
         private int ramBufferMB = 64;
+        private boolean copyFeatures = true;
 
         private Builder() {}
 
@@ -162,6 +173,22 @@ public final class IndexOptions {
          */
         public Builder ramBufferMB(int mb) {
             this.ramBufferMB = check("ramBufferMB", mb, 16, 2047);
+            return this;
+        }
+
+        /**
+         * Whether {@link ImageIndex#addAll}, {@link ImageIndex#add(String, java.nio.file.Path)} and
+         * {@link ImageIndex#add(String, java.awt.image.BufferedImage)} store each image's copy
+         * features (default true). They cost about as much again as the embedding (the turned
+         * view's inference and the fingerprint: docs/QUALITY.md, "What indexing costs, measured
+         * again"); an index for "more like this" search only can do without. Images added without
+         * them are never copies ({@link ImageIndex#searchCopies}, {@link ImageIndex#copies()}
+         * pass them by), and files indexed without them are not analysed again by a later
+         * {@code addAll} under this setting; under the default they are (as files indexed before
+         * copy detection are).
+         */
+        public Builder copyFeatures(boolean store) {
+            this.copyFeatures = store;
             return this;
         }
 

@@ -92,6 +92,7 @@ final class IndexSchema {
                     .commitEvery(requested.commitEvery)
                     .mergeThreads(requested.mergeThreads)
                     .ramBufferMB(requested.ramBufferMB)
+                    .copyFeatures(requested.copyFeatures)
                     .build();
         } catch (RuntimeException e) {
             throw new ImageIndexException("the index " + path + " has unreadable settings " + data + "; rebuild it", e);

@@ -56,7 +56,7 @@ final class Ingestion {
         this.files = files;
         this.listener = listener;
         this.failures = new IndexReport.Failure[files.size()];
-        this.known = files.isEmpty() ? Collections.emptyMap() : fileStamps(index);
+        this.known = files.isEmpty() ? Collections.emptyMap() : fileStamps(index, index.options().copyFeatures);
     }
 
     IndexReport run() {
@@ -149,8 +149,12 @@ final class Ingestion {
             skipped.incrementAndGet();
             return null;
         }
-        CopyFeatures f = sim.analyze(file);
-        index.put(file.toString(), f.embedding(), Collections.emptyMap(), stamp, Copies.fields(f));
+        if (index.options().copyFeatures) {
+            CopyFeatures f = sim.analyze(file);
+            index.put(file.toString(), f.embedding(), Collections.emptyMap(), stamp, Copies.fields(f));
+        } else {
+            index.put(file.toString(), sim.embed(file), Collections.emptyMap(), stamp);
+        }
         added.incrementAndGet();
         if (sinceCommit.incrementAndGet() >= index.options().commitEvery) {
             sinceCommit.set(0);
@@ -180,11 +184,6 @@ final class Ingestion {
             return null;
         }
         return new long[] {a.size(), a.lastModifiedTime().toMillis()};
-    }
-
-    /** id -> {size, modified} of every indexed file that has current copy features, for skipping unchanged files. */
-    private static Map<String, long[]> fileStamps(VectorIndex index) {
-        return fileStamps(index, true);
     }
 
     /** id -> {size, modified} of every indexed file (with copy features only, when asked). */

@@ -91,6 +91,41 @@ public class CopiesTest {
     }
 
     @Test
+    public void anIndexWithoutCopyFeaturesSearchesAlikeAndFindsNoCopiesUntilTheyAreStored() throws IOException {
+        Path dir = tmp.newFolder("files").toPath();
+        List<Path> files = collection(dir);
+        Path turned = dir.resolve("chelsea-turned.jpg");
+        Path idx = tmp.newFolder("idx").toPath();
+        IndexOptions plain = IndexOptions.builder().copyFeatures(false).build();
+        try (ImageIndex index = ImageIndex.open(idx, sim, plain)) {
+            assertFalse(index.options().copyFeatures());
+            IndexReport r = index.addAll(files, null);
+            assertEquals(files.size(), r.added());
+            index.add("picture", ImageIO.read(Pictures.samples().resolve("coffee.jpg").toFile()));
+            for (Path f : files) {
+                assertFalse(f.toString(), index.copyFeatures(f.toString()).isPresent());
+            }
+            assertFalse(index.copyFeatures("picture").isPresent());
+            // the same embeddings as with copy features: "more like this" unchanged
+            assertArrayEquals(dev.imgsim.Vectors.normalise(sim.embed(turned)), index.embedding(turned.toString()).get(), 1e-6f);
+            assertEquals(turned.toString(), index.search(turned, 1).get(0).id());
+            assertTrue(index.copies().isEmpty());
+            for (CopyHit h : index.searchCopies(Pictures.samples().resolve("chelsea.jpg"), 3)) {
+                assertFalse(h.toString(), h.match().isCopy());
+            }
+            // under the same setting nothing is analysed again
+            assertEquals(files.size(), index.addAll(files, null).skipped());
+        }
+        // reopened with the defaults: the files are analysed again and their copies found
+        try (ImageIndex index = ImageIndex.open(idx, sim)) {
+            assertTrue(index.options().copyFeatures());
+            assertEquals(files.size(), index.addAll(files, null).added());
+            assertTrue(index.copyFeatures(turned.toString()).isPresent());
+            assertTrue(index.copies().stream().anyMatch(g -> g.ids().contains(turned.toString())));
+        }
+    }
+
+    @Test
     public void theThumbnailIsTheGridAtUnitLengthAndFlatPicturesHaveNone() throws IOException {
         BufferedImage cat = ImageIO.read(Pictures.samples().resolve("chelsea.jpg").toFile());
         CopyFeatures f = sim.analyze(cat);
