@@ -156,27 +156,9 @@ public final class IndexBench {
             }
             for (int round = 0; round < rounds; round++) {
                 theirs.add(baseline(ort, files));
-                Path dir = Files.createTempDirectory("imgsim-bench-index");
-                try (ImageIndex index = ImageIndex.open(dir, sim)) {
-                    IndexReport rep = index.addAll(files, null);
-                    if (!rep.failures().isEmpty()) {
-                        throw new IllegalStateException("ingestion failed: " + rep.failures());
-                    }
-                    mine.add(rep.imagesPerSecond());
-                } finally {
-                    deleteTree(dir);
-                }
+                mine.add(ingest(sim, files, IndexOptions.defaults()));
                 // for "more like this" only: the embedding alone, as the baseline computes it
-                Path plainDir = Files.createTempDirectory("imgsim-bench-index");
-                try (ImageIndex index = ImageIndex.open(plainDir, sim, IndexOptions.builder().copyFeatures(false).build())) {
-                    IndexReport rep = index.addAll(files, null);
-                    if (!rep.failures().isEmpty()) {
-                        throw new IllegalStateException("ingestion failed: " + rep.failures());
-                    }
-                    plain.add(rep.imagesPerSecond());
-                } finally {
-                    deleteTree(plainDir);
-                }
+                plain.add(ingest(sim, files, IndexOptions.builder().copyFeatures(false).build()));
             }
         }
         double m = median(mine);
@@ -195,6 +177,20 @@ public final class IndexBench {
         r.put("limit_images_per_s", limit);
         r.put("efficiency", m / limit);
         return r;
+    }
+
+    /** {@code addAll} of the files into a new index under {@code options}: images/s. */
+    static double ingest(ImageSimilarity sim, List<Path> files, IndexOptions options) throws Exception {
+        Path dir = Files.createTempDirectory("imgsim-bench-index");
+        try (ImageIndex index = ImageIndex.open(dir, sim, options)) {
+            IndexReport rep = index.addAll(files, null);
+            if (!rep.failures().isEmpty()) {
+                throw new IllegalStateException("ingestion failed: " + rep.failures());
+            }
+            return rep.imagesPerSecond();
+        } finally {
+            deleteTree(dir);
+        }
     }
 
     /** ORT Java the usual way: ImageIO.read + Graphics2D resize + one session, a pool of one thread per core. */
