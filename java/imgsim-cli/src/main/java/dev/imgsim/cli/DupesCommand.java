@@ -161,6 +161,10 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
             }
             size = idx.size();
             stamps = action != null ? idx.fileStamps() : Collections.emptyMap();
+            if (shown.isEmpty() && withoutCopyFeatures(idx)) {
+                System.err.println("imgsim dupes: the indexed files have no copy features (indexed with --no-copies), so none"
+                        + " can be a copy; index them again without --no-copies, or use --threshold for look-alikes by cosine");
+            }
         }
         shown = decided(shown);
         PrintWriter out = out();
@@ -201,6 +205,12 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
         return code;
     }
 
+    /** Whether the index holds files and the first of them (up to 50) have no copy features. */
+    private static boolean withoutCopyFeatures(ImageIndex idx) {
+        List<String> files = new ArrayList<>(idx.fileStamps().keySet());
+        return !files.isEmpty() && files.stream().limit(50).noneMatch(id -> idx.copyFeatures(id).isPresent());
+    }
+
     private int copies() throws Exception {
         List<Shown> shown = new ArrayList<>();
         long size;
@@ -214,6 +224,10 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
             }
             size = idx.size();
             stamps = action != null ? idx.fileStamps() : Collections.emptyMap();
+            if (shown.isEmpty() && withoutCopyFeatures(idx)) {
+                System.err.println("imgsim dupes: the indexed files have no copy features (indexed with --no-copies), so none"
+                        + " can be a copy; index them again without --no-copies, or use --threshold for look-alikes by cosine");
+            }
         }
         shown = decided(shown);
         PrintWriter out = out();

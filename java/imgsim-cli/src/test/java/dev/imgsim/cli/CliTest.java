@@ -180,6 +180,22 @@ public class CliTest {
     }
 
     @Test
+    public void anIndexWithoutCopyFeaturesHasNoCopiesAndDupesSaysWhy() throws Exception {
+        Path idx = tmp.getRoot().toPath().resolve("idx-no-copies");
+        Run i = imgsim("index", photos.toString(), "--index", idx.toString(), "--no-copies");
+        assertEquals(i.toString(), 1, i.code); // as without it: one file of the folder is not an image
+        Run d = imgsim("dupes", "--index", idx.toString(), "--json");
+        assertEquals(d.toString(), 0, d.code);
+        assertEquals(d.toString(), 0, json(d).getAsJsonArray().size());
+        assertTrue(d.err, d.err.contains("no copy features") && d.err.contains("--no-copies"));
+        // indexed again without it: the files are analysed and the copy found
+        assertEquals(1, imgsim("index", photos.toString(), "--index", idx.toString()).code);
+        Run again = imgsim("dupes", "--index", idx.toString(), "--json");
+        assertEquals(again.toString(), 1, json(again).getAsJsonArray().size());
+        assertFalse(again.err, again.err.contains("no copy features"));
+    }
+
+    @Test
     public void dupesReportsVerifiedCopiesByDefaultAndSearchCopiesNamesTheTurn() throws Exception {
         Path idx = tmp.getRoot().toPath().resolve("idx-copies");
         assertEquals(1, imgsim("index", photos.toString(), "--index", idx.toString()).code);
