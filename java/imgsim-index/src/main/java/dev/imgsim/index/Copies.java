@@ -81,8 +81,8 @@ final class Copies {
     static final int NEIGHBOURS = 20;
     /**
      * The same for every image of {@link #groups}, of its own view: each pair can be found from
-     * either side. At 100,000 images dupes took 317 s with 20 of each view, 303 s with 20 and 10 of
-     * the turn, 287-294 s with 16 and 10 (one more planted copy found); at 10,000 the same groups, the
+     * either side. At 100,000 images dupes took 0.85x the time of 20 of each view with 16 and 10 of
+     * the turn (alternated runs; one more planted copy found); at 10,000 the same groups, the
      * pairs not found all inside clusters of one photograph through many filters, whose groups
      * stay whole (docs/DUPES.md, "Session 23").
      */
