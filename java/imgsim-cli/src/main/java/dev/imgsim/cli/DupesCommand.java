@@ -161,10 +161,6 @@ final class DupesCommand extends ModelCommand implements Callable<Integer> {
             }
             size = idx.size();
             stamps = action != null ? idx.fileStamps() : Collections.emptyMap();
-            if (shown.isEmpty() && withoutCopyFeatures(idx)) {
-                System.err.println("imgsim dupes: the indexed files have no copy features (indexed with --no-copies), so none"
-                        + " can be a copy; index them again without --no-copies, or use --threshold for look-alikes by cosine");
-            }
         }
         shown = decided(shown);
         PrintWriter out = out();
