@@ -8,7 +8,7 @@ fn main() {
     let load = |p: &str| { let img = imgsim::decode::decode_file_for(std::path::Path::new(p), 100_000_000, Some((224, 224))).unwrap(); eprintln!("{p}: {}x{} inner {:?}", img.width, img.height, imgsim::inner::inner_box(&img.data, img.width, img.height)); Fingerprint::from_rgb(&img.data, img.width, img.height).unwrap() };
     let (x, y) = (load(&a[1]), load(&a[2]));
     eprintln!("inner of second: {:?}", y.inner.as_ref().map(|i| (i.x, i.y, i.w, i.h, i.aspect)));
-    eprintln!("aspects {} {}", x.aspect, y.aspect);
+    eprintln!("aspects {} {} content boxes {:?} {:?}", x.aspect, y.aspect, x.content, y.content);
     println!("{:?}", copies::verify(&x, &y, false));
     println!("{:?}", copies::verify(&x, &y, true));
 }

@@ -434,3 +434,91 @@ fn a_box_turns_and_mirrors_with_the_grid() {
             && (got.3 - want.3).abs() < 1e-5, "t {t}: {got:?} vs {want:?}");
     }
 }
+
+/// A document page (w x h RGB): dark "words" in lines on white, inside a white margin.
+fn page(w: usize, h: usize, seed: u64) -> Vec<u8> {
+    let mut out = vec![255u8; w * h * 3];
+    let mut r = crate::testing::xorshift(seed);
+    let (mx, my) = (w / 8, h / 10);
+    let mut y = my;
+    while y + 6 < h - my {
+        let mut x = mx + r(12);
+        while x + 10 < w - mx {
+            let len = 8 + r(30);
+            for yy in y..y + 5 {
+                for xx in x..(x + len).min(w - mx) {
+                    out[(yy * w + xx) * 3..(yy * w + xx) * 3 + 3].copy_from_slice(&[30, 30, 30]);
+                }
+            }
+            x += len + 6;
+        }
+        y += 12 + r(3);
+    }
+    out
+}
+
+#[test]
+fn a_page_letterboxed_on_a_dark_canvas_is_trimmed_to_its_text_as_the_page_alone_is() {
+    let (w, h) = (400, 520);
+    let p = page(w, h, 7);
+    let a = Fingerprint::from_rgb(&p, w, h).unwrap();
+    for (bg, (cw, ch), (x0, y0)) in [([0u8, 0, 0], (600, 780), (90, 130)), ([40, 40, 40], (700, 600), (211, 37))] {
+        let mut c: Vec<u8> = bg.iter().copied().cycle().take(cw * ch * 3).collect();
+        for y in 0..h {
+            c[((y0 + y) * cw + x0) * 3..((y0 + y) * cw + x0 + w) * 3].copy_from_slice(&p[y * w * 3..(y + 1) * w * 3]);
+        }
+        // resized as a copy is (the page's edges blend into the canvas)
+        let (sw, sh) = (cw * 5 / 7, ch * 5 / 7);
+        let small = shrink(&c, cw, ch, sw, sh);
+        let b = Fingerprint::from_rgb(&small, sw, sh).unwrap();
+        assert!((b.aspect - a.aspect).abs() < 0.03, "aspect {} vs the page's {}", b.aspect, a.aspect);
+        // the same text block: whole pictures, or all but the edges of one inside the other
+        let v = verify(&a, &b, true);
+        assert!(v.score > 0.95 && v.area > 0.95, "{v:?}");
+    }
+}
+
+#[test]
+fn a_plain_stripe_or_a_sky_is_content_not_a_frame() {
+    // three stripes: the edge trim keeps the middle one; no frame inside it is trimmed
+    let (w, h) = (240, 160);
+    let g: Vec<f32> = (0..w * h).map(|i| [40.0, 200.0, 120.0][(i % w) * 3 / w]).collect();
+    assert_eq!(crate::grids::content_box(&g, w, h), (80, 0, 160, h));
+    // a sky: plain rows above a busy ground, on the top side only
+    let busy = picture(w, h, 4);
+    let g: Vec<f32> = (0..w * h).map(|i| if i / w < 50 { 180.0 + (i / w) as f32 * 0.1 } else { busy[i * 3] as f32 }).collect();
+    let (x0, y0, x1, y1) = crate::grids::content_box(&g, w, h);
+    assert_eq!((x0, x1, y1), (0, w, h));
+    assert!(y0 >= 49 && y0 <= 51, "{y0}");
+}
+
+#[test]
+fn a_page_in_a_screenshot_is_compared_by_its_text_as_the_page_alone_is() {
+    let (w, h) = (300, 390);
+    let p = page(w, h, 11);
+    let a = Fingerprint::from_rgb(&p, w, h).unwrap();
+    // a dark window: a title bar, the page, a line of text under it
+    let (cw, ch) = (620, 560);
+    let mut c = vec![30u8; cw * ch * 3];
+    let mut fill = |x0: usize, y0: usize, x1: usize, y1: usize, v: [u8; 3]| {
+        for y in y0..y1 {
+            for x in x0..x1 {
+                c[(y * cw + x) * 3..(y * cw + x) * 3 + 3].copy_from_slice(&v);
+            }
+        }
+    };
+    fill(0, 0, cw, 40, [60, 90, 160]);
+    for k in 0..20 {
+        fill(10 + k * 16, 520, 22 + k * 16, 532, [230, 230, 230]);
+    }
+    let (x0, y0) = (170, 80);
+    for y in 0..h {
+        c[((y0 + y) * cw + x0) * 3..((y0 + y) * cw + x0 + w) * 3].copy_from_slice(&p[y * w * 3..(y + 1) * w * 3]);
+    }
+    let b = Fingerprint::from_rgb(&c, cw, ch).unwrap();
+    let inner = b.inner.as_ref().expect("the page is the screenshot's inner picture");
+    assert!((inner.aspect - a.aspect).abs() < 0.03, "the inner picture's aspect {} vs the page's {}", inner.aspect, a.aspect);
+    let v = verify(&a, &b, true);
+    assert_eq!(v.alignment, Alignment::AInB, "{v:?}");
+    assert!(v.score > 0.95, "{v:?}");
+}

@@ -269,22 +269,48 @@ pub(crate) fn unit(v: &[f32]) -> Option<Vec<f32>> {
 /// A border row/column is uniform when all but 1 % of its pixels are within this of its colour.
 const TRIM_TOLERANCE: f32 = 10.0;
 
+/// Most frames inside the picture's own border that `content_box` trims.
+const FRAMES: usize = 2;
+
+/// Rows or columns at a frame's outer edge that may differ from its colour (an edge blended
+/// between two plain colours when the picture was resized).
+const FRAME_EDGE: usize = 2;
+
 /// The content box (x0, y0, x1, y1) of a grey image: uniform borders trimmed, at least an eighth
-/// of each side kept.
+/// of each side kept. Then up to `FRAMES` plain frames inside that box are trimmed too: a border of
+/// one colour on all four sides (a document page letterboxed onto a dark canvas keeps its white
+/// margin after the first trim; the page is then trimmed to its text, as the page alone is). A
+/// frame that would leave less than the minimum is content (a flag's plain middle stripe), and a
+/// plain band on fewer than four sides is not a frame (a sky).
 pub(crate) fn content_box(g: &[f32], w: usize, h: usize) -> (usize, usize, usize, usize) {
-    let row = |y: usize| (0..w).map(move |x| g[y * w + x]);
+    let min = ((w / 8).max(1), (h / 8).max(1));
+    let mut b = edge_trim(g, w, h, min);
+    for _ in 0..FRAMES {
+        match frame_trim(g, w, b, min) {
+            Some(inside) => b = inside,
+            None => break,
+        }
+    }
+    b
+}
+
+/// Whether all but 1 % of the values are within `TRIM_TOLERANCE` of `reference`.
+fn uniform(it: impl Iterator<Item = f32> + Clone, reference: f32) -> bool {
+    let n = it.clone().count();
+    let off = it.filter(|v| (v - reference).abs() > TRIM_TOLERANCE).count();
+    off * 100 <= n
+}
+
+fn median(it: impl Iterator<Item = f32>) -> f32 {
+    let mut v: Vec<f32> = it.collect();
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// The image's borders trimmed, each while uniform in the colour of the image's edge on its side.
+fn edge_trim(g: &[f32], w: usize, h: usize, (min_w, min_h): (usize, usize)) -> (usize, usize, usize, usize) {
+    let row = |y: usize| g[y * w..(y + 1) * w].iter().copied();
     let col = |x: usize| (0..h).map(move |y| g[y * w + x]);
-    fn uniform(it: impl Iterator<Item = f32> + Clone, reference: f32) -> bool {
-        let n = it.clone().count();
-        let off = it.filter(|v| (v - reference).abs() > TRIM_TOLERANCE).count();
-        off * 100 <= n
-    }
-    fn median(it: impl Iterator<Item = f32>) -> f32 {
-        let mut v: Vec<f32> = it.collect();
-        v.sort_by(|a, b| a.total_cmp(b));
-        v[v.len() / 2]
-    }
-    let (min_w, min_h) = ((w / 8).max(1), (h / 8).max(1));
     let (mut x0, mut y0, mut x1, mut y1) = (0, 0, w, h);
     let top = median(row(0));
     while y1 - y0 > min_h && uniform(row(y0), top) {
@@ -303,4 +329,50 @@ pub(crate) fn content_box(g: &[f32], w: usize, h: usize) -> (usize, usize, usize
         x1 -= 1;
     }
     (x0, y0, x1, y1)
+}
+
+/// The box `b` without a plain frame: the colour of the ring `FRAME_EDGE` inside its border, on
+/// all four sides (each may begin with up to `FRAME_EDGE` rows or columns of another colour); None
+/// when a side has no such band or trimming would leave less than the minimum.
+fn frame_trim(g: &[f32], w: usize, b: (usize, usize, usize, usize), (min_w, min_h): (usize, usize))
+    -> Option<(usize, usize, usize, usize)> {
+    let (x0, y0, x1, y1) = b;
+    if x1 - x0 <= 2 * FRAME_EDGE + min_w || y1 - y0 <= 2 * FRAME_EDGE + min_h {
+        return None;
+    }
+    let (ix0, iy0, ix1, iy1) = (x0 + FRAME_EDGE, y0 + FRAME_EDGE, x1 - FRAME_EDGE, y1 - FRAME_EDGE);
+    let ring = (ix0..ix1).flat_map(|x| [g[iy0 * w + x], g[(iy1 - 1) * w + x]])
+        .chain((iy0..iy1).flat_map(|y| [g[y * w + ix0], g[y * w + ix1 - 1]]));
+    let colour = median(ring);
+    let row = |y: usize, x0: usize, x1: usize| g[y * w + x0..y * w + x1].to_vec();
+    let col = |x: usize, y0: usize, y1: usize| (y0..y1).map(|y| g[y * w + x]).collect::<Vec<f32>>();
+    // a side: past up to FRAME_EDGE lines of another colour as a whole (not text reaching the edge),
+    // at least one line of the frame's colour, then trimmed while so; the first line that is not
+    let side = |mut at: usize, step: isize, stop: usize, line: &dyn Fn(usize) -> Vec<f32>| -> Option<usize> {
+        let plain = |v: &[f32]| uniform(v.iter().copied(), colour);
+        let mut skipped = 0;
+        while skipped < FRAME_EDGE && !plain(&line(at)) && (median(line(at).into_iter()) - colour).abs() > TRIM_TOLERANCE {
+            at = at.wrapping_add_signed(step);
+            skipped += 1;
+        }
+        if !plain(&line(at)) {
+            return None;
+        }
+        while at != stop && plain(&line(at)) {
+            at = at.wrapping_add_signed(step);
+        }
+        Some(at)
+    };
+    // rows between the columns of the edge (blended at the left and right too)
+    let top = side(y0, 1, y1, &|y| row(y, ix0, ix1))?;
+    if top + min_h >= y1 {
+        return None;
+    }
+    let bottom = side(y1 - 1, -1, top, &|y| row(y, ix0, ix1))? + 1;
+    let left = side(x0, 1, x1, &|x| col(x, top, bottom))?;
+    if left + min_w >= x1 {
+        return None;
+    }
+    let right = side(x1 - 1, -1, left, &|x| col(x, top, bottom))? + 1;
+    (bottom > top && right > left && bottom - top > min_h && right - left > min_w).then_some((left, top, right, bottom))
 }

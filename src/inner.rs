@@ -14,7 +14,7 @@
 
 use crate::copies::{Fingerprint, FLAT_STD, SIDE, WORK};
 use crate::error::{Error, Result};
-use crate::grids::{lane_sum, resample};
+use crate::grids::{content_box, lane_sum, resample};
 use crate::keypoints::{self, Features, LocalMatch};
 
 /// The picture inside a canvas as a fingerprint keeps it.
@@ -51,7 +51,7 @@ impl Inner {
     /// (nearly) the content box, or flat. Its grid is made from full-size pixels through a working
     /// size of its own, as if the picture were a file of its own.
     pub(crate) fn of(grey: &[f32], w: usize, h: usize, content: (f32, f32, f32, f32), found: (usize, usize, usize, usize)) -> Option<Inner> {
-        let (ix0, iy0, ix1, iy1) = found;
+        let (ix0, iy0, ix1, iy1) = Self::trimmed(grey, w, h, found);
         let (cx0, cy0, cx1, cy1) = content;
         let share = |v: f32, from: f32, to: f32| ((v - from) / (to - from)).clamp(0.0, 1.0);
         let (sx0, sy0) = (share(ix0 as f32, cx0, cx1), share(iy0 as f32, cy0, cy1));
@@ -85,6 +85,24 @@ impl Inner {
                 }
             },
         })
+    }
+
+    /// The box `found` without its own plain borders (a document page pasted on a canvas keeps its
+    /// white margin, which the page alone loses to its content box): trimmed as `content_box` trims
+    /// a picture, at the working size, then back in full-size pixels.
+    fn trimmed(grey: &[f32], w: usize, h: usize, found: (usize, usize, usize, usize)) -> (usize, usize, usize, usize) {
+        let (x0, y0, x1, y1) = (found.0.min(w), found.1.min(h), found.2.min(w), found.3.min(h));
+        if x1 <= x0 || y1 <= y0 {
+            return found;
+        }
+        let (bw, bh) = ((x1 - x0) as f32, (y1 - y0) as f32);
+        let scale = (WORK as f32 / bw.max(bh)).min(1.0);
+        let (iw, ih) = (((bw * scale).round() as usize).max(1), ((bh * scale).round() as usize).max(1));
+        let own = resample(grey, w, h, (x0 as f32, y0 as f32, x1 as f32, y1 as f32), iw, ih);
+        let (tx0, ty0, tx1, ty1) = content_box(&own, iw, ih);
+        let (fx, fy) = (bw / iw as f32, bh / ih as f32);
+        let back = |v: usize, f: f32, from: usize| from + (v as f32 * f).round() as usize;
+        (back(tx0, fx, x0), back(ty0, fy, y0), back(tx1, fx, x0).min(x1), back(ty1, fy, y0).min(y1))
     }
 
     pub fn from_bytes(b: &[u8]) -> Result<Inner> {
