@@ -20,7 +20,11 @@ pictures shared between Debian packages — Tux Paint stamps drawn from Open Cli
 label covers; they are counted as errors in the precision, and listed apart). One family is
 labelled: the GIMP manual's filter examples (`filters/examples/*-taj-*`, 104 of the distractors)
 are each one filter applied to the same photograph of the Taj Mahal, so pairs among them are
-edited copies; the precision is printed counting them as errors and as copies. Writes
+edited copies; the precision is printed counting them as errors and as copies. Other families
+checked by eye to show one picture (python/data/bench-same-distractors.tsv: more of that photograph,
+another photograph through filters, arrows and corners Open Clip Art draws once per direction, a
+crop) are counted apart too: a third precision counts every such pair, and the distractors checked
+by eye to show an original's picture (python/data/bench-same-pictures.tsv), as copies. Writes
 WORK_DIR/pairs-RUN.tsv (every pair, its label and the band/confidence `dupes` gave) and prints
 a table per run, per edit and per kind.
 """
@@ -139,6 +143,22 @@ def same_picture(man):
             if '/filters/examples/' in d['source'] and '-taj-' in d['source'].rsplit('/', 1)[-1]}
 
 
+def families(man):
+    """Distractor index -> the family of pictures it belongs to: the Taj Mahal filter examples
+    (`same_picture`) and python/data/bench-same-distractors.tsv, families checked by eye to show one
+    picture (the same photograph through other filters, one arrow drawn turned, a crop)."""
+    out = dict(same_picture(man))
+    listed = Path(__file__).resolve().parent / 'data' / 'bench-same-distractors.tsv'
+    for line in listed.read_text().splitlines():
+        if not line or line.startswith('#'):
+            continue
+        family, end = line.split('\t')
+        found = [j for j, d in enumerate(man['distractors']) if d['source'].endswith('/' + end)]
+        if len(found) == 1:
+            out[found[0]] = family
+    return out
+
+
 def eye_checked(man):
     """(original index, distractor index) of python/data/bench-same-pictures.tsv: distractors checked
     by eye to show the same picture as an original (a Tux Paint stamp drawn from the Open Clip Art
@@ -156,14 +176,15 @@ def eye_checked(man):
     return out
 
 
-def score(work, run, groups, labels, known, same=frozenset()):
+def score(work, run, groups, labels, known, same=frozenset(), family=None):
     info = {r[0]: r for r in labels}
     truth = {}
     for r in labels:
         if r[4] >= 0:
             truth.setdefault(r[4], []).append(r[0])
     n_true = len(truth)
-    found, wrong_planted, wrong_distractors, known_pairs, eye_pairs = set(), [], [], [], []
+    found, wrong_planted, wrong_distractors, known_pairs, eye_pairs, family_pairs = set(), [], [], [], [], []
+    family = family or {}
     pairs_out = open(work / f'pairs-{run}.tsv', 'w')
     listed = {}
     for g in groups:
@@ -184,6 +205,8 @@ def score(work, run, groups, labels, known, same=frozenset()):
                     wrong_distractors.append((a, b))
                     if known.get(-1 - ra[4]) is not None and known.get(-1 - ra[4]) == known.get(-1 - rb[4]):
                         known_pairs.append((a, b))
+                    if family.get(-1 - ra[4]) is not None and family.get(-1 - ra[4]) == family.get(-1 - rb[4]):
+                        family_pairs.append((a, b))
                 else:
                     wrong_planted.append((a, b))
                     o, d = (ra[5], rb[5]) if ra[4] >= 0 else (rb[5], ra[5])
@@ -197,6 +220,9 @@ def score(work, run, groups, labels, known, same=frozenset()):
           f'  wrong among distractors {len(wrong_distractors):4d} (of them Taj Mahal filter examples {len(known_pairs)})'
           f'  precision {prec:.3f} (Taj pairs as copies {(len(found) + len(known_pairs)) / max(1, n_pairs):.3f};'
           f' without distractor pairs {prec_planted:.3f})  recall {len(found) / n_true:.3f}')
+    print(f'   of the wrong pairs among distractors, {len(family_pairs)} show one picture (the Taj Mahal examples and'
+          f' python/data/bench-same-distractors.tsv, checked by eye): counting them and the eye-checked pairs below as copies,'
+          f' precision {(len(found) + len(family_pairs) + len(eye_pairs)) / max(1, n_pairs):.3f}')
     if eye_pairs:
         print(f'   of the wrong pairs touching originals/copies, {len(eye_pairs)} are a distractor checked by eye to be the same'
               f' picture (python/data/bench-same-pictures.tsv): counted as copies, precision without distractor pairs'
@@ -215,7 +241,8 @@ def score(work, run, groups, labels, known, same=frozenset()):
     wk = collections.Counter(f'{info[a][2]}-{info[b][2]}' for a, b in wrong_planted)
     print('   wrong pairs touching originals/copies, by kinds: ' + dict(wk.most_common()).__repr__())
     return {'run': run, 'pairs': n_pairs, 'right': len(found), 'wrong_planted': len(wrong_planted),
-            'wrong_distractors': len(wrong_distractors), 'known_copies_among_distractors': len(known_pairs), 'precision': prec, 'precision_without_distractor_pairs': prec_planted, 'eye_checked_same_pictures': len(eye_pairs),
+            'wrong_distractors': len(wrong_distractors), 'known_copies_among_distractors': len(known_pairs), 'eye_checked_copies_among_distractors': len(family_pairs),
+            'precision_eye_checked': (len(found) + len(family_pairs) + len(eye_pairs)) / max(1, n_pairs), 'precision': prec, 'precision_without_distractor_pairs': prec_planted, 'eye_checked_same_pictures': len(eye_pairs),
             'recall': len(found) / n_true}
 
 
@@ -246,7 +273,7 @@ def main():
     # (name, role, kind, edit, pair key, benchmark index); work dirs of session 18 and before lack the last
     labels = [(l[0], l[1], l[2], l[3], int(l[4]), int(l[5]) if len(l) > 5 else None) for l in labels]
     man = json.loads((BENCH / 'manifest.json').read_text())
-    known, same = same_picture(man), eye_checked(man)
+    known, same, family = same_picture(man), eye_checked(man), families(man)
     results = []
     for run in a.runs.split(','):
         t = time.time()
@@ -255,7 +282,7 @@ def main():
             sys.exit(f'dupes {run}: exit {p.returncode}\n{p.stderr[-3000:]}')
         groups = json.loads(p.stdout or '[]')
         print(f'dupes {" ".join(RUNS[run])}: {len(groups)} groups, {time.time() - t:.0f} s')
-        results.append(score(work, run, groups, labels, known, same))
+        results.append(score(work, run, groups, labels, known, same, family))
     json.dump(results, open(work / 'result.json', 'w'), indent=1)
 
 

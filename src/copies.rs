@@ -31,7 +31,7 @@ use crate::colour;
 use crate::error::{Error, Result};
 use crate::inner::{self, turn_box, Inner};
 use crate::keypoints::{self, LocalMatch};
-use crate::grids::{content_box, resample_lines};
+use crate::grids::{content_box, refine_box, resample_lines};
 pub(crate) use crate::grids::{dot, gradient, halve, resample, transformed, unit};
 use crate::overlay;
 use crate::parts::{best_part, side_of, Side};
@@ -151,10 +151,10 @@ impl Fingerprint {
         check_rgb(rgb, w, h)?;
         let grey = grey_of(rgb);
         let (work, (ww, wh), (x0, y0, x1, y1), (fx, fy)) = work_box(&grey, w, h);
-        let content = (x0 as f32 * fx, y0 as f32 * fy, x1 as f32 * fx, y1 as f32 * fy);
+        let content = (x0 * fx, y0 * fy, x1 * fx, y1 * fy);
         let inner = inner_box.and_then(|found| Inner::of(&grey, w, h, content, found));
-        let aspect = ((x1 - x0) as f32 * fx) / ((y1 - y0) as f32 * fy);
-        let grid = resample(&work, ww, wh, (x0 as f32, y0 as f32, x1 as f32, y1 as f32), SIDE, SIDE);
+        let aspect = ((x1 - x0) * fx) / ((y1 - y0) * fy);
+        let grid = resample(&work, ww, wh, (x0, y0, x1, y1), SIDE, SIDE);
         let mean = grid.iter().sum::<f32>() / grid.len() as f32;
         let std = (grid.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / grid.len() as f32).sqrt();
         let flat = std < FLAT_STD;
@@ -265,14 +265,38 @@ impl Fingerprint {
 }
 
 /// The grey image at a working resolution (area-averaged, keeping the aspect ratio), its size,
-/// its content box and the factors from working to full-size pixels.
+/// its content box (working pixels, its sides placed to a fraction of one: `refine_box`) and the
+/// factors from working to full-size pixels.
 #[allow(clippy::type_complexity)]
-fn work_box(grey: &[f32], w: usize, h: usize) -> (Vec<f32>, (usize, usize), (usize, usize, usize, usize), (f32, f32)) {
+fn work_box(grey: &[f32], w: usize, h: usize) -> (Vec<f32>, (usize, usize), (f32, f32, f32, f32), (f32, f32)) {
     let scale = (WORK as f32 / w.max(h) as f32).min(1.0);
     let (ww, wh) = (((w as f32 * scale).round() as usize).max(1), ((h as f32 * scale).round() as usize).max(1));
     let work = resample(grey, w, h, (0.0, 0.0, w as f32, h as f32), ww, wh);
-    let b = content_box(&work, ww, wh);
+    let mut b = refine_box(grey, (w, h), &work, (ww, wh), content_box(&work, ww, wh));
+    let whole = (0.0, 0.0, ww as f32, wh as f32);
+    // borders that leave a (nearly) plain box were content: the side stripes of a tricolour flag
+    if b != whole && inner_std(&resample(&work, ww, wh, b, SIDE, SIDE)) < PLAIN_STD && grey_std(&work) >= PLAIN_STD {
+        b = whole;
+    }
     (work, (ww, wh), b, (w as f32 / ww as f32, h as f32 / wh as f32))
+}
+
+/// Standard deviation of grey levels under which a trimmed content box is plain (one colour but for
+/// noise and blended edges), where the image it was trimmed from is not: its borders are then the
+/// picture (Romania and Guinea differ in their side stripes, not in their yellow middle one).
+const PLAIN_STD: f32 = 5.0;
+
+/// `grey_std` of a SIDE x SIDE grid without its outermost cells (an edge of the box may take in a
+/// line of the border trimmed off, blended or rung by JPEG).
+fn inner_std(grid: &[f32]) -> f32 {
+    let inside: Vec<f32> = grid.chunks_exact(SIDE).skip(1).take(SIDE - 2).flat_map(|row| row[1..SIDE - 1].iter().copied()).collect();
+    grey_std(&inside)
+}
+
+fn grey_std(g: &[f32]) -> f32 {
+    let n = g.len() as f32;
+    let mean = g.iter().sum::<f32>() / n;
+    (g.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n).sqrt()
 }
 
 /// The chroma grid (`colour::BYTES`) of a full-size box, area-averaged.
@@ -294,7 +318,7 @@ fn chroma_grid(rgb: &[u8], w: usize, h: usize, full_box: (f32, f32, f32, f32)) -
 pub fn colour_of(rgb: &[u8], w: usize, h: usize) -> Result<Vec<u8>> {
     check_rgb(rgb, w, h)?;
     let (_, _, (x0, y0, x1, y1), (fx, fy)) = work_box(&grey_of(rgb), w, h);
-    Ok(chroma_grid(rgb, w, h, (x0 as f32 * fx, y0 as f32 * fy, x1 as f32 * fx, y1 as f32 * fy)))
+    Ok(chroma_grid(rgb, w, h, (x0 * fx, y0 * fy, x1 * fx, y1 * fy)))
 }
 
 /// The content box a fingerprint of this RGB8 image holds (`Fingerprint::content`), without the
@@ -306,8 +330,8 @@ pub fn content_of(rgb: &[u8], w: usize, h: usize) -> Result<[f32; 4]> {
 }
 
 /// A box in working pixels as fractions of the working image's sides (`Fingerprint::content`).
-fn box_fractions((ww, wh): (usize, usize), (x0, y0, x1, y1): (usize, usize, usize, usize)) -> [f32; 4] {
-    [x0 as f32 / ww as f32, y0 as f32 / wh as f32, x1 as f32 / ww as f32, y1 as f32 / wh as f32]
+fn box_fractions((ww, wh): (usize, usize), (x0, y0, x1, y1): (f32, f32, f32, f32)) -> [f32; 4] {
+    [x0 / ww as f32, y0 / wh as f32, x1 / ww as f32, y1 / wh as f32]
 }
 
 /// An error unless `rgb` holds a `w` x `h` RGB8 image with both sides > 0.

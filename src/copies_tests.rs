@@ -479,6 +479,19 @@ fn a_page_letterboxed_on_a_dark_canvas_is_trimmed_to_its_text_as_the_page_alone_
 }
 
 #[test]
+fn tricolour_flags_are_compared_whole_not_on_their_plain_middle_stripe() {
+    let flag = |c: [[u8; 3]; 3]| -> Vec<u8> { (0..240 * 160).flat_map(|i| c[(i % 240) * 3 / 240]).collect() };
+    let romania = flag([[0, 43, 127], [252, 209, 22], [206, 17, 38]]);
+    let guinea = flag([[206, 17, 38], [252, 209, 22], [0, 148, 96]]);
+    let (r, g) = (Fingerprint::from_rgb(&romania, 240, 160).unwrap(), Fingerprint::from_rgb(&guinea, 240, 160).unwrap());
+    assert_eq!(r.content, WHOLE_BOX, "the side stripes are the flag");
+    // dark | bright | dark in grey both, so the grids correlate; the hues tell them apart (the
+    // decision's colour veto is at 0.3), where their middle stripes alone were the same yellow
+    let v = verify(&r, &g, true);
+    assert!(v.hue_mismatch >= 0.5, "{v:?}");
+}
+
+#[test]
 fn a_plain_stripe_or_a_sky_is_content_not_a_frame() {
     // three stripes: the edge trim keeps the middle one; no frame inside it is trimmed
     let (w, h) = (240, 160);
@@ -521,4 +534,21 @@ fn a_page_in_a_screenshot_is_compared_by_its_text_as_the_page_alone_is() {
     let v = verify(&a, &b, true);
     assert_eq!(v.alignment, Alignment::AInB, "{v:?}");
     assert!(v.score > 0.95, "{v:?}");
+}
+
+#[test]
+fn the_content_box_is_placed_to_a_fraction_of_a_working_pixel() {
+    // a picture at (334, 213) on a black canvas of about four pixels to a working pixel, its
+    // sides half-way between working pixels
+    let (cw, ch) = (1000, 800);
+    let (w, h) = (402, 277);
+    let pic = picture(w, h, 5);
+    let mut c = vec![0u8; cw * ch * 3];
+    for y in 0..h {
+        c[((213 + y) * cw + 334) * 3..((213 + y) * cw + 334 + w) * 3].copy_from_slice(&pic[y * w * 3..(y + 1) * w * 3]);
+    }
+    let f = Fingerprint::from_rgb(&c, cw, ch).unwrap();
+    let want = [334.0 / 1000.0, 213.0 / 800.0, 736.0 / 1000.0, 490.0 / 800.0];
+    assert!(f.content.iter().zip(want).all(|(c, w)| (c - w).abs() < 0.0008), "{:?} vs {want:?}", f.content);
+    assert!((f.aspect - w as f32 / h as f32).abs() < 0.01, "{}", f.aspect);
 }

@@ -294,6 +294,57 @@ pub(crate) fn content_box(g: &[f32], w: usize, h: usize) -> (usize, usize, usize
     b
 }
 
+/// The content box `b` (working pixels of `work`, `ww` x `wh`, an area-averaged `grey`, `w` x `h`)
+/// with each trimmed side moved to the first full-size row or column that is not uniform in the
+/// colour trimmed there, within a working pixel of where it was found: in working pixels, to a
+/// fraction of one. A picture on a canvas many times its size takes few working pixels, and an
+/// edge placed to the nearest of them shifts its grid by a good part of a cell (lines of text, a
+/// fine pattern then no longer correlate with the picture's own grid).
+pub(crate) fn refine_box(grey: &[f32], (w, h): (usize, usize), work: &[f32], (ww, wh): (usize, usize),
+    b: (usize, usize, usize, usize)) -> (f32, f32, f32, f32) {
+    let (x0, y0, x1, y1) = b;
+    let (fx, fy) = (w as f32 / ww as f32, h as f32 / wh as f32);
+    let mut out = (x0 as f32, y0 as f32, x1 as f32, y1 as f32);
+    if fx <= 1.0 && fy <= 1.0 {
+        return out;
+    }
+    // the full-size span of working pixels [from, to), clamped
+    let span = |from: usize, to: usize, f: f32, n: usize| ((from as f32 * f).floor() as usize, ((to as f32 * f).ceil() as usize).min(n));
+    let (cx0, cx1) = span(x0, x1, fx, w);
+    let full_row = |y: usize| grey[y * w + cx0..y * w + cx1].iter().copied();
+    if y0 > 0 {
+        let reference = median(work[(y0 - 1) * ww + x0..(y0 - 1) * ww + x1].iter().copied());
+        let (lo, hi) = span(y0 - 1, y0 + 1, fy, h);
+        if let Some(y) = (lo..hi).find(|&y| !uniform(full_row(y), reference)) {
+            out.1 = y as f32 / fy;
+        }
+    }
+    if y1 < wh {
+        let reference = median(work[y1 * ww + x0..y1 * ww + x1].iter().copied());
+        let (lo, hi) = span(y1 - 1, y1 + 1, fy, h);
+        if let Some(y) = (lo..hi).rev().find(|&y| !uniform(full_row(y), reference)) {
+            out.3 = (y + 1) as f32 / fy;
+        }
+    }
+    let (ry0, ry1) = ((out.1 * fy).floor() as usize, ((out.3 * fy).ceil() as usize).min(h));
+    let full_col = |x: usize| (ry0..ry1).map(move |y| grey[y * w + x]);
+    if x0 > 0 {
+        let reference = median((y0..y1).map(|y| work[y * ww + x0 - 1]));
+        let (lo, hi) = span(x0 - 1, x0 + 1, fx, w);
+        if let Some(x) = (lo..hi).find(|&x| !uniform(full_col(x), reference)) {
+            out.0 = x as f32 / fx;
+        }
+    }
+    if x1 < ww {
+        let reference = median((y0..y1).map(|y| work[y * ww + x1]));
+        let (lo, hi) = span(x1 - 1, x1 + 1, fx, w);
+        if let Some(x) = (lo..hi).rev().find(|&x| !uniform(full_col(x), reference)) {
+            out.2 = (x + 1) as f32 / fx;
+        }
+    }
+    out
+}
+
 /// Whether all but 1 % of the values are within `TRIM_TOLERANCE` of `reference`.
 fn uniform(it: impl Iterator<Item = f32> + Clone, reference: f32) -> bool {
     let n = it.clone().count();
