@@ -31,7 +31,7 @@ use crate::colour;
 use crate::error::{Error, Result};
 use crate::inner::{self, turn_box, Inner};
 use crate::keypoints::{self, LocalMatch};
-use crate::grids::{content_box, refine_box, resample_lines};
+use crate::grids::{resample_lines, std_dev, work_box};
 pub(crate) use crate::grids::{dot, gradient, halve, resample, transformed, unit};
 use crate::overlay;
 use crate::parts::{best_part, side_of, Side};
@@ -155,9 +155,7 @@ impl Fingerprint {
         let inner = inner_box.and_then(|found| Inner::of(&grey, w, h, content, found));
         let aspect = ((x1 - x0) * fx) / ((y1 - y0) * fy);
         let grid = resample(&work, ww, wh, (x0, y0, x1, y1), SIDE, SIDE);
-        let mean = grid.iter().sum::<f32>() / grid.len() as f32;
-        let std = (grid.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / grid.len() as f32).sqrt();
-        let flat = std < FLAT_STD;
+        let flat = std_dev(&grid) < FLAT_STD;
         let colour = chroma_grid(rgb, w, h, content);
         Ok(Fingerprint {
             aspect,
@@ -262,41 +260,6 @@ impl Fingerprint {
         }
         Ok(Fingerprint { aspect, flat: b[1] & FLAG_FLAT != 0, grey: b[6..BYTES].to_vec(), local, colour, inner, content })
     }
-}
-
-/// The grey image at a working resolution (area-averaged, keeping the aspect ratio), its size,
-/// its content box (working pixels, its sides placed to a fraction of one: `refine_box`) and the
-/// factors from working to full-size pixels.
-#[allow(clippy::type_complexity)]
-fn work_box(grey: &[f32], w: usize, h: usize) -> (Vec<f32>, (usize, usize), (f32, f32, f32, f32), (f32, f32)) {
-    let scale = (WORK as f32 / w.max(h) as f32).min(1.0);
-    let (ww, wh) = (((w as f32 * scale).round() as usize).max(1), ((h as f32 * scale).round() as usize).max(1));
-    let work = resample(grey, w, h, (0.0, 0.0, w as f32, h as f32), ww, wh);
-    let mut b = refine_box(grey, (w, h), &work, (ww, wh), content_box(&work, ww, wh));
-    let whole = (0.0, 0.0, ww as f32, wh as f32);
-    // borders that leave a (nearly) plain box were content: the side stripes of a tricolour flag
-    if b != whole && inner_std(&resample(&work, ww, wh, b, SIDE, SIDE)) < PLAIN_STD && grey_std(&work) >= PLAIN_STD {
-        b = whole;
-    }
-    (work, (ww, wh), b, (w as f32 / ww as f32, h as f32 / wh as f32))
-}
-
-/// Standard deviation of grey levels under which a trimmed content box is plain (one colour but for
-/// noise and blended edges), where the image it was trimmed from is not: its borders are then the
-/// picture (Romania and Guinea differ in their side stripes, not in their yellow middle one).
-const PLAIN_STD: f32 = 5.0;
-
-/// `grey_std` of a SIDE x SIDE grid without its outermost cells (an edge of the box may take in a
-/// line of the border trimmed off, blended or rung by JPEG).
-fn inner_std(grid: &[f32]) -> f32 {
-    let inside: Vec<f32> = grid.chunks_exact(SIDE).skip(1).take(SIDE - 2).flat_map(|row| row[1..SIDE - 1].iter().copied()).collect();
-    grey_std(&inside)
-}
-
-fn grey_std(g: &[f32]) -> f32 {
-    let n = g.len() as f32;
-    let mean = g.iter().sum::<f32>() / n;
-    (g.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n).sqrt()
 }
 
 /// The chroma grid (`colour::BYTES`) of a full-size box, area-averaged.

@@ -1,6 +1,9 @@
 //! Arithmetic on grey grids for copy detection: area-averaging resampling, halving, the eight
 //! turns and mirrors, gradients, dot products and sums in eight lanes. What `copies` builds its
-//! fingerprint and verification from and `parts` its search; pure Rust, no state.
+//! fingerprint and verification from and `parts` its search; pure Rust, no state. And the content
+//! box: a picture's plain borders and frames trimmed, its sides placed at full resolution.
+
+use crate::copies::{SIDE, WORK};
 
 /// Gradient magnitude (grey levels per pixel) below which a pixel has no edge.
 pub(crate) const EDGE_FLOOR: f32 = 1.0;
@@ -264,6 +267,42 @@ pub(crate) fn unit(v: &[f32]) -> Option<Vec<f32>> {
         return None;
     }
     Some(v.iter().map(|x| x / norm).collect())
+}
+
+/// The grey image at a working resolution (area-averaged, keeping the aspect ratio), its size,
+/// its content box (working pixels, its sides placed to a fraction of one: `refine_box`) and the
+/// factors from working to full-size pixels.
+#[allow(clippy::type_complexity)]
+pub(crate) fn work_box(grey: &[f32], w: usize, h: usize) -> (Vec<f32>, (usize, usize), (f32, f32, f32, f32), (f32, f32)) {
+    let scale = (WORK as f32 / w.max(h) as f32).min(1.0);
+    let (ww, wh) = (((w as f32 * scale).round() as usize).max(1), ((h as f32 * scale).round() as usize).max(1));
+    let work = resample(grey, w, h, (0.0, 0.0, w as f32, h as f32), ww, wh);
+    let mut b = refine_box(grey, (w, h), &work, (ww, wh), content_box(&work, ww, wh));
+    let whole = (0.0, 0.0, ww as f32, wh as f32);
+    // borders that leave a (nearly) plain box were content: the side stripes of a tricolour flag
+    if b != whole && plain_inside(&resample(&work, ww, wh, b, SIDE, SIDE), SIDE) && std_dev(&work) >= PLAIN_STD {
+        b = whole;
+    }
+    (work, (ww, wh), b, (w as f32 / ww as f32, h as f32 / wh as f32))
+}
+
+/// Standard deviation of grey levels under which a trimmed content box is plain (one colour but for
+/// noise and blended edges), where the image it was trimmed from is not: its borders are then the
+/// picture (Romania and Guinea differ in their side stripes, not in their yellow middle one).
+const PLAIN_STD: f32 = 5.0;
+
+/// Whether a `side` x `side` grid without its outermost cells (an edge of the box may take in a
+/// line of the border trimmed off, blended or rung by JPEG) varies by less than `PLAIN_STD`.
+fn plain_inside(grid: &[f32], side: usize) -> bool {
+    let inside: Vec<f32> = grid.chunks_exact(side).skip(1).take(side - 2).flat_map(|row| row[1..side - 1].iter().copied()).collect();
+    std_dev(&inside) < PLAIN_STD
+}
+
+/// Standard deviation of the values (grey levels).
+pub(crate) fn std_dev(g: &[f32]) -> f32 {
+    let n = g.len() as f32;
+    let mean = g.iter().sum::<f32>() / n;
+    (g.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / n).sqrt()
 }
 
 /// A border row/column is uniform when all but 1 % of its pixels are within this of its colour.
