@@ -552,3 +552,21 @@ fn the_content_box_is_placed_to_a_fraction_of_a_working_pixel() {
     assert!(f.content.iter().zip(want).all(|(c, w)| (c - w).abs() < 0.0008), "{:?} vs {want:?}", f.content);
     assert!((f.aspect - w as f32 / h as f32).abs() < 0.01, "{}", f.aspect);
 }
+
+#[test]
+fn small_framed_images_of_every_size_are_defined() {
+    // a dark frame, a white band, a mark: the frame trim's sides meet in small boxes
+    for w in 1..24 {
+        for h in 1..24 {
+            let mut rgb = vec![0u8; w * h * 3];
+            for y in 1..h.saturating_sub(1) {
+                for x in 1..w.saturating_sub(1) {
+                    let v = if (x + y) % 5 == 0 { 20 } else { 255 };
+                    rgb[(y * w + x) * 3..(y * w + x) * 3 + 3].copy_from_slice(&[v, v, v]);
+                }
+            }
+            let f = Fingerprint::from_rgb(&rgb, w, h).unwrap();
+            assert!(f.content.iter().all(|v| v.is_finite() && (0.0..=1.0).contains(v)), "{w}x{h}: {:?}", f.content);
+        }
+    }
+}

@@ -441,7 +441,7 @@ fn frame_trim(g: &[f32], w: usize, b: (usize, usize, usize, usize), (min_w, min_
     let side = |mut at: usize, step: isize, stop: usize, line: &dyn Fn(usize) -> Vec<f32>| -> Option<usize> {
         let plain = |v: &[f32]| uniform(v.iter().copied(), colour);
         let mut skipped = 0;
-        while skipped < FRAME_EDGE && !plain(&line(at)) && (median(line(at).into_iter()) - colour).abs() > TRIM_TOLERANCE {
+        while skipped < FRAME_EDGE && at != stop && !plain(&line(at)) && (median(line(at).into_iter()) - colour).abs() > TRIM_TOLERANCE {
             at = at.wrapping_add_signed(step);
             skipped += 1;
         }
