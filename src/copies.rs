@@ -35,6 +35,7 @@ use crate::grids::{resample_lines, std_dev, work_box};
 pub(crate) use crate::grids::{dot, gradient, halve, resample, transformed, unit};
 use crate::overlay;
 use crate::parts::{best_part, side_of, Side};
+use crate::resolution::Lower;
 
 /// Side of the stored grid.
 pub const SIDE: usize = 64;
@@ -374,8 +375,8 @@ pub fn verify_many(a: &Fingerprint, b: &[Fingerprint], flags: &[u32]) -> Vec<Ver
 /// A fingerprint with the grids the verification derives from it, each computed when first
 /// needed and then kept: comparing one picture with many pays for them once.
 pub(crate) struct Prepared<'f> {
-    fp: &'f Fingerprint,
-    grey: Vec<f32>,
+    pub(crate) fp: &'f Fingerprint,
+    pub(crate) grey: Vec<f32>,
     /// Width / height of the grid's picture (the content box's, or the inner picture's).
     aspect: f32,
     /// The inner picture's grid, prepared the same way.
@@ -415,7 +416,7 @@ impl<'f> Prepared<'f> {
     }
 
     /// The 64x64 grid under transform `t`.
-    fn turned(&self, t: usize) -> &[f32] {
+    pub(crate) fn turned(&self, t: usize) -> &[f32] {
         self.turned[t].get_or_init(|| transformed(&self.grey, SIDE, t as u8))
     }
 
@@ -519,12 +520,27 @@ fn verify_prepared(a: &Prepared, b: &Prepared, parts: bool, local: bool, inner: 
         }
     }
     if v.alignment == Alignment::Whole {
-        if let (Some(na), Some(nb)) = (a.normal(v.transform as usize), b.normal(0)) {
-            (v.block_worst, v.block_mean) = block_residual_of(na, nb);
-        }
-        // something laid over one of them: a caption, a logo
-        if local {
-            v.score = overlay::overlaid(v.score, a.grad(v.transform as usize), b.grad(0));
+        let t = v.transform as usize;
+        // a small picture (a copy shrunk to a few dozen pixels): compared at its resolution
+        match Lower::of(a, b, t).filter(|l| l.score > v.whole) {
+            Some(l) => {
+                (v.whole, v.score) = (l.score, l.score);
+                if let (Some(na), Some(nb)) = (normalised(&l.a), normalised(&l.b)) {
+                    (v.block_worst, v.block_mean) = block_residual_of(&na, &nb);
+                }
+                if local {
+                    v.score = overlay::overlaid(v.score, &l.grad_a, &l.grad_b);
+                }
+            }
+            None => {
+                if let (Some(na), Some(nb)) = (a.normal(t), b.normal(0)) {
+                    (v.block_worst, v.block_mean) = block_residual_of(na, nb);
+                }
+                // something laid over one of them: a caption, a logo
+                if local {
+                    v.score = overlay::overlaid(v.score, a.grad(t), b.grad(0));
+                }
+            }
         }
     }
     let mut part: Option<colour::Part> = None;

@@ -570,3 +570,29 @@ fn small_framed_images_of_every_size_are_defined() {
         }
     }
 }
+
+#[test]
+fn a_copy_shrunk_to_a_few_dozen_pixels_is_compared_at_its_resolution() {
+    let (w, h) = (100, 150);
+    let big = blocks(w, h, 5);
+    let fa = Fingerprint::from_rgb(&big, w, h).unwrap();
+    let fb = Fingerprint::from_rgb(&shrink(&big, w, h, 24, 37), 24, 37).unwrap();
+    // the grids as they are: the small one's enlarged from 24 x 37 pixels, blurred
+    let g = |f: &Fingerprint| unit(&gradient(&f.grey.iter().map(|&v| v as f32).collect::<Vec<_>>(), SIDE, SIDE)).unwrap();
+    let plain = dot(&g(&fa), &g(&fb));
+    assert!(plain < 0.95, "{plain}");
+    for (a, b) in [(&fa, &fb), (&fb, &fa)] {
+        let v = verify(a, b, false);
+        assert!(v.alignment == Alignment::Whole && v.score >= 0.97 && v.score > plain, "{v:?}");
+    }
+    // turned: the sizes are compared in the turned frame
+    let turned = turn_rgb(&shrink(&big, w, h, 24, 37), 24, 37);
+    let v = verify(&fa, &Fingerprint::from_rgb(&turned, 37, 24).unwrap(), false);
+    assert!(v.transform % 2 == 1 && v.score >= 0.97, "{v:?}");
+    // another picture shrunk as much is still another picture
+    let other = Fingerprint::from_rgb(&shrink(&blocks(w, h, 6), w, h, 24, 37), 24, 37).unwrap();
+    assert!(verify(&fa, &other, false).score < 0.6);
+    // pictures of SIDE pixels or more on each side are compared as they are
+    let mid = Fingerprint::from_rgb(&shrink(&big, w, h, 66, 99), 66, 99).unwrap();
+    assert_eq!(verify(&fa, &mid, false).whole, dot(&g(&fa), &g(&mid)).clamp(-1.0, 1.0));
+}

@@ -119,6 +119,15 @@ pub(crate) fn along_y<'a>(ay: &Axis, dw: usize, row: impl Fn(usize) -> &'a [f32]
     }
 }
 
+/// A SIDE x SIDE grid as a picture of `w` x `h` pixels would show it: shrunk to that size (area
+/// averaging) and enlarged back (bilinear), as a small picture's own grid was made from its pixels.
+/// A side of SIDE or more is left as it is.
+pub(crate) fn at_resolution(g: &[f32], w: usize, h: usize) -> Vec<f32> {
+    let (w, h) = (w.clamp(1, SIDE), h.clamp(1, SIDE));
+    let small = resample(g, SIDE, SIDE, (0.0, 0.0, SIDE as f32, SIDE as f32), w, h);
+    resample(&small, w, h, (0.0, 0.0, w as f32, h as f32), SIDE, SIDE)
+}
+
 /// A `side` x `side` grid averaged over 2x2 blocks (what `resample` does for exactly half the size).
 pub(crate) fn halve(g: &[f32], side: usize) -> Vec<f32> {
     let h = side / 2;

@@ -19,6 +19,7 @@ mod correlate;
 mod grids;
 mod overlay;
 mod parts;
+mod resolution;
 pub mod pixels;
 pub mod pool;
 pub mod preprocess;
