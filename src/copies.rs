@@ -34,6 +34,7 @@ use crate::keypoints::{self, LocalMatch};
 use crate::grids::{resample_lines, std_dev, work_box};
 pub(crate) use crate::grids::{dot, gradient, halve, resample, transformed, unit};
 use crate::overlay;
+use crate::watermark;
 use crate::parts::{best_part, side_of, Side};
 use crate::resolution::Lower;
 
@@ -530,6 +531,7 @@ fn verify_prepared(a: &Prepared, b: &Prepared, parts: bool, local: bool, inner: 
                 }
                 if local {
                     v.score = overlay::overlaid(v.score, &l.grad_a, &l.grad_b);
+                    v.score = watermark::watermarked(v.score, (&l.a, &l.grad_a), (&l.b, &l.grad_b));
                 }
             }
             None => {
@@ -539,6 +541,7 @@ fn verify_prepared(a: &Prepared, b: &Prepared, parts: bool, local: bool, inner: 
                 // something laid over one of them: a caption, a logo
                 if local {
                     v.score = overlay::overlaid(v.score, a.grad(t), b.grad(0));
+                    v.score = watermark::watermarked(v.score, (a.turned(t), a.grad(t)), (&b.grey, b.grad(0)));
                 }
             }
         }

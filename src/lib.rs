@@ -20,6 +20,7 @@ mod grids;
 mod overlay;
 mod parts;
 mod resolution;
+mod watermark;
 pub mod pixels;
 pub mod pool;
 pub mod preprocess;
