@@ -21,7 +21,7 @@ pub(crate) struct Lower {
 
 /// How much larger on a side than the smaller picture's content box a grid's picture must be to be
 /// brought down to it.
-const SHARPER: f32 = 1.2;
+const SHARPER: f32 = 1.5;
 
 impl Lower {
     /// None where both pictures are at least SIDE pixels on each side, a picture's size is unknown
