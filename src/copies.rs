@@ -14,7 +14,10 @@
 //!   the grids compared through it (a copy turned by a few degrees, in perspective, cropped);
 //! - with an overlay set aside (`overlay`): a whole alignment (or a picture against another's
 //!   inner picture) compared again without bands along two edges or a corner, discounted (a
-//!   meme's caption, a logo).
+//!   meme's caption, a logo), or without the cells a translucent light watermark all over one of
+//!   them explains (`watermark`);
+//! - at the smaller picture's resolution (`resolution`): a whole alignment of a picture with one
+//!   shrunk to under 64 pixels on a side, the sharper grid brought down to the smaller's size.
 //!
 //! The fingerprint also keeps where the content box lies in the image (`Fingerprint::content`),
 //! which places the grid in the local features' frame.
