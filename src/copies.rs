@@ -36,6 +36,7 @@ use crate::inner::{self, turn_box, Inner};
 use crate::keypoints::{self, LocalMatch};
 use crate::grids::{resample_lines, std_dev, work_box};
 pub(crate) use crate::grids::{dot, gradient, halve, resample, transformed, unit};
+pub use crate::grids::{grey_of, turn_rgb};
 use crate::overlay;
 use crate::watermark;
 use crate::parts::{best_part, side_of, Side};
@@ -308,24 +309,6 @@ fn check_rgb(rgb: &[u8], w: usize, h: usize) -> Result<()> {
         return Err(Error::InvalidArgument(format!("{} bytes are not a {w}x{h} RGB image", rgb.len())));
     }
     Ok(())
-}
-
-/// Grey levels (BT.601 luma) of interleaved RGB8.
-pub fn grey_of(rgb: &[u8]) -> Vec<f32> {
-    rgb.chunks_exact(3).map(|p| 0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32).collect()
-}
-
-/// Interleaved RGB8 turned 90 degrees counter-clockwise (the result is `h` wide, `w` high).
-pub fn turn_rgb(rgb: &[u8], w: usize, h: usize) -> Vec<u8> {
-    let mut out = vec![0u8; rgb.len()];
-    for y in 0..h {
-        for x in 0..w {
-            // input (x, y) lands at (y, w - 1 - x)
-            let (nx, ny) = (y, w - 1 - x);
-            out[(ny * h + nx) * 3..(ny * h + nx) * 3 + 3].copy_from_slice(&rgb[(y * w + x) * 3..(y * w + x) * 3 + 3]);
-        }
-    }
-    out
 }
 
 /// Verifies whether `b` is a copy of `a`. `parts`: also search each inside the other (costs

@@ -1,6 +1,7 @@
 //! Arithmetic on grey grids for copy detection: area-averaging resampling, halving, the eight
 //! turns and mirrors, gradients, dot products and sums in eight lanes. What `copies` builds its
-//! fingerprint and verification from and `parts` its search; pure Rust, no state. And the content
+//! fingerprint and verification from and `parts` its search, and the grey levels and quarter
+//! turns of RGB images they start from; pure Rust, no state. And the content
 //! box: a picture's plain borders and frames trimmed, its sides placed at full resolution.
 
 use crate::copies::{SIDE, WORK};
@@ -117,6 +118,24 @@ pub(crate) fn along_y<'a>(ay: &Axis, dw: usize, row: impl Fn(usize) -> &'a [f32]
             }
         }
     }
+}
+
+/// Grey levels (BT.601 luma) of interleaved RGB8.
+pub fn grey_of(rgb: &[u8]) -> Vec<f32> {
+    rgb.chunks_exact(3).map(|p| 0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32).collect()
+}
+
+/// Interleaved RGB8 turned 90 degrees counter-clockwise (the result is `h` wide, `w` high).
+pub fn turn_rgb(rgb: &[u8], w: usize, h: usize) -> Vec<u8> {
+    let mut out = vec![0u8; rgb.len()];
+    for y in 0..h {
+        for x in 0..w {
+            // input (x, y) lands at (y, w - 1 - x)
+            let (nx, ny) = (y, w - 1 - x);
+            out[(ny * h + nx) * 3..(ny * h + nx) * 3 + 3].copy_from_slice(&rgb[(y * w + x) * 3..(y * w + x) * 3 + 3]);
+        }
+    }
+    out
 }
 
 /// A SIDE x SIDE grid as a picture of `w` x `h` pixels would show it: shrunk to that size (area

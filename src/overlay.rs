@@ -57,7 +57,7 @@ impl Uncovered {
 
 /// Whole-picture scores in [FLOOR, BELOW) are compared again with an overlay set aside.
 const FLOOR: f32 = 0.0;
-const BELOW: f32 = 0.99;
+pub(crate) const BELOW: f32 = 0.99;
 
 /// A whole-picture `score` of the grids with gradients `ga` and `gb` (`copies::verify_prepared`),
 /// or that of the grids compared again with edge bands or a corner set aside, discounted, where

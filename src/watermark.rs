@@ -11,7 +11,7 @@
 //! Pure Rust; called by `copies::verify_prepared`.
 
 use crate::copies::SIDE;
-use crate::overlay::{DISCOUNT, FLAT, MIN_KEPT_ENERGY};
+use crate::overlay::{BELOW, DISCOUNT, FLAT, MIN_KEPT_ENERGY};
 
 /// Grey levels a cell may differ by (after the grids' offset) and still count as untouched.
 const TOLERANCE: f32 = 6.0;
@@ -28,9 +28,8 @@ const MAX_OTHER_WAY: f32 = 0.02;
 const OPAQUE: f32 = 0.7;
 /// Of the cells that differ the watermark's way, the most that may be taken further than `OPAQUE`.
 const MAX_OPAQUE: f32 = 0.05;
-/// Whole-picture scores in [FLOOR, BELOW) are compared again.
+/// Whole-picture scores in [FLOOR, `overlay::BELOW`) are compared again.
 const FLOOR: f32 = 0.5;
-const BELOW: f32 = 0.99;
 
 /// A whole-picture `score` of the grids `a` and `b` (SIDE x SIDE grey levels, aligned), or that of
 /// the two compared without the cells a one-signed overlay would explain, discounted, where that
