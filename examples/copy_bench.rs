@@ -6,7 +6,7 @@
 //!   bash python/fetch_bench.sh && (cd python && python -c 'from imgsim_model import benchset; benchset.prepare()')
 //!   python python/copy_calibration.py --write-copies .cache/data/bench/copies-of-originals.txt
 //!   IMGSIM_ORT=/abs/libonnxruntime.so cargo run --release --example copy_bench -- \
-//!       --copies .cache/data/bench/copies-of-originals.txt [--dump pairs.tsv] [--rows rows.tsv] [--stride N] [--model M]
+//!       --copies .cache/data/bench/copies-of-originals.txt [--dump pairs.tsv] [--rows rows.tsv] [--misses misses.tsv] [--stride N] [--model M]
 //!       [--planted .cache/data/bench/planted.tsv --rows planted-rows.tsv]   (python/planted_copies.py)
 //!       [--verify-timing N]   (the verification's time as ImageIndex.copies() runs it, one thread)
 //!       [--fingerprint-timing N]   (the fingerprint's time, one thread, on N query files with an inner picture)
@@ -335,6 +335,20 @@ const INNER: usize = 10;
 /// field's graph neighbours (`--no-thumb`: without them).
 const THUMB: usize = 10;
 
+/// A 16x16 thumbnail turned clockwise by a half and by three quarters (dev.imgsim.index.Copies.turns):
+/// a copy turned by 180 or 270 degrees (PIL's ROTATE_180, ROTATE_270), which the embedding's two
+/// views (the image and its quarter turn, ROTATE_90) do not bring near.
+fn thumb_turns(t: &[f32]) -> Vec<Vec<f32>> {
+    let quarter = |t: &[f32]| (0..256).map(|i| t[(15 - i % 16) * 16 + i / 16]).collect::<Vec<f32>>();
+    let half = quarter(&quarter(t));
+    let three = quarter(&half);
+    vec![half, three]
+}
+
+/// The thumbnail similarity a neighbour of a turned thumbnail needs to join the candidates
+/// (dev.imgsim.index.Copies.TURNED_THUMB_MIN; `--thumb-turns-min X`, `--no-thumb-turns`).
+const TURNED_THUMB_MIN: f32 = 0.9;
+
 /// The library's thumbnail of a fingerprint (dev.imgsim.CopyFeatures.thumbnail): the 64x64 grey
 /// grid averaged to 16x16, at zero mean and unit length; None for a flat grid.
 fn thumbnail(fp: &Fingerprint) -> Option<Vec<f32>> {
@@ -351,15 +365,24 @@ fn thumbnail(fp: &Fingerprint) -> Option<Vec<f32>> {
 
 /// `sims` with the THUMB database images nearest to the query's thumbnail added, each at its
 /// embedding similarity (the best of the query's views against the image), nearest first.
-fn with_thumb(mut sims: Vec<(f32, usize)>, q: &Features, q_inner: &[f32], thumb: &Option<Vec<f32>>, db: &[Features], db_thumbs: &[Option<Vec<f32>>], dim: usize) -> Vec<(f32, usize)> {
+fn with_thumb(mut sims: Vec<(f32, usize)>, q: &Features, q_inner: &[f32], thumb: &Option<Vec<f32>>, db: &[Features], db_thumbs: &[Option<Vec<f32>>], dim: usize, turns: Option<f32>) -> Vec<(f32, usize)> {
     let Some(t) = thumb else { return sims };
-    let mut near: Vec<(f32, usize)> = db_thumbs.iter().enumerate().filter_map(|(j, d)| d.as_ref().map(|d| (dot(t, d), j))).collect();
-    let n = THUMB.min(near.len());
-    if n == 0 {
-        return sims;
+    // the thumbnail as stored, then (`turns`: at least that thumbnail similarity) turned by 180 and 270 degrees
+    let mut views = vec![(t.clone(), f32::NEG_INFINITY)];
+    if let Some(min) = turns {
+        views.extend(thumb_turns(t).into_iter().map(|v| (v, min)));
     }
-    near.select_nth_unstable_by(n - 1, |a, b| b.0.total_cmp(&a.0));
-    for &(_, j) in &near[..n] {
+    let mut found: Vec<usize> = Vec::new();
+    for (t, min) in &views {
+        let mut near: Vec<(f32, usize)> = db_thumbs.iter().enumerate().filter_map(|(j, d)| d.as_ref().map(|d| (dot(t, d), j))).collect();
+        let n = THUMB.min(near.len());
+        if n == 0 {
+            return sims;
+        }
+        near.select_nth_unstable_by(n - 1, |a, b| b.0.total_cmp(&a.0));
+        found.extend(near[..n].iter().filter(|e| e.0 >= *min).map(|e| e.1));
+    }
+    for j in found {
         if sims.iter().any(|e| e.1 == j) {
             continue;
         }
@@ -640,6 +663,7 @@ fn planted(
     }
     let dim = model.embedding_size;
     let use_thumb = !args.iter().any(|a| a == "--no-thumb");
+    let turns = (!args.iter().any(|a| a == "--no-thumb-turns")).then(|| arg(args, "--thumb-turns-min").map(|v| v.parse().unwrap()).unwrap_or(TURNED_THUMB_MIN));
     let db_thumbs: Vec<Option<Vec<f32>>> = db.iter().map(|f| if f.fp.flat { None } else { thumbnail(&f.fp) }).collect();
     let mut rows = std::io::BufWriter::new(std::fs::File::create(arg(args, "--rows").expect("--planted needs --rows FILE")).unwrap());
     let (mut cos1, mut ver1) = (0usize, 0usize);
@@ -657,7 +681,7 @@ fn planted(
         };
         let sims = candidates(&q.emb[..dim], db, dim);
         cos1 += is_true(sims[0].1) as usize;
-        let sims = if use_thumb { with_thumb(sims, q, &[], &thumbnail(&q.fp).filter(|_| !q.fp.flat), db, &db_thumbs, dim) } else { sims };
+        let sims = if use_thumb { with_thumb(sims, q, &[], &thumbnail(&q.fp).filter(|_| !q.fp.flat), db, &db_thumbs, dim, turns) } else { sims };
         let mut scored = Vec::new();
         for (rank, &(s, j)) in sims.iter().enumerate() {
             let local = s >= LOCAL_FLOOR;
@@ -748,6 +772,7 @@ fn main() {
     // per query: candidates from the embeddings (best of the two stored views), verified
     let mut dump = arg(&args, "--dump").map(|p| std::io::BufWriter::new(std::fs::File::create(p).unwrap()));
     let mut rows = arg(&args, "--rows").map(|p| std::io::BufWriter::new(std::fs::File::create(p).unwrap()));
+    let mut misses = arg(&args, "--misses").map(|p| std::io::BufWriter::new(std::fs::File::create(p).unwrap()));
     let mut cos_cands = Vec::new();
     let mut ver_cands = Vec::new();
     let mut cos_rank1 = vec![false; qs.len()];
@@ -782,6 +807,7 @@ fn main() {
     };
     // the library's thumbnail field: its graph neighbours join the candidates (`--no-thumb`: without)
     let use_thumb = !args.iter().any(|a| a == "--no-thumb");
+    let turns = (!args.iter().any(|a| a == "--no-thumb-turns")).then(|| arg(&args, "--thumb-turns-min").map(|v| v.parse().unwrap()).unwrap_or(TURNED_THUMB_MIN));
     let db_thumbs: Vec<Option<Vec<f32>>> = db.iter().map(|f| if f.fp.flat { None } else { thumbnail(&f.fp) }).collect();
     let q_thumbs: Vec<Option<Vec<f32>>> = qs.iter().map(|f| if f.fp.flat { None } else { thumbnail(&f.fp) }).collect();
     for (qi, q) in qs.iter().enumerate() {
@@ -791,7 +817,7 @@ fn main() {
         let target = queries[qi]["original"].as_u64().unwrap() as usize;
         let is_true = |j: usize| j == target || same_as.get(&j) == Some(&target);
         let sims = with_inner(candidates(&q.emb[..dim], &db, dim), &q_inner[qi], &db, dim);
-        let sims = if use_thumb { with_thumb(sims, q, &q_inner[qi], &q_thumbs[qi], &db, &db_thumbs, dim) } else { sims };
+        let sims = if use_thumb { with_thumb(sims, q, &q_inner[qi], &q_thumbs[qi], &db, &db_thumbs, dim, turns) } else { sims };
         cos_rank1[qi] = is_true(sims[0].1);
         for &(s, j) in sims.iter().take(K) {
             cos_cands.push((s, is_true(j), qi));
@@ -851,6 +877,13 @@ fn main() {
         }
         scored.sort_by(|a, b| b.key.total_cmp(&a.key));
         ver_rank1[qi] = is_true(scored[0].j);
+        if let (Some(w), false) = (misses.as_mut(), ver_rank1[qi]) {
+            // a query whose first verified candidate is not its original: that one, and where the original ranks
+            let (pos, key) = scored.iter().enumerate().find(|(_, c)| is_true(c.j)).map(|(i, c)| (i as i64, c.key)).unwrap_or((-1, f32::NAN));
+            let top = &scored[0];
+            let kind = originals[target]["kind"].as_str().unwrap_or("?");
+            writeln!(w, "{qi}\t{}\t{kind}\t{}\t{:.4}\t{:.4}\t{}\t{pos}\t{key:.4}\t{}", queries[qi]["edit"].as_str().unwrap_or("?"), q_files[qi], top.key, top.score, db_files[top.j], db_files[target]).unwrap();
+        }
         for c in scored.iter().take(K) {
             ver_cands.push((c.key, is_true(c.j), qi));
         }

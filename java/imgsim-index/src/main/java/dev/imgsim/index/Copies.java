@@ -67,6 +67,21 @@ final class Copies {
      * graph little to follow); at 10 the same groups and pairs at 10,000 images, docs/DUPES.md.
      */
     static final int THUMB_BEAM_GROUPS = 10;
+    /**
+     * The quarter turns (clockwise) of the thumbnail a copy search also looks up: the embedding's
+     * two views (the image and its quarter turn anticlockwise) bring a copy turned by 90 degrees
+     * anticlockwise near, not one turned by 180 or 270 (a document page turned upside down is
+     * nearer other pages than its original). In {@link #groups} both images of a pair search, so
+     * the half turn alone covers what the views miss.
+     */
+    static final int[] THUMB_TURNS = {2, 3};
+    static final int[] THUMB_TURNS_GROUPS = {2};
+    /**
+     * The thumbnail similarity (dot product of the unit thumbnails) a neighbour of a turned
+     * thumbnail needs to join the candidates: a turned copy keeps its layout, and the turned
+     * thumbnail's other neighbours would only add verifications.
+     */
+    static final double TURNED_THUMB_MIN = 0.9;
     /** The fingerprint's layout (src/copies.rs): flags at byte 1, the SIDE x SIDE grey grid from byte 6. */
     private static final int FLAG_FLAT = 1;
     private static final int GRID_AT = 6;
@@ -147,6 +162,27 @@ final class Copies {
         return t;
     }
 
+    /**
+     * A {@link #thumbnail} as stored, then turned clockwise by each of {@code quarters} quarter
+     * turns (its 16 x 16 grid turned).
+     */
+    static List<float[]> turns(float[] thumb, int... quarters) {
+        List<float[]> out = new ArrayList<>(1 + quarters.length);
+        out.add(thumb);
+        for (int k : quarters) {
+            float[] t = thumb;
+            for (int q = 0; q < k; q++) {
+                float[] turned = new float[t.length];
+                for (int i = 0; i < turned.length; i++) {
+                    turned[i] = t[(THUMB_SIDE - 1 - i % THUMB_SIDE) * THUMB_SIDE + i / THUMB_SIDE];
+                }
+                t = turned;
+            }
+            out.add(t);
+        }
+        return out;
+    }
+
     private static byte[] floats(float[] v) {
         ByteBuffer b = ByteBuffer.allocate(4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
         for (float x : v) {
@@ -225,11 +261,13 @@ final class Copies {
      * Graph neighbours of the views ({@code n} of the image's own, {@code turned} of its 90-degree
      * turn's, {@code inner} of its inner picture's, each graph search exploring at least
      * {@code explore} candidates) and
-     * {@code thumbs} of its {@link #thumbnail} (at their embedding similarity; that search exploring
-     * at least {@code thumbBeam}), best cosine per document, most similar first (excluding {@code self}).
+     * {@code thumbs} of its {@link #thumbnail} and of the thumbnail turned by each of
+     * {@code thumbTurns} quarters (those at {@link #TURNED_THUMB_MIN} or closer; at their embedding
+     * similarity; each search exploring at least {@code thumbBeam}), best cosine per document, most
+     * similar first (excluding {@code self}).
      */
     private static List<double[]> candidates(IndexSearcher s, CopyFeatures f, int n, int turned, int inner, int thumbs, int thumbBeam,
-            int self, int explore) throws IOException {
+            int[] thumbTurns, int self, int explore) throws IOException {
         Map<Integer, Double> best = new HashMap<>();
         List<float[]> views = new ArrayList<>(List.of(f.embedding(), f.turnedEmbedding()));
         f.innerEmbedding().ifPresent(views::add);
@@ -245,13 +283,20 @@ final class Copies {
                 }
             }
         }
-        // the thumbnail's neighbours, each at its embedding similarity as the views give it
+        // the thumbnail's neighbours, each at its embedding similarity as the views give it; then
+        // those of its turns that are close (a page turned upside down: the embedding's two views
+        // cover no turn but the quarter)
         float[] thumb = thumbs > 0 ? thumbnail(f.fingerprint()) : null;
-        if (thumb != null) {
+        List<float[]> thumbViews = thumb == null ? List.of() : turns(thumb, thumbTurns);
+        for (int v = 0; v < thumbViews.size(); v++) {
             int beam = Math.max(thumbs, thumbBeam);
-            ScoreDoc[] hits = s.search(new KnnFloatVectorQuery(THUMB, thumb, beam), beam).scoreDocs;
+            ScoreDoc[] hits = s.search(new KnnFloatVectorQuery(THUMB, thumbViews.get(v), beam), beam).scoreDocs;
             for (int h = 0; h < Math.min(thumbs, hits.length); h++) {
                 int doc = hits[h].doc;
+                // DOT_PRODUCT scores (1 + dot) / 2
+                if (v > 0 && 2.0 * hits[h].score - 1.0 < TURNED_THUMB_MIN) {
+                    break;
+                }
                 if (doc != self && !best.containsKey(doc)) {
                     CopyFeatures other = features(s, doc);
                     if (other != null) {
@@ -285,7 +330,7 @@ final class Copies {
 
     static List<CopyHit> search(IndexSearcher s, CopyFeatures q, int k, CopyCalibration cal, int explore) throws IOException {
         int n = Math.max(k, NEIGHBOURS);
-        List<double[]> cands = candidates(s, q, n, n, INNER_NEIGHBOURS, THUMB_NEIGHBOURS, explore, -1, explore);
+        List<double[]> cands = candidates(s, q, n, n, INNER_NEIGHBOURS, THUMB_NEIGHBOURS, explore, THUMB_TURNS, -1, explore);
         // the stored images are the originals, the query their possible copy; the most similar
         // (the first max(k, PART_CANDIDATES) in graph order) are searched for parts
         int parts = Math.max(k, PART_CANDIDATES);
@@ -352,7 +397,7 @@ final class Copies {
             int doc = docs.get(i);
             CopyFeatures f = features(s, doc);
             List<double[]> cands = candidates(s, f, NEIGHBOURS_GROUPS, TURNED_NEIGHBOURS_GROUPS, INNER_NEIGHBOURS_GROUPS,
-                    THUMB_NEIGHBOURS_GROUPS, THUMB_BEAM_GROUPS, doc, explore);
+                    THUMB_NEIGHBOURS_GROUPS, THUMB_BEAM_GROUPS, THUMB_TURNS_GROUPS, doc, explore);
             long[] codes = new long[cands.size()];
             for (int c = 0; c < codes.length; c++) {
                 int other = (int) cands.get(c)[0];

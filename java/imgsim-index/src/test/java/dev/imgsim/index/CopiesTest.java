@@ -153,6 +153,29 @@ public class CopiesTest {
         assertFalse(Arrays.stream(Copies.fields(blank)).anyMatch(x -> x.name().equals(Copies.THUMB)));
     }
 
+    @Test
+    public void theThumbnailTurnedBackMatchesACopyTurnedByAHalfOrThreeQuarters() throws IOException {
+        BufferedImage cat = ImageIO.read(Pictures.samples().resolve("chelsea.jpg").toFile());
+        float[] t = Copies.thumbnail(sim.analyze(cat).fingerprint());
+        // four quarter turns are the thumbnail itself; a half turn is the grid read backwards
+        float[] full = Copies.turns(t, 4).get(1);
+        assertArrayEquals(t, full, 0f);
+        float[] half = Copies.turns(t, 2).get(1);
+        for (int i = 0; i < t.length; i++) {
+            assertEquals(t[t.length - 1 - i], half[i], 0f);
+        }
+        // the turns a copy search looks up bring a copy turned by 180 and by 270 degrees
+        // (anticlockwise: Pictures.rotate's 2 and 1 quarters clockwise) back to the original's
+        float[] upsideDown = Copies.thumbnail(sim.analyze(Pictures.rotate(cat, 2)).fingerprint());
+        float[] quarter = Copies.thumbnail(sim.analyze(Pictures.rotate(cat, 1)).fingerprint());
+        List<float[]> upsideDownViews = Copies.turns(upsideDown, Copies.THUMB_TURNS);
+        List<float[]> quarterViews = Copies.turns(quarter, Copies.THUMB_TURNS);
+        assertTrue(dot(t, upsideDown) < Copies.TURNED_THUMB_MIN);
+        assertTrue(dot(t, upsideDownViews.get(1)) > 0.99);
+        assertTrue(dot(t, quarterViews.get(2)) > 0.99);
+        assertTrue(dot(t, quarterViews.get(1)) < Copies.TURNED_THUMB_MIN);
+    }
+
     private static double dot(float[] a, float[] b) {
         double d = 0;
         for (int i = 0; i < a.length; i++) {
