@@ -352,8 +352,13 @@ const TURNED_THUMB_MIN: f32 = 0.9;
 /// The library's thumbnail of a fingerprint (dev.imgsim.CopyFeatures.thumbnail): the 64x64 grey
 /// grid averaged to 16x16, at zero mean and unit length; None for a flat grid.
 fn thumbnail(fp: &Fingerprint) -> Option<Vec<f32>> {
+    thumbnail_of(&fp.grey)
+}
+
+/// The thumbnail of a 64x64 grey grid (a fingerprint's, or its inner picture's).
+fn thumbnail_of(grey: &[u8]) -> Option<Vec<f32>> {
     let mut t = vec![0f32; 256];
-    for (i, &v) in fp.grey.iter().enumerate() {
+    for (i, &v) in grey.iter().enumerate() {
         let (x, y) = (i % 64, i / 64);
         t[(y / 4) * 16 + x / 4] += v as f32 / 16.0;
     }
@@ -808,6 +813,7 @@ fn main() {
     // the library's thumbnail field: its graph neighbours join the candidates (`--no-thumb`: without)
     let use_thumb = !args.iter().any(|a| a == "--no-thumb");
     let turns = (!args.iter().any(|a| a == "--no-thumb-turns")).then(|| arg(&args, "--thumb-turns-min").map(|v| v.parse().unwrap()).unwrap_or(TURNED_THUMB_MIN));
+    let inner_thumb = args.iter().any(|a| a == "--inner-thumb");
     let db_thumbs: Vec<Option<Vec<f32>>> = db.iter().map(|f| if f.fp.flat { None } else { thumbnail(&f.fp) }).collect();
     let q_thumbs: Vec<Option<Vec<f32>>> = qs.iter().map(|f| if f.fp.flat { None } else { thumbnail(&f.fp) }).collect();
     for (qi, q) in qs.iter().enumerate() {
@@ -818,6 +824,10 @@ fn main() {
         let is_true = |j: usize| j == target || same_as.get(&j) == Some(&target);
         let sims = with_inner(candidates(&q.emb[..dim], &db, dim), &q_inner[qi], &db, dim);
         let sims = if use_thumb { with_thumb(sims, q, &q_inner[qi], &q_thumbs[qi], &db, &db_thumbs, dim, turns) } else { sims };
+        let sims = match (inner_thumb, q.fp.inner.as_ref()) {
+            (true, Some(i)) => with_thumb(sims, q, &q_inner[qi], &thumbnail_of(&i.grey), &db, &db_thumbs, dim, None),
+            _ => sims,
+        };
         cos_rank1[qi] = is_true(sims[0].1);
         for &(s, j) in sims.iter().take(K) {
             cos_cands.push((s, is_true(j), qi));

@@ -86,6 +86,13 @@ final class Copies {
     private static final int FLAG_FLAT = 1;
     private static final int GRID_AT = 6;
     private static final int GRID = 64;
+    /**
+     * Versions 4 and 5 hold an inner picture after the grey grid and the 16 x 16 x 2 chroma grid:
+     * its box (5 floats, 20 bytes), then its own SIDE x SIDE grey grid (src/inner.rs).
+     */
+    private static final int VERSION_INNER = 4;
+    private static final int VERSION_INNER_LOCAL = 5;
+    private static final int INNER_GRID_AT = GRID_AT + GRID * GRID + 2 * 16 * 16 + 20;
     /** Side of the thumbnail: 256 values. */
     private static final int THUMB_SIDE = 16;
     /** Graph neighbours of an inner picture's view for a copy search (a screenshot's picture: its copies are the nearest few). */
@@ -137,10 +144,26 @@ final class Copies {
         if (fingerprint.length < CopyFeatures.MIN_FINGERPRINT_BYTES || (fingerprint[1] & FLAG_FLAT) != 0) {
             return null;
         }
+        return thumbnailAt(fingerprint, GRID_AT);
+    }
+
+    /**
+     * The same thumbnail of the fingerprint's inner picture (versions 4 and 5: a picture on a
+     * canvas, a screenshot's picture), or null where it has none or it is flat.
+     */
+    static float[] innerThumbnail(byte[] fingerprint) {
+        if (fingerprint.length < INNER_GRID_AT + GRID * GRID || (fingerprint[0] != VERSION_INNER && fingerprint[0] != VERSION_INNER_LOCAL)
+                || (fingerprint[1] & FLAG_FLAT) != 0) {
+            return null;
+        }
+        return thumbnailAt(fingerprint, INNER_GRID_AT);
+    }
+
+    private static float[] thumbnailAt(byte[] fingerprint, int at) {
         int cell = GRID / THUMB_SIDE;
         float[] t = new float[THUMB_SIDE * THUMB_SIDE];
         for (int i = 0; i < GRID * GRID; i++) {
-            t[(i / GRID / cell) * THUMB_SIDE + (i % GRID) / cell] += (fingerprint[GRID_AT + i] & 0xff) / (float) (cell * cell);
+            t[(i / GRID / cell) * THUMB_SIDE + (i % GRID) / cell] += (fingerprint[at + i] & 0xff) / (float) (cell * cell);
         }
         double mean = 0;
         for (float v : t) {
@@ -287,14 +310,21 @@ final class Copies {
         // those of its turns that are close (a page turned upside down: the embedding's two views
         // cover no turn but the quarter)
         float[] thumb = thumbs > 0 ? thumbnail(f.fingerprint()) : null;
-        List<float[]> thumbViews = thumb == null ? List.of() : turns(thumb, thumbTurns);
+        List<float[]> thumbViews = new ArrayList<>(thumb == null ? List.of() : turns(thumb, thumbTurns));
+        int turnedFrom = 1;
+        int turnedTo = thumbViews.size();
+        // a picture on a canvas (padded, a screenshot): its inner picture's thumbnail too, as is
+        float[] innerThumb = thumbs > 0 ? innerThumbnail(f.fingerprint()) : null;
+        if (innerThumb != null) {
+            thumbViews.add(innerThumb);
+        }
         for (int v = 0; v < thumbViews.size(); v++) {
             int beam = Math.max(thumbs, thumbBeam);
             ScoreDoc[] hits = s.search(new KnnFloatVectorQuery(THUMB, thumbViews.get(v), beam), beam).scoreDocs;
             for (int h = 0; h < Math.min(thumbs, hits.length); h++) {
                 int doc = hits[h].doc;
                 // DOT_PRODUCT scores (1 + dot) / 2
-                if (v > 0 && 2.0 * hits[h].score - 1.0 < TURNED_THUMB_MIN) {
+                if (v >= turnedFrom && v < turnedTo && 2.0 * hits[h].score - 1.0 < TURNED_THUMB_MIN) {
                     break;
                 }
                 if (doc != self && !best.containsKey(doc)) {

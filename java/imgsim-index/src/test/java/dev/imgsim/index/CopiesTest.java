@@ -176,6 +176,21 @@ public class CopiesTest {
         assertTrue(dot(t, quarterViews.get(1)) < Copies.TURNED_THUMB_MIN);
     }
 
+    @Test
+    public void aScreenshotsInnerPictureHasTheThumbnailOfThePictureAlone() throws IOException {
+        BufferedImage rocket = ImageIO.read(Pictures.samples().resolve("rocket.jpg").toFile());
+        float[] alone = Copies.thumbnail(sim.analyze(rocket).fingerprint());
+        byte[] shot = sim.analyze(Pictures.screenshot(rocket, 2.2)).fingerprint();
+        float[] inner = Copies.innerThumbnail(shot);
+        assertEquals(256, inner.length);
+        // the screenshot's own thumbnail is the canvas's; its inner picture's is the picture's
+        assertTrue(dot(alone, Copies.thumbnail(shot)) < 0.9);
+        assertTrue(dot(alone, inner) > 0.95);
+        // a photo edge to edge has no inner picture, nor a thumbnail of one
+        BufferedImage cat = ImageIO.read(Pictures.samples().resolve("chelsea.jpg").toFile());
+        assertEquals(null, Copies.innerThumbnail(sim.analyze(cat).fingerprint()));
+    }
+
     private static double dot(float[] a, float[] b) {
         double d = 0;
         for (int i = 0; i < a.length; i++) {
