@@ -813,7 +813,8 @@ fn main() {
     // the library's thumbnail field: its graph neighbours join the candidates (`--no-thumb`: without)
     let use_thumb = !args.iter().any(|a| a == "--no-thumb");
     let turns = (!args.iter().any(|a| a == "--no-thumb-turns")).then(|| arg(&args, "--thumb-turns-min").map(|v| v.parse().unwrap()).unwrap_or(TURNED_THUMB_MIN));
-    let inner_thumb = args.iter().any(|a| a == "--inner-thumb");
+    // the library's: a query with an inner picture also looks up that picture's thumbnail (`--no-inner-thumb`: without)
+    let inner_thumb = !args.iter().any(|a| a == "--no-inner-thumb");
     let db_thumbs: Vec<Option<Vec<f32>>> = db.iter().map(|f| if f.fp.flat { None } else { thumbnail(&f.fp) }).collect();
     let q_thumbs: Vec<Option<Vec<f32>>> = qs.iter().map(|f| if f.fp.flat { None } else { thumbnail(&f.fp) }).collect();
     for (qi, q) in qs.iter().enumerate() {
