@@ -284,10 +284,10 @@ final class Copies {
      * Graph neighbours of the views ({@code n} of the image's own, {@code turned} of its 90-degree
      * turn's, {@code inner} of its inner picture's, each graph search exploring at least
      * {@code explore} candidates) and
-     * {@code thumbs} of its {@link #thumbnail} and of the thumbnail turned by each of
-     * {@code thumbTurns} quarters (those at {@link #TURNED_THUMB_MIN} or closer; at their embedding
-     * similarity; each search exploring at least {@code thumbBeam}), best cosine per document, most
-     * similar first (excluding {@code self}).
+     * {@code thumbs} of its {@link #thumbnail}, of the thumbnail turned by each of
+     * {@code thumbTurns} quarters (those at {@link #TURNED_THUMB_MIN} or closer) and of its
+     * {@link #innerThumbnail} (at their embedding similarity; each search exploring at least
+     * {@code thumbBeam}), best cosine per document, most similar first (excluding {@code self}).
      */
     private static List<double[]> candidates(IndexSearcher s, CopyFeatures f, int n, int turned, int inner, int thumbs, int thumbBeam,
             int[] thumbTurns, int self, int explore) throws IOException {

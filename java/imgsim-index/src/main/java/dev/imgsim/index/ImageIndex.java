@@ -306,7 +306,8 @@ public final class ImageIndex implements AutoCloseable {
      * the 10 images nearest by the grey thumbnail of its content (document pages and figures that
      * the embedding crowds together; images indexed by an earlier version have no thumbnail) and
      * those of the thumbnail turned by 180 and 270 degrees that are as close as a turned copy is
-     * (a page turned upside down, which the views do not bring near); each is
+     * (a page turned upside down, which the views do not bring near), and for a picture on a
+     * canvas the 10 nearest by its inner picture's thumbnail; each is
      * verified on its stored fingerprint (images added as bare vectors are never copies).
      *
      * @param k how many, at least 1
@@ -337,8 +338,8 @@ public final class ImageIndex implements AutoCloseable {
 
     /**
      * Groups of copies in the index: every image's graph neighbours (its own, its 90-degree
-     * turn's, its inner picture's, its grey thumbnail's and, where as close as a turned copy, its
-     * thumbnail's turned by 180 degrees) verified on the stored fingerprints; a
+     * turn's, its inner picture's, its grey thumbnail's and its inner picture's thumbnail's, and,
+     * where as close as a turned copy, its thumbnail's turned by 180 degrees) verified on the stored fingerprints; a
      * near miss aligned as a part (a crop, a caption) that stands out from the other candidate
      * pairs of both its images is a copy too ({@link CopyCalibration#withCollectionContext}); the copy pairs join groups most confident
      * first, two groups only where at least as many of the pairs verified between them are copies
