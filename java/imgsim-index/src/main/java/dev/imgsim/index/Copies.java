@@ -87,12 +87,16 @@ final class Copies {
     private static final int GRID_AT = 6;
     private static final int GRID = 64;
     /**
-     * Versions 4 and 5 hold an inner picture after the grey grid and the 16 x 16 x 2 chroma grid:
-     * its box (5 floats, 20 bytes), then its own SIDE x SIDE grey grid (src/inner.rs).
+     * Versions 4 and 5 (src/copies.rs) hold an inner picture after the grey grid (which ends at
+     * {@link CopyFeatures#MIN_FINGERPRINT_BYTES}) and the chroma grid (512 bytes, as
+     * {@link CopyFeatures#MAX_FINGERPRINT_BYTES} counts them): its box (5 floats, 20 bytes), then
+     * its own SIDE x SIDE grey grid (src/inner.rs).
      */
     private static final int VERSION_INNER = 4;
     private static final int VERSION_INNER_LOCAL = 5;
-    private static final int INNER_GRID_AT = GRID_AT + GRID * GRID + 2 * 16 * 16 + 20;
+    private static final int CHROMA_BYTES = 512;
+    private static final int INNER_BOX_BYTES = 20;
+    private static final int INNER_GRID_AT = CopyFeatures.MIN_FINGERPRINT_BYTES + CHROMA_BYTES + INNER_BOX_BYTES;
     /** Side of the thumbnail: 256 values. */
     private static final int THUMB_SIDE = 16;
     /** Graph neighbours of an inner picture's view for a copy search (a screenshot's picture: its copies are the nearest few). */
