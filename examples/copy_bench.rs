@@ -14,6 +14,8 @@
 //!       fingerprint's inner grid / the inner picture's own local features)
 //!       [--no-context]   (a copy's key without the margin over the query's other candidates)
 //!       [--no-thumb]   (without the 10 candidates nearest by the grey thumbnail, as ImageIndex adds them)
+//!       [--no-words | --words N]   (without / with N candidates sharing the most words of local features; 10)
+//!       [--words-only]   (where the original ranks by words alone, per edit; no verification)
 //!
 //! Features are cached in .cache/data/bench/copy-features-<model>-*.bin (embeddings and grey grids),
 //! copy-local-*.bin (local features), copy-colour-*.bin (chroma grids), copy-inner-<model>-*.bin
@@ -330,6 +332,70 @@ fn with_inner(mut sims: Vec<(f32, usize)>, inner: &[f32], db: &[Features], dim: 
 }
 
 const INNER: usize = 10;
+
+/// Images sharing the most words of local features added to a query's candidates, and the share
+/// of the images a word may be in and still count (dev.imgsim.index.CopyWords.NEIGHBOURS, MAX_SHARE).
+const WORD_NEIGHBOURS: usize = 10;
+const WORD_MAX_SHARE: f64 = 0.02;
+
+/// An inverted file of the database's local-feature words (`keypoints::words`), as
+/// dev.imgsim.index.CopyWords keeps them in a Lucene field: a query's candidates gain the N images
+/// sharing the most words with it, each word weighing its inverse document frequency, words in
+/// more than `max_df` images skipped.
+struct WordIndex {
+    postings: HashMap<u32, Vec<u32>>,
+    n: usize,
+    spec: keypoints::words::WordSpec,
+}
+
+impl WordIndex {
+    fn new(db: &[Features], spec: keypoints::words::WordSpec) -> WordIndex {
+        let mut postings: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (j, f) in db.iter().enumerate() {
+            let mut w = keypoints::words::words(&f.fp.local, spec);
+            if let Some(i) = &f.fp.inner {
+                w.extend(keypoints::words::words(&i.local, spec));
+                w.sort_unstable();
+                w.dedup();
+            }
+            for x in w {
+                postings.entry(x).or_default().push(j as u32);
+            }
+        }
+        WordIndex { postings, n: db.len(), spec }
+    }
+
+    fn top(&self, q: &Fingerprint, n: usize, max_df: usize, votes: &mut Vec<f32>) -> Vec<(f32, usize)> {
+        let mut w = keypoints::words::words(&q.local, self.spec);
+        if let Some(i) = &q.inner {
+            w.extend(keypoints::words::words(&i.local, self.spec));
+            w.sort_unstable();
+            w.dedup();
+        }
+        votes.clear();
+        votes.resize(self.n, 0.0);
+        for x in w {
+            if let Some(p) = self.postings.get(&x) {
+                if p.len() > max_df {
+                    continue;
+                }
+                let idf = (self.n as f32 / p.len() as f32).ln();
+                for &j in p {
+                    votes[j as usize] += idf;
+                }
+            }
+        }
+        let mut best: Vec<(f32, usize)> = votes.iter().enumerate().filter(|e| *e.1 > 0.0).map(|(j, &v)| (v, j)).collect();
+        let k = n.min(best.len());
+        if k == 0 {
+            return best;
+        }
+        best.select_nth_unstable_by(k - 1, |a, b| b.0.total_cmp(&a.0));
+        best.truncate(k);
+        best.sort_by(|a, b| b.0.total_cmp(&a.0));
+        best
+    }
+}
 
 /// Candidates added by the grey thumbnail (`thumbnail`), as `ImageIndex` adds the thumbnail
 /// field's graph neighbours (`--no-thumb`: without them).
@@ -817,6 +883,24 @@ fn main() {
     let inner_thumb = !args.iter().any(|a| a == "--no-inner-thumb");
     let db_thumbs: Vec<Option<Vec<f32>>> = db.iter().map(|f| if f.fp.flat { None } else { thumbnail(&f.fp) }).collect();
     let q_thumbs: Vec<Option<Vec<f32>>> = qs.iter().map(|f| if f.fp.flat { None } else { thumbnail(&f.fp) }).collect();
+    // the library's: candidates by the words of local features (dev.imgsim.index.CopyWords: `--words N`, 10;
+    // `--no-words`; `--word-tables T`, `--word-bits B` to try other words, `--word-max-df D`: words in more images skipped)
+    let words_n: usize = if args.iter().any(|a| a == "--no-words") { 0 } else { arg(&args, "--words").map(|v| v.parse().unwrap()).unwrap_or(WORD_NEIGHBOURS) };
+    let word_index = (words_n > 0).then(|| {
+        let spec = keypoints::words::WordSpec {
+            tables: arg(&args, "--word-tables").map(|v| v.parse().unwrap()).unwrap_or(keypoints::words::WORDS.tables),
+            bits: arg(&args, "--word-bits").map(|v| v.parse().unwrap()).unwrap_or(keypoints::words::WORDS.bits),
+        };
+        let t = Instant::now();
+        let w = WordIndex::new(&db, spec);
+        let total: usize = w.postings.values().map(|p| p.len()).sum();
+        eprintln!("word index {spec:?}: {} words, {total} postings in {:.1} s", w.postings.len(), t.elapsed().as_secs_f64());
+        w
+    });
+    let word_max_df: usize = arg(&args, "--word-max-df").map(|v| v.parse().unwrap()).unwrap_or(((WORD_MAX_SHARE * db.len() as f64) as usize).max(2));
+    let words_only = args.iter().any(|a| a == "--words-only");
+    let mut votes = Vec::new();
+    let (mut word_ns, mut word_rank) = (Vec::new(), Vec::new());
     for (qi, q) in qs.iter().enumerate() {
         if qi % stride != 0 {
             continue;
@@ -829,6 +913,34 @@ fn main() {
             (true, Some(i)) => with_thumb(sims, q, &q_inner[qi], &thumbnail_of(&i.grey), &db, &db_thumbs, dim, None),
             _ => sims,
         };
+        let sims = match &word_index {
+            Some(wi) => {
+                let t = Instant::now();
+                let top = wi.top(&q.fp, words_n.max(100), word_max_df, &mut votes);
+                word_ns.push(t.elapsed().as_nanos() as f64);
+                let had = sims.iter().any(|e| is_true(e.1));
+                // where the original ranks by words (-1: not among the first 100), and whether the other sources had it
+                word_rank.push((top.iter().position(|e| is_true(e.1)).map(|p| p as i64).unwrap_or(-1), had, qi));
+                let mut sims = sims;
+                for &(_, j) in top.iter().take(words_n) {
+                    if sims.iter().any(|e| e.1 == j) {
+                        continue;
+                    }
+                    let e = &db[j].emb;
+                    let mut s = dot(&q.emb[..dim], &e[..dim]).max(dot(&q.emb[..dim], &e[dim..2 * dim]));
+                    if !q_inner[qi].is_empty() {
+                        s = s.max(dot(&q_inner[qi], &e[..dim]));
+                    }
+                    sims.push((s, j));
+                }
+                sims.sort_by(|a, b| b.0.total_cmp(&a.0));
+                sims
+            }
+            None => sims,
+        };
+        if words_only {
+            continue;
+        }
         cos_rank1[qi] = is_true(sims[0].1);
         for &(s, j) in sims.iter().take(K) {
             cos_cands.push((s, is_true(j), qi));
@@ -902,6 +1014,30 @@ fn main() {
             eprintln!("query {qi}/{} ({:.0} s)", qs.len(), t0.elapsed().as_secs_f64());
         }
     }
+    if word_index.is_some() {
+        word_ns.sort_by(|a, b| a.total_cmp(b));
+        let missing: Vec<&(i64, bool, usize)> = word_rank.iter().filter(|r| !r.1).collect();
+        let within = |v: &[&(i64, bool, usize)], n: i64| v.iter().filter(|r| r.0 >= 0 && r.0 < n).count();
+        let all: Vec<&(i64, bool, usize)> = word_rank.iter().collect();
+        eprintln!(
+            "words: lookup median {:.2} ms; original within the first 1/5/10/{words_n}/100 by words: all {} queries {}/{}/{}/{}/{}; the {} the other sources miss {}/{}/{}/{}/{}",
+            word_ns[word_ns.len() / 2] / 1e6,
+            all.len(), within(&all, 1), within(&all, 5), within(&all, 10), within(&all, words_n as i64), within(&all, 100),
+            missing.len(), within(&missing, 1), within(&missing, 5), within(&missing, 10), within(&missing, words_n as i64), within(&missing, 100)
+        );
+        let mut by_edit: HashMap<String, (usize, usize)> = HashMap::new();
+        for r in &missing {
+            let e = by_edit.entry(queries[r.2]["edit"].as_str().unwrap().to_string()).or_default();
+            e.0 += 1;
+            e.1 += (r.0 >= 0 && r.0 < words_n as i64) as usize;
+        }
+        let mut v: Vec<_> = by_edit.into_iter().collect();
+        v.sort();
+        eprintln!("missed by the other sources, found by words (edit: found/missed): {}", v.iter().map(|(e, (m, f))| format!("{e} {f}/{m}")).collect::<Vec<_>>().join(", "));
+        if words_only {
+            return;
+        }
+    }
     verify_ns.sort_by(|a, b| a.total_cmp(b));
     whole_ns.sort_by(|a, b| a.total_cmp(b));
     local_ns.sort_by(|a, b| a.total_cmp(b));
@@ -921,7 +1057,12 @@ fn main() {
         qs.len(),
         db.len(),
         POOL,
-        if use_thumb { format!(" (and the {THUMB} nearest by the grey thumbnail)") } else { String::new() },
+        match (use_thumb, words_n) {
+            (true, 0) => format!(" (and the {THUMB} nearest by the grey thumbnail)"),
+            (true, n) => format!(" (and the {THUMB} nearest by the grey thumbnail, the {n} sharing the most words of local features)"),
+            (false, 0) => String::new(),
+            (false, n) => format!(" (and the {n} sharing the most words of local features)"),
+        },
         model_path.display()
     );
     println!("| method | recall@1 | recall at precision 0.99 (threshold) | at 0.999 |");

@@ -318,6 +318,18 @@ pub fn verify(a: &Fingerprint, b: &Fingerprint, parts: bool) -> Verdict {
     verify_with(a, b, parts, true)
 }
 
+/// The words of a fingerprint's local features and of its inner picture's
+/// (`keypoints::words::WORDS`): what an inverted file looks a copy up by, where it shares points
+/// with its original but neither embedding nor thumbnail is near (a crop of a page, a page in a
+/// screenshot). Distinct and sorted; none without local features (a flat image, version 1).
+pub fn words(fp: &Fingerprint) -> Vec<u32> {
+    let mut sets = vec![&fp.local];
+    if let Some(i) = &fp.inner {
+        sets.push(&i.local);
+    }
+    keypoints::words::words_of(&sets, keypoints::words::WORDS)
+}
+
 /// `verify`, the local features matched only when `local`.
 pub fn verify_with(a: &Fingerprint, b: &Fingerprint, parts: bool, local: bool) -> Verdict {
     verify_opts(a, b, parts, local, true)

@@ -1,4 +1,4 @@
-//! JNI glue for copy detection (`Native.analyze*`, `Native.verify`; used by
+//! JNI glue for copy detection (`Native.analyze*`, `Native.verify`, `Native.copyWords`; used by
 //! `dev.imgsim.ImageSimilarity` and `dev.imgsim.CopyFeatures`). An analysis fills the caller's
 //! `float[3 * embeddingSize]` with the embeddings of the image, of its 90-degree turn and of the
 //! picture inside it (`inner::inner_box`; NaN when it has none) and returns the content
@@ -10,7 +10,7 @@ use jni::sys::{jint, jlong};
 use jni::Env;
 
 use super::contract::natives;
-use super::{bytes, float_array, ints, layout, model, null_check, string, R};
+use super::{bytes, float_array, int_array, ints, layout, model, null_check, string, R};
 use crate::copies::{self, Alignment, Fingerprint, Verdict};
 use crate::error::Error;
 use crate::model::Model;
@@ -117,6 +117,14 @@ natives! { class "dev_imgsim_internal_Native" as "Native", list native_copies_co
         }
         let out: Vec<f32> = copies::verify_many(&a, &others, &flags).iter().flat_map(verdict_floats).collect();
         float_array(env, &out)
+    }
+
+    /// The words of a fingerprint's local features and its inner picture's (`keypoints::words`,
+    /// `WORDS`): distinct, sorted as unsigned; none for a fingerprint without local features.
+    fn copyWords<'l>(env, fp: JByteArray<'l>) -> JIntArray<'l> {
+        let fp = Fingerprint::from_bytes(&bytes(env, &fp, "fingerprint")?)?;
+        let w: Vec<jint> = copies::words(&fp).into_iter().map(|v| v as jint).collect();
+        int_array(env, &w)
     }
 }
 

@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 mod detect;
 mod geometry;
 mod matching;
+pub mod words;
 
 use detect::{binomial, describe, fast, orientation, pattern, select};
 pub use geometry::verify;

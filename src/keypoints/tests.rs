@@ -305,3 +305,24 @@ fn round_index_rounds_as_round_does() {
         assert_eq!(round_index(v), v.round() as usize, "{v}");
     }
 }
+
+#[test]
+fn a_mirror_and_a_crop_share_words_with_their_original_and_another_picture_hardly_any() {
+    use super::words::{words, WORDS};
+    let (w, h) = (480, 360);
+    let g = scene(w, h, 3);
+    let a = words(&Features::from_grey(&g, w, h), WORDS);
+    assert!(a.windows(2).all(|p| p[0] < p[1]), "distinct and sorted");
+    assert!(a.len() > 500 && a.len() <= 2 * WORDS.tables as usize * MAX_POINTS, "{}", a.len());
+    let shared = |f: &Features| words(f, WORDS).iter().filter(|x| a.binary_search(x).is_ok()).count();
+    // a mirrored picture's descriptors are the original's with their halves swapped: the same words
+    let m = shared(&Features::from_grey(&mirror(&g, w, h), w, h));
+    // a crop of a third of the area, enlarged (as copies_match_and_other_pictures_do_not)
+    let (cx, cy, cw, ch) = (150, 100, 200, 150);
+    let crop: Vec<f32> = (cy..cy + ch).flat_map(|y| g[y * w + cx..y * w + cx + cw].to_vec()).collect();
+    let big = crate::copies::resample(&crop, cw, ch, (0.0, 0.0, cw as f32, ch as f32), 400, 300);
+    let c = shared(&Features::from_grey(&big, 400, 300));
+    let o = shared(&Features::from_grey(&scene(w, h, 4), w, h));
+    assert!(m > a.len() / 2, "mirror {m} of {}", a.len());
+    assert!(c > 3 * o && c >= 20, "crop {c}, another picture {o}");
+}

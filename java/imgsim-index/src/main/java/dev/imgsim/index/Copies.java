@@ -123,7 +123,10 @@ final class Copies {
 
     private Copies() {}
 
-    /** The fields holding an image's copy features: {@link #FIELD} and {@link #INNER}. */
+    /**
+     * The fields holding an image's copy features: {@link #FIELD} and {@link #INNER}, the
+     * {@link #THUMB} vector and the {@link CopyWords#FIELD} terms.
+     */
     static IndexableField[] fields(CopyFeatures f) {
         float[] t = f.turnedEmbedding();
         byte[] fp = f.fingerprint();
@@ -135,9 +138,13 @@ final class Copies {
         byte[] inner = f.innerEmbedding().map(Copies::floats).orElse(new byte[0]);
         IndexableField copy = new BinaryDocValuesField(FIELD, new BytesRef(b.array()));
         IndexableField innerField = new BinaryDocValuesField(INNER, new BytesRef(inner));
+        List<IndexableField> out = new ArrayList<>(List.of(copy, innerField));
         float[] thumb = thumbnail(fp);
-        return thumb == null ? new IndexableField[] {copy, innerField}
-                : new IndexableField[] {copy, innerField, new KnnFloatVectorField(THUMB, thumb, VectorSimilarityFunction.DOT_PRODUCT)};
+        if (thumb != null) {
+            out.add(new KnnFloatVectorField(THUMB, thumb, VectorSimilarityFunction.DOT_PRODUCT));
+        }
+        out.addAll(CopyWords.fields(fp));
+        return out.toArray(new IndexableField[0]);
     }
 
     /**
@@ -291,10 +298,11 @@ final class Copies {
      * {@code thumbs} of its {@link #thumbnail}, of the thumbnail turned by each of
      * {@code thumbTurns} quarters (those at {@link #TURNED_THUMB_MIN} or closer) and of its
      * {@link #innerThumbnail} (at their embedding similarity; each search exploring at least
-     * {@code thumbBeam}), best cosine per document, most similar first (excluding {@code self}).
+     * {@code thumbBeam}), and the {@code words} images sharing the most {@link CopyWords} with it,
+     * best cosine per document, most similar first (excluding {@code self}).
      */
     private static List<double[]> candidates(IndexSearcher s, CopyFeatures f, int n, int turned, int inner, int thumbs, int thumbBeam,
-            int[] thumbTurns, int self, int explore) throws IOException {
+            int[] thumbTurns, int words, int self, int explore) throws IOException {
         Map<Integer, Double> best = new HashMap<>();
         List<float[]> views = new ArrayList<>(List.of(f.embedding(), f.turnedEmbedding()));
         f.innerEmbedding().ifPresent(views::add);
@@ -339,6 +347,18 @@ final class Copies {
                 }
             }
         }
+        // the images sharing the most words of local features (a crop of a page, a page in a
+        // screenshot: near by neither embedding nor thumbnail), at their embedding similarity
+        if (words > 0) {
+            for (int doc : CopyWords.nearest(s, CopyWords.words(f.fingerprint()), words, self)) {
+                if (!best.containsKey(doc)) {
+                    CopyFeatures other = features(s, doc);
+                    if (other != null) {
+                        best.put(doc, f.similarity(other));
+                    }
+                }
+            }
+        }
         List<double[]> out = new ArrayList<>();
         best.forEach((d, sim) -> out.add(new double[] {d, sim}));
         out.sort(Comparator.comparingDouble((double[] x) -> -x[1]).thenComparingDouble(x -> x[0]));
@@ -364,7 +384,8 @@ final class Copies {
 
     static List<CopyHit> search(IndexSearcher s, CopyFeatures q, int k, CopyCalibration cal, int explore) throws IOException {
         int n = Math.max(k, NEIGHBOURS);
-        List<double[]> cands = candidates(s, q, n, n, INNER_NEIGHBOURS, THUMB_NEIGHBOURS, explore, THUMB_TURNS, -1, explore);
+        List<double[]> cands = candidates(s, q, n, n, INNER_NEIGHBOURS, THUMB_NEIGHBOURS, explore, THUMB_TURNS,
+                CopyWords.NEIGHBOURS, -1, explore);
         // the stored images are the originals, the query their possible copy; the most similar
         // (the first max(k, PART_CANDIDATES) in graph order) are searched for parts
         int parts = Math.max(k, PART_CANDIDATES);
@@ -431,7 +452,7 @@ final class Copies {
             int doc = docs.get(i);
             CopyFeatures f = features(s, doc);
             List<double[]> cands = candidates(s, f, NEIGHBOURS_GROUPS, TURNED_NEIGHBOURS_GROUPS, INNER_NEIGHBOURS_GROUPS,
-                    THUMB_NEIGHBOURS_GROUPS, THUMB_BEAM_GROUPS, THUMB_TURNS_GROUPS, doc, explore);
+                    THUMB_NEIGHBOURS_GROUPS, THUMB_BEAM_GROUPS, THUMB_TURNS_GROUPS, 0, doc, explore);
             long[] codes = new long[cands.size()];
             for (int c = 0; c < codes.length; c++) {
                 int other = (int) cands.get(c)[0];

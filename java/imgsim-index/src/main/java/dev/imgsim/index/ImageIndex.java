@@ -307,7 +307,10 @@ public final class ImageIndex implements AutoCloseable {
      * the embedding crowds together; images indexed by an earlier version have no thumbnail) and
      * those of the thumbnail turned by 180 and 270 degrees that are as close as a turned copy is
      * (a page turned upside down, which the views do not bring near), and for a picture on a
-     * canvas the 10 nearest by its inner picture's thumbnail; each is
+     * canvas the 10 nearest by its inner picture's thumbnail, and the 10 images sharing the most
+     * words of its local features (an inverted file of descriptor bits: a crop of a page, a page
+     * inside a screenshot, a copy turned by a few degrees, which neither embedding nor thumbnail
+     * brings near; images indexed by an earlier version have no words); each is
      * verified on its stored fingerprint (images added as bare vectors are never copies).
      *
      * @param k how many, at least 1
@@ -339,7 +342,8 @@ public final class ImageIndex implements AutoCloseable {
     /**
      * Groups of copies in the index: every image's graph neighbours (its own, its 90-degree
      * turn's, its inner picture's, its grey thumbnail's and its inner picture's thumbnail's, and,
-     * where as close as a turned copy, its thumbnail's turned by 180 degrees) verified on the stored fingerprints; a
+     * where as close as a turned copy, its thumbnail's turned by 180 degrees; not the words of its
+     * local features, which a copy search adds) verified on the stored fingerprints; a
      * near miss aligned as a part (a crop, a caption) that stands out from the other candidate
      * pairs of both its images is a copy too ({@link CopyCalibration#withCollectionContext}); the copy pairs join groups most confident
      * first, two groups only where at least as many of the pairs verified between them are copies

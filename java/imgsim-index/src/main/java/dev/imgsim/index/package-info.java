@@ -24,7 +24,9 @@
  * <p><b>On disk</b> a Lucene index: one document per image with its id (a keyword field), its
  * vector ({@code KnnFloatVectorField}, {@code DOT_PRODUCT}), its fields, and for files their size
  * and modification time; with copy features, those as binary doc values and the grey thumbnail of
- * the picture (a second vector field, 256 values, {@code DOT_PRODUCT}) whose neighbours copy search adds; every commit records the model's SHA-256 and dimension and the storage
+ * the picture (a second vector field, 256 values, {@code DOT_PRODUCT}) whose neighbours copy search adds,
+ * and the words of its local features (indexed 4-byte terms of {@code _copy.words}, about 1,300 an
+ * image) that copy search looks up; every commit records the model's SHA-256 and dimension and the storage
  * settings ({@code imgsim.*} keys in the commit's user data). The same documents and similarity
  * map onto an OpenSearch/Elasticsearch k-NN index when a collection outgrows one machine.
  *

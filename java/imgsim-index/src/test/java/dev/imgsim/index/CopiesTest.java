@@ -191,6 +191,49 @@ public class CopiesTest {
         assertEquals(null, Copies.innerThumbnail(sim.analyze(cat).fingerprint()));
     }
 
+    @Test
+    public void theWordsOfLocalFeaturesFindTheOriginalOfACropOrAMirrorFirstAndNeverADeletedImage() throws IOException {
+        Path dir = tmp.newFolder("files").toPath();
+        List<Path> files = collection(dir);
+        String coffeeId = Pictures.samples().resolve("coffee.jpg").toString();
+        try (ImageIndex index = ImageIndex.open(tmp.newFolder("idx").toPath(), sim)) {
+            index.addAll(files, null);
+            BufferedImage coffee = ImageIO.read(Pictures.samples().resolve("coffee.jpg").toFile());
+            int w = coffee.getWidth();
+            int h = coffee.getHeight();
+            // a crop of 30 % of the area, off centre; and the picture mirrored
+            BufferedImage crop = coffee.getSubimage(w / 3, h / 5, w * 11 / 20, h * 11 / 20);
+            BufferedImage mirror = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    mirror.setRGB(w - 1 - x, y, coffee.getRGB(x, y));
+                }
+            }
+            List<int[]> queries = new ArrayList<>();
+            for (BufferedImage q : List.of(crop, mirror)) {
+                int[] words = CopyWords.words(sim.analyze(q).fingerprint());
+                assertTrue(words.length + " words", words.length > 200);
+                queries.add(words);
+                assertEquals(coffeeId, firstByWords(index, words));
+            }
+            // a flat picture has no words
+            BufferedImage blank = new BufferedImage(200, 100, BufferedImage.TYPE_INT_RGB);
+            assertEquals(0, CopyWords.words(sim.analyze(blank).fingerprint()).length);
+            // a removed image is never among them
+            assertTrue(index.remove(coffeeId));
+            for (int[] words : queries) {
+                assertFalse(coffeeId.equals(firstByWords(index, words)));
+            }
+        }
+    }
+
+    private static String firstByWords(ImageIndex index, int[] words) {
+        return index.vectors().read(s -> {
+            int[] near = CopyWords.nearest(s, words, 3, -1);
+            return near.length == 0 ? null : s.storedFields().document(near[0]).get(IndexSchema.ID);
+        });
+    }
+
     private static double dot(float[] a, float[] b) {
         double d = 0;
         for (int i = 0; i < a.length; i++) {

@@ -115,4 +115,12 @@ public final class Native {
      * derived from a are computed once for all pairs.
      */
     public static native float[] verifyMany(byte[] a, byte[][] all, int[] flags);
+
+    /**
+     * The words of a copy fingerprint's local features and of its inner picture's (bits sampled
+     * from each point's descriptor, tagged with their table; src/keypoints/words.rs): distinct,
+     * in increasing unsigned order; empty for a fingerprint without local features. What an
+     * inverted file looks a copy up by.
+     */
+    public static native int[] copyWords(byte[] fingerprint);
 }

@@ -1,0 +1,135 @@
+package dev.imgsim.index;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.PriorityQueue;
+
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.index.IndexReader;
+import org.apache.lucene.index.IndexableField;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.Terms;
+import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
+
+import dev.imgsim.internal.Native;
+
+/**
+ * Copy candidates by the words of local features: an inverted file of short keys sampled from
+ * each point's descriptor (src/keypoints/words.rs), looked up by a copy search's query. A crop of
+ * a page, the page inside a screenshot, a copy turned by a few degrees or seen in perspective
+ * share points with their original where neither the embedding nor the grey thumbnail brings it
+ * near: pages and figures crowd together in both (docs/QUALITY.md, "Words of local features").
+ * The stored images sharing the most words, each word weighted by its inverse document frequency,
+ * join the candidates that are verified.
+ */
+final class CopyWords {
+    /** Indexed terms (4 bytes, big-endian): the words of an image's copy fingerprint. */
+    static final String FIELD = "_copy.words";
+    /** Images sharing the most words with a copy search's query added to its candidates. */
+    static final int NEIGHBOURS = 10;
+    /**
+     * Words held by more than this share of the images are skipped at query time: they tell
+     * little apart and cost the most postings (a plain corner, a letter's edge).
+     */
+    static final double MAX_SHARE = 0.02;
+
+    private CopyWords() {}
+
+    /** The {@link #FIELD} terms of a copy fingerprint: none for a flat picture or a version without local features. */
+    static List<IndexableField> fields(byte[] fingerprint) {
+        int[] words = Native.copyWords(fingerprint);
+        List<IndexableField> out = new ArrayList<>(words.length);
+        for (int w : words) {
+            out.add(new StringField(FIELD, term(w), Field.Store.NO));
+        }
+        return out;
+    }
+
+    /** The words of a copy fingerprint, as a query looks them up. */
+    static int[] words(byte[] fingerprint) {
+        return Native.copyWords(fingerprint);
+    }
+
+    private static BytesRef term(int w) {
+        return new BytesRef(new byte[] {(byte) (w >>> 24), (byte) (w >>> 16), (byte) (w >>> 8), (byte) w});
+    }
+
+    /**
+     * The (at most) {@code n} live documents sharing the most {@code words}, each word counting
+     * its inverse document frequency, best first (excluding {@code self}); documents indexed
+     * before words existed have none and are never among them.
+     */
+    static int[] nearest(IndexSearcher s, int[] words, int n, int self) throws IOException {
+        IndexReader r = s.getIndexReader();
+        if (words.length == 0 || n <= 0 || r.numDocs() == 0) {
+            return new int[0];
+        }
+        BytesRef[] terms = new BytesRef[words.length];
+        for (int i = 0; i < words.length; i++) {
+            terms[i] = term(words[i]);
+        }
+        // document frequencies over the whole index, then the votes segment by segment
+        int[] df = new int[words.length];
+        for (LeafReaderContext leaf : r.leaves()) {
+            Terms t = leaf.reader().terms(FIELD);
+            if (t == null) {
+                continue;
+            }
+            TermsEnum te = t.iterator();
+            for (int i = 0; i < terms.length; i++) {
+                if (te.seekExact(terms[i])) {
+                    df[i] += te.docFreq();
+                }
+            }
+        }
+        int docs = r.numDocs();
+        int maxDf = Math.max(2, (int) (MAX_SHARE * docs));
+        float[] votes = new float[r.maxDoc()];
+        PostingsEnum postings = null;
+        for (LeafReaderContext leaf : r.leaves()) {
+            Terms t = leaf.reader().terms(FIELD);
+            if (t == null) {
+                continue;
+            }
+            Bits live = leaf.reader().getLiveDocs();
+            TermsEnum te = t.iterator();
+            for (int i = 0; i < terms.length; i++) {
+                if (df[i] == 0 || df[i] > maxDf || !te.seekExact(terms[i])) {
+                    continue;
+                }
+                float idf = (float) Math.log((double) docs / df[i]);
+                postings = te.postings(postings, PostingsEnum.NONE);
+                for (int d = postings.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = postings.nextDoc()) {
+                    if (live == null || live.get(d)) {
+                        votes[leaf.docBase + d] += idf;
+                    }
+                }
+            }
+        }
+        // the n best: a min-heap by votes, ties to the lower document
+        PriorityQueue<int[]> heap = new PriorityQueue<>((a, b) -> votes[a[0]] != votes[b[0]]
+                ? Float.compare(votes[a[0]], votes[b[0]]) : Integer.compare(b[0], a[0]));
+        for (int d = 0; d < votes.length; d++) {
+            if (votes[d] > 0 && d != self) {
+                if (heap.size() < n) {
+                    heap.add(new int[] {d});
+                } else if (votes[d] > votes[heap.peek()[0]]) {
+                    heap.poll();
+                    heap.add(new int[] {d});
+                }
+            }
+        }
+        int[] out = new int[heap.size()];
+        for (int i = out.length - 1; i >= 0; i--) {
+            out[i] = heap.poll()[0];
+        }
+        return out;
+    }
+}
