@@ -11,6 +11,7 @@ import org.apache.lucene.index.IndexReader;
 import org.apache.lucene.index.IndexableField;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.TermState;
 import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.search.DocIdSetIterator;
@@ -75,17 +76,22 @@ final class CopyWords {
         for (int i = 0; i < words.length; i++) {
             terms[i] = term(words[i]);
         }
-        // document frequencies over the whole index, then the votes segment by segment
+        // each word sought once per segment: its state there and its frequency over the index;
+        // then the votes, segment by segment, from the states (no second search of the terms)
+        List<LeafReaderContext> leaves = r.leaves();
+        TermState[][] states = new TermState[leaves.size()][];
         int[] df = new int[words.length];
-        for (LeafReaderContext leaf : r.leaves()) {
-            Terms t = leaf.reader().terms(FIELD);
+        for (int l = 0; l < leaves.size(); l++) {
+            Terms t = leaves.get(l).reader().terms(FIELD);
             if (t == null) {
                 continue;
             }
+            states[l] = new TermState[terms.length];
             TermsEnum te = t.iterator();
             for (int i = 0; i < terms.length; i++) {
                 if (te.seekExact(terms[i])) {
                     df[i] += te.docFreq();
+                    states[l][i] = te.termState();
                 }
             }
         }
@@ -93,17 +99,18 @@ final class CopyWords {
         int maxDf = Math.max(2, (int) (MAX_SHARE * docs));
         float[] votes = new float[r.maxDoc()];
         PostingsEnum postings = null;
-        for (LeafReaderContext leaf : r.leaves()) {
-            Terms t = leaf.reader().terms(FIELD);
-            if (t == null) {
+        for (int l = 0; l < leaves.size(); l++) {
+            if (states[l] == null) {
                 continue;
             }
+            LeafReaderContext leaf = leaves.get(l);
             Bits live = leaf.reader().getLiveDocs();
-            TermsEnum te = t.iterator();
+            TermsEnum te = leaf.reader().terms(FIELD).iterator();
             for (int i = 0; i < terms.length; i++) {
-                if (df[i] == 0 || df[i] > maxDf || !te.seekExact(terms[i])) {
+                if (states[l][i] == null || df[i] > maxDf) {
                     continue;
                 }
+                te.seekExact(terms[i], states[l][i]);
                 float idf = (float) Math.log((double) docs / df[i]);
                 postings = te.postings(postings, PostingsEnum.NONE);
                 for (int d = postings.nextDoc(); d != DocIdSetIterator.NO_MORE_DOCS; d = postings.nextDoc()) {
