@@ -349,16 +349,7 @@ final class Copies {
         }
         // the images sharing the most words of local features (a crop of a page, a page in a
         // screenshot: near by neither embedding nor thumbnail), at their embedding similarity
-        if (words > 0) {
-            for (int doc : CopyWords.nearest(s, CopyWords.words(f.fingerprint()), words, self)) {
-                if (!best.containsKey(doc)) {
-                    CopyFeatures other = features(s, doc);
-                    if (other != null) {
-                        best.put(doc, f.similarity(other));
-                    }
-                }
-            }
-        }
+        CopyWords.addNearest(s, f, words, self, best);
         List<double[]> out = new ArrayList<>();
         best.forEach((d, sim) -> out.add(new double[] {d, sim}));
         out.sort(Comparator.comparingDouble((double[] x) -> -x[1]).thenComparingDouble(x -> x[0]));

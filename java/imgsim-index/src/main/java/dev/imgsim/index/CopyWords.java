@@ -3,6 +3,7 @@ package dev.imgsim.index;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 
 import org.apache.lucene.document.Field;
@@ -19,6 +20,7 @@ import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.util.Bits;
 import org.apache.lucene.util.BytesRef;
 
+import dev.imgsim.CopyFeatures;
 import dev.imgsim.internal.Native;
 
 /**
@@ -56,6 +58,24 @@ final class CopyWords {
     /** The words of a copy fingerprint, as a query looks them up. */
     static int[] words(byte[] fingerprint) {
         return Native.copyWords(fingerprint);
+    }
+
+    /**
+     * Adds to {@code best} (document -> embedding similarity) the {@code n} documents sharing the
+     * most words with {@code f} that it lacks, each at its embedding similarity to {@code f}.
+     */
+    static void addNearest(IndexSearcher s, CopyFeatures f, int n, int self, Map<Integer, Double> best) throws IOException {
+        if (n <= 0) {
+            return;
+        }
+        for (int doc : nearest(s, words(f.fingerprint()), n, self)) {
+            if (!best.containsKey(doc)) {
+                CopyFeatures other = Copies.features(s, doc);
+                if (other != null) {
+                    best.put(doc, f.similarity(other));
+                }
+            }
+        }
     }
 
     private static BytesRef term(int w) {
