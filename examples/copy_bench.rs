@@ -337,6 +337,7 @@ const INNER: usize = 10;
 /// of the images a word may be in and still count (dev.imgsim.index.CopyWords.NEIGHBOURS, MAX_SHARE).
 const WORD_NEIGHBOURS: usize = 10;
 const WORD_MAX_SHARE: f64 = 0.02;
+const WORD_PARTS: usize = 2;
 
 /// An inverted file of the database's local-feature words (`keypoints::words`), as
 /// dev.imgsim.index.CopyWords keeps them in a Lucene field: a query's candidates gain the N images
@@ -897,6 +898,9 @@ fn main() {
         eprintln!("word index {spec:?}: {} words, {total} postings in {:.1} s", w.postings.len(), t.elapsed().as_secs_f64());
         w
     });
+    // `--word-parts P`: the first P images by words are also searched for parts (as dev.imgsim.index.Copies.WORD_PARTS)
+    let word_parts_n: usize = arg(&args, "--word-parts").map(|v| v.parse().unwrap()).unwrap_or(WORD_PARTS);
+    let mut word_parts: Vec<usize> = Vec::new();
     let word_max_df: usize = arg(&args, "--word-max-df").map(|v| v.parse().unwrap()).unwrap_or(((WORD_MAX_SHARE * db.len() as f64) as usize).max(2));
     let words_only = args.iter().any(|a| a == "--words-only");
     let mut votes = Vec::new();
@@ -917,6 +921,7 @@ fn main() {
             Some(wi) => {
                 let t = Instant::now();
                 let top = wi.top(&q.fp, words_n.max(100), word_max_df, &mut votes);
+                word_parts = top.iter().take(word_parts_n.min(words_n)).map(|e| e.1).collect();
                 word_ns.push(t.elapsed().as_nanos() as f64);
                 let had = sims.iter().any(|e| is_true(e.1));
                 // where the original ranks by words (-1: not among the first 100), and whether the other sources had it
@@ -951,8 +956,9 @@ fn main() {
             let near = |x: &[f32], y: &[f32]| !x.is_empty() && dot(x, y) >= LOCAL_FLOOR;
             let inner = near(&q_inner[qi], &db[j].emb[..dim]) || near(&db_inner_emb[j], &q.emb[..dim]);
             let t = Instant::now();
-            let v: Verdict = copies::verify_opts(&db[j].fp, &q.fp, rank < PARTS, true, inner);
-            if rank < PARTS { &mut verify_ns } else { &mut whole_ns }.push(t.elapsed().as_nanos() as f64);
+            let parts = rank < PARTS || word_parts.contains(&j);
+            let v: Verdict = copies::verify_opts(&db[j].fp, &q.fp, parts, true, inner);
+            if parts { &mut verify_ns } else { &mut whole_ns }.push(t.elapsed().as_nanos() as f64);
             let t = Instant::now();
             let lm = keypoints::verify(&db[j].fp.local, &q.fp.local);
             local_ns.push(t.elapsed().as_nanos() as f64);

@@ -63,6 +63,8 @@ def main(work, imgsim, n=60, seed=27):
                 original[q], edit[q] = p, name
         out = subprocess.run([imgsim, 'search', '--copies', '--json', '-k', '3', '--index', str(work / 'idx'), *sorted(original)],
                              check=True, capture_output=True, text=True).stdout
+    if os.environ.get('CROPPED_PAGES_JSON'):  # every search's hits, for a look at what changed
+        Path(os.environ['CROPPED_PAGES_JSON']).write_text(out)
     found = {name: 0 for name in EDITS}
     listed = {name: 0 for name in EDITS}
     for r in json.loads(out):

@@ -298,11 +298,12 @@ final class Copies {
      * {@code thumbs} of its {@link #thumbnail}, of the thumbnail turned by each of
      * {@code thumbTurns} quarters (those at {@link #TURNED_THUMB_MIN} or closer) and of its
      * {@link #innerThumbnail} (at their embedding similarity; each search exploring at least
-     * {@code thumbBeam}), and the {@code words} images sharing the most {@link CopyWords} with it,
+     * {@code thumbBeam}), and the {@code words} images sharing the most {@link CopyWords} with it
+     * (added to {@code byWords}, most votes first, where not null),
      * best cosine per document, most similar first (excluding {@code self}).
      */
     private static List<double[]> candidates(IndexSearcher s, CopyFeatures f, int n, int turned, int inner, int thumbs, int thumbBeam,
-            int[] thumbTurns, int words, int self, int explore) throws IOException {
+            int[] thumbTurns, int words, int self, int explore, List<Integer> byWords) throws IOException {
         Map<Integer, Double> best = new HashMap<>();
         List<float[]> views = new ArrayList<>(List.of(f.embedding(), f.turnedEmbedding()));
         f.innerEmbedding().ifPresent(views::add);
@@ -349,7 +350,10 @@ final class Copies {
         }
         // the images sharing the most words of local features (a crop of a page, a page in a
         // screenshot: near by neither embedding nor thumbnail), at their embedding similarity
-        CopyWords.addNearest(s, f, words, self, best);
+        int[] top = CopyWords.addNearest(s, f, words, self, best);
+        for (int i = 0; byWords != null && i < top.length; i++) {
+            byWords.add(top[i]);
+        }
         List<double[]> out = new ArrayList<>();
         best.forEach((d, sim) -> out.add(new double[] {d, sim}));
         out.sort(Comparator.comparingDouble((double[] x) -> -x[1]).thenComparingDouble(x -> x[0]));
@@ -375,20 +379,31 @@ final class Copies {
 
     static List<CopyHit> search(IndexSearcher s, CopyFeatures q, int k, CopyCalibration cal, int explore) throws IOException {
         int n = Math.max(k, NEIGHBOURS);
+        List<Integer> byWords = new ArrayList<>();
         List<double[]> cands = candidates(s, q, n, n, INNER_NEIGHBOURS, THUMB_NEIGHBOURS, explore, THUMB_TURNS,
-                CopyWords.NEIGHBOURS, -1, explore);
+                CopyWords.NEIGHBOURS, -1, explore, byWords);
         // the stored images are the originals, the query their possible copy; the most similar
-        // (the first max(k, PART_CANDIDATES) in graph order) are searched for parts
+        // (the first max(k, PART_CANDIDATES) in graph order) and the first CopyWords.PARTS by
+        // words are searched for parts, and verified first
         int parts = Math.max(k, PART_CANDIDATES);
+        boolean[] searchParts = CopyWords.searchParts(cands, parts, byWords);
+        List<Integer> order = new ArrayList<>();
+        List<Integer> rest = new ArrayList<>();
+        for (int i = 0; i < cands.size(); i++) {
+            (searchParts[i] ? order : rest).add(i);
+        }
+        int partsFirst = order.size();
+        order.addAll(rest);
         List<CopyFeatures> stored = new ArrayList<>();
         List<Integer> at = new ArrayList<>();
         int withParts = 0;
-        for (int i = 0; i < cands.size(); i++) {
+        for (int o = 0; o < order.size(); o++) {
+            int i = order.get(o);
             CopyFeatures f = features(s, (int) cands.get(i)[0]);
             if (f != null) {
                 stored.add(f);
                 at.add(i);
-                withParts += i < parts ? 1 : 0;
+                withParts += o < partsFirst ? 1 : 0;
             }
         }
         Match[] ms = new Match[cands.size()];
@@ -443,7 +458,7 @@ final class Copies {
             int doc = docs.get(i);
             CopyFeatures f = features(s, doc);
             List<double[]> cands = candidates(s, f, NEIGHBOURS_GROUPS, TURNED_NEIGHBOURS_GROUPS, INNER_NEIGHBOURS_GROUPS,
-                    THUMB_NEIGHBOURS_GROUPS, THUMB_BEAM_GROUPS, THUMB_TURNS_GROUPS, 0, doc, explore);
+                    THUMB_NEIGHBOURS_GROUPS, THUMB_BEAM_GROUPS, THUMB_TURNS_GROUPS, 0, doc, explore, null);
             long[] codes = new long[cands.size()];
             for (int c = 0; c < codes.length; c++) {
                 int other = (int) cands.get(c)[0];

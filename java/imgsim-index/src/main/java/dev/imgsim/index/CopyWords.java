@@ -2,9 +2,11 @@ package dev.imgsim.index;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.Set;
 
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.StringField;
@@ -38,6 +40,12 @@ final class CopyWords {
     /** Images sharing the most words with a copy search's query added to its candidates. */
     static final int NEIGHBOURS = 10;
     /**
+     * Of those, the first this many by words are also searched for parts, whatever their
+     * embedding similarity (a crop of a third of a page, a page in a screenshot: what words find
+     * is a part of the other image, and its embedding is rarely among the most similar).
+     */
+    static final int PARTS = 2;
+    /**
      * Words held by more than this share of the images are skipped at query time: they tell
      * little apart and cost the most postings (a plain corner, a letter's edge).
      */
@@ -63,12 +71,15 @@ final class CopyWords {
     /**
      * Adds to {@code best} (document -> embedding similarity) the {@code n} documents sharing the
      * most words with {@code f} that it lacks, each at its embedding similarity to {@code f}.
+     *
+     * @return the {@code n} documents sharing the most words, most votes first (also those {@code best} had)
      */
-    static void addNearest(IndexSearcher s, CopyFeatures f, int n, int self, Map<Integer, Double> best) throws IOException {
+    static int[] addNearest(IndexSearcher s, CopyFeatures f, int n, int self, Map<Integer, Double> best) throws IOException {
         if (n <= 0) {
-            return;
+            return new int[0];
         }
-        for (int doc : nearest(s, words(f.fingerprint()), n, self)) {
+        int[] top = nearest(s, words(f.fingerprint()), n, self);
+        for (int doc : top) {
             if (!best.containsKey(doc)) {
                 CopyFeatures other = Copies.features(s, doc);
                 if (other != null) {
@@ -76,6 +87,21 @@ final class CopyWords {
                 }
             }
         }
+        return top;
+    }
+
+    /**
+     * Which of a copy search's candidates (document, similarity; most similar first) are searched
+     * for parts: the first {@code parts}, and the first {@link #PARTS} of {@code byWords} (documents,
+     * most votes first) wherever they rank by similarity.
+     */
+    static boolean[] searchParts(List<double[]> cands, int parts, List<Integer> byWords) {
+        Set<Integer> top = new HashSet<>(byWords.subList(0, Math.min(PARTS, byWords.size())));
+        boolean[] out = new boolean[cands.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = i < parts || top.contains((int) cands.get(i)[0]);
+        }
+        return out;
     }
 
     private static BytesRef term(int w) {

@@ -227,6 +227,28 @@ public class CopiesTest {
         }
     }
 
+    @Test
+    public void theFirstImagesByWordsAreSearchedForPartsWhereverTheyRankBySimilarity() {
+        // candidates most similar first: documents 10, 11, ..., 19
+        List<double[]> cands = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            cands.add(new double[] {10 + i, 0.9 - 0.01 * i});
+        }
+        // the first by words are documents 18 and 15, then 12; 99 is not a candidate
+        boolean[] parts = CopyWords.searchParts(cands, 3, List.of(18, 15, 12, 99));
+        for (int i = 0; i < 10; i++) {
+            int doc = 10 + i;
+            boolean expected = i < 3 || doc == 18 || doc == 15;
+            assertEquals("document " + doc, expected, parts[i]);
+        }
+        assertEquals(2, CopyWords.PARTS);
+        // no words (a flat picture, an index written before words): the first by similarity only
+        boolean[] none = CopyWords.searchParts(cands, 3, List.of());
+        for (int i = 0; i < 10; i++) {
+            assertEquals(i < 3, none[i]);
+        }
+    }
+
     private static String firstByWords(ImageIndex index, int[] words) {
         return index.vectors().read(s -> {
             int[] near = CopyWords.nearest(s, words, 3, -1);
