@@ -3,7 +3,8 @@
 and to 50 % of its area (an off-centre box, as the invariance benchmark's crops) and pasted at 60 %
 of its size into a grey 1.6x canvas under a title bar, saved as JPEG q90, searched with
 `imgsim search --copies --json -k 3` (one call) on that folder's index; counts, per edit, the
-searches whose first hit is the page itself and is called a copy (docs/QUALITY.md, "Words of local
+searches whose first hit is the page itself (or one of the copies `dupes_scale.py` planted of it,
+WORK/planted.json: the same picture) and is called a copy (docs/QUALITY.md, "Words of local
 features").
 
     python python/cropped_pages.py WORK build/install/imgsim/bin/imgsim [N] [SEED]
@@ -65,12 +66,19 @@ def main(work, imgsim, n=60, seed=27):
                              check=True, capture_output=True, text=True).stdout
     if os.environ.get('CROPPED_PAGES_JSON'):  # every search's hits, for a look at what changed
         Path(os.environ['CROPPED_PAGES_JSON']).write_text(out)
+    # the copies planted of a page are the page too
+    same = {}
+    planted = work / 'planted.json'
+    if planted.exists():
+        for copy, orig in json.loads(planted.read_text()).items():
+            same.setdefault(str(work / 'images' / orig), set()).add(str(work / 'images' / copy))
     found = {name: 0 for name in EDITS}
     listed = {name: 0 for name in EDITS}
     for r in json.loads(out):
         hits = r['hits']
         listed[edit[r['query']]] += any(h['id'] == original[r['query']] for h in hits)
-        if hits and hits[0]['id'] == original[r['query']] and hits[0]['copy']:
+        page = original[r['query']]
+        if hits and (hits[0]['id'] == page or hits[0]['id'] in same.get(page, ())) and hits[0]['copy']:
             found[edit[r['query']]] += 1
     for name in EDITS:
         print(f'{name}: {len(pick)} pages searched, the page listed {listed[name]}, first and called a copy {found[name]}')
