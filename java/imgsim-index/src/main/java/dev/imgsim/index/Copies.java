@@ -52,7 +52,7 @@ final class Copies {
      */
     static final String INNER = "_copy.inner";
     /**
-     * Vectors: the grey thumbnail of an image's content ({@link #thumbnail}), for images with copy
+     * Vectors: the grey thumbnail of an image's content ({@link CopyThumbnails#thumbnail}), for images with copy
      * features whose picture is not flat. Document pages and figures crowd together in the
      * embedding (another page of the same template is nearer than the page's own copy); a copy
      * with mild edits (JPEG, blur, noise, levels, a crop of the margins) keeps the page's layout.
@@ -82,23 +82,6 @@ final class Copies {
      * thumbnail's other neighbours would only add verifications.
      */
     static final double TURNED_THUMB_MIN = 0.9;
-    /** The fingerprint's layout (src/copies.rs): flags at byte 1, the SIDE x SIDE grey grid from byte 6. */
-    private static final int FLAG_FLAT = 1;
-    private static final int GRID_AT = 6;
-    private static final int GRID = 64;
-    /**
-     * Versions 4 and 5 (src/copies.rs) hold an inner picture after the grey grid (which ends at
-     * {@link CopyFeatures#MIN_FINGERPRINT_BYTES}) and the chroma grid (512 bytes, as
-     * {@link CopyFeatures#MAX_FINGERPRINT_BYTES} counts them): its box (5 floats, 20 bytes), then
-     * its own SIDE x SIDE grey grid (src/inner.rs).
-     */
-    private static final int VERSION_INNER = 4;
-    private static final int VERSION_INNER_LOCAL = 5;
-    private static final int CHROMA_BYTES = 512;
-    private static final int INNER_BOX_BYTES = 20;
-    private static final int INNER_GRID_AT = CopyFeatures.MIN_FINGERPRINT_BYTES + CHROMA_BYTES + INNER_BOX_BYTES;
-    /** Side of the thumbnail: 256 values. */
-    private static final int THUMB_SIDE = 16;
     /** Graph neighbours of an inner picture's view for a copy search (a screenshot's picture: its copies are the nearest few). */
     static final int INNER_NEIGHBOURS = 10;
     /** The same for every image of {@link #groups}, where each pair can be found from either side. */
@@ -139,82 +122,12 @@ final class Copies {
         IndexableField copy = new BinaryDocValuesField(FIELD, new BytesRef(b.array()));
         IndexableField innerField = new BinaryDocValuesField(INNER, new BytesRef(inner));
         List<IndexableField> out = new ArrayList<>(List.of(copy, innerField));
-        float[] thumb = thumbnail(fp);
+        float[] thumb = CopyThumbnails.thumbnail(fp);
         if (thumb != null) {
             out.add(new KnnFloatVectorField(THUMB, thumb, VectorSimilarityFunction.DOT_PRODUCT));
         }
         out.addAll(CopyWords.fields(fp));
         return out.toArray(new IndexableField[0]);
-    }
-
-    /**
-     * The grey thumbnail of a copy fingerprint: its 64x64 grid of the content box (bytes 6 to 4,101,
-     * every version) averaged to 16x16, at zero mean and unit length; null for a flat picture.
-     */
-    static float[] thumbnail(byte[] fingerprint) {
-        if (fingerprint.length < CopyFeatures.MIN_FINGERPRINT_BYTES || (fingerprint[1] & FLAG_FLAT) != 0) {
-            return null;
-        }
-        return thumbnailAt(fingerprint, GRID_AT);
-    }
-
-    /**
-     * The same thumbnail of the fingerprint's inner picture (versions 4 and 5: a picture on a
-     * canvas, a screenshot's picture), or null where it has none or it is flat.
-     */
-    static float[] innerThumbnail(byte[] fingerprint) {
-        if (fingerprint.length < INNER_GRID_AT + GRID * GRID || (fingerprint[0] != VERSION_INNER && fingerprint[0] != VERSION_INNER_LOCAL)
-                || (fingerprint[1] & FLAG_FLAT) != 0) {
-            return null;
-        }
-        return thumbnailAt(fingerprint, INNER_GRID_AT);
-    }
-
-    private static float[] thumbnailAt(byte[] fingerprint, int at) {
-        int cell = GRID / THUMB_SIDE;
-        float[] t = new float[THUMB_SIDE * THUMB_SIDE];
-        for (int i = 0; i < GRID * GRID; i++) {
-            t[(i / GRID / cell) * THUMB_SIDE + (i % GRID) / cell] += (fingerprint[at + i] & 0xff) / (float) (cell * cell);
-        }
-        double mean = 0;
-        for (float v : t) {
-            mean += v;
-        }
-        mean /= t.length;
-        double norm = 0;
-        for (int i = 0; i < t.length; i++) {
-            t[i] -= (float) mean;
-            norm += t[i] * t[i];
-        }
-        norm = Math.sqrt(norm);
-        if (norm < 1) {
-            return null;
-        }
-        for (int i = 0; i < t.length; i++) {
-            t[i] /= (float) norm;
-        }
-        return t;
-    }
-
-    /**
-     * A {@link #thumbnail} as stored, then turned clockwise by each of {@code quarters} quarter
-     * turns (its 16 x 16 grid turned).
-     */
-    static List<float[]> turns(float[] thumb, int... quarters) {
-        List<float[]> out = new ArrayList<>(1 + quarters.length);
-        out.add(thumb);
-        for (int k : quarters) {
-            float[] t = thumb;
-            for (int q = 0; q < k; q++) {
-                float[] turned = new float[t.length];
-                for (int i = 0; i < turned.length; i++) {
-                    turned[i] = t[(THUMB_SIDE - 1 - i % THUMB_SIDE) * THUMB_SIDE + i / THUMB_SIDE];
-                }
-                t = turned;
-            }
-            out.add(t);
-        }
-        return out;
     }
 
     private static byte[] floats(float[] v) {
@@ -295,9 +208,9 @@ final class Copies {
      * Graph neighbours of the views ({@code n} of the image's own, {@code turned} of its 90-degree
      * turn's, {@code inner} of its inner picture's, each graph search exploring at least
      * {@code explore} candidates) and
-     * {@code thumbs} of its {@link #thumbnail}, of the thumbnail turned by each of
+     * {@code thumbs} of its {@link CopyThumbnails#thumbnail}, of the thumbnail turned by each of
      * {@code thumbTurns} quarters (those at {@link #TURNED_THUMB_MIN} or closer) and of its
-     * {@link #innerThumbnail} (at their embedding similarity; each search exploring at least
+     * {@link CopyThumbnails#innerThumbnail} (at their embedding similarity; each search exploring at least
      * {@code thumbBeam}), and the {@code words} images sharing the most {@link CopyWords} with it
      * (added to {@code byWords}, most votes first, where not null),
      * best cosine per document, most similar first (excluding {@code self}).
@@ -322,12 +235,12 @@ final class Copies {
         // the thumbnail's neighbours, each at its embedding similarity as the views give it; then
         // those of its turns that are close (a page turned upside down: the embedding's two views
         // cover no turn but the quarter)
-        float[] thumb = thumbs > 0 ? thumbnail(f.fingerprint()) : null;
-        List<float[]> thumbViews = new ArrayList<>(thumb == null ? List.of() : turns(thumb, thumbTurns));
+        float[] thumb = thumbs > 0 ? CopyThumbnails.thumbnail(f.fingerprint()) : null;
+        List<float[]> thumbViews = new ArrayList<>(thumb == null ? List.of() : CopyThumbnails.turns(thumb, thumbTurns));
         int turnedFrom = 1;
         int turnedTo = thumbViews.size();
         // a picture on a canvas (padded, a screenshot): its inner picture's thumbnail too, as is
-        float[] innerThumb = thumbs > 0 ? innerThumbnail(f.fingerprint()) : null;
+        float[] innerThumb = thumbs > 0 ? CopyThumbnails.innerThumbnail(f.fingerprint()) : null;
         if (innerThumb != null) {
             thumbViews.add(innerThumb);
         }

@@ -129,7 +129,7 @@ public class CopiesTest {
     public void theThumbnailIsTheGridAtUnitLengthAndFlatPicturesHaveNone() throws IOException {
         BufferedImage cat = ImageIO.read(Pictures.samples().resolve("chelsea.jpg").toFile());
         CopyFeatures f = sim.analyze(cat);
-        float[] t = Copies.thumbnail(f.fingerprint());
+        float[] t = CopyThumbnails.thumbnail(f.fingerprint());
         assertEquals(256, t.length);
         double norm = 0;
         double sum = 0;
@@ -143,33 +143,33 @@ public class CopiesTest {
         IndexableField[] fields = Copies.fields(f);
         assertTrue(Arrays.stream(fields).anyMatch(x -> x.name().equals(Copies.THUMB)));
         // a copy with mild edits keeps its thumbnail, another picture does not
-        float[] brighter = Copies.thumbnail(sim.analyze(Pictures.brighter(cat, 40)).fingerprint());
-        float[] other = Copies.thumbnail(sim.analyze(ImageIO.read(Pictures.samples().resolve("coffee.jpg").toFile())).fingerprint());
+        float[] brighter = CopyThumbnails.thumbnail(sim.analyze(Pictures.brighter(cat, 40)).fingerprint());
+        float[] other = CopyThumbnails.thumbnail(sim.analyze(ImageIO.read(Pictures.samples().resolve("coffee.jpg").toFile())).fingerprint());
         assertTrue(dot(t, brighter) > 0.99);
         assertTrue(dot(t, other) < 0.8);
         // a blank picture: no thumbnail, no vector field
         CopyFeatures blank = sim.analyze(new BufferedImage(200, 100, BufferedImage.TYPE_INT_RGB));
-        assertEquals(null, Copies.thumbnail(blank.fingerprint()));
+        assertEquals(null, CopyThumbnails.thumbnail(blank.fingerprint()));
         assertFalse(Arrays.stream(Copies.fields(blank)).anyMatch(x -> x.name().equals(Copies.THUMB)));
     }
 
     @Test
     public void theThumbnailTurnedBackMatchesACopyTurnedByAHalfOrThreeQuarters() throws IOException {
         BufferedImage cat = ImageIO.read(Pictures.samples().resolve("chelsea.jpg").toFile());
-        float[] t = Copies.thumbnail(sim.analyze(cat).fingerprint());
+        float[] t = CopyThumbnails.thumbnail(sim.analyze(cat).fingerprint());
         // four quarter turns are the thumbnail itself; a half turn is the grid read backwards
-        float[] full = Copies.turns(t, 4).get(1);
+        float[] full = CopyThumbnails.turns(t, 4).get(1);
         assertArrayEquals(t, full, 0f);
-        float[] half = Copies.turns(t, 2).get(1);
+        float[] half = CopyThumbnails.turns(t, 2).get(1);
         for (int i = 0; i < t.length; i++) {
             assertEquals(t[t.length - 1 - i], half[i], 0f);
         }
         // the turns a copy search looks up bring a copy turned by 180 and by 270 degrees
         // (anticlockwise: Pictures.rotate's 2 and 1 quarters clockwise) back to the original's
-        float[] upsideDown = Copies.thumbnail(sim.analyze(Pictures.rotate(cat, 2)).fingerprint());
-        float[] quarter = Copies.thumbnail(sim.analyze(Pictures.rotate(cat, 1)).fingerprint());
-        List<float[]> upsideDownViews = Copies.turns(upsideDown, Copies.THUMB_TURNS);
-        List<float[]> quarterViews = Copies.turns(quarter, Copies.THUMB_TURNS);
+        float[] upsideDown = CopyThumbnails.thumbnail(sim.analyze(Pictures.rotate(cat, 2)).fingerprint());
+        float[] quarter = CopyThumbnails.thumbnail(sim.analyze(Pictures.rotate(cat, 1)).fingerprint());
+        List<float[]> upsideDownViews = CopyThumbnails.turns(upsideDown, Copies.THUMB_TURNS);
+        List<float[]> quarterViews = CopyThumbnails.turns(quarter, Copies.THUMB_TURNS);
         assertTrue(dot(t, upsideDown) < Copies.TURNED_THUMB_MIN);
         assertTrue(dot(t, upsideDownViews.get(1)) > 0.99);
         assertTrue(dot(t, quarterViews.get(2)) > 0.99);
@@ -179,16 +179,16 @@ public class CopiesTest {
     @Test
     public void aScreenshotsInnerPictureHasTheThumbnailOfThePictureAlone() throws IOException {
         BufferedImage rocket = ImageIO.read(Pictures.samples().resolve("rocket.jpg").toFile());
-        float[] alone = Copies.thumbnail(sim.analyze(rocket).fingerprint());
+        float[] alone = CopyThumbnails.thumbnail(sim.analyze(rocket).fingerprint());
         byte[] shot = sim.analyze(Pictures.screenshot(rocket, 2.2)).fingerprint();
-        float[] inner = Copies.innerThumbnail(shot);
+        float[] inner = CopyThumbnails.innerThumbnail(shot);
         assertEquals(256, inner.length);
         // the screenshot's own thumbnail is the canvas's; its inner picture's is the picture's
-        assertTrue(dot(alone, Copies.thumbnail(shot)) < 0.9);
+        assertTrue(dot(alone, CopyThumbnails.thumbnail(shot)) < 0.9);
         assertTrue(dot(alone, inner) > 0.95);
         // a photo edge to edge has no inner picture, nor a thumbnail of one
         BufferedImage cat = ImageIO.read(Pictures.samples().resolve("chelsea.jpg").toFile());
-        assertEquals(null, Copies.innerThumbnail(sim.analyze(cat).fingerprint()));
+        assertEquals(null, CopyThumbnails.innerThumbnail(sim.analyze(cat).fingerprint()));
     }
 
     @Test
