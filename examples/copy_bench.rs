@@ -335,7 +335,7 @@ const INNER: usize = 10;
 
 /// Images sharing the most words of local features added to a query's candidates, and the share
 /// of the images a word may be in and still count (dev.imgsim.index.CopyWords.NEIGHBOURS, MAX_SHARE).
-const WORD_NEIGHBOURS: usize = 10;
+const WORD_NEIGHBOURS: usize = 30;
 const WORD_MAX_SHARE: f64 = 0.02;
 const WORD_PARTS: usize = 2;
 
@@ -884,7 +884,7 @@ fn main() {
     let inner_thumb = !args.iter().any(|a| a == "--no-inner-thumb");
     let db_thumbs: Vec<Option<Vec<f32>>> = db.iter().map(|f| if f.fp.flat { None } else { thumbnail(&f.fp) }).collect();
     let q_thumbs: Vec<Option<Vec<f32>>> = qs.iter().map(|f| if f.fp.flat { None } else { thumbnail(&f.fp) }).collect();
-    // the library's: candidates by the words of local features (dev.imgsim.index.CopyWords: `--words N`, 10;
+    // the library's: candidates by the words of local features (dev.imgsim.index.CopyWords: `--words N`, 30;
     // `--no-words`; `--word-tables T`, `--word-bits B` to try other words, `--word-max-df D`: words in more images skipped)
     let words_n: usize = if args.iter().any(|a| a == "--no-words") { 0 } else { arg(&args, "--words").map(|v| v.parse().unwrap()).unwrap_or(WORD_NEIGHBOURS) };
     let word_index = (words_n > 0).then(|| {

@@ -37,8 +37,11 @@ import dev.imgsim.internal.Native;
 final class CopyWords {
     /** Indexed terms (4 bytes, big-endian): the words of an image's copy fingerprint. */
     static final String FIELD = "_copy.words";
-    /** Images sharing the most words with a copy search's query added to its candidates. */
-    static final int NEIGHBOURS = 10;
+    /**
+     * Images sharing the most words with a copy search's query added to its candidates (verified as
+     * whole pictures, about 0.1 ms each; 30 rather than 10: docs/QUALITY.md, "What words find").
+     */
+    static final int NEIGHBOURS = 30;
     /**
      * Of those, the first this many by words are also searched for parts, whatever their
      * embedding similarity (a crop of a third of a page, a page in a screenshot: what words find
