@@ -898,7 +898,7 @@ fn main() {
         eprintln!("word index {spec:?}: {} words, {total} postings in {:.1} s", w.postings.len(), t.elapsed().as_secs_f64());
         w
     });
-    // `--word-parts P`: the first P images by words are also searched for parts (as dev.imgsim.index.Copies.WORD_PARTS)
+    // `--word-parts P`: the first P images by words are also searched for parts (as dev.imgsim.index.CopyWords.PARTS)
     let word_parts_n: usize = arg(&args, "--word-parts").map(|v| v.parse().unwrap()).unwrap_or(WORD_PARTS);
     let mut word_parts: Vec<usize> = Vec::new();
     let word_max_df: usize = arg(&args, "--word-max-df").map(|v| v.parse().unwrap()).unwrap_or(((WORD_MAX_SHARE * db.len() as f64) as usize).max(2));
