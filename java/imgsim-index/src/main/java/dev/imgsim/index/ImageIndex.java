@@ -307,11 +307,14 @@ public final class ImageIndex implements AutoCloseable {
      * the embedding crowds together; images indexed by an earlier version have no thumbnail) and
      * those of the thumbnail turned by 180 and 270 degrees that are as close as a turned copy is
      * (a page turned upside down, which the views do not bring near), and for a picture on a
-     * canvas the 10 nearest by its inner picture's thumbnail, and the 10 images sharing the most
+     * canvas the 10 nearest by its inner picture's thumbnail, and the 30 images sharing the most
      * words of its local features (an inverted file of descriptor bits: a crop of a page, a page
      * inside a screenshot, a copy turned by a few degrees, which neither embedding nor thumbnail
      * brings near; images indexed by an earlier version have no words); each is
-     * verified on its stored fingerprint (images added as bare vectors are never copies).
+     * verified on its stored fingerprint (images added as bare vectors are never copies), the
+     * most similar and the first 2 by words also searched for parts (a crop, a picture on a canvas).
+     * The words are sought once per index segment: on a large index, {@link #optimize()} keeps
+     * this search fast.
      *
      * @param k how many, at least 1
      * @throws dev.imgsim.ImageDecodeException if the file cannot be decoded
