@@ -16,6 +16,11 @@
 //!       [--no-thumb]   (without the 10 candidates nearest by the grey thumbnail, as ImageIndex adds them)
 //!       [--no-words | --words N]   (without / with N candidates sharing the most words of local features; 10)
 //!       [--words-only]   (where the original ranks by words alone, per edit; no verification)
+//!       [--screened]   (verified as ImageIndex.copies() does, CopyCalibration.verifyAllScreened: local
+//!       features and parts only at cosine 0.6 or more; without it as a copy search does,
+//!       CopyCalibration.verifyAgainst: every pair's local features, parts searched with them)
+//!       [--points-floor F]   (the embedding cosine from which a near miss's inliers may stand out;
+//!       any: 0.6 until session 29)
 //!
 //! Features are cached in .cache/data/bench/copy-features-<model>-*.bin (embeddings and grey grids),
 //! copy-local-*.bin (local features), copy-colour-*.bin (chroma grids), copy-inner-<model>-*.bin
@@ -30,7 +35,7 @@
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use imgsim::copies::{self, Fingerprint, Verdict};
@@ -514,8 +519,8 @@ fn decision_key(v: &Verdict, cos: f32) -> f32 {
 /// (key >= 2) whose verification score stands out from every other candidate's among the first
 /// CONTEXT (most similar first, as `candidates` returns them) gets the margin as further evidence;
 /// a near miss (key = cosine + confidence) is a copy (of confidence at most 0.98) when, of
-/// confidence >= 0.3, it reaches 0.9 with that margin, or when its local inliers (>= 10, at cosine
-/// >= 0.6, colours not vetoed) stand out from every other candidate's so that
+/// confidence >= 0.3, it reaches 0.9 with that margin, or when its local inliers (>= 10, at any
+/// cosine, colours not vetoed) stand out from every other candidate's so that
 /// q = 1 / (1 + exp(-(-3.5 + 0.75 ln(1 + n) + 4.75 ln((1 + n) / (1 + m))))) >= 0.9.
 fn in_context(scored: &mut [Scored]) {
     let n = scored.len().min(CONTEXT);
@@ -545,7 +550,7 @@ fn in_context(scored: &mut [Scored]) {
         }
         let near = c.key - c.cos;
         let p = 1.0 - (1.0 - near) * (1.0 - q);
-        let points = if !c.vetoed && c.cos >= LOCAL_FLOOR && c.inliers >= STAND_OUT_INLIERS {
+        let points = if !c.vetoed && c.cos >= points_floor() && c.inliers >= STAND_OUT_INLIERS {
             let (k, m) = (c.inliers as f32, if i == most_at { second_most } else { most } as f32);
             sig(POINTS.0 + POINTS.1 * (1.0 + k).ln() + POINTS.2 * ((1.0 + k) / (1.0 + m)).ln())
         } else {
@@ -576,7 +581,8 @@ impl Scored {
             j,
             score: v.score,
             cos,
-            inliers: if cos >= LOCAL_FLOOR { v.local.inliers } else { 0 },
+            // screened, the library matches no local features below LOCAL_FLOOR
+            inliers: if cos >= LOCAL_FLOOR || !SCREENED.load(Ordering::Relaxed) { v.local.inliers } else { 0 },
             vetoed: v.hue_mismatch >= 0.3,
         }
     }
@@ -587,6 +593,18 @@ const CONTEXT: usize = 20;
 
 /// Below this embedding cosine the library neither matches local features nor searches parts.
 const LOCAL_FLOOR: f32 = 0.6;
+const PARTS_FLOOR: f32 = 0.6;
+/// `--screened` (the verification of ImageIndex.copies()), and `--points-floor F` (the cosine from
+/// which a near miss's inliers may stand out; any unless set, as the library since session 29),
+/// read where pairs are scored.
+static SCREENED: AtomicBool = AtomicBool::new(false);
+static POINTS_FLOOR: AtomicU32 = AtomicU32::new(0);
+fn points_floor() -> f32 {
+    match POINTS_FLOOR.load(Ordering::Relaxed) {
+        0 => f32::NEG_INFINITY,
+        bits => f32::from_bits(bits),
+    }
+}
 
 /// dev.imgsim.SearchContext's logistic of a near miss's inliers standing out (offset, ln(1 + n),
 /// ln((1 + n) / (1 + m))), and CopyCalibration.STAND_OUT_INLIERS.
@@ -903,6 +921,14 @@ fn main() {
     let mut word_parts: Vec<usize> = Vec::new();
     let word_max_df: usize = arg(&args, "--word-max-df").map(|v| v.parse().unwrap()).unwrap_or(((WORD_MAX_SHARE * db.len() as f64) as usize).max(2));
     let words_only = args.iter().any(|a| a == "--words-only");
+    // --screened: verify as ImageIndex.copies() does (see the main loop)
+    let screened = args.iter().any(|a| a == "--screened");
+    SCREENED.store(screened, Ordering::Relaxed);
+    if let Some(f) = arg(&args, "--points-floor") {
+        // 0.0 is stored as -0.0 (the same floor): bits 0 mean "unset"
+        let v: f32 = f.parse().unwrap();
+        POINTS_FLOOR.store(if v == 0.0 { (-0.0f32).to_bits() } else { v.to_bits() }, Ordering::Relaxed);
+    }
     let mut votes = Vec::new();
     let (mut word_ns, mut word_rank) = (Vec::new(), Vec::new());
     for (qi, q) in qs.iter().enumerate() {
@@ -957,7 +983,42 @@ fn main() {
             let inner = near(&q_inner[qi], &db[j].emb[..dim]) || near(&db_inner_emb[j], &q.emb[..dim]);
             let t = Instant::now();
             let parts = rank < PARTS || word_parts.contains(&j);
-            let v: Verdict = copies::verify_opts(&db[j].fp, &q.fp, parts, true, inner);
+            let mut key_of_whole = None;
+            let v: Verdict = if screened {
+                // dev.imgsim.CopyCalibration.verifyAllScreened (ImageIndex.copies()): local features
+                // at cosine >= LOCAL_FLOOR; where the pair is not a copy and its parts may be
+                // searched (cosine >= PARTS_FLOOR), the rules decide on a second verdict, the part
+                // search without the local features, carrying the first's local slots
+                let mut v = copies::verify_opts(&db[j].fp, &q.fp, false, s >= LOCAL_FLOOR, inner);
+                if parts && s >= PARTS_FLOOR && decision_key(&v, s) < 2.0 {
+                    let mut vp = copies::verify_opts(&db[j].fp, &q.fp, true, false, inner);
+                    vp.local = v.local;
+                    v = vp;
+                }
+                v
+            } else {
+                // CopyCalibration.verifyAgainst (ImageIndex.searchCopies): every pair's local
+                // features; where it is not a copy and its parts are searched, the rules decide on
+                // a second verdict, the part search with the local features
+                // a second verdict, the part search with the local features, and the stronger
+                // decision of the two stands (Match.stronger: a copy found whole stays whole where
+                // the part covers 0.9 of the picture, with the part's confidence)
+                let v = copies::verify_opts(&db[j].fp, &q.fp, false, true, inner);
+                if parts {
+                    let vp = copies::verify_opts(&db[j].fp, &q.fp, true, true, inner);
+                    let (kw, kp) = (decision_key(&v, s), decision_key(&vp, s));
+                    if kp <= kw {
+                        v
+                    } else if kw >= 2.0 && vp.area >= 0.9 {
+                        key_of_whole = Some(kp);
+                        v
+                    } else {
+                        vp
+                    }
+                } else {
+                    v
+                }
+            };
             if parts { &mut verify_ns } else { &mut whole_ns }.push(t.elapsed().as_nanos() as f64);
             let t = Instant::now();
             let lm = keypoints::verify(&db[j].fp.local, &q.fp.local);
@@ -999,7 +1060,9 @@ fn main() {
                     write_row(w, qi, j, is_true(j), edit, kind, s, &vp, true, rank);
                 }
             }
-            scored.push(Scored::new(&v, s, j));
+            let mut sc = Scored::new(&v, s, j);
+            sc.key = key_of_whole.unwrap_or(sc.key);
+            scored.push(sc);
         }
         if !no_context {
             in_context(&mut scored);

@@ -257,10 +257,13 @@ public final class CopyCalibration {
 
     /**
      * Decides whether {@code b} is a copy of {@code a} under this calibration (what
-     * {@link ImageSimilarity#verify(CopyFeatures, CopyFeatures)} does with {@link #defaults()}).
+     * {@link ImageSimilarity#verify(CopyFeatures, CopyFeatures)} does with {@link #defaults()}):
+     * the grey grids compared whole and for parts, the local features matched, whatever the
+     * embeddings' similarity (a learned decision: as {@link #verifyAllScreened}, on which its
+     * trees were fitted).
      */
     public Match verify(CopyFeatures a, CopyFeatures b) {
-        return Match.verify(a, b, this, true);
+        return Match.verify(a, b, this, true, false);
     }
 
     /**
@@ -269,22 +272,38 @@ public final class CopyCalibration {
      * then not found). For bulk work that searches parts only for the most likely pairs.
      */
     public Match verify(CopyFeatures a, CopyFeatures b, boolean searchParts) {
-        return Match.verify(a, b, this, searchParts);
+        return Match.verify(a, b, this, searchParts, false);
     }
 
     /**
      * Decides, for each of {@code bs}, whether it is a copy of {@code a}: the same matches as
      * {@code verify(a, bs.get(i), i < searchPartsOfFirst)} one by one, in order, in one call to
      * the native core that derives a's grids (its eight turns and mirrors, their gradients and
-     * part-search pyramids) once. For bulk work: an index's duplicates verify each image against
-     * its candidates this way, the most likely first with their parts searched.
+     * part-search pyramids) once. For millions of pairs see {@link #verifyAllScreened}.
      *
      * @param searchPartsOfFirst how many of the first of {@code bs} are also searched for parts
      *        (0: whole pictures only; {@code bs.size()} or more: all)
      * @throws IllegalArgumentException features of different models, or a negative count
      */
     public List<Match> verifyAll(CopyFeatures a, List<CopyFeatures> bs, int searchPartsOfFirst) {
-        return Match.verifyAll(a, bs, this, searchPartsOfFirst, false);
+        return Match.verifyAll(a, bs, this, searchPartsOfFirst, false, false);
+    }
+
+    /**
+     * Like {@link #verifyAll}, screened for bulk work (an index's {@code duplicates()} verifies
+     * millions of candidate pairs this way): a pair whose embeddings are less than 0.6 similar is
+     * compared as whole grey grids only, without its local features and without a part search, and
+     * a pair's part search runs only where its whole-picture verdict is not a copy, without the
+     * local features. About half the time per pair on a collection's neighbours; what it misses
+     * are copies whose embedding an edit pulled below 0.6 (a third of a picture, a watermark all
+     * over it): on the invariance benchmark recall@1 0.966 against 0.973, crop 30 % 0.829 against
+     * 0.900 ({@code docs/QUALITY.md}, "Screened and thorough verification").
+     *
+     * @param searchPartsOfFirst how many of the first of {@code bs} may be searched for parts
+     * @throws IllegalArgumentException features of different models, or a negative count
+     */
+    public List<Match> verifyAllScreened(CopyFeatures a, List<CopyFeatures> bs, int searchPartsOfFirst) {
+        return Match.verifyAll(a, bs, this, searchPartsOfFirst, false, true);
     }
 
     /**
@@ -297,7 +316,7 @@ public final class CopyCalibration {
      * @throws IllegalArgumentException features of different models, or a negative count
      */
     public List<Match> verifyAgainst(List<CopyFeatures> originals, CopyFeatures copy, int searchPartsOfFirst) {
-        return Match.verifyAll(copy, originals, this, searchPartsOfFirst, true);
+        return Match.verifyAll(copy, originals, this, searchPartsOfFirst, true, false);
     }
 
     /**
@@ -315,7 +334,7 @@ public final class CopyCalibration {
      * alignment its stronger evidence describes and a confidence of at most 0.98 (the share of
      * copies among the near misses the benchmark promoted; {@link #defaults()} only: {@link #strict()}
      * and {@link #fromBackground} keep their stricter thresholds). So does a near miss whose local
-     * inliers ({@link #STAND_OUT_INLIERS} or more, at an embedding similarity of 0.6 or more) stand
+     * inliers ({@link #STAND_OUT_INLIERS} or more, at any embedding similarity) stand
      * out from the most any other of the first {@code context} candidates has, by a fitted logistic
      * of both counts (a copy turned by a few degrees, in perspective or under a caption, which the
      * grids cannot align; {@code docs/QUALITY.md}, "Points that stand out"). No other band
@@ -526,7 +545,9 @@ public final class CopyCalibration {
         Band band = similarity >= similar ? Band.SIMILAR : Band.DIFFERENT;
         double conf = similarity >= LOCAL_FLOOR && inliers > 0 ? Math.max(grids, localConfidence(inliers)) : grids;
         Match m = new Match(similarity, score, conf, band, Transform.NONE, alignment(v), v[Native.VERDICT_AREA], inliers);
-        boolean points = similarity >= LOCAL_FLOOR && inliers >= STAND_OUT_INLIERS && v.length > Native.VERDICT_SCALE;
+        // whatever the embedding similarity: a watermark over a starry sky pulls the embeddings far
+        // apart and leaves the stars' points (docs/QUALITY.md, "Screened and thorough verification")
+        boolean points = inliers >= STAND_OUT_INLIERS && v.length > Native.VERDICT_SCALE;
         if (conf < STAND_OUT_FLOOR && !points) {
             return m; // too weak to become a copy in any context: no second Match per pair
         }

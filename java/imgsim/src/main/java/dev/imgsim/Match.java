@@ -17,6 +17,9 @@ import dev.imgsim.internal.Native;
  * Immutable.
  */
 public final class Match {
+    /** A part covering this share of the other picture is the whole picture ({@link #stronger}). */
+    private static final double WHOLE_AREA = 0.9;
+
     /** How the two pictures were aligned when verified. */
     public enum Alignment {
         /** Not aligned: one picture is blank (one colour) or the pair was not verified. */
@@ -87,10 +90,17 @@ public final class Match {
     }
 
     /**
-     * Verifies b against a: the embedding similarity, then the fingerprints (local features matched
-     * when the embeddings are close enough, parts searched when needed).
+     * Verifies b against a: the embedding similarity, then the fingerprints. {@code screened}
+     * (bulk work, and every learned decision: its trees were fitted on such verdicts) matches local
+     * features and searches parts only where the embeddings are at least {@link
+     * CopyCalibration#localFloor()} similar, and searches parts in a second verdict without the
+     * local features where the first is not a copy; otherwise (the rules' pairwise and search
+     * verification: the verdicts the rules were fitted on) every pair's local features are matched
+     * (a watermark, a caption or a few degrees' turn that pulls the embeddings apart is then still
+     * set aside or aligned), its parts searched with them in a second verdict, and the
+     * {@link #stronger} decision of the two stands.
      */
-    static Match verify(CopyFeatures a, CopyFeatures b, CopyCalibration cal, boolean parts) {
+    static Match verify(CopyFeatures a, CopyFeatures b, CopyCalibration cal, boolean parts, boolean screened) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(b, "b");
         if (a.embeddingUnsafe().length != b.embeddingUnsafe().length) {
@@ -99,11 +109,17 @@ public final class Match {
         }
         double sim = a.similarity(b);
         int inner = innerFlag(a, b, cal);
-        int local = sim >= cal.localFloor() ? Native.VERIFY_LOCAL : 0;
+        boolean screen = screened(cal, screened);
+        int local = !screen || sim >= cal.localFloor() ? Native.VERIFY_LOCAL : 0;
         float[] v = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), local | inner);
         Match whole = cal.decide(sim, v, false);
-        if (!parts || whole.isCopy() || sim < cal.partsFloor()) {
+        if (!parts || screen && (whole.isCopy() || sim < cal.partsFloor())) {
             return whole;
+        }
+        if (!screen) {
+            // the part search with the local features (what a caption or a watermark over a crop needs)
+            float[] withParts = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), Native.VERIFY_PARTS | Native.VERIFY_LOCAL | inner);
+            return stronger(whole, cal.decide(sim, withParts, true));
         }
         // the part search alone: the local features' slots are the first call's (the blocks and the
         // colour are the second call's own: measured on its best alignment)
@@ -114,22 +130,51 @@ public final class Match {
     }
 
     /**
+     * Of a pair's whole-picture decision and its decision with the part search (and the local
+     * features) too, the stronger: a copy over a look-alike, then the more confident, the whole
+     * picture on a tie. A copy found whole and as a part covering at least {@link #WHOLE_AREA} of
+     * the other (an identical image is a part of itself) stays the whole picture's, with the
+     * stronger confidence (an exact copy stays one).
+     */
+    private static Match stronger(Match whole, Match part) {
+        if (whole.isCopy() != part.isCopy()) {
+            return part.isCopy() ? part : whole;
+        }
+        if (part.confidence() <= whole.confidence()) {
+            return whole;
+        }
+        return whole.isCopy() && part.area() >= WHOLE_AREA ? whole.withConfidence(part.confidence()) : part;
+    }
+
+
+    /** Whether a verification under {@code cal} is screened: asked for, or a learned decision. */
+    private static boolean screened(CopyCalibration cal, boolean screened) {
+        return screened || cal.isLearned();
+    }
+
+    /**
      * {@link #verify} of a against each of bs (or, {@code reversed}, of each of bs against a: a is
      * then the second of every pair), the first {@code parts} with their parts searched, in one
-     * native call: a pair whose parts may be searched gets both verdicts from it (the part search
-     * {@link Native#VERIFY_ALSO_PARTS}), the second used where the first is not a copy, as
+     * native call: a pair whose parts may be searched gets both verdicts from it (screened, the
+     * part search {@link Native#VERIFY_ALSO_PARTS}; else the pair a second time, with
+     * {@link Native#VERIFY_PARTS}), the second used where the first is not a copy, as
      * {@link #verify} decides with two calls.
      */
-    static List<Match> verifyAll(CopyFeatures a, List<CopyFeatures> bs, CopyCalibration cal, int parts, boolean reversed) {
+    static List<Match> verifyAll(CopyFeatures a, List<CopyFeatures> bs, CopyCalibration cal, int parts, boolean reversed,
+            boolean screened) {
         Objects.requireNonNull(a, "a");
         Objects.requireNonNull(bs, "bs");
         if (parts < 0) {
             throw new IllegalArgumentException("searchPartsOfFirst is negative: " + parts);
         }
+        boolean screen = screened(cal, screened);
         int n = bs.size();
         double[] sims = new double[n];
-        int[] flags = new int[n];
-        int extra = 0;
+        // each pair's verdicts in order: its own, then (parts searched) a second
+        List<CopyFeatures> pairs = new ArrayList<>(n + Math.min(n, parts));
+        List<Integer> flags = new ArrayList<>(n + Math.min(n, parts));
+        boolean[] second = new boolean[n];
+        int verdicts = 0;
         for (int i = 0; i < n; i++) {
             CopyFeatures b = Objects.requireNonNull(bs.get(i), "bs[" + i + "]");
             if (a.embeddingUnsafe().length != b.embeddingUnsafe().length) {
@@ -137,21 +182,29 @@ public final class Match {
                         + b.embeddingUnsafe().length + " values (bs[" + i + "])");
             }
             sims[i] = reversed ? b.similarity(a) : a.similarity(b);
-            flags[i] = (sims[i] >= cal.localFloor() ? Native.VERIFY_LOCAL : 0) | (reversed ? Native.VERIFY_COMMON_SECOND : 0)
-                    | innerFlag(a, b, cal);
-            if (i < parts && sims[i] >= cal.partsFloor()) {
-                flags[i] |= Native.VERIFY_ALSO_PARTS;
-                extra++;
+            int common = (reversed ? Native.VERIFY_COMMON_SECOND : 0) | innerFlag(a, b, cal);
+            int local = !screen || sims[i] >= cal.localFloor() ? Native.VERIFY_LOCAL : 0;
+            second[i] = i < parts && (!screen || sims[i] >= cal.partsFloor());
+            pairs.add(b);
+            flags.add(local | common | (second[i] && screen ? Native.VERIFY_ALSO_PARTS : 0));
+            verdicts += second[i] ? 2 : 1;
+            if (second[i] && !screen) {
+                // the pair again, its parts searched with its local features (one more preparation
+                // of b's grids and points: a few per search)
+                pairs.add(b);
+                flags.add(Native.VERIFY_PARTS | Native.VERIFY_LOCAL | common);
             }
         }
-        float[] v = verifyMany(a, bs, flags, n + extra);
+        float[] v = verifyMany(a, pairs, flags.stream().mapToInt(Integer::intValue).toArray(), verdicts);
         Match[] out = new Match[n];
         for (int i = 0, at = 0; i < n; i++, at++) {
             out[i] = cal.decide(sims[i], verdict(v, at), false);
-            if ((flags[i] & Native.VERIFY_ALSO_PARTS) != 0) {
+            if (second[i]) {
                 at++;
-                if (!out[i].isCopy()) {
-                    float[] withParts = verdict(v, at);
+                float[] withParts = verdict(v, at);
+                if (!screen) {
+                    out[i] = stronger(out[i], cal.decide(sims[i], withParts, true));
+                } else if (!out[i].isCopy()) {
                     localFrom(v, (at - 1) * Native.VERDICT_LENGTH, withParts); // as in verify
                     out[i] = cal.withParts(out[i], cal.decide(sims[i], withParts, true));
                 }
@@ -204,7 +257,8 @@ public final class Match {
     /**
      * @return how many local features of the two pictures matched under one geometric map (a
      *         turn by any angle, scale, shift, mild perspective): 0 when not matched (fingerprints
-     *         without local features, embeddings far apart); copies have tens to hundreds
+     *         without local features; in screened bulk work, {@link CopyCalibration#verifyAllScreened},
+     *         embeddings less than 0.6 similar); copies have tens to hundreds
      */
     public int inliers() {
         return inliers;

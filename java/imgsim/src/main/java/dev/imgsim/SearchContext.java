@@ -111,7 +111,7 @@ final class SearchContext {
         if (!cal.promotes() || match.asCopy() == null) {
             return match;
         }
-        double points = pointsStandOut(cal, match, otherInliers);
+        double points = pointsStandOut(match, otherInliers);
         if (match.confidence() >= CopyCalibration.STAND_OUT_FLOOR && p >= PROMOTE || points >= PROMOTE) {
             // a near miss that stands out: a copy here (with the geometry its evidence describes)
             return match.asCopy().withConfidence(Math.min(1 - (1 - p) * (1 - points), PROMOTED_MAX));
@@ -139,9 +139,10 @@ final class SearchContext {
     }
 
     /** The probability that a near miss is a copy given how far its local inliers stand out (0 without the evidence). */
-    private static double pointsStandOut(CopyCalibration cal, Match m, int otherInliers) {
+    private static double pointsStandOut(Match m, int otherInliers) {
         int n = m.inliers();
-        if (otherInliers < 0 || n < CopyCalibration.STAND_OUT_INLIERS || !(m.similarity() >= cal.localFloor())) {
+        // the same drawing in other colours shares its points with the other: never a copy
+        if (otherInliers < 0 || n < CopyCalibration.STAND_OUT_INLIERS || m.hueMismatch() >= CopyCalibration.HUE_MISMATCH_VETO) {
             return 0;
         }
         double x = POINTS_OFFSET + POINTS_LOG_INLIERS * Math.log1p(n)

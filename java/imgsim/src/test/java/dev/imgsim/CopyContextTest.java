@@ -175,13 +175,18 @@ public class CopyContextTest {
             few.set(i, cal.decide(0.7, verdict(0.5f, 0, 0, -1), false));
         }
         assertFalse(cal.withSearchContext(few, 20).get(0).isCopy());
-        // the same drawing in other colours, or an embedding below the local floor: never a copy
+        // the same drawing in other colours: never a copy
         List<Match> coloured = new ArrayList<>(candidates);
         coloured.set(0, cal.decide(0.8, verdict(0.5f, 40, 0.25f, 0.6f), false));
         assertFalse(cal.withSearchContext(coloured, 20).get(0).isCopy());
+        // an embedding far below the others' (a watermark all over a starry sky): its points still
+        // stand out, and the points alone promote it
         List<Match> far = new ArrayList<>(candidates);
-        far.set(0, cal.decide(0.55, v, false));
-        assertFalse(cal.withSearchContext(far, 20).get(0).isCopy());
+        far.set(0, cal.decide(0.3, v, false));
+        assertTrue(far.get(0).confidence() < 1e-3);
+        Match farPromoted = cal.withSearchContext(far, 20).get(0);
+        assertTrue(farPromoted.toString(), farPromoted.isCopy());
+        assertEquals(Transform.MIRROR, farPromoted.transform());
         // strict() keeps its thresholds
         List<Match> strict = new ArrayList<>(candidates);
         strict.set(0, CopyCalibration.strict().decide(0.8, v, false));

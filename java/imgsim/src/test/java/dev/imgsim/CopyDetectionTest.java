@@ -548,4 +548,25 @@ public class CopyDetectionTest {
         assertTrue(other.confidence() < 0.05);
         assertTrue(CopyCalibration.learned().toString(), CopyCalibration.learned().toString().contains("probability >="));
     }
+
+    @Test
+    public void aCopyTheEmbeddingsPullApartIsVerifiedInFullUnlessScreened() {
+        CopyFeatures a = sim.analyze(cat);
+        int w = cat.getWidth(), h = cat.getHeight();
+        int cw = (int) (w * 0.45), ch = (int) (h * 0.45);
+        // a fifth of the picture, from two corners: the embeddings fall below the 0.6 screen
+        for (int[] at : new int[][] {{0, 0}, {w - cw, h - ch}}) {
+            CopyFeatures b = sim.analyze(cat.getSubimage(at[0], at[1], cw, ch));
+            Match thorough = CopyCalibration.defaults().verify(a, b);
+            assertTrue(thorough.toString(), thorough.similarity() < 0.6);
+            assertTrue(thorough.toString(), thorough.isCopy() && thorough.alignment() == Match.Alignment.SECOND_INSIDE_FIRST);
+            assertTrue(thorough.toString(), thorough.inliers() > 0 && thorough.area() < 0.3);
+            assertEquals(thorough.toString(), CopyCalibration.defaults().verifyAll(a, java.util.List.of(b), 1).get(0).toString());
+            // bulk work compares such a pair as whole grids only: no local features, no part search
+            Match screened = CopyCalibration.defaults().verifyAllScreened(a, java.util.List.of(b), 1).get(0);
+            assertFalse(screened.toString(), screened.isCopy());
+            assertEquals(screened.toString(), 0, screened.inliers());
+            assertEquals(screened.toString(), Match.Alignment.WHOLE, screened.alignment());
+        }
+    }
 }

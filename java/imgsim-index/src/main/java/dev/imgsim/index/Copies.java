@@ -428,7 +428,8 @@ final class Copies {
                     }
                 }
             }
-            List<Match> ms = cal.verifyAll(a, bs, withParts);
+            // screened: millions of pairs at 100,000 images (CopyCalibration.verifyAllScreened)
+            List<Match> ms = cal.verifyAllScreened(a, bs, withParts);
             for (int k = 0; k < ms.size(); k++) {
                 Match m = ms.get(k);
                 int i = at.get(k);

@@ -311,8 +311,9 @@ public final class ImageIndex implements AutoCloseable {
      * words of its local features (an inverted file of descriptor bits: a crop of a page, a page
      * inside a screenshot, a copy turned by a few degrees, which neither embedding nor thumbnail
      * brings near; images indexed by an earlier version have no words); each is
-     * verified on its stored fingerprint (images added as bare vectors are never copies), the
-     * most similar and the first 2 by words also searched for parts (a crop, a picture on a canvas).
+     * verified on its stored fingerprint (images added as bare vectors are never copies) with its
+     * local features, whatever its embedding similarity ({@link CopyCalibration#verifyAgainst}),
+     * the most similar and the first 2 by words also searched for parts (a crop, a picture on a canvas).
      * The words are sought once per index segment: on a large index, {@link #optimize()} keeps
      * this search fast.
      *
@@ -346,7 +347,9 @@ public final class ImageIndex implements AutoCloseable {
      * Groups of copies in the index: every image's graph neighbours (its own, its 90-degree
      * turn's, its inner picture's, its grey thumbnail's and its inner picture's thumbnail's, and,
      * where as close as a turned copy, its thumbnail's turned by 180 degrees; not the words of its
-     * local features, which a copy search adds) verified on the stored fingerprints; a
+     * local features, which a copy search adds) verified on the stored fingerprints, screened
+     * ({@link CopyCalibration#verifyAllScreened}: local features and parts only where the
+     * embeddings are at least 0.6 similar); a
      * near miss aligned as a part (a crop, a caption) that stands out from the other candidate
      * pairs of both its images is a copy too ({@link CopyCalibration#withCollectionContext}); the copy pairs join groups most confident
      * first, two groups only where at least as many of the pairs verified between them are copies
