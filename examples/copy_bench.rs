@@ -18,7 +18,7 @@
 //!       [--words-only]   (where the original ranks by words alone, per edit; no verification)
 //!       [--screened]   (verified as ImageIndex.copies() does, CopyCalibration.verifyAllScreened: local
 //!       features and parts only at cosine 0.6 or more; without it as a copy search does,
-//!       CopyCalibration.verifyAgainst: every pair's local features, parts searched with them)
+//!       CopyCalibration.verifyAgainst: every pair's local features and parts, the stronger decision)
 //!       [--points-floor F]   (the embedding cosine from which a near miss's inliers may stand out;
 //!       any: 0.6 until session 29)
 //!
@@ -998,14 +998,14 @@ fn main() {
                 v
             } else {
                 // CopyCalibration.verifyAgainst (ImageIndex.searchCopies): every pair's local
-                // features; where it is not a copy and its parts are searched, the rules decide on
-                // a second verdict, the part search with the local features
-                // a second verdict, the part search with the local features, and the stronger
-                // decision of the two stands (Match.stronger: a copy found whole stays whole where
-                // the part covers 0.9 of the picture, with the part's confidence)
+                // features; where its parts are searched, a second verdict, the part search without the local features (carrying the
+                // first's local slots), and the stronger decision of the two stands
+                // (Match.stronger: a copy found whole stays whole where the part covers 0.9 of the
+                // picture, with the part's confidence)
                 let v = copies::verify_opts(&db[j].fp, &q.fp, false, true, inner);
                 if parts {
-                    let vp = copies::verify_opts(&db[j].fp, &q.fp, true, true, inner);
+                    let mut vp = copies::verify_opts(&db[j].fp, &q.fp, true, false, inner);
+                    vp.local = v.local;
                     let (kw, kp) = (decision_key(&v, s), decision_key(&vp, s));
                     if kp <= kw {
                         v

@@ -97,8 +97,9 @@ public final class Match {
      * local features where the first is not a copy; otherwise (the rules' pairwise and search
      * verification: the verdicts the rules were fitted on) every pair's local features are matched
      * (a watermark, a caption or a few degrees' turn that pulls the embeddings apart is then still
-     * set aside or aligned), its parts searched with them in a second verdict, and the
-     * {@link #stronger} decision of the two stands.
+     * set aside or aligned), its parts searched in a second verdict (without them: a part search
+     * that the local features' map re-aligned as a whole picture would be held to the whole
+     * picture's threshold), and the {@link #stronger} decision of the two stands.
      */
     static Match verify(CopyFeatures a, CopyFeatures b, CopyCalibration cal, boolean parts, boolean screened) {
         Objects.requireNonNull(a, "a");
@@ -116,17 +117,12 @@ public final class Match {
         if (!parts || screen && (whole.isCopy() || sim < cal.partsFloor())) {
             return whole;
         }
-        if (!screen) {
-            // the part search with the local features (what a caption or a watermark over a crop needs)
-            float[] withParts = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), Native.VERIFY_PARTS | Native.VERIFY_LOCAL | inner);
-            return stronger(whole, cal.decide(sim, withParts, true));
-        }
         // the part search alone: the local features' slots are the first call's (the blocks and the
         // colour are the second call's own: measured on its best alignment)
         float[] withParts = Native.verify(a.fingerprintUnsafe(), b.fingerprintUnsafe(), Native.VERIFY_PARTS | inner);
         localFrom(v, 0, withParts);
         Match part = cal.decide(sim, withParts, true);
-        return cal.withParts(whole, part);
+        return screen ? cal.withParts(whole, part) : stronger(whole, part);
     }
 
     /**
@@ -155,10 +151,8 @@ public final class Match {
     /**
      * {@link #verify} of a against each of bs (or, {@code reversed}, of each of bs against a: a is
      * then the second of every pair), the first {@code parts} with their parts searched, in one
-     * native call: a pair whose parts may be searched gets both verdicts from it (screened, the
-     * part search {@link Native#VERIFY_ALSO_PARTS}; else the pair a second time, with
-     * {@link Native#VERIFY_PARTS}), the second used where the first is not a copy, as
-     * {@link #verify} decides with two calls.
+     * native call: a pair whose parts may be searched gets both verdicts from it (the part
+     * search {@link Native#VERIFY_ALSO_PARTS}), decided as {@link #verify} decides with two calls.
      */
     static List<Match> verifyAll(CopyFeatures a, List<CopyFeatures> bs, CopyCalibration cal, int parts, boolean reversed,
             boolean screened) {
@@ -170,11 +164,8 @@ public final class Match {
         boolean screen = screened(cal, screened);
         int n = bs.size();
         double[] sims = new double[n];
-        // each pair's verdicts in order: its own, then (parts searched) a second
-        List<CopyFeatures> pairs = new ArrayList<>(n + Math.min(n, parts));
-        List<Integer> flags = new ArrayList<>(n + Math.min(n, parts));
-        boolean[] second = new boolean[n];
-        int verdicts = 0;
+        int[] flags = new int[n];
+        int extra = 0;
         for (int i = 0; i < n; i++) {
             CopyFeatures b = Objects.requireNonNull(bs.get(i), "bs[" + i + "]");
             if (a.embeddingUnsafe().length != b.embeddingUnsafe().length) {
@@ -182,31 +173,24 @@ public final class Match {
                         + b.embeddingUnsafe().length + " values (bs[" + i + "])");
             }
             sims[i] = reversed ? b.similarity(a) : a.similarity(b);
-            int common = (reversed ? Native.VERIFY_COMMON_SECOND : 0) | innerFlag(a, b, cal);
-            int local = !screen || sims[i] >= cal.localFloor() ? Native.VERIFY_LOCAL : 0;
-            second[i] = i < parts && (!screen || sims[i] >= cal.partsFloor());
-            pairs.add(b);
-            flags.add(local | common | (second[i] && screen ? Native.VERIFY_ALSO_PARTS : 0));
-            verdicts += second[i] ? 2 : 1;
-            if (second[i] && !screen) {
-                // the pair again, its parts searched with its local features (one more preparation
-                // of b's grids and points: a few per search)
-                pairs.add(b);
-                flags.add(Native.VERIFY_PARTS | Native.VERIFY_LOCAL | common);
+            flags[i] = (!screen || sims[i] >= cal.localFloor() ? Native.VERIFY_LOCAL : 0)
+                    | (reversed ? Native.VERIFY_COMMON_SECOND : 0) | innerFlag(a, b, cal);
+            if (i < parts && (!screen || sims[i] >= cal.partsFloor())) {
+                flags[i] |= Native.VERIFY_ALSO_PARTS;
+                extra++;
             }
         }
-        float[] v = verifyMany(a, pairs, flags.stream().mapToInt(Integer::intValue).toArray(), verdicts);
+        float[] v = verifyMany(a, bs, flags, n + extra);
         Match[] out = new Match[n];
         for (int i = 0, at = 0; i < n; i++, at++) {
             out[i] = cal.decide(sims[i], verdict(v, at), false);
-            if (second[i]) {
+            if ((flags[i] & Native.VERIFY_ALSO_PARTS) != 0) {
                 at++;
-                float[] withParts = verdict(v, at);
-                if (!screen) {
-                    out[i] = stronger(out[i], cal.decide(sims[i], withParts, true));
-                } else if (!out[i].isCopy()) {
+                if (!screen || !out[i].isCopy()) {
+                    float[] withParts = verdict(v, at);
                     localFrom(v, (at - 1) * Native.VERDICT_LENGTH, withParts); // as in verify
-                    out[i] = cal.withParts(out[i], cal.decide(sims[i], withParts, true));
+                    Match part = cal.decide(sims[i], withParts, true);
+                    out[i] = screen ? cal.withParts(out[i], part) : stronger(out[i], part);
                 }
             }
         }
