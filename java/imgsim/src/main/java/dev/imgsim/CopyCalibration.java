@@ -73,8 +73,6 @@ public final class CopyCalibration {
      * among such pairs (none of 220 vetoed benchmark rows, 1 of 51 planted-copy rows).
      */
     private static final double HUE_VETO_CONFIDENCE = 0.1;
-    /** A local match covering this share of both pictures is a whole-picture match. */
-    private static final double WHOLE_COVER = 0.9;
     /** Whether this is a learned decision (the trees) rather than the rules. */
     private final boolean learned;
     /** Whether a near miss that stands out is a copy of a search ({@link #withContext}): the defaults only. */
@@ -290,14 +288,11 @@ public final class CopyCalibration {
     }
 
     /**
-     * Like {@link #verifyAll}, screened for bulk work (an index's {@code duplicates()} verifies
-     * millions of candidate pairs this way): a pair whose embeddings are less than 0.6 similar is
-     * compared as whole grey grids only, without its local features and without a part search, and
-     * a pair's part search runs only where its whole-picture verdict is not a copy, without the
-     * local features. About half the time per pair on a collection's neighbours; what it misses
-     * are copies whose embedding an edit pulled below 0.6 (a third of a picture, a watermark all
-     * over it): on the invariance benchmark recall@1 0.966 against 0.973, crop 30 % 0.829 against
-     * 0.900 ({@code docs/QUALITY.md}, "Screened and thorough verification").
+     * Like {@link #verifyAll}, screened for bulk work (an index's {@code duplicates()}): a pair whose
+     * embeddings are less than 0.6 similar is compared as whole grey grids only (no local features,
+     * no part search), and parts are searched only where the whole pictures are not a copy. It
+     * misses copies an edit pulls below 0.6 (a third of a picture, a watermark all over it;
+     * {@code docs/QUALITY.md}, "Screened and thorough verification").
      *
      * @param searchPartsOfFirst how many of the first of {@code bs} may be searched for parts
      * @throws IllegalArgumentException features of different models, or a negative count
@@ -552,7 +547,7 @@ public final class CopyCalibration {
             return m; // too weak to become a copy in any context: no second Match per pair
         }
         Match asCopy = (conf > grids || grids < STAND_OUT_FLOOR) && points
-                ? localGeometry(similarity, score, conf, v, inliers)
+                ? Match.ofLocalGeometry(similarity, score, conf, v, inliers)
                 : new Match(similarity, score, conf, Band.EDITED_COPY, Transform.of((int) v[Native.VERDICT_TRANSFORM]),
                         alignment(v), v[Native.VERDICT_AREA], inliers);
         return m.withAsCopy(asCopy);
@@ -560,7 +555,7 @@ public final class CopyCalibration {
 
     /** A copy found by the local features alone (turned by an odd angle, in perspective, captioned, pasted). */
     private static Match decideLocal(double similarity, double score, float[] v, int inliers) {
-        return localGeometry(similarity, score, localConfidence(inliers), v, inliers);
+        return Match.ofLocalGeometry(similarity, score, localConfidence(inliers), v, inliers);
     }
 
     /** The confidence of a copy the local-feature rule calls with {@code inliers} agreeing matches. */
@@ -581,31 +576,10 @@ public final class CopyCalibration {
             return new Match(similarity, score, p, band, Transform.NONE, alignment(v), v[Native.VERDICT_AREA], inliers);
         }
         if (!gridsAlone(v) && inliers >= LOCAL_GEOMETRY && v.length > Native.VERDICT_SCALE) {
-            return localGeometry(similarity, score, p, v, inliers);
+            return Match.ofLocalGeometry(similarity, score, p, v, inliers);
         }
         return new Match(similarity, score, p, exact(similarity, v) ? Band.EXACT_COPY : Band.EDITED_COPY,
                 Transform.of((int) v[Native.VERDICT_TRANSFORM]), alignment(v), v[Native.VERDICT_AREA], inliers);
-    }
-
-    /** A copy whose geometry the local features describe (turned by an odd angle, in perspective, captioned, pasted). */
-    private static Match localGeometry(double similarity, double score, double p, float[] v, int inliers) {
-        double aInB = v[Native.VERDICT_A_IN_B];
-        double bCovered = v[Native.VERDICT_B_COVERED];
-        Match.Alignment al;
-        double area;
-        if (aInB >= WHOLE_COVER && bCovered >= WHOLE_COVER) {
-            al = Match.Alignment.WHOLE;
-            area = 1;
-        } else if (bCovered >= aInB) {
-            // b lies (mostly) inside a: a crop; area = the share of a it shows
-            al = Match.Alignment.SECOND_INSIDE_FIRST;
-            area = aInB;
-        } else {
-            al = Match.Alignment.FIRST_INSIDE_SECOND;
-            area = bCovered;
-        }
-        return new Match(similarity, score, p, Band.EDITED_COPY, Transform.of((int) v[Native.VERDICT_LOCAL_TRANSFORM]), al,
-                area, inliers);
     }
 
     @Override

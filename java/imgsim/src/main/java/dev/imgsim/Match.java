@@ -17,7 +17,10 @@ import dev.imgsim.internal.Native;
  * Immutable.
  */
 public final class Match {
-    /** A part covering this share of the other picture is the whole picture ({@link #stronger}). */
+    /**
+     * A part covering this share of the other picture is the whole picture ({@link #stronger}), as
+     * is a local match covering this share of both ({@link #ofLocalGeometry}).
+     */
     private static final double WHOLE_AREA = 0.9;
 
     /** How the two pictures were aligned when verified. */
@@ -126,11 +129,11 @@ public final class Match {
     }
 
     /**
-     * Of a pair's whole-picture decision and its decision with the part search (and the local
-     * features) too, the stronger: a copy over a look-alike, then the more confident, the whole
-     * picture on a tie. A copy found whole and as a part covering at least {@link #WHOLE_AREA} of
-     * the other (an identical image is a part of itself) stays the whole picture's, with the
-     * stronger confidence (an exact copy stays one).
+     * Of a pair's whole-picture decision and its decision with the part search too, the stronger:
+     * a copy over a look-alike, then the more confident, the whole picture on a tie. A copy found
+     * whole and as a part covering at least {@link #WHOLE_AREA} of the other (an identical image is
+     * a part of itself) stays the whole picture's, with the stronger confidence (an exact copy
+     * stays one).
      */
     private static Match stronger(Match whole, Match part) {
         if (whole.isCopy() != part.isCopy()) {
@@ -142,6 +145,26 @@ public final class Match {
         return whole.isCopy() && part.area() >= WHOLE_AREA ? whole.withConfidence(part.confidence()) : part;
     }
 
+    /** A copy whose geometry the local features describe (turned by an odd angle, in perspective, captioned, pasted). */
+    static Match ofLocalGeometry(double similarity, double score, double p, float[] v, int inliers) {
+        double aInB = v[Native.VERDICT_A_IN_B];
+        double bCovered = v[Native.VERDICT_B_COVERED];
+        Alignment al;
+        double area;
+        if (aInB >= WHOLE_AREA && bCovered >= WHOLE_AREA) {
+            al = Alignment.WHOLE;
+            area = 1;
+        } else if (bCovered >= aInB) {
+            // b lies (mostly) inside a: a crop; area = the share of a it shows
+            al = Alignment.SECOND_INSIDE_FIRST;
+            area = aInB;
+        } else {
+            al = Alignment.FIRST_INSIDE_SECOND;
+            area = bCovered;
+        }
+        return new Match(similarity, score, p, Band.EDITED_COPY, Transform.of((int) v[Native.VERDICT_LOCAL_TRANSFORM]), al,
+                area, inliers);
+    }
 
     /** Whether a verification under {@code cal} is screened: asked for, or a learned decision. */
     private static boolean screened(CopyCalibration cal, boolean screened) {
