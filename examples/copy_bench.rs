@@ -21,6 +21,8 @@
 //!       CopyCalibration.verifyAgainst: every pair's local features and parts, the stronger decision)
 //!       [--points-floor F]   (the embedding cosine from which a near miss's inliers may stand out;
 //!       any: 0.6 until session 29)
+//!       [--local-rule-floor F]   (the cosine from which the local features' own copy rule and near-miss
+//!       confidence count; 0.6)
 //!
 //! Features are cached in .cache/data/bench/copy-features-<model>-*.bin (embeddings and grey grids),
 //! copy-local-*.bin (local features), copy-colour-*.bin (chroma grids), copy-inner-<model>-*.bin
@@ -488,7 +490,7 @@ fn decision_key(v: &Verdict, cos: f32) -> f32 {
         _ => 0.93 + 0.03 * (1.0 / v.area.max(0.01)).ln(),
     };
     let sig = |x: f32| 1.0 / (1.0 + (-x).exp());
-    let local = cos >= LOCAL_FLOOR && (v.local.inliers >= 120 && v.local.support >= 0.5 || v.local.inliers >= 80 && v.local.support >= 0.7);
+    let local = cos >= local_rule_floor() && (v.local.inliers >= 120 && v.local.support >= 0.5 || v.local.inliers >= 80 && v.local.support >= 0.7);
     let local_conf = sig(2.2 + 0.05 * (v.local.inliers as f32 - 120.0));
     // the colour veto (dev.imgsim.CopyCalibration.decide): the same drawing in other colours is at
     // most a look-alike of confidence 0.1
@@ -509,7 +511,7 @@ fn decision_key(v: &Verdict, cos: f32) -> f32 {
             // a near miss (CopyCalibration.decideRules): the stronger evidence below its rule;
             // ranked by cosine + confidence as dev.imgsim.index.Copies orders the rest
             let grid = if threshold.is_finite() { sig(1.46 + 40.0 * (v.score - threshold)) } else { 0.0 };
-            let near = if cos >= LOCAL_FLOOR && v.local.inliers > 0 { grid.max(local_conf) } else { grid };
+            let near = if cos >= local_rule_floor() && v.local.inliers > 0 { grid.max(local_conf) } else { grid };
             cos + if vetoed { near.min(0.1) } else { near }
         }
     }
@@ -599,6 +601,14 @@ const PARTS_FLOOR: f32 = 0.6;
 /// read where pairs are scored.
 static SCREENED: AtomicBool = AtomicBool::new(false);
 static POINTS_FLOOR: AtomicU32 = AtomicU32::new(0);
+/// `--local-rule-floor F`: the cosine from which the local features' own rule and confidence count (LOCAL_FLOOR unless set).
+static LOCAL_RULE_FLOOR: AtomicU32 = AtomicU32::new(0);
+fn local_rule_floor() -> f32 {
+    match LOCAL_RULE_FLOOR.load(Ordering::Relaxed) {
+        0 => LOCAL_FLOOR,
+        bits => f32::from_bits(bits),
+    }
+}
 fn points_floor() -> f32 {
     match POINTS_FLOOR.load(Ordering::Relaxed) {
         0 => f32::NEG_INFINITY,
@@ -924,6 +934,10 @@ fn main() {
     // --screened: verify as ImageIndex.copies() does (see the main loop)
     let screened = args.iter().any(|a| a == "--screened");
     SCREENED.store(screened, Ordering::Relaxed);
+    if let Some(f) = arg(&args, "--local-rule-floor") {
+        let v: f32 = f.parse().unwrap();
+        LOCAL_RULE_FLOOR.store(if v == 0.0 { (-0.0f32).to_bits() } else { v.to_bits() }, Ordering::Relaxed);
+    }
     if let Some(f) = arg(&args, "--points-floor") {
         // 0.0 is stored as -0.0 (the same floor): bits 0 mean "unset"
         let v: f32 = f.parse().unwrap();
