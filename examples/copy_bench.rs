@@ -565,8 +565,8 @@ fn in_context(scored: &mut [Scored]) {
 }
 
 /// One verified candidate of a query: its ranking key (`decision_key`), database image,
-/// verification score, cosine, local inliers (0 below LOCAL_FLOOR: the library does not match
-/// them) and whether the colour veto made it a look-alike.
+/// verification score, cosine, local inliers (0 below LOCAL_FLOOR when screened: the library
+/// then does not match them) and whether the colour veto made it a look-alike.
 struct Scored {
     key: f32,
     j: usize,
@@ -593,26 +593,34 @@ impl Scored {
 /// The neighbours a copy search measures a copy's margin against (`dev.imgsim.index.Copies.NEIGHBOURS`).
 const CONTEXT: usize = 20;
 
-/// Below this embedding cosine the library neither matches local features nor searches parts.
+/// Below this embedding cosine the library, screened (ImageIndex.copies()), neither matches local
+/// features nor searches parts, and the local features' own rule does not count (CopyCalibration).
 const LOCAL_FLOOR: f32 = 0.6;
 const PARTS_FLOOR: f32 = 0.6;
-/// `--screened` (the verification of ImageIndex.copies()), and `--points-floor F` (the cosine from
-/// which a near miss's inliers may stand out; any unless set, as the library since session 29),
-/// read where pairs are scored.
+/// `--screened`: verified as ImageIndex.copies() does; read where pairs are scored.
 static SCREENED: AtomicBool = AtomicBool::new(false);
+/// `--points-floor F`: the cosine from which a near miss's inliers may stand out (any unless set,
+/// as the library since session 29); `--local-rule-floor F`: from which the local features' own
+/// rule and near-miss confidence count (LOCAL_FLOOR unless set). Bits 0 mean "unset".
 static POINTS_FLOOR: AtomicU32 = AtomicU32::new(0);
-/// `--local-rule-floor F`: the cosine from which the local features' own rule and confidence count (LOCAL_FLOOR unless set).
 static LOCAL_RULE_FLOOR: AtomicU32 = AtomicU32::new(0);
-fn local_rule_floor() -> f32 {
-    match LOCAL_RULE_FLOOR.load(Ordering::Relaxed) {
-        0 => LOCAL_FLOOR,
+fn floor_of(f: &AtomicU32, unset: f32) -> f32 {
+    match f.load(Ordering::Relaxed) {
+        0 => unset,
         bits => f32::from_bits(bits),
     }
 }
+fn local_rule_floor() -> f32 {
+    floor_of(&LOCAL_RULE_FLOOR, LOCAL_FLOOR)
+}
 fn points_floor() -> f32 {
-    match POINTS_FLOOR.load(Ordering::Relaxed) {
-        0 => f32::NEG_INFINITY,
-        bits => f32::from_bits(bits),
+    floor_of(&POINTS_FLOOR, f32::NEG_INFINITY)
+}
+/// Sets a floor from `--name F` where given (0.0 stored as -0.0, the same floor, so that bits 0 stay "unset").
+fn set_floor(f: &AtomicU32, args: &[String], name: &str) {
+    if let Some(v) = arg(args, name) {
+        let v: f32 = v.parse().unwrap_or_else(|_| panic!("{name} needs a number: {v}"));
+        f.store(if v == 0.0 { (-0.0f32).to_bits() } else { v.to_bits() }, Ordering::Relaxed);
     }
 }
 
@@ -934,15 +942,8 @@ fn main() {
     // --screened: verify as ImageIndex.copies() does (see the main loop)
     let screened = args.iter().any(|a| a == "--screened");
     SCREENED.store(screened, Ordering::Relaxed);
-    if let Some(f) = arg(&args, "--local-rule-floor") {
-        let v: f32 = f.parse().unwrap();
-        LOCAL_RULE_FLOOR.store(if v == 0.0 { (-0.0f32).to_bits() } else { v.to_bits() }, Ordering::Relaxed);
-    }
-    if let Some(f) = arg(&args, "--points-floor") {
-        // 0.0 is stored as -0.0 (the same floor): bits 0 mean "unset"
-        let v: f32 = f.parse().unwrap();
-        POINTS_FLOOR.store(if v == 0.0 { (-0.0f32).to_bits() } else { v.to_bits() }, Ordering::Relaxed);
-    }
+    set_floor(&LOCAL_RULE_FLOOR, &args, "--local-rule-floor");
+    set_floor(&POINTS_FLOOR, &args, "--points-floor");
     let mut votes = Vec::new();
     let (mut word_ns, mut word_rank) = (Vec::new(), Vec::new());
     for (qi, q) in qs.iter().enumerate() {

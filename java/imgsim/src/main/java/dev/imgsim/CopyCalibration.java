@@ -50,8 +50,8 @@ public final class CopyCalibration {
     /**
      * Local features: a pair is a copy with at least LOCAL_INLIERS matches agreeing on one map,
      * covering LOCAL_SUPPORT of the overlap's features (or LOCAL_INLIERS_DENSE covering
-     * LOCAL_SUPPORT_DENSE), at an embedding cosine of LOCAL_FLOOR or more (below it they are not
-     * matched). Confidence 1 / (1 + exp(-(LOCAL_OFFSET + LOCAL_SLOPE * (inliers - LOCAL_INLIERS)))):
+     * LOCAL_SUPPORT_DENSE), at an embedding cosine of LOCAL_FLOOR or more (below it they count
+     * for nothing here; screened verification does not match them). Confidence 1 / (1 + exp(-(LOCAL_OFFSET + LOCAL_SLOPE * (inliers - LOCAL_INLIERS)))):
      * 0.96 of the benchmark's pairs called copies by these rules alone were copies.
      */
     private static final int LOCAL_INLIERS = 120;

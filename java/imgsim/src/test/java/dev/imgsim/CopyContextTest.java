@@ -45,7 +45,7 @@ public class CopyContextTest {
         assertEquals(grids.toString(), 1 / (1 + Math.exp(-(1.46 + 40 * (0.94f - 0.95)))), grids.confidence(), 1e-6);
         // the stronger of the two
         assertEquals(near.confidence(), cal.decide(0.8, verdict(0.6f, 100, 0.3f, -1), false).confidence(), 1e-6);
-        // below the embedding floor the local features are not matched: their slots count for nothing
+        // below the embedding floor the local features' slots count for nothing in the pair's own decision
         assertTrue(cal.decide(0.5, verdict(0.5f, 100, 0.3f, -1), false).confidence() < 1e-3);
         // the same drawing in other colours stays a look-alike, near miss or not
         Match coloured = cal.decide(0.8, verdict(0.5f, 100, 0.3f, 0.6f), false);
